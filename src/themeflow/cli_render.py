@@ -1,0 +1,115 @@
+"""Terminal rendering of results, documents and summaries, in the layout of the seed results page.
+
+::
+
+    巴克莱最新研究报告:OpenAI算力需求持续激增…
+    钛媒体APP · 2025-11-21 00:25
+    …AI资本开支周期仍将持续… [¶1]
+    also in: 美股IPO 00:07 · 华尔街见闻 2025-11-20 20:41
+    文章核心观点
+    - AI资本开支周期将在中长期内持续 [1][5]
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+from rich.text import Text
+
+from themeflow.model import Copy, Document, Hit, SearchPage, Summary
+from themeflow.store.base import StoreStats
+
+
+def when(dt: datetime | None, time_origin: str = "document") -> str:
+    """``YYYY-MM-DD HH:MM`` in the time's own zone; a crawl time is labelled as such."""
+    if dt is None:
+        return "time unknown"
+    text = dt.strftime("%Y-%m-%d %H:%M")
+    return f"{text} (captured)" if time_origin == "fetch" else text
+
+
+def copies_line(copies: tuple[Copy, ...]) -> str:
+    parts = []
+    for c in copies:
+        stamp = c.published_at.strftime("%Y-%m-%d %H:%M") if c.published_at else "time unknown"
+        parts.append(f"{c.source or '(unknown outlet)'} {stamp}")
+    return "also in: " + " · ".join(parts)
+
+
+def print_page(console: Console, page: SearchPage, summaries: dict[str, Summary] | None = None) -> None:
+    shown_to = page.offset + len(page.hits)
+    header = f"{page.total} results for {page.query!r}"
+    if page.hits:
+        header += f" (showing {page.offset + 1}–{shown_to})"
+    console.print(Text(header, style="bold"))
+    if page.per_source:
+        top = sorted(page.per_source.items(), key=lambda kv: -kv[1])[:8]
+        console.print(Text(" · ".join(f"{s} {n}" for s, n in top), style="dim"))
+    for hit in page.hits:
+        console.print()
+        print_hit(console, hit)
+        if summaries and hit.document.id in summaries:
+            print_summary(console, summaries[hit.document.id])
+
+
+def print_hit(console: Console, hit: Hit) -> None:
+    doc = hit.document
+    console.print(Text(doc.title, style="bold cyan"))
+    console.print(
+        Text(f"{doc.source or '(unknown outlet)'} · {when(doc.published_at, doc.time_origin)}  [{doc.id}]")
+    )
+    if hit.snippet is not None:
+        snippet = Text(hit.snippet.text)
+        for start, end in hit.snippet.highlights:
+            snippet.stylize("bold yellow", start, end)
+        snippet.append(f"  [¶{hit.snippet.paragraph}]", style="dim")
+        console.print(snippet)
+    if hit.copies:
+        console.print(Text(copies_line(hit.copies), style="dim"))
+
+
+def print_summary(console: Console, summary: Summary, *, show_unverified: bool = False) -> None:
+    def bullet_line(text: str, citations: tuple[int, ...], verified: bool | None) -> Text:
+        line = Text("- " + text + " ")
+        line.append("".join(f"[{c}]" for c in citations), style="green")
+        if verified is False:
+            line.append("  (unverified)", style="red")
+        return line
+
+    if summary.excerpt:
+        console.print(Text("摘录 (excerpt: article too short for a structured summary)", style="bold"))
+    else:
+        console.print(Text("文章核心观点", style="bold"))
+    for b in summary.core_views:
+        if b.verified is not False or show_unverified:
+            console.print(bullet_line(b.text, b.citations, b.verified))
+    for section in summary.sections:
+        bullets = [b for b in section.bullets if b.verified is not False or show_unverified]
+        if not bullets:
+            continue
+        console.print(Text(section.title, style="bold"))
+        for b in bullets:
+            console.print(bullet_line(b.text, b.citations, b.verified))
+
+
+def print_document(console: Console, doc: Document) -> None:
+    console.print(Text(doc.title, style="bold cyan"))
+    console.print(Text(f"{doc.source or '(unknown outlet)'} · {when(doc.published_at, doc.time_origin)}"))
+    if doc.url:
+        console.print(Text(doc.url, style="dim"))
+    console.print(Text(f"id {doc.id} · {len(doc.paragraphs)} paragraphs", style="dim"))
+    for n, p in enumerate(doc.paragraphs, start=1):
+        console.print(Text(f"[{n}] ", style="green") + Text(p))
+
+
+def print_stats(console: Console, stats: StoreStats) -> None:
+    console.print(Text(f"database   {stats.location}", style="bold"))
+    console.print(f"documents  {stats.documents}  ({stats.paragraphs} paragraphs)")
+    if stats.earliest and stats.latest:
+        console.print(f"published  {stats.earliest:%Y-%m-%d} … {stats.latest:%Y-%m-%d}")
+    console.print(f"stories    {stats.stories}  ({stats.multi_copy_stories} with copies)")
+    console.print(f"summaries  {stats.summaries}")
+    console.print(f"ingests    {stats.ingests}")
+    if stats.sources:
+        console.print("sources    " + " · ".join(f"{s} {n}" for s, n in list(stats.sources.items())[:12]))

@@ -1,0 +1,118 @@
+"""Settings: one table of name, default and help; loaded defaults < config file < ``THEMEFLOW_*`` env < flags.
+
+Secrets (API tokens, LLM keys, database passwords) come only from the environment and are never printed:
+:meth:`Settings.describe` masks them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from themeflow.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        return "THEMEFLOW_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("home", "~/.themeflow", "Folder for the default database, config file and reports."),
+    Setting("db", None, "Database: a SQLite file path (default: HOME/themeflow.db)."),
+    Setting("timezone", "Asia/Shanghai", "Time zone assumed for publish times written without one."),
+    Setting("summarizer", "extractive", "Default summarizer: extractive (built in, no model) or llm."),
+    Setting("reports_dir", None, "Where digest reports are written (default: HOME/reports)."),
+    Setting("api_token", None, "Token required by mutating web/API routes when set.", secret=True),
+    Setting("llm_base_url", None, "OpenAI-compatible endpoint for LLM summaries (not yet available)."),
+    Setting("llm_model", None, "Model name for the LLM endpoint (not yet available)."),
+    Setting("llm_api_key", None, "API key for the LLM endpoint.", secret=True),
+    Setting("user_agent", None, "User agent for fetching feeds and pages (default names themeflow)."),
+    Setting("fetch_min_interval", "1.0", "Minimum seconds between two requests to the same host."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: dict[str, str | None] = field(default_factory=dict)
+
+    def get(self, name: str) -> str | None:
+        if name not in _BY_NAME:
+            raise ConfigError(f"unknown setting {name!r}; known: {', '.join(_BY_NAME)}")
+        return self.values.get(name, _BY_NAME[name].default)
+
+    @property
+    def home(self) -> Path:
+        return Path(self.get("home") or "~/.themeflow").expanduser()
+
+    @property
+    def db_path(self) -> Path:
+        db = self.get("db")
+        return Path(db).expanduser() if db else self.home / "themeflow.db"
+
+    @property
+    def reports_dir(self) -> Path:
+        d = self.get("reports_dir")
+        return Path(d).expanduser() if d else self.home / "reports"
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        name = self.get("timezone") or "Asia/Shanghai"
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                f"unknown time zone {name!r} (THEMEFLOW_TIMEZONE); use e.g. Asia/Shanghai"
+            ) from exc
+
+    def describe(self) -> dict[str, Any]:
+        """Every setting with its effective value; secrets masked."""
+        out: dict[str, Any] = {}
+        for s in SETTINGS:
+            value = self.get(s.name)
+            out[s.name] = ("***" if value else None) if s.secret else value
+        return out
+
+
+def load_settings(overrides: dict[str, str | None] | None = None) -> Settings:
+    """Defaults < ``HOME/config.toml`` < environment < ``overrides`` (CLI flags); secrets only from env."""
+    values: dict[str, str | None] = {}
+    env_home = os.environ.get("THEMEFLOW_HOME")
+    home = Path(env_home or (overrides or {}).get("home") or "~/.themeflow").expanduser()
+    config_file = home / "config.toml"
+    if config_file.exists():
+        try:
+            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {config_file}: {exc}") from exc
+        for key, value in data.items():
+            setting = _BY_NAME.get(key)
+            if setting is None:
+                raise ConfigError(f"{config_file}: unknown setting {key!r}; known: {', '.join(_BY_NAME)}")
+            if setting.secret:
+                raise ConfigError(
+                    f"{config_file}: {key} is a secret; set it in the environment as {setting.env}"
+                )
+            values[key] = str(value)
+    for s in SETTINGS:
+        if s.env in os.environ:
+            values[s.name] = os.environ[s.env]
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            if key not in _BY_NAME:
+                raise ConfigError(f"unknown setting {key!r}")
+            values[key] = value
+    return Settings(values)

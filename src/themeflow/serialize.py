@@ -1,0 +1,145 @@
+"""Records to and from the JSON shapes of the stable contract in DESIGN.md.
+
+One place renders every ``--json`` output and every ``/api`` body, so the CLI and the web API can never
+disagree about a key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from themeflow.model import Bullet, Copy, Document, Hit, IngestReport, SearchPage, Section, Story, Summary
+
+
+def iso(dt: datetime | None) -> str | None:
+    """ISO 8601 with offset, or None (never a naive time)."""
+    return dt.isoformat() if dt is not None else None
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def document_to_dict(doc: Document, *, paragraphs: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": doc.id,
+        "title": doc.title,
+        "source": doc.source,
+        "published": iso(doc.published_at),
+        "time_origin": doc.time_origin,
+        "url": doc.url,
+        "lang": doc.lang,
+        "fetched_at": iso(doc.fetched_at),
+        "content_hash": doc.content_hash,
+        "paragraph_count": len(doc.paragraphs),
+    }
+    if paragraphs:
+        out["paragraphs"] = list(doc.paragraphs)
+    if doc.meta:
+        out["meta"] = dict(doc.meta)
+    return out
+
+
+def copy_to_dict(copy: Copy) -> dict[str, Any]:
+    return {"id": copy.id, "source": copy.source, "published": iso(copy.published_at), "url": copy.url}
+
+
+def hit_to_dict(hit: Hit) -> dict[str, Any]:
+    doc = hit.document
+    snippet = hit.snippet
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "source": doc.source,
+        "published": iso(doc.published_at),
+        "time_origin": doc.time_origin,
+        "url": doc.url,
+        "score": round(hit.score, 6),
+        "snippet": snippet.text if snippet else None,
+        "snippet_paragraph": snippet.paragraph if snippet else None,
+        "highlights": [list(h) for h in snippet.highlights] if snippet else [],
+        "story_id": hit.story_id,
+        "copies": [copy_to_dict(c) for c in hit.copies],
+    }
+
+
+def page_to_dict(page: SearchPage) -> dict[str, Any]:
+    return {
+        "query": page.query,
+        "total": page.total,
+        "offset": page.offset,
+        "limit": page.limit,
+        "per_source": dict(page.per_source),
+        "hits": [hit_to_dict(h) for h in page.hits],
+    }
+
+
+def bullet_to_dict(b: Bullet) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": b.text, "citations": list(b.citations), "verified": b.verified}
+    if b.reason:
+        out["reason"] = b.reason
+    return out
+
+
+def summary_to_dict(s: Summary) -> dict[str, Any]:
+    return {
+        "doc_id": s.doc_id,
+        "content_hash": s.content_hash,
+        "summarizer": s.summarizer,
+        "excerpt": s.excerpt,
+        "core_views": [bullet_to_dict(b) for b in s.core_views],
+        "sections": [
+            {"title": sec.title, "bullets": [bullet_to_dict(b) for b in sec.bullets]} for sec in s.sections
+        ],
+    }
+
+
+def _bullet_from_dict(d: dict[str, Any]) -> Bullet:
+    return Bullet(
+        text=d["text"],
+        citations=tuple(int(c) for c in d.get("citations", [])),
+        verified=d.get("verified"),
+        reason=d.get("reason"),
+    )
+
+
+def summary_from_dict(d: dict[str, Any]) -> Summary:
+    return Summary(
+        doc_id=d["doc_id"],
+        content_hash=d["content_hash"],
+        summarizer=d["summarizer"],
+        excerpt=bool(d.get("excerpt", False)),
+        core_views=tuple(_bullet_from_dict(b) for b in d.get("core_views", [])),
+        sections=tuple(
+            Section(title=s["title"], bullets=tuple(_bullet_from_dict(b) for b in s.get("bullets", [])))
+            for s in d.get("sections", [])
+        ),
+    )
+
+
+def story_to_dict(story: Story, canonical: Document | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": story.id,
+        "canonical_id": story.canonical_id,
+        "size": story.size,
+        "copies": [copy_to_dict(c) for c in story.copies],
+    }
+    if canonical is not None:
+        out["title"] = canonical.title
+        out["source"] = canonical.source
+        out["published"] = iso(canonical.published_at)
+    return out
+
+
+def ingest_report_to_dict(r: IngestReport) -> dict[str, Any]:
+    return {
+        "read": r.read,
+        "new": r.new,
+        "updated": r.updated,
+        "unchanged": r.unchanged,
+        "failed": r.failed,
+        "seconds": round(r.seconds, 3),
+        "docs_per_second": round(r.docs_per_second, 1),
+        "errors": [{"source": e.source, "record": e.record, "reason": e.reason} for e in r.errors],
+    }

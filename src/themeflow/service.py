@@ -1,0 +1,248 @@
+"""`Themeflow`: the one object the CLI, web app and tests drive.
+
+Everything a user can do goes through a method here, so the CLI, the JSON API and the tests share one
+behaviour. Backends (store, summarizer) are injected; :meth:`Themeflow.open` builds the embedded defaults
+(a SQLite file, the extractive summarizer) from settings so that nothing needs configuring.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from datetime import time as dtime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from themeflow.config import Settings, load_settings
+from themeflow.errors import InputError, NotAvailableError
+from themeflow.model import Document, IngestError, IngestReport, SearchPage, Story, Summary
+from themeflow.store.base import Store, StoreStats
+from themeflow.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from themeflow.summarize.base import Summarizer
+
+BATCH_SIZE = 200
+"""Documents per write transaction: a crash loses at most this many, and the re-run redoes them."""
+
+ProgressCallback = Callable[[IngestReport, str | None], None]
+
+
+class Themeflow:
+    """The themeflow API: ingest, search, summarize, stories (workflows and figures build on these)."""
+
+    def __init__(
+        self, store: Store, *, summarizer: Summarizer | None = None, settings: Settings | None = None
+    ):
+        self.store = store
+        self.settings = settings or load_settings()
+        self._summarizer = summarizer
+
+    @classmethod
+    def open(
+        cls, db: str | Path | None = None, *, read_only: bool = False, **overrides: str | None
+    ) -> Themeflow:
+        """The embedded default: a SQLite file (``db``, ``THEMEFLOW_DB`` or HOME/themeflow.db)."""
+        settings = load_settings({"db": str(db) if db else None, **overrides})
+        return cls(SQLiteStore(settings.db_path, read_only=read_only), settings=settings)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Themeflow:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ingest ----------------------------------------------------------------------------------
+    def ingest(
+        self,
+        targets: Sequence[str | Path],
+        *,
+        field_map: dict[str, str] | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Read files, folders, globs, feeds and URLs into the store.
+
+        One bad record never aborts the batch: it is counted in ``failed`` and listed in ``errors``.
+        Documents are written in batches of :data:`BATCH_SIZE`, each its own transaction.
+        """
+        from themeflow.ingest import read_targets
+
+        report = IngestReport()
+        started = datetime.now().astimezone()
+        t0 = time.perf_counter()
+        batch: list[Document] = []
+
+        def flush() -> None:
+            if not batch:
+                return
+            unique = _dedupe_batch(batch)
+            for outcome in self.store.upsert_documents(unique):
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            report.unchanged += len(batch) - len(unique)
+            batch.clear()
+
+        items = read_targets(
+            [str(t) for t in targets],
+            field_map=field_map,
+            tz=self.settings.get("timezone") or "Asia/Shanghai",
+        )
+        try:
+            for item in items:
+                report.read += 1
+                if isinstance(item, IngestError):
+                    report.failed += 1
+                    report.errors.append(item)
+                else:
+                    batch.append(item)
+                    if len(batch) >= BATCH_SIZE:
+                        flush()
+                if on_progress is not None:
+                    report.seconds = time.perf_counter() - t0
+                    on_progress(report, item.origin if isinstance(item, Document) else item.source)
+            flush()
+        finally:
+            report.seconds = time.perf_counter() - t0
+            if report.read:
+                label = ", ".join(str(t) for t in targets)[:500]
+                self.store.record_ingest(label, report, started)
+        return report
+
+    def ingest_documents(self, docs: Iterable[Document]) -> IngestReport:
+        """Write already-built documents (from Python callers and tests)."""
+        report = IngestReport()
+        t0 = time.perf_counter()
+        batch = list(docs)
+        for start in range(0, len(batch), BATCH_SIZE):
+            chunk = _dedupe_batch(batch[start : start + BATCH_SIZE])
+            for outcome in self.store.upsert_documents(chunk):
+                setattr(report, outcome, getattr(report, outcome) + 1)
+        report.read = len(batch)
+        report.unchanged += report.read - report.new - report.updated - report.unchanged
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    # -- read ------------------------------------------------------------------------------------
+    def document(self, doc_id: str) -> Document:
+        return self.store.get_document(doc_id)
+
+    def stats(self) -> StoreStats:
+        return self.store.stats()
+
+    # -- search ----------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        since: str | date | datetime | None = None,
+        until: str | date | datetime | None = None,
+        sources: Sequence[str] = (),
+        sort: Literal["time", "relevance"] = "relevance",
+        limit: int = 20,
+        offset: int = 0,
+        mode: Literal["bm25", "semantic", "hybrid"] = "bm25",
+        recency_boost: bool = False,
+        collapse: bool = True,
+    ) -> SearchPage:
+        """Search the store with the query language (see README); copies fold into stories by default."""
+        from themeflow.search.request import SearchRequest
+
+        if limit < 1 or limit > 1000:
+            raise InputError(f"--limit must be between 1 and 1000 (got {limit})")
+        if offset < 0:
+            raise InputError(f"--offset must be 0 or more (got {offset})")
+        tz = self.settings.timezone
+        request = SearchRequest(
+            query=query,
+            since=_as_datetime(since, tz, end=False, flag="--since"),
+            until=_as_datetime(until, tz, end=True, flag="--until"),
+            sources=tuple(sources),
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            mode=mode,
+            recency_boost=recency_boost,
+            collapse=collapse,
+        )
+        return self.store.search(request)
+
+    # -- stories ---------------------------------------------------------------------------------
+    def story_of(self, doc_id: str) -> Story | None:
+        return self.store.story_of(doc_id)
+
+    def stories(self, *, since: str | date | datetime | None = None, limit: int = 100) -> list[Story]:
+        return self.store.list_stories(
+            since=_as_datetime(since, self.settings.timezone, end=False, flag="--since"), limit=limit
+        )
+
+    # -- summaries -------------------------------------------------------------------------------
+    @property
+    def summarizer(self) -> Summarizer:
+        if self._summarizer is None:
+            self._summarizer = make_summarizer(self.settings.get("summarizer") or "extractive")
+        return self._summarizer
+
+    def summarize(self, doc: str | Document, *, refresh: bool = False) -> Summary:
+        """The verified summary of a document, from the cache when its content was summarized before.
+
+        Every summary passes :func:`themeflow.summarize.verify.verify`; the stored copy keeps failing
+        bullets flagged (``verified=False``) so ``--show-unverified`` can show them; callers that display
+        summaries drop them with ``drop_unverified``.
+        """
+        from themeflow.summarize.base import summarizer_key
+        from themeflow.summarize.verify import verify
+
+        document = self.store.get_document(doc) if isinstance(doc, str) else doc
+        key = summarizer_key(self.summarizer)
+        if not refresh:
+            cached = self.store.get_summary(document.content_hash, key)
+            if cached is not None:
+                return cached
+        summary = verify(self.summarizer.summarize(document), document)
+        self.store.put_summary(summary)
+        return summary
+
+
+def make_summarizer(name: str) -> Summarizer:
+    """The summarizer named in settings or on the command line."""
+    if name == "extractive":
+        try:
+            from themeflow.summarize.extractive import ExtractiveSummarizer
+        except ImportError as exc:  # pragma: no cover - only while the module is being built
+            raise NotAvailableError("the extractive summarizer is not available in this build") from exc
+        return ExtractiveSummarizer()
+    if name == "llm":
+        raise NotAvailableError(
+            "LLM summaries are not yet available; use --summarizer extractive (the default)"
+        )
+    raise InputError(f"unknown summarizer {name!r}; choose extractive or llm")
+
+
+def _dedupe_batch(batch: list[Document]) -> list[Document]:
+    """Keep the last version of each id within one batch (a file may list an article twice)."""
+    seen: dict[str, Document] = {}
+    for doc in batch:
+        seen[doc.id] = doc
+    return list(seen.values())
+
+
+def _as_datetime(value: str | date | datetime | None, tz, *, end: bool, flag: str) -> datetime | None:  # type: ignore[no-untyped-def]
+    """Dates from flags: ``2025-11-01`` means the start of that day (``--until``: its end), in ``tz``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, dtime.max if end else dtime.min, tzinfo=tz)
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            d = date.fromisoformat(text)
+            return datetime.combine(d, dtime.max if end else dtime.min, tzinfo=tz)
+        dt = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"{flag} {text!r} is not a date; use YYYY-MM-DD (e.g. 2025-11-01)") from exc
+    return dt if dt.tzinfo else dt.replace(tzinfo=tz)

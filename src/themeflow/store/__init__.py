@@ -1,0 +1,1 @@
+"""Persistence behind one :class:`~themeflow.store.base.Store` protocol."""

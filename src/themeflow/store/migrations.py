@@ -1,0 +1,133 @@
+"""Named, append-only schema migrations for the SQLite store.
+
+Each module that owns tables (core here, the full-text index in ``search/fts.py``, stories in
+``store/stories_sqlite.py``, workflows) contributes a list of ``(name, sql)`` pairs. Names are recorded in
+``schema_migrations``; an applied migration is never edited, only followed by a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+CORE: list[tuple[str, str]] = [
+    (
+        "core_0001_documents",
+        """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE IF NOT EXISTS documents (
+            rowid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            source TEXT,
+            published_at TEXT,
+            published_ts REAL,
+            time_origin TEXT NOT NULL DEFAULT 'unknown',
+            url TEXT,
+            lang TEXT NOT NULL DEFAULT 'zh',
+            fetched_at TEXT,
+            origin TEXT,
+            meta TEXT,
+            content_hash TEXT NOT NULL,
+            paragraph_count INTEGER NOT NULL,
+            char_count INTEGER NOT NULL,
+            ingested_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS documents_published ON documents(published_ts);
+        CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+        CREATE INDEX IF NOT EXISTS documents_updated ON documents(updated_at);
+        CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
+        CREATE TABLE IF NOT EXISTS paragraphs (
+            doc_rowid INTEGER NOT NULL REFERENCES documents(rowid) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (doc_rowid, n)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ingest_log (
+            id INTEGER PRIMARY KEY,
+            started_at REAL NOT NULL,
+            finished_at REAL NOT NULL,
+            source TEXT NOT NULL,
+            read INTEGER NOT NULL,
+            new INTEGER NOT NULL,
+            updated INTEGER NOT NULL,
+            unchanged INTEGER NOT NULL,
+            failed INTEGER NOT NULL,
+            errors TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        "core_0002_summaries",
+        """
+        CREATE TABLE IF NOT EXISTS summaries (
+            content_hash TEXT NOT NULL,
+            summarizer TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (content_hash, summarizer)
+        );
+        CREATE INDEX IF NOT EXISTS summaries_doc ON summaries(doc_id);
+        """,
+    ),
+]
+
+
+def all_migrations() -> list[tuple[str, str]]:
+    """Every migration in the order it must run: core, index, stories, workflows."""
+    from themeflow.search import fts
+
+    out = list(CORE) + list(fts.MIGRATIONS)
+    try:
+        from themeflow.store import stories_sqlite
+    except ImportError:
+        pass
+    else:
+        out += list(stories_sqlite.MIGRATIONS)
+    try:
+        from themeflow.store import workflows_sqlite
+    except ImportError:
+        pass
+    else:
+        out += list(workflows_sqlite.MIGRATIONS)
+    return out
+
+
+def apply(conn: sqlite3.Connection, migrations: list[tuple[str, str]]) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction; returns the names applied."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    done = {r[0] for r in conn.execute("SELECT name FROM schema_migrations")}
+    applied: list[str] = []
+    for name, sql in migrations:
+        if name in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        applied.append(name)
+    return applied
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration script into statements (``executescript`` would commit our transaction)."""
+    out: list[str] = []
+    buf = ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

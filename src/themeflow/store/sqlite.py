@@ -1,0 +1,451 @@
+"""The embedded SQLite store: one file, WAL, FTS5, named migrations.
+
+Why this shape:
+- **One writer, many readers.** WAL lets the web app and CLI read while an ingest writes; every write goes
+  through ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way.
+- **Batches commit as they go.** An ingest commits every batch, so a crash or Ctrl-C loses at most the
+  batch in flight and a re-run resumes (re-ingest is idempotent by document id and content hash).
+- **Index in the same transaction.** The FTS rows and story membership are written with the document, so
+  search never sees a document the index disagrees about.
+- **Connections per thread.** sqlite3 connections are not shared across threads (the web server runs
+  handlers in a thread pool).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from themeflow.errors import NotFoundError, StoreError
+from themeflow.model import Document, IngestReport, SearchPage, Story, Summary
+from themeflow.search import fts
+from themeflow.serialize import iso, parse_iso, summary_from_dict, summary_to_dict
+from themeflow.store import migrations
+from themeflow.store.base import StoreStats, WriteOutcome
+
+if TYPE_CHECKING:
+    from themeflow.search.request import SearchRequest
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _epoch(dt: datetime | None) -> float | None:
+    return dt.timestamp() if dt is not None else None
+
+
+class SQLiteStore:
+    """A :class:`~themeflow.store.base.Store` in one SQLite file (``:memory:`` is not supported: readers
+    on other threads would see a different database)."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path).expanduser()
+        self.location = str(self.path)
+        self.read_only = read_only
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        if read_only:
+            if not self.path.exists():
+                raise StoreError(f"database {self.path} does not exist; ingest something first")
+        else:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder for {self.path}: {exc}") from exc
+            with self._translate("open the database"):
+                migrations.apply(self.conn, migrations.all_migrations())
+                self._check_analyzer()
+
+    # -- connections -----------------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            if self.read_only:
+                conn = sqlite3.connect(
+                    f"file:{self.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+                )
+            else:
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not self.read_only:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            return conn
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _translate(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not {what} in {self.path}: {exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on any error."""
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only")
+        with self._write_lock, self._translate("write"):
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for conn in self._connections:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- analyzer version ------------------------------------------------------------------------
+    def _check_analyzer(self) -> None:
+        """Rebuild the full-text index when the analyzer (dictionary, folding rules) changed."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'analyzer_version'").fetchone()
+        if row is not None and row["value"] == fts.ANALYZER_VERSION:
+            return
+        with self.transaction() as conn:
+            if row is not None:
+                self._reindex(conn)
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES ('analyzer_version', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (fts.ANALYZER_VERSION,),
+            )
+
+    def _reindex(self, conn: sqlite3.Connection) -> None:
+        fts.clear(conn)
+        for rowid, doc in self._iter_rows(conn, "SELECT * FROM documents ORDER BY rowid", ()):
+            fts.index_document(conn, rowid, doc)
+
+    def reindex(self) -> int:
+        """Rebuild the full-text index from the stored documents; returns the number indexed."""
+        with self.transaction() as conn:
+            self._reindex(conn)
+            return int(conn.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    # -- documents -------------------------------------------------------------------------------
+    def upsert_documents(self, docs: Sequence[Document]) -> list[WriteOutcome]:
+        outcomes: list[WriteOutcome] = []
+        now = time.time()
+        with self.transaction() as conn:
+            for doc in docs:
+                outcomes.append(self._upsert_one(conn, doc, now))
+        return outcomes
+
+    def _upsert_one(self, conn: sqlite3.Connection, doc: Document, now: float) -> WriteOutcome:
+        row = conn.execute(
+            "SELECT rowid, content_hash, source, published_at, time_origin, url, title FROM documents WHERE id = ?",
+            (doc.id,),
+        ).fetchone()
+        values = {
+            "id": doc.id,
+            "title": doc.title,
+            "source": doc.source,
+            "published_at": iso(doc.published_at),
+            "published_ts": _epoch(doc.published_at),
+            "time_origin": doc.time_origin,
+            "url": doc.url,
+            "lang": doc.lang,
+            "fetched_at": iso(doc.fetched_at),
+            "origin": doc.origin,
+            "meta": json.dumps(dict(doc.meta), ensure_ascii=False) if doc.meta else None,
+            "content_hash": doc.content_hash,
+            "paragraph_count": len(doc.paragraphs),
+            "char_count": sum(len(p) for p in doc.paragraphs),
+            "updated_at": now,
+        }
+        if row is None:
+            values["ingested_at"] = now
+            cols = ", ".join(values)
+            marks = ", ".join(f":{k}" for k in values)
+            cur = conn.execute(f"INSERT INTO documents({cols}) VALUES ({marks})", values)
+            rowid = int(cur.lastrowid or 0)
+            self._write_paragraphs(conn, rowid, doc)
+            fts.index_document(conn, rowid, doc)
+            self._assign_story(conn, doc)
+            return "new"
+        rowid = int(row["rowid"])
+        if row["content_hash"] == doc.content_hash:
+            # Same text: keep it, but let better metadata (a real publish time, an outlet) fill gaps.
+            if self._metadata_improves(row, doc):
+                conn.execute(
+                    "UPDATE documents SET source = coalesce(:source, source), published_at = :published_at, "
+                    "published_ts = :published_ts, time_origin = :time_origin, url = coalesce(:url, url) "
+                    "WHERE rowid = :rowid",
+                    {**values, "rowid": rowid},
+                )
+                return "updated"
+            return "unchanged"
+        sets = ", ".join(f"{k} = :{k}" for k in values if k != "id")
+        conn.execute(f"UPDATE documents SET {sets} WHERE rowid = :rowid", {**values, "rowid": rowid})
+        conn.execute("DELETE FROM paragraphs WHERE doc_rowid = ?", (rowid,))
+        self._write_paragraphs(conn, rowid, doc)
+        fts.index_document(conn, rowid, doc)
+        self._assign_story(conn, doc)
+        return "updated"
+
+    @staticmethod
+    def _metadata_improves(row: sqlite3.Row, doc: Document) -> bool:
+        rank = {"unknown": 0, "fetch": 1, "feed": 2, "document": 3}
+        if doc.published_at is not None and rank[doc.time_origin] > rank.get(
+            row["time_origin"] or "unknown", 0
+        ):
+            return True
+        return bool(doc.source and not row["source"])
+
+    @staticmethod
+    def _write_paragraphs(conn: sqlite3.Connection, rowid: int, doc: Document) -> None:
+        conn.executemany(
+            "INSERT INTO paragraphs(doc_rowid, n, text) VALUES (?, ?, ?)",
+            [(rowid, i, p) for i, p in enumerate(doc.paragraphs, start=1)],
+        )
+
+    def _assign_story(self, conn: sqlite3.Connection, doc: Document) -> None:
+        stories = _stories_module()
+        if stories is not None:
+            stories.assign_story(conn, doc)
+
+    def _row_to_document(self, conn: sqlite3.Connection, row: sqlite3.Row) -> Document:
+        paragraphs = tuple(
+            r[0]
+            for r in conn.execute(
+                "SELECT text FROM paragraphs WHERE doc_rowid = ? ORDER BY n", (row["rowid"],)
+            ).fetchall()
+        )
+        return _document_from_row(row, paragraphs)
+
+    def _iter_rows(
+        self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]
+    ) -> Iterator[tuple[int, Document]]:
+        rows = conn.execute(sql, params).fetchall()
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            by_rowid: dict[int, list[str]] = {int(r["rowid"]): [] for r in chunk}
+            marks = ",".join("?" * len(by_rowid))
+            for prow in conn.execute(
+                f"SELECT doc_rowid, text FROM paragraphs WHERE doc_rowid IN ({marks}) ORDER BY doc_rowid, n",
+                list(by_rowid),
+            ):
+                by_rowid[int(prow[0])].append(prow[1])
+            for r in chunk:
+                yield int(r["rowid"]), _document_from_row(r, tuple(by_rowid[int(r["rowid"])]))
+
+    def get_document(self, doc_id: str) -> Document:
+        with self._translate("read a document"):
+            row = self.conn.execute("SELECT rowid, * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no document with id {doc_id!r}; `themeflow search` lists ids")
+            return self._row_to_document(self.conn, row)
+
+    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
+        if not doc_ids:
+            return {}
+        out: dict[str, Document] = {}
+        with self._translate("read documents"):
+            for start in range(0, len(doc_ids), 500):
+                chunk = list(doc_ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                for _, doc in self._iter_rows(
+                    self.conn, f"SELECT rowid, * FROM documents WHERE id IN ({marks})", chunk
+                ):
+                    out[doc.id] = doc
+        return out
+
+    def document_ids_written_between(self, after: float | None, until: float) -> list[str]:
+        """Ids of documents written (new or changed) in ``(after, until]``, epoch seconds; for incremental runs."""
+        with self._translate("list documents"):
+            rows = self.conn.execute(
+                "SELECT id FROM documents WHERE updated_at > ? AND updated_at <= ? ORDER BY rowid",
+                (after if after is not None else -1.0, until),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def iter_documents(self, *, ingested_after: datetime | None = None) -> Iterator[Document]:
+        with self._translate("read documents"):
+            if ingested_after is None:
+                rows = self._iter_rows(self.conn, "SELECT rowid, * FROM documents ORDER BY rowid", ())
+            else:
+                rows = self._iter_rows(
+                    self.conn,
+                    "SELECT rowid, * FROM documents WHERE updated_at > ? ORDER BY rowid",
+                    (ingested_after.timestamp(),),
+                )
+            for _, doc in rows:
+                yield doc
+
+    def count_documents(self) -> int:
+        with self._translate("count documents"):
+            return int(self.conn.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def stats(self) -> StoreStats:
+        with self._translate("read statistics"):
+            c = self.conn
+            docs = int(c.execute("SELECT count(*) FROM documents").fetchone()[0])
+            paras = int(c.execute("SELECT count(*) FROM paragraphs").fetchone()[0])
+            sources = {
+                (r[0] or "(unknown)"): int(r[1])
+                for r in c.execute(
+                    "SELECT source, count(*) FROM documents GROUP BY source ORDER BY count(*) DESC"
+                )
+            }
+            lo, hi = c.execute("SELECT min(published_ts), max(published_ts) FROM documents").fetchone()
+            summaries = int(c.execute("SELECT count(*) FROM summaries").fetchone()[0])
+            ingests = int(c.execute("SELECT count(*) FROM ingest_log").fetchone()[0])
+            schema = [r[0] for r in c.execute("SELECT name FROM schema_migrations ORDER BY applied_at, name")]
+            stories = multi = 0
+            if _table_exists(c, "stories"):
+                stories = int(c.execute("SELECT count(*) FROM stories").fetchone()[0])
+                multi = int(c.execute("SELECT count(*) FROM stories WHERE size > 1").fetchone()[0])
+        return StoreStats(
+            documents=docs,
+            paragraphs=paras,
+            sources=sources,
+            earliest=datetime.fromtimestamp(lo, UTC) if lo is not None else None,
+            latest=datetime.fromtimestamp(hi, UTC) if hi is not None else None,
+            summaries=summaries,
+            stories=stories,
+            multi_copy_stories=multi,
+            ingests=ingests,
+            schema=schema,
+            location=self.location,
+        )
+
+    # -- search ----------------------------------------------------------------------------------
+    def search(self, request: SearchRequest) -> SearchPage:
+        from themeflow.search import sqlite_backend
+
+        with self._translate("search"):
+            return sqlite_backend.run(self, request)
+
+    # -- ingest log ------------------------------------------------------------------------------
+    def record_ingest(self, source: str, report: IngestReport, started_at: datetime) -> None:
+        errors = [{"source": e.source, "record": e.record, "reason": e.reason} for e in report.errors[:1000]]
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO ingest_log(started_at, finished_at, source, read, new, updated, unchanged, failed, errors)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    started_at.timestamp(),
+                    time.time(),
+                    source,
+                    report.read,
+                    report.new,
+                    report.updated,
+                    report.unchanged,
+                    report.failed,
+                    json.dumps(errors, ensure_ascii=False),
+                ),
+            )
+
+    # -- summaries -------------------------------------------------------------------------------
+    def get_summary(self, content_hash: str, summarizer: str) -> Summary | None:
+        with self._translate("read a summary"):
+            row = self.conn.execute(
+                "SELECT payload FROM summaries WHERE content_hash = ? AND summarizer = ?",
+                (content_hash, summarizer),
+            ).fetchone()
+        return summary_from_dict(json.loads(row[0])) if row else None
+
+    def put_summary(self, summary: Summary) -> None:
+        payload = json.dumps(summary_to_dict(summary), ensure_ascii=False)
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO summaries(content_hash, summarizer, doc_id, payload, created_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(content_hash, summarizer) DO UPDATE SET payload = excluded.payload,"
+                " doc_id = excluded.doc_id, created_at = excluded.created_at",
+                (summary.content_hash, summary.summarizer, summary.doc_id, payload, time.time()),
+            )
+
+    # -- stories ---------------------------------------------------------------------------------
+    def story_of(self, doc_id: str) -> Story | None:
+        stories = _stories_module()
+        if stories is None:
+            return None
+        with self._translate("read a story"):
+            return stories.story_of(self.conn, doc_id)
+
+    def stories_for(self, doc_ids: Sequence[str]) -> dict[str, Story]:
+        stories = _stories_module()
+        if stories is None or not doc_ids:
+            return {}
+        with self._translate("read stories"):
+            return stories.stories_for(self.conn, list(doc_ids))
+
+    def list_stories(
+        self, *, since: datetime | None = None, min_size: int = 2, limit: int = 100
+    ) -> list[Story]:
+        stories = _stories_module()
+        if stories is None:
+            return []
+        with self._translate("list stories"):
+            return stories.list_stories(self.conn, since=since, min_size=min_size, limit=limit)
+
+
+def _document_from_row(row: sqlite3.Row, paragraphs: tuple[str, ...]) -> Document:
+    return Document(
+        id=row["id"],
+        title=row["title"],
+        paragraphs=paragraphs,
+        source=row["source"],
+        published_at=parse_iso(row["published_at"]),
+        time_origin=row["time_origin"],
+        url=row["url"],
+        lang=row["lang"],
+        fetched_at=parse_iso(row["fetched_at"]),
+        origin=row["origin"],
+        meta=json.loads(row["meta"]) if row["meta"] else {},
+        content_hash=row["content_hash"],
+    )
+
+
+def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?", (name,)
+        ).fetchone()
+        is not None
+    )
+
+
+def _stories_module() -> Any:
+    """The story tables module, or None while story detection is not part of this build."""
+    try:
+        from themeflow.store import stories_sqlite
+    except ImportError:
+        return None
+    return stories_sqlite

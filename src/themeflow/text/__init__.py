@@ -1,0 +1,1 @@
+"""Chinese-aware text processing: normalization, segmentation, sentences, numbers."""

@@ -1,0 +1,211 @@
+"""The SQLite store on real files: idempotent upserts, migrations, concurrent readers, crash safety."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from themeflow.errors import NotFoundError, StoreError
+from themeflow.model import Bullet, Document, Section, Summary
+from themeflow.search import fts
+from themeflow.store.sqlite import SQLiteStore
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def make_doc(i: int, text: str | None = None, **kw: object) -> Document:
+    return Document(
+        id=f"c{i:016x}",
+        title=f"第{i}篇：AI资本开支周期仍将持续",
+        paragraphs=(
+            text or f"巴克莱报告显示，OpenAI第{i}项算力支出约1100亿美元。",
+            "第二段：数据中心容量114.3GW。",
+        ),
+        source="华尔街见闻",
+        published_at=datetime(2025, 11, 20, 20, 41, tzinfo=SH),
+        time_origin="document",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_upsert_is_idempotent_and_updates_in_place(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    assert store.upsert_documents([make_doc(1), make_doc(2)]) == ["new", "new"]
+    assert store.upsert_documents([make_doc(1), make_doc(2)]) == ["unchanged", "unchanged"]
+    changed = make_doc(1, text="更正：OpenAI算力支出约1000亿美元。")
+    assert store.upsert_documents([changed]) == ["updated"]
+    assert store.count_documents() == 2
+    got = store.get_document(changed.id)
+    assert got.paragraphs[0] == "更正：OpenAI算力支出约1000亿美元。"
+    assert got.content_hash == changed.content_hash
+    assert got.published_at == changed.published_at
+    rows = store.conn.execute("SELECT count(*) FROM paragraphs").fetchone()[0]
+    assert rows == 4
+
+
+def test_document_round_trip_keeps_every_field(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    doc = make_doc(7, url="https://example.com/a", meta={"source_id": "fr-1"}, origin="news.jsonl:3")
+    store.upsert_documents([doc])
+    assert store.get_document(doc.id) == doc
+    assert store.get_documents([doc.id, "missing"]) == {doc.id: doc}
+    assert list(store.iter_documents()) == [doc]
+
+
+def test_missing_document_is_a_clear_error(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    with pytest.raises(NotFoundError, match="no document with id"):
+        store.get_document("nope")
+
+
+def test_better_publish_time_fills_in_without_changing_text(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    captured = Document(
+        id="cx", title="标题", paragraphs=("正文。",), published_at=None, time_origin="unknown"
+    )
+    store.upsert_documents([captured])
+    dated = Document(
+        id="cx",
+        title="标题",
+        paragraphs=("正文。",),
+        published_at=datetime(2025, 1, 2, tzinfo=SH),
+        time_origin="feed",
+    )
+    assert store.upsert_documents([dated]) == ["updated"]
+    assert store.get_document("cx").time_origin == "feed"
+
+
+def test_migrations_are_recorded_once(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    SQLiteStore(path).close()
+    store = SQLiteStore(path)
+    names = [r[0] for r in store.conn.execute("SELECT name FROM schema_migrations")]
+    assert "core_0001_documents" in names
+    assert len(names) == len(set(names))
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_failed_batch_rolls_back_and_earlier_batches_stay(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    store.upsert_documents([make_doc(1)])
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), store.transaction() as conn:
+        conn.execute("DELETE FROM documents")
+        raise Boom
+    assert store.count_documents() == 1
+
+
+def test_crash_mid_ingest_keeps_committed_batches(tmp_path: Path) -> None:
+    """A process killed between batches loses only the batch in flight; a re-run resumes."""
+    db = tmp_path / "t.db"
+    script = textwrap.dedent(
+        f"""
+        import os
+        from datetime import datetime
+        from themeflow.model import Document
+        from themeflow.store.sqlite import SQLiteStore
+        store = SQLiteStore({str(db)!r})
+        for batch in range(5):
+            docs = [Document(id=f"c{{batch}}-{{i}}", title="t", paragraphs=(f"p{{batch}} {{i}}",)) for i in range(10)]
+            store.upsert_documents(docs)
+            if batch == 2:
+                os._exit(9)  # no cleanup, no commit of anything further
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 9, proc.stderr
+    store = SQLiteStore(db)
+    assert store.count_documents() == 30
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_readers_keep_working_while_a_writer_ingests(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    writer = SQLiteStore(path)
+    writer.upsert_documents([make_doc(0)])
+    reader = SQLiteStore(path, read_only=True)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read_loop() -> None:
+        try:
+            while not stop.is_set():
+                assert reader.count_documents() >= 1
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=read_loop)
+    t.start()
+    for i in range(1, 40):
+        writer.upsert_documents([make_doc(i)])
+    stop.set()
+    t.join()
+    assert not errors
+    assert reader.count_documents() == 40
+
+
+def test_read_only_store_refuses_writes_and_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        SQLiteStore(tmp_path / "missing.db", read_only=True)
+    SQLiteStore(tmp_path / "t.db").close()
+    ro = SQLiteStore(tmp_path / "t.db", read_only=True)
+    with pytest.raises(StoreError, match="read-only"):
+        ro.upsert_documents([make_doc(1)])
+
+
+def test_corrupt_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="bad.db"):
+        SQLiteStore(path)
+
+
+def test_analyzer_change_rebuilds_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "t.db"
+    store = SQLiteStore(path)
+    store.upsert_documents([make_doc(1)])
+    store.conn.execute("DELETE FROM doc_fts")
+    store.close()
+    monkeypatch.setattr(fts, "ANALYZER_VERSION", "test-next")
+    store = SQLiteStore(path)
+    assert store.conn.execute("SELECT count(*) FROM doc_fts").fetchone()[0] == 1
+    assert (
+        store.conn.execute("SELECT value FROM meta WHERE key='analyzer_version'").fetchone()[0] == "test-next"
+    )
+
+
+def test_summary_cache_round_trip(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    s = Summary(
+        doc_id="c1",
+        content_hash="h1",
+        summarizer="extractive@1",
+        core_views=(Bullet("AI资本开支周期将持续", (1, 5), True),),
+        sections=(Section("营收表现", (Bullet("营收高出约15%", (2,), False, "figure 15% not in [2]"),)),),
+    )
+    store.put_summary(s)
+    assert store.get_summary("h1", "extractive@1") == s
+    assert store.get_summary("h1", "other@1") is None
+
+
+def test_foreign_errors_do_not_leak(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    store.close()
+    path = tmp_path / "t.db"
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE paragraphs")
+    conn.close()
+    store = SQLiteStore(path)
+    with pytest.raises(StoreError):
+        store.upsert_documents([make_doc(1)])
