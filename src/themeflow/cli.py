@@ -7,6 +7,7 @@ bars and errors go to stderr, so ``themeflow search … --json | jq`` always wor
 from __future__ import annotations
 
 import json
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -327,7 +328,15 @@ def main() -> None:
         if isinstance(exc, click.ClickException):
             exc.show(file=sys.stderr)
             sys.exit(exc.exit_code)
-        raise
+        if os.environ.get("THEMEFLOW_DEBUG"):
+            raise
+        err.print(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in themeflow; run again with THEMEFLOW_DEBUG=1 for the traceback and report it.",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(70)
 
 
 if __name__ == "__main__":
