@@ -1,0 +1,223 @@
+"""The shape of an article: boilerplate, sub-headings, topical blocks and their titles.
+
+Analysts read a summary by its section titles, so titles must come from the article: its own
+sub-headings when it has them (``营收大幅超越预期``), otherwise a key phrase drawn from the block of
+paragraphs a section covers (``美国原油出口``) — never "Section 1" and never a bare number.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "Block",
+    "Para",
+    "clean_heading",
+    "headed_blocks",
+    "is_boilerplate",
+    "key_phrase",
+    "outline",
+    "segment_blocks",
+]
+
+_BOILERPLATE = re.compile(
+    r"本文来自|欢迎下载|文章来源|来源[：:]|责任编辑|编辑[：:]|作者[：:]|记者[：:]|校对|免责声明|特别声明|风险提示[：:]|"
+    r"原标题|图源|图片来源|来源/|供图|摄影|视觉中国|(?:编辑|作者|撰文|出品|采访|文|图|策划|监制)\s*[｜丨|/]|"
+    r"版权|仅供参考|不构成(?:任何)?投资建议|据此操作|扫码|二维码|公众号|点击(?:阅读|查看|下方)|"
+    r"转载|未经授权|APP查看|下载APP|（完）|\(完\)|市场有风险|投资需谨慎"
+)
+_END_PUNCT = "。！？!?；;…,，、"
+_NUMBERING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+[、.．]|（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|\d+[、.．)]\s*|"
+    r"第[一二三四五六七八九十\d]+[部分章节][、：: ]?|[■●◆▶►•·\-—]+\s*)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Para:
+    """One paragraph and its role: 'heading', 'body' or 'boilerplate'. ``n`` is the 1-based number."""
+
+    n: int
+    text: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A section to be: a title (None until one is found) over body paragraph numbers."""
+
+    title: str | None
+    paras: tuple[int, ...]
+
+
+def is_boilerplate(text: str) -> bool:
+    """Outlet footers, disclaimers and credits: never summarized, never cited."""
+    t = text.strip()
+    return not t or (len(t) < 90 and bool(_BOILERPLATE.search(t)))
+
+
+def clean_heading(text: str) -> str:
+    """A sub-heading as a section title: numbering, trailing colon and long tails removed."""
+    t = _NUMBERING.sub("", text.strip()).strip().rstrip("：:").strip()
+    if len(t) > 16:
+        for sep in ("：", ":", " ", "——"):
+            head, _, tail = t.partition(sep)
+            head = head.strip()
+            if sep == " " and (not head or not tail or head[-1].isascii() or tail[0].isascii()):
+                continue  # a space inside a Latin name (Karl Keirstead) is not a separator
+            if 2 <= len(head) < len(t):
+                return head
+    return t
+
+
+_INTRO = re.compile(r"(?:表示|称|指出|认为|说|写道|强调|透露|提到|介绍|坦言|警告|分析|如下|包括|回应)$")
+
+
+def _looks_like_heading(text: str) -> bool:
+    t = text.strip()
+    core = _NUMBERING.sub("", t).strip()
+    if not 2 <= len(core) <= 30 or is_boilerplate(t):
+        return False
+    if t.endswith(("：", ":")):
+        if _INTRO.search(core.rstrip("：:")):
+            return False  # "瑞银分析师某某表示：" introduces a quote; it is not a heading
+        return len(core) <= 26
+    if t[-1] in _END_PUNCT:
+        return False
+    if t.count("，") + t.count(",") > 1 or t.count("。") > 0:
+        return False
+    return True
+
+
+def outline(paragraphs: Sequence[str]) -> list[Para]:
+    """Classify every paragraph. A heading must be followed by a longer body paragraph."""
+    texts = [p.strip() for p in paragraphs]
+    out: list[Para] = []
+    for i, t in enumerate(texts):
+        role = "body"
+        if is_boilerplate(t):
+            role = "boilerplate"
+        elif _looks_like_heading(t):
+            nxt = next((x for x in texts[i + 1 :] if x), "")
+            if nxt and not _looks_like_heading(nxt) and len(nxt) > len(t) and not is_boilerplate(nxt):
+                role = "heading"
+        out.append(Para(i + 1, t, role))
+    heads = sum(p.role == "heading" for p in out)
+    if heads < 2:  # one short line is a lede or a caption, not a structure
+        out = [Para(p.n, p.text, "body") if p.role == "heading" else p for p in out]
+    return out
+
+
+def headed_blocks(paras: Sequence[Para]) -> tuple[list[int], list[Block]]:
+    """(lead paragraph numbers before the first heading, one block per heading with its body)."""
+    lead: list[int] = []
+    blocks: list[Block] = []
+    title: str | None = None
+    body: list[int] = []
+    for p in paras:
+        if p.role == "heading":
+            if title is not None and body:
+                blocks.append(Block(title, tuple(body)))
+            title, body = clean_heading(p.text), []
+        elif p.role == "body":
+            (lead if title is None else body).append(p.n)
+    if title is not None and body:
+        blocks.append(Block(title, tuple(body)))
+    return lead, blocks
+
+
+def segment_blocks(vectors: dict[int, Counter[str]], k: int) -> list[tuple[int, ...]]:
+    """Split paragraphs (in order) into ``k`` contiguous topical blocks at the weakest links.
+
+    TextTiling in miniature: the cosine similarity of adjacent paragraphs' token bags is the link
+    strength, and the k-1 weakest links that keep every block at least ``min_size`` long are cut.
+    """
+    ns = sorted(vectors)
+    if k <= 1 or len(ns) <= 1:
+        return [tuple(ns)] if ns else []
+    k = min(k, len(ns))
+    min_size = 2 if len(ns) >= 2 * k else 1
+    links = []
+    for a, b in zip(ns, ns[1:], strict=False):
+        # window of two paragraphs each side smooths single-paragraph noise
+        left = vectors[a] + vectors.get(ns[max(0, ns.index(a) - 1)], Counter())
+        right = vectors[b] + vectors.get(ns[min(len(ns) - 1, ns.index(b) + 1)], Counter())
+        links.append(_cos(left, right))
+    cuts: list[int] = []
+    for idx in sorted(range(len(links)), key=lambda i: links[i]):
+        trial = sorted([*cuts, idx + 1])
+        bounds = [0, *trial, len(ns)]
+        if all(b - a >= min_size for a, b in zip(bounds, bounds[1:], strict=False)):
+            cuts = trial
+        if len(cuts) == k - 1:
+            break
+    bounds = [0, *cuts, len(ns)]
+    return [tuple(ns[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _cos(a: Counter[str], b: Counter[str]) -> float:
+    if not a or not b:
+        return 0.0
+    dot = sum(v * b[t] for t, v in a.items() if t in b)
+    na = math.sqrt(sum(v * v for v in a.values()))
+    nb = math.sqrt(sum(v * v for v in b.values()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+_NOUNISH = {"n", "nz", "vn", "eng", "nt", "ns", "nr", "j", "an", "l", "nrt", "nrfg", "ng"}
+_HEAD_OK = _NOUNISH | {"a", "b"}
+_BAD_EDGE = set("的了是在和与及或等将也都而对从被把为以于之其该这那各每个些")
+
+
+def key_phrase(
+    tagged: Sequence[Sequence[tuple[str, str]]],
+    weights: dict[str, float],
+    used: set[str],
+    max_chars: int = 10,
+) -> str | None:
+    """The best short noun phrase (2–10 chars, up to 3 words, no digits) in ``tagged`` sentences.
+
+    A phrase scores by the distinctiveness (``weights``) of its words times how often it occurs, with
+    a preference for 4–8 characters; it must end in a noun-like word so that titles read as topics
+    (``算力租赁合同``), not as fragments (``大幅提升``).
+    """
+    counts: Counter[str] = Counter()
+    score: dict[str, float] = {}
+    for sent in tagged:
+        for i in range(len(sent)):
+            words: list[str] = []
+            w_sum = 0.0
+            for j in range(i, min(i + 3, len(sent))):
+                w, pos = sent[j]
+                if not _is_title_word(w) or (j == i and (w[0] in _BAD_EDGE or pos not in _HEAD_OK)):
+                    break
+                if j > i and pos not in _NOUNISH:
+                    break  # 租赁转向现货: a verb inside makes a clause, not a topic
+                words.append(w)
+                w_sum += weights.get(w, 0.0)
+                phrase = "".join(words)
+                if len(phrase) > max_chars:
+                    break
+                if len(phrase) >= 2 and pos in _NOUNISH and w[-1] not in _BAD_EDGE:
+                    counts[phrase] += 1
+                    bonus = 1.3 if 4 <= len(phrase) <= 8 else (0.6 if len(phrase) <= 2 else 1.0)
+                    score[phrase] = w_sum * bonus
+    best: str | None = None
+    best_s = 0.0
+    for phrase, n in counts.items():
+        if phrase in used or any(phrase in u or u in phrase for u in used):
+            continue
+        s = score[phrase] * (1 + math.log(n))
+        if s > best_s:
+            best, best_s = phrase, s
+    return best
+
+
+def _is_title_word(w: str) -> bool:
+    if not w.strip() or any(ch.isdigit() for ch in w):
+        return False
+    return all(ch.isalpha() or ch in "-·" for ch in w)

@@ -1,0 +1,122 @@
+"""Check every bullet of any summary against the paragraphs it cites.
+
+An analyst trusts a bullet without opening the article only if it is true to its sources, so every
+summary — extractive, LLM or hand-made — passes through :func:`verify`. A bullet passes when
+
+1. it cites at least one paragraph, and every cited paragraph exists;
+2. every figure it states (value + scale + unit, years and dates included) is stated in the cited
+   paragraphs after normalization (``1,100亿美元`` = ``1100亿美元``, ``1.2万亿港元`` = ``12000亿港元``,
+   but ``114.3GW`` ≠ ``1143GW`` and ``1100亿`` ≠ ``110亿``);
+3. enough of its wording is in the cited paragraphs: the share of its character bigrams (CJK) and
+   words (Latin) found there is at least ``min_support``.
+
+Bigrams rather than words because they need no segmenter (so they cannot disagree with one) and they
+tolerate the small rewordings an abstractive summarizer makes while rejecting invented sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from themeflow.model import Bullet, Document, Section, Summary
+from themeflow.text.numbers import Figure, figure_matches, find_figures
+
+__all__ = ["DEFAULT_MIN_SUPPORT", "check_bullet", "drop_unverified", "support", "verify"]
+
+DEFAULT_MIN_SUPPORT = 0.6
+"""Tuned on the shared corpus: extractive bullets score ≥ 0.95; invented sentences on the same topic
+score 0.2–0.5; light paraphrases 0.6–0.9."""
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*")
+
+
+def _grams(text: str) -> set[str]:
+    out: set[str] = set()
+    for run in _CJK_RUN.findall(text):
+        if len(run) == 1:
+            out.add(run)
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
+    out.update(w.lower() for w in _LATIN.findall(text))
+    return out
+
+
+def support(text: str, evidence: str | set[str]) -> float:
+    """Share of ``text``'s bigrams/words that occur in ``evidence`` (1.0 when ``text`` has none)."""
+    g = _grams(text)
+    if not g:
+        return 1.0
+    ev = _grams(evidence) if isinstance(evidence, str) else evidence
+    return len(g & ev) / len(g)
+
+
+def _show(f: Figure) -> str:
+    return f.raw
+
+
+def check_bullet(
+    bullet: Bullet,
+    doc: Document,
+    min_support: float = DEFAULT_MIN_SUPPORT,
+    _cache: dict[int, tuple[list[Figure], set[str]]] | None = None,
+) -> Bullet:
+    """``bullet`` with ``verified`` and ``reason`` set (reason None when it passes)."""
+    n = len(doc.paragraphs)
+    if not bullet.citations:
+        return replace(bullet, verified=False, reason="cites no paragraph")
+    bad = [c for c in bullet.citations if not 1 <= c <= n]
+    if bad:
+        return replace(bullet, verified=False, reason=f"cites paragraph {bad[0]} but the document has {n}")
+    if not bullet.text.strip():
+        return replace(bullet, verified=False, reason="empty text")
+    cache = _cache if _cache is not None else {}
+    evidence: list[Figure] = []
+    grams: set[str] = set()
+    for c in bullet.citations:
+        if c not in cache:
+            para = doc.paragraphs[c - 1]
+            cache[c] = (find_figures(para), _grams(para))
+        evidence.extend(cache[c][0])
+        grams |= cache[c][1]
+    cited = "[" + "][".join(str(c) for c in bullet.citations) + "]"
+    for f in find_figures(bullet.text):
+        if not figure_matches(f, evidence):
+            return replace(
+                bullet, verified=False, reason=f"figure {_show(f)} is not in cited paragraphs {cited}"
+            )
+    s = support(bullet.text, grams)
+    if s < min_support:
+        return replace(
+            bullet, verified=False, reason=f"only {s:.0%} of its wording is in cited paragraphs {cited}"
+        )
+    return replace(bullet, verified=True, reason=None)
+
+
+def verify(summary: Summary, doc: Document, min_support: float = DEFAULT_MIN_SUPPORT) -> Summary:
+    """``summary`` with a verdict on every bullet (core views included). Nothing is dropped here."""
+    cache: dict[int, tuple[list[Figure], set[str]]] = {}
+
+    def check(bs: Iterable[Bullet]) -> tuple[Bullet, ...]:
+        return tuple(check_bullet(b, doc, min_support, cache) for b in bs)
+
+    return replace(
+        summary,
+        core_views=check(summary.core_views),
+        sections=tuple(Section(s.title, check(s.bullets)) for s in summary.sections),
+    )
+
+
+def drop_unverified(summary: Summary) -> Summary:
+    """Remove bullets that failed verification, and sections left empty. Unchecked bullets are kept."""
+    sections = []
+    for s in summary.sections:
+        kept = tuple(b for b in s.bullets if b.verified is not False)
+        if kept:
+            sections.append(Section(s.title, kept))
+    return replace(
+        summary,
+        core_views=tuple(b for b in summary.core_views if b.verified is not False),
+        sections=tuple(sections),
+    )
