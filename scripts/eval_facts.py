@@ -1,0 +1,115 @@
+"""Extraction precision/recall on the hand labels, and theme-figure conflicts on the shared corpus.
+
+Usage::
+
+    python scripts/eval_facts.py [--data ../shared/data] [--errors] [--themes]
+
+Labels (``tests/data/figures_labels.jsonl``) hold article ids, paragraph numbers and the gold figure
+(value, unit, entity, metric, period) — never article text. Paragraph n is the n-th non-empty line of
+the record's ``text`` (what ingest produces for these records). The matching rules are documented in
+:mod:`themeflow.facts.evaluate`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+from themeflow.facts import extract_facts, figures_for_documents
+from themeflow.facts.evaluate import load_labels, score_facts
+from themeflow.model import Document
+
+REPO = Path(__file__).resolve().parents[1]
+LABELS = REPO / "tests" / "data" / "figures_labels.jsonl"
+THEMES = {
+    "AI资本开支": ("资本开支", "算力", "数据中心"),
+    "美联储 降息": ("美联储",),
+    "南下资金": ("南下资金", "港股通"),
+}
+
+
+def load_documents(news: Path, ids: set[str] | None = None, prefix: str = "") -> list[Document]:
+    """Records of ``news.jsonl`` as Documents (paragraphs = non-empty stripped lines)."""
+    out = []
+    with news.open(encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            if (ids is not None and d["id"] not in ids) or not d["id"].startswith(prefix):
+                continue
+            published = d.get("published")
+            out.append(
+                Document(
+                    id=d["id"],
+                    title=d.get("title") or "",
+                    paragraphs=tuple(p.strip() for p in d["text"].split("\n") if p.strip()),
+                    source=d.get("source"),
+                    published_at=datetime.fromisoformat(published) if published else None,
+                )
+            )
+    return out
+
+
+def evaluate_extraction(data: Path, show_errors: bool = False) -> dict[str, float]:
+    labels = load_labels(LABELS)
+    docs = load_documents(data / "news.jsonl", {lab.doc_id for lab in labels})
+    facts = [f for d in docs for f in extract_facts(d)]
+    s = score_facts(facts, labels)
+    if show_errors:
+        for e in s.errors:
+            print(json.dumps(e, ensure_ascii=False))
+    return {
+        "articles": len(docs),
+        "labels": s.gold,
+        "predicted": s.predicted,
+        "correct": s.correct,
+        "precision": round(s.precision, 3),
+        "recall": round(s.recall, 3),
+        "value_precision": round(s.value_precision, 3),
+        "value_recall": round(s.value_recall, 3),
+        "entity_accuracy": round(s.entity_ok / s.value_matched, 3) if s.value_matched else 0.0,
+        "metric_accuracy": round(s.metric_ok / s.value_matched, 3) if s.value_matched else 0.0,
+        "period_accuracy": round(s.period_ok / s.value_matched, 3) if s.value_matched else 0.0,
+    }
+
+
+def theme_conflicts(data: Path) -> None:
+    """Theme figures over the ``fr-`` corpus by keyword match (no store needed): how many conflicts."""
+    docs = load_documents(data / "news.jsonl", prefix="fr-")
+    for theme, words in THEMES.items():
+        chosen = [d for d in docs if any(w in d.title + d.text for w in words)][:200]
+        t0 = time.perf_counter()
+        result = figures_for_documents(chosen)
+        took = time.perf_counter() - t0
+        print(
+            f"## {theme}: {len(chosen)} docs, {result.facts} facts, {len(result.figures)} figures, "
+            f"{len(result.conflicts)} conflicts ({took:.1f}s)"
+        )
+        for c in result.conflicts:
+            vals = " vs ".join(f"{v.value}@{','.join(x.doc_id for x in v.citations[:2])}" for v in c.values)
+            print(f"  - {c.entity} | {c.metric} | {c.period} | {vals}")
+        multi = Counter(g.agreement for g in result.figures)
+        print(f"  agreement histogram: {dict(sorted(multi.items()))}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--errors", action="store_true", help="print every wrong or unmatched fact")
+    ap.add_argument("--themes", action="store_true", help="also run theme figures over the fr- corpus")
+    args = ap.parse_args(argv)
+    if not (args.data / "news.jsonl").exists():
+        print(f"needs the shared corpus at {args.data}", file=sys.stderr)
+        return 2
+    print(json.dumps(evaluate_extraction(args.data, args.errors), ensure_ascii=False, indent=2))
+    if args.themes:
+        theme_conflicts(args.data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

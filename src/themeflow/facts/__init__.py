@@ -1,0 +1,36 @@
+"""Key figures across documents: extract figure facts with citations, line them up, flag conflicts.
+
+``extract`` reads facts out of paragraphs; ``group`` lines facts about the same (entity, metric, period)
+up across outlets and flags sources that disagree; ``render`` turns the result into the JSON contract
+and the terminal view. The report and the service call :func:`figures_for_documents`.
+"""
+
+from themeflow.facts.extract import extract_facts, extract_paragraph
+from themeflow.facts.group import (
+    Conflict,
+    ConflictValue,
+    FigureGroup,
+    ThemeFigures,
+    figures_for_documents,
+    group_facts,
+    metric_key,
+    metrics_match,
+    period_key,
+)
+from themeflow.facts.render import print_theme_figures, theme_figures_to_dict
+
+__all__ = [
+    "Conflict",
+    "ConflictValue",
+    "FigureGroup",
+    "ThemeFigures",
+    "extract_facts",
+    "extract_paragraph",
+    "figures_for_documents",
+    "group_facts",
+    "metric_key",
+    "metrics_match",
+    "period_key",
+    "print_theme_figures",
+    "theme_figures_to_dict",
+]

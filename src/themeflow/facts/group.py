@@ -1,0 +1,396 @@
+"""Theme figures: line up facts about the same (entity, metric, period) across outlets, flag conflicts.
+
+Why the rules are what they are:
+
+* **Same metric** is decided on a comparison key (synonyms folded: 算力支出 → 计算支出, compute spending →
+  计算支出; fillers dropped: 预算总额, 规模, 峰值), then equal keys, a key that is the other plus a known
+  modifier (预期营收 ~ 营收) or character-bigram overlap ≥ 0.75 (AI数据中心总容量 ~ 数据中心总容量).
+  Metrics that measure a change (增长, 蒸发, 涨) never match levels (市值蒸发 is not 市值).
+* **Same period** compares normalized periods (2028年 = 2028, 今年 → the publish year). A figure with no
+  period is only compared with figures published the same day, and conflicts are not flagged for
+  unperiodized percentages (daily market moves differ by the hour they were written).
+* **Agreement** counts stories, not documents: syndicated copies of one story say a figure once.
+* **Conflict**: two documents state values for the same key whose tolerance intervals do not overlap,
+  and the two documents share no value for that key (a document saying ``从600亿上调至900亿`` does not
+  conflict with one saying 900亿; a start value marked 从 that both share is not agreement). Tolerance is ±5% for a plain figure, ±10% for 约/左右, and one-sided
+  for bounds (超过 X covers X…2X; 近/不到 X covers 0.8X…X), so 超过 and 约 do not spuriously clash.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from themeflow.facts.extract import extract_facts
+from themeflow.facts.lexicon import ALIAS_TO_ENTITY, CHANGE_WORDS, METRIC_FILLERS, METRIC_SYNONYMS
+from themeflow.model import Citation, Document, Fact, Story
+from themeflow.text.numbers import find_figures
+
+__all__ = [
+    "Conflict",
+    "ConflictValue",
+    "FigureGroup",
+    "ThemeFigures",
+    "figures_for_documents",
+    "group_facts",
+    "metric_key",
+    "metrics_match",
+    "period_key",
+]
+
+DEFAULT_TOLERANCE = 0.05
+"""Relative difference above which two plain figures disagree (rounding in the press stays under it)."""
+
+_ABOUT = frozenset({"约", "约合", "大约", "约为", "左右", "上下"})
+_OVER = frozenset(
+    {"超过", "超出", "超", "逾", "不低于", "不少于", "至少", "突破", "以上", "多", "余", "多达", "最低"}
+)
+_UNDER = frozenset({"将近", "接近", "近", "不到", "不足", "不超过", "不超", "最多", "最高", "以下", "以内"})
+_MODIFIERS = ("预期", "预计", "实际", "全年", "年度", "总", "主要", "整体", "累计", "全球", "公司")
+_PERCENTS = frozenset({"%", "pp", "bp"})
+
+
+@dataclass(frozen=True, slots=True)
+class FigureGroup:
+    """One figure of a theme: a value stated for (entity, metric, period), by how many stories, where."""
+
+    entity: str
+    metric: str
+    period: str | None
+    value: str
+    unit: str
+    normalized_value: float
+    normalized_unit: str
+    qualifier: str | None
+    citations: tuple[Citation, ...]
+    outlets: tuple[str, ...]
+    agreement: int
+    """Independent stories stating this value (syndicated copies count once)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictValue:
+    value: str
+    unit: str
+    normalized_value: float
+    qualifier: str | None
+    citations: tuple[Citation, ...]
+    outlets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Sources that state different values for the same (entity, metric, period)."""
+
+    entity: str
+    metric: str
+    period: str | None
+    normalized_unit: str
+    values: tuple[ConflictValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeFigures:
+    """What ``themeflow figures`` shows and the workflow digest embeds."""
+
+    figures: tuple[FigureGroup, ...]
+    conflicts: tuple[Conflict, ...]
+    documents: int = 0
+    facts: int = 0
+
+
+# -- keys ------------------------------------------------------------------------------------------------
+_SYNONYMS = sorted(METRIC_SYNONYMS, key=lambda p: len(p[0]), reverse=True)
+
+
+def metric_key(metric: str) -> str:
+    """The comparison key of a metric phrase: lower-cased, synonyms folded, fillers dropped."""
+    key = re.sub(r"\s+", "", metric.lower())
+    for surface, canon in _SYNONYMS:
+        key = key.replace(surface.replace(" ", ""), canon)
+    stripped = key
+    for filler in METRIC_FILLERS:
+        stripped = stripped.replace(filler, "")
+    return stripped or key
+
+
+def _changes(key: str) -> frozenset[str]:
+    found = set()
+    for w in sorted(CHANGE_WORDS, key=len, reverse=True):
+        if w in key:
+            found.add(w)
+            key = key.replace(w, "")
+    return frozenset(found)
+
+
+def _bigrams(s: str) -> set[str]:
+    return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
+
+
+def metrics_match(a: str, b: str) -> bool:
+    """True when two metric phrases measure the same thing (see the module docstring for the rules)."""
+    ka, kb = metric_key(a), metric_key(b)
+    if bool(_changes(ka)) != bool(_changes(kb)) or _changes(ka) != _changes(kb):
+        return False
+    if ka == kb:
+        return True
+    short, long_ = sorted((ka, kb), key=len)
+    if len(short) >= 2 and short in long_:
+        rest = long_.replace(short, "", 1)
+        for mod in _MODIFIERS:
+            rest = rest.replace(mod, "")
+        if not rest:
+            return True
+    ba, bb = _bigrams(ka), _bigrams(kb)
+    return 2 * len(ba & bb) / (len(ba) + len(bb)) >= 0.75
+
+
+_RELATIVE = frozenset("本周 上周 当周 本月 上月 当月 本季度 上季度 当季 今日 昨日 当日".split())
+_CN_Q = {"一": "1", "二": "2", "三": "3", "四": "4"}
+
+
+def period_key(period: str | None, published: datetime | None) -> str | None:
+    """A period normalized for comparison; relative periods resolve against the publish date.
+
+    ``2028年`` → ``2028``; ``2028财年``/``FY28`` → ``FY2028``; ``2024至2030年`` → ``2024-2030``;
+    ``2025年第一季度``/``2025Q1`` → ``2025Q1``; ``今年`` → the publish year; ``年内``/``今年以来`` →
+    year-to-date *as of the publish day* (cumulative figures grow); None stays None.
+    """
+    if not period:
+        return None
+    p = period.replace(" ", "")
+    year = published.year if published else None
+    for word, delta in (("今年", 0), ("本年", 0), ("明年", 1), ("去年", -1), ("本财年", 0)):
+        if p.startswith(word) and year is not None:
+            p = f"{year + delta}年" + p[len(word) :]
+            break
+    if p in ("年内", "今年以来", "年初至今", "年初以来"):
+        return f"YTD@{published.date().isoformat()}" if published else "YTD"
+    if p in _RELATIVE:  # 本周, 当月 …: only figures written the same day can be about the same period
+        return f"{p}@{published.date().isoformat()}" if published else p
+    if p in ("上半年", "下半年") and year is not None:
+        p = f"{year}年{p}"
+    m = re.fullmatch(r"((?:19|20)\d{2})(?:至|到|-|—|–|~|～)((?:19|20)?\d{2})(?:年|财年)?", p)
+    if m:
+        end = m.group(2) if len(m.group(2)) == 4 else m.group(1)[:2] + m.group(2)
+        return f"{m.group(1)}-{end}"
+    m = re.fullmatch(r"FY((?:19|20)?\d{2})(Q[1-4])?|((?:19|20)\d{2})财年", p)
+    if m:
+        y = m.group(1) or m.group(3)
+        return f"FY{'20' + y if len(y) == 2 else y}{m.group(2) or ''}"
+    m = re.fullmatch(
+        r"(?:((?:19|20)\d{2})年?)?第?([一二三四1-4])(?:财?季度|Q)|(?:((?:19|20)\d{2}))?Q([1-4])", p
+    )
+    if m:
+        y = m.group(1) or m.group(3) or (str(year) if year else "")
+        q = m.group(2) or m.group(4)
+        return f"{y}Q{_CN_Q.get(q, q)}"
+    m = re.fullmatch(r"((?:19|20)\d{2})(?:年|年度)(全年)?", p)
+    if m:
+        return m.group(1)
+    m = re.fullmatch(r"((?:19|20)\d{2})年([上下])半年", p)
+    if m:
+        return f"{m.group(1)}H{1 if m.group(2) == '上' else 2}"
+    return p
+
+
+def entity_key(entity: str) -> str:
+    return ALIAS_TO_ENTITY.get(entity, entity).lower()
+
+
+# -- tolerance -------------------------------------------------------------------------------------------
+def _interval(fact: Fact, tol: float) -> tuple[float, float]:
+    v = fact.normalized_value
+    hi_v = _high(fact)
+    if hi_v is not None:
+        lo, hi = min(v, hi_v), max(v, hi_v)  # never inverted, even if a range was misparsed
+        return lo - abs(lo) * tol, hi + abs(hi) * tol
+    q = fact.qualifier
+    if q in _ABOUT:
+        return v - abs(v) * 2 * tol, v + abs(v) * 2 * tol
+    if q in _OVER:
+        return v - abs(v) * tol, v + abs(v) * (0.5 if q in ("多", "余") else 1.0)
+    if q in _UNDER:
+        return v - abs(v) * 0.2, v + abs(v) * tol
+    return v - abs(v) * tol, v + abs(v) * tol
+
+
+def _high(fact: Fact) -> float | None:
+    if not any(sep in fact.value for sep in ("至", "到", "-", "~", "～", "—")):
+        return None
+    figs = find_figures(fact.value)
+    return figs[0].high if figs else None
+
+
+def compatible(a: Fact, b: Fact, tol: float = DEFAULT_TOLERANCE) -> bool:
+    """True when the two facts' values can both be right (same unit, overlapping tolerance intervals)."""
+    if a.normalized_unit != b.normalized_unit:
+        return False
+    lo_a, hi_a = _interval(a, tol)
+    lo_b, hi_b = _interval(b, tol)
+    return lo_a <= hi_b and lo_b <= hi_a
+
+
+# -- grouping --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Item:
+    fact: Fact
+    story: str
+    outlet: str
+    period: str | None
+
+
+def figures_for_documents(
+    docs: Sequence[Document],
+    stories: Mapping[str, Story] | None = None,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> ThemeFigures:
+    """Extract, group and check the figures of a set of documents (the report and the service call this).
+
+    ``stories`` maps a document id to its story (``store.stories_for(ids)``); documents without one are
+    their own story.
+    """
+    facts = [f for d in docs for f in extract_facts(d)]
+    return group_facts(facts, {d.id: d for d in docs}, stories or {}, tolerance=tolerance)
+
+
+def group_facts(
+    facts: Sequence[Fact],
+    docs: Mapping[str, Document],
+    stories: Mapping[str, Story],
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> ThemeFigures:
+    """Group facts into figures with agreement counts, and find conflicts between documents."""
+    buckets: dict[tuple[str, str, str], list[_Item]] = defaultdict(list)
+    for f in facts:
+        doc = docs.get(f.citation.doc_id)
+        published = doc.published_at if doc else None
+        pk = period_key(f.period, published)
+        story = stories.get(f.citation.doc_id)
+        item = _Item(f, story.id if story else f.citation.doc_id, (doc.source if doc else None) or "", pk)
+        # no period: comparable only with figures written the same day (undated: only within the document)
+        scope = (
+            pk if pk is not None else "@" + (published.date().isoformat() if published else f.citation.doc_id)
+        )
+        buckets[(entity_key(f.entity), scope, f.normalized_unit)].append(item)
+    groups: list[FigureGroup] = []
+    conflicts: list[Conflict] = []
+    for (_, scope, unit), items in buckets.items():
+        for metric_items in _cluster_metrics(items):
+            clusters = _cluster_values(metric_items, tolerance)
+            groups.extend(_figure(c) for c in clusters)
+            if (scope.startswith("@") and unit in _PERCENTS) or not metric_items[0].fact.entity:
+                continue  # daily moves without a period, and figures nobody is named for, never conflict
+            conflict = _conflict(clusters, tolerance)
+            if conflict is not None:
+                conflicts.append(conflict)
+    groups.sort(key=lambda g: (-g.agreement, g.entity, g.metric, g.period or "", g.normalized_value))
+    return ThemeFigures(tuple(groups), tuple(conflicts), documents=len(docs), facts=len(facts))
+
+
+def _cluster_metrics(items: list[_Item]) -> list[list[_Item]]:
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(items)):
+        for j in range(i):
+            if find(i) != find(j) and metrics_match(items[i].fact.metric, items[j].fact.metric):
+                parent[find(i)] = find(j)
+    out: dict[int, list[_Item]] = defaultdict(list)
+    for i, it in enumerate(items):
+        out[find(i)].append(it)
+    return list(out.values())
+
+
+def _cluster_values(items: list[_Item], tol: float) -> list[list[_Item]]:
+    """Greedy clusters of mutually compatible values, plain figures first so they anchor the cluster."""
+    order = sorted(items, key=lambda it: (it.fact.qualifier is not None, it.fact.normalized_value))
+    clusters: list[list[_Item]] = []
+    for it in order:
+        for c in clusters:
+            if compatible(c[0].fact, it.fact, tol):
+                c.append(it)
+                break
+        else:
+            clusters.append([it])
+    return clusters
+
+
+def _most_common(values: list[str]) -> str:
+    return max(dict.fromkeys(values), key=values.count)
+
+
+def _figure(cluster: list[_Item]) -> FigureGroup:
+    head = cluster[0].fact
+    return FigureGroup(
+        entity=_most_common([it.fact.entity for it in cluster]),
+        metric=_most_common([it.fact.metric for it in cluster]),
+        period=_most_common([it.fact.period or "" for it in cluster]) or None,
+        value=head.value,
+        unit=head.unit,
+        normalized_value=head.normalized_value,
+        normalized_unit=head.normalized_unit,
+        qualifier=head.qualifier,
+        citations=tuple(dict.fromkeys(it.fact.citation for it in cluster)),
+        outlets=tuple(sorted({it.outlet for it in cluster if it.outlet})),
+        agreement=len({it.story for it in cluster}),
+    )
+
+
+def _conflict(clusters: list[list[_Item]], tol: float) -> Conflict | None:
+    """Clusters stated by documents that share no value for this key; None when all agree."""
+    if len(clusters) < 2:
+        return None
+    doc_clusters: dict[str, set[int]] = defaultdict(set)
+    asserted: dict[str, set[int]] = defaultdict(set)  # clusters a document states as current, not 从 X
+    for i, c in enumerate(clusters):
+        for it in c:
+            doc_clusters[it.fact.citation.doc_id].add(i)
+            if it.fact.qualifier != "从":
+                asserted[it.fact.citation.doc_id].add(i)
+    involved: set[int] = set()
+    docs = list(doc_clusters)
+    for a in range(len(docs)):
+        for b in range(a):
+            ca, cb = doc_clusters[docs[a]], doc_clusters[docs[b]]
+            if any(i in asserted[docs[a]] or i in asserted[docs[b]] for i in ca & cb):
+                continue  # they agree on a value; a shared start value (从4.6%降至…) is not agreement
+            pairs = [
+                (i, j)
+                for i in ca
+                for j in cb
+                if not compatible(clusters[i][0].fact, clusters[j][0].fact, tol)
+            ]
+            for i, j in pairs:
+                involved.update((i, j))
+    if not involved:
+        return None
+    chosen = [clusters[i] for i in sorted(involved)]
+    head = chosen[0][0].fact
+    return Conflict(
+        entity=head.entity,
+        metric=_most_common([it.fact.metric for c in chosen for it in c]),
+        period=_most_common([it.fact.period or "" for c in chosen for it in c]) or None,
+        normalized_unit=head.normalized_unit,
+        values=tuple(
+            ConflictValue(
+                value=c[0].fact.value,
+                unit=c[0].fact.unit,
+                normalized_value=c[0].fact.normalized_value,
+                qualifier=c[0].fact.qualifier,
+                citations=tuple(dict.fromkeys(it.fact.citation for it in c)),
+                outlets=tuple(sorted({it.outlet for it in c if it.outlet})),
+            )
+            for c in chosen
+        ),
+    )

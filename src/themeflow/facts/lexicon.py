@@ -1,0 +1,318 @@
+"""Word lists the fact extractor and the grouper share: who can be an entity, what a metric is called.
+
+Why hand-written tables rather than a model: the figures an analyst tracks come from a few hundred
+companies, indices, institutions and fund flows, and the stock rjieba tagger mislabels many of them
+(``微软`` as an adjective, ``英伟达`` split in two). A short list we can read and extend is more precise
+than any tagger we could ship without a model, and the extractor's precision target (≥ 0.9) depends on it.
+We never add these words to rjieba's dictionary: segmentation is shared with the search index, whose
+analyzer version would change under it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# -- entities ---------------------------------------------------------------------------------------
+# canonical name → aliases (the canonical name is itself an alias). Grouping compares canonical names, so
+# 英伟达 in one outlet and NVIDIA in another are the same entity.
+ENTITY_ALIASES: dict[str, tuple[str, ...]] = {
+    "OpenAI": ("OpenAI",),
+    "Anthropic": ("Anthropic",),
+    "英伟达": ("英伟达", "NVIDIA", "Nvidia", "辉达"),
+    "微软": ("微软", "Microsoft"),
+    "谷歌": ("谷歌", "Google", "Alphabet"),
+    "亚马逊": ("亚马逊", "Amazon"),
+    "甲骨文": ("甲骨文", "Oracle"),
+    "Meta": ("Meta", "脸书"),
+    "苹果": ("苹果公司", "苹果", "Apple"),
+    "特斯拉": ("特斯拉", "Tesla"),
+    "博通": ("博通", "Broadcom"),
+    "台积电": ("台积电", "TSMC"),
+    "三星电子": ("三星电子", "三星", "Samsung"),
+    "SK海力士": ("SK海力士", "海力士", "SK Hynix"),
+    "美光": ("美光科技", "美光", "Micron"),
+    "AMD": ("超威半导体", "AMD"),
+    "英特尔": ("英特尔", "Intel"),
+    "阿里巴巴": ("阿里巴巴", "阿里云", "阿里"),
+    "腾讯": ("腾讯控股", "腾讯"),
+    "字节跳动": ("字节跳动", "字节", "火山引擎"),
+    "百度": ("百度",),
+    "京东": ("京东",),
+    "美团": ("美团",),
+    "拼多多": ("拼多多",),
+    "小米": ("小米集团", "小米"),
+    "华为": ("华为",),
+    "中芯国际": ("中芯国际",),
+    "华虹半导体": ("华虹半导体", "华虹公司", "华虹"),
+    "地平线": ("地平线机器人", "地平线"),
+    "寒武纪": ("寒武纪",),
+    "xAI": ("xAI",),
+    "SpaceX": ("SpaceX",),
+    "CoreWeave": ("CoreWeave",),
+    "巴克莱": ("巴克莱银行", "巴克莱", "Barclays"),
+    "高盛": ("高盛", "Goldman Sachs"),
+    "摩根士丹利": ("摩根士丹利", "大摩"),
+    "摩根大通": ("摩根大通", "小摩"),
+    "花旗": ("花旗",),
+    "瑞银": ("瑞银",),
+    "伯克希尔": ("伯克希尔",),
+    "贝莱德": ("贝莱德",),
+    "中金公司": ("中金公司", "中金"),
+    "美联储": ("美联储", "联储", "Fed", "FOMC"),
+    "欧洲央行": ("欧洲央行",),
+    "日本央行": ("日本央行",),
+    "英国央行": ("英国央行",),
+    "中国人民银行": ("中国人民银行", "人民银行"),
+    "央行": ("央行",),
+    "财政部": ("财政部",),
+    "国家统计局": ("国家统计局",),
+    "劳工统计局": ("劳工统计局",),
+    "海关总署": ("海关总署",),
+    "证监会": ("证监会",),
+    "南下资金": ("南下资金", "港股通资金"),
+    "北向资金": ("北向资金", "北上资金"),
+    "恒生指数": ("恒生指数", "恒指"),
+    "恒生科技指数": ("恒生科技指数", "恒生科技", "恒科指"),
+    "纳斯达克指数": ("纳斯达克指数", "纳斯达克综合指数", "纳指"),
+    "标普500指数": ("标普500指数", "标普500", "标普"),
+    "道琼斯指数": ("道琼斯工业平均指数", "道琼斯指数", "道指"),
+    "费城半导体指数": ("费城半导体指数", "费城半导体"),
+    "上证指数": ("上证指数", "上证综指", "沪指"),
+    "深证成指": ("深证成指", "深成指"),
+    "创业板指": ("创业板指",),
+    "科创50": ("科创50指数", "科创50"),
+    "A股": ("A股", "沪深两市", "两市"),
+    "港股": ("港股",),
+    "美股": ("美股",),
+    "黄金": ("现货黄金", "黄金", "金价"),
+    "白银": ("现货白银", "白银"),
+    "原油": ("布伦特原油", "WTI原油", "原油", "油价"),
+    "比特币": ("比特币",),
+    "美国": ("美国",),
+    "中国": ("中国", "我国"),
+    "全球": ("全球",),
+}
+
+ALIAS_TO_ENTITY: dict[str, str] = {a: canon for canon, aliases in ENTITY_ALIASES.items() for a in aliases}
+
+ENTITY_RE = re.compile(
+    "|".join(
+        re.escape(a) + (r"(?![A-Za-z])" if a[-1].isascii() else "")
+        for a in sorted(ALIAS_TO_ENTITY, key=len, reverse=True)
+    )
+)
+"""Known entities, longest alias first (``恒生科技指数`` before ``恒生``)."""
+
+COMMODITIES = frozenset({"黄金", "白银", "原油"})
+"""Entities that are also words inside company names (紫金黄金国际, 中国白银集团): matched only when not
+glued to other Chinese characters on the left."""
+
+WEAK_ENTITIES = frozenset({"A股", "港股", "美股", "美国", "中国", "全球"})
+"""Scopes rather than actors: used only when no company or institution is nearer to the figure."""
+
+ACRONYM_STOPLIST = frozenset(
+    """AI AGI API ARR ASIC CEO CFO COO CTO CPU GPU TPU NPU HBM DRAM NAND ETF ETFs IPO GDP CPI PPI PCE PMI
+    EPS PE PB ROE ROI YoY QoQ MoM Q1 Q2 Q3 Q4 H1 H2 FY GW MW TW GWh MWh USD HKD RMB CNY EUR JPY TB PB
+    LLM OK APP App PC IT IDC AIDC DC B2B B2C SaaS PaaS IaaS Token Tokens ADR ADRs LPR MLF OMO RRR VC PE
+    LP GP BD CRO CDMO EV SUV MPV OTA KOL TV UP MAU DAU WAU DeepSeek ChatGPT GPT Sora Gemini Claude Grok
+    Llama Copilot Blackwell Rubin Hopper NVL CUDA AWS GCP OCI Azure iPhone iPad Mac Vision Pro Max Plus
+    Ultra Mini Pro SZ SH Group Inc Corp Ltd LLC HK US Exp Beta Alpha Delta Labs News Energy""".split()
+)
+"""Capitalized tokens that are not organizations (products, units, finance jargon). Products are not
+entities: ``Azure 2500亿美元`` is a contract *with* Microsoft."""
+
+PRODUCT_TAILS = frozenset({"OCI", "Azure", "AWS", "GCP", "Cloud"})
+"""Cloud products written right after their company (甲骨文OCI): one mention of the company."""
+
+APPROXIMATIONS = frozenset(
+    "约 约合 大约 约为 超过 超出 超 逾 将近 接近 近 不到 不足 不超过 不超 不低于 不少于 至少 最多 最高 最低 "
+    "突破 多达 多 余 左右 以上 以下 以内 上下".split()
+)
+"""Qualifiers that make a figure approximate or a bound (kept on the fact and used to widen the
+tolerance); verbs the parser also reports (增至, 达到, 预计) are not qualifiers of the value."""
+
+ENTITY_STOPLIST = frozenset(
+    "高达 华尔街 华尔街见闻 媒体 知情人士 消息人士 市场 投资者 分析师 机构 外资 内资 券商 报道 彭博 路透 路透社 "
+    "金融时报 华尔街日报 纽约时报 新华社 财联社 记者 归母 公司股份 毛利润 满负荷 安抚".split()
+)
+"""Words rjieba tags as names that are never the subject of a figure (高达 is 'as much as'; outlets
+report figures, they do not own them)."""
+
+METRIC_VERBS = frozenset(
+    "营收 收入 买入 卖出 净买入 净卖出 流入 流出 投入 投资 追加 套现 融资 募资 支出 开支 出资 亏损 盈利 回购 减持 增持 "
+    "持股 出售 收购 增发 发行 成交 采购 订购 拨款 补贴 罚款 罚没 担保 借款 贷款 募集 筹集 签约 营业 盈余 消耗".split()
+)
+"""Verbs that name what is measured (营收900亿, 净买入1.2万亿): kept at the end of a metric."""
+
+ORG_SUFFIXES = (
+    "有限公司",
+    "公司",
+    "银行",
+    "集团",
+    "证券",
+    "基金",
+    "资本",
+    "控股",
+    "资管",
+    "保险",
+    "研究院",
+    "交易所",
+    "科技",
+    "智能",
+    "汽车",
+    "股份",
+)
+"""A CJK token ending in one of these (and tagged a noun) names an organization."""
+
+# -- metrics ----------------------------------------------------------------------------------------
+METRIC_SYNONYMS: tuple[tuple[str, str], ...] = (
+    # (surface, canonical): applied longest first, inside a metric phrase
+    ("compute spending", "计算支出"),
+    ("compute spend", "计算支出"),
+    ("capital expenditure", "资本开支"),
+    ("capex", "资本开支"),
+    ("revenue", "营收"),
+    ("net income", "净利润"),
+    ("market cap", "市值"),
+    ("valuation", "估值"),
+    ("计算运营支出", "计算支出"),
+    ("算力支出", "计算支出"),
+    ("算力开支", "计算支出"),
+    ("算力投入", "计算支出"),
+    ("资本支出", "资本开支"),
+    ("资本性支出", "资本开支"),
+    ("营业收入", "营收"),
+    ("营业总收入", "营收"),
+    ("总营收", "营收"),
+    ("收入", "营收"),
+    ("归母净利润", "净利润"),
+    ("净利", "净利润"),
+    ("募资", "融资"),
+    ("募集资金", "融资"),
+    ("总市值", "市值"),
+    ("成交额", "成交额"),
+    ("成交金额", "成交额"),
+    ("净买入额", "净买入"),
+    ("净买入金额", "净买入"),
+    ("联邦基金利率目标区间", "联邦基金利率"),
+    ("利率目标区间", "联邦基金利率"),
+)
+
+METRIC_FILLERS = ("预算总额", "总额", "总计", "合计", "规模", "金额", "总量", "水平", "峰值")
+"""Words that do not change what is measured (计算运营支出预算总额 ~ 计算支出); dropped from the
+comparison key only, never from the metric shown."""
+
+CHANGE_WORDS = (
+    "同比",
+    "环比",
+    "增长",
+    "增速",
+    "增幅",
+    "增加",
+    "减少",
+    "下降",
+    "下滑",
+    "上升",
+    "上涨",
+    "下跌",
+    "涨幅",
+    "跌幅",
+    "蒸发",
+    "缩水",
+    "回落",
+    "上调",
+    "下调",
+    "提升",
+    "降息",
+    "加息",
+    "涨",
+    "跌",
+)
+"""A metric with one of these measures a change, never a level: 市值蒸发 must not be compared with 市值."""
+
+COPULAS = (
+    "上调至",
+    "下调至",
+    "提升至",
+    "提高至",
+    "增长至",
+    "增加至",
+    "下降至",
+    "降低至",
+    "扩大至",
+    "缩小至",
+    "攀升至",
+    "回落至",
+    "增至",
+    "升至",
+    "降至",
+    "跌至",
+    "涨至",
+    "达到",
+    "高达",
+    "多达",
+    "录得",
+    "实现",
+    "共计",
+    "合计",
+    "总计",
+    "累计",
+    "约为",
+    "分别为",
+    "分别",
+    "报收",
+    "收于",
+    "报",
+    "达",
+    "为",
+    "是",
+    "至",
+    "到",
+)
+"""Verbs that link a metric to its value and say nothing about it (营收达到900亿 = 营收 900亿)."""
+
+LEAD_FILLERS = (
+    "预计将",
+    "预计",
+    "预期将",
+    "有望",
+    "将会",
+    "已经",
+    "已",
+    "将",
+    "也",
+    "还",
+    "则",
+    "并",
+    "又",
+    "再",
+    "共",
+    "仅",
+    "其中",
+    "此外",
+    "同时",
+    "以及",
+    "而",
+    "在",
+    "的",
+    "和",
+    "与",
+    "及",
+    "从",
+    "由",
+    "对",
+    "向",
+    "给",
+    "把",
+    "被",
+    "其",
+    "该",
+    "此",
+    "这",
+    "了",
+    "后",
+    "前",
+    "中",
+    "间",
+)
+"""Function words trimmed from either end of a metric phrase."""
