@@ -277,28 +277,61 @@ def demo(db: DbOption = None) -> None:
             out.print()
             page = tf.search("人工智能 算力", sort="time", limit=3)
             print_page(out, page, {h.document.id: tf.summarize(h.document) for h in page.hits[:2]})
+            cli_workflow.demo_workflow(tf)
 
 
 def _not_yet(what: str) -> None:
     raise NotAvailableError(f"{what} is not yet available in this version of themeflow")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def workflow() -> None:
-    """Saved themes and their runs (not yet available)."""
-    _not_yet("`themeflow workflow`")
+# -- workflows: `workflow add|list|show|edit|remove|run`, `report`, `scheduler` (see cli_workflow.py)
+from themeflow import cli_workflow  # noqa: E402
+
+cli_workflow.register(app)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def figures() -> None:
-    """Key figures and cross-source conflicts of a theme (not yet available)."""
-    _not_yet("`themeflow figures`")
+@app.command()
+def figures(
+    query: Annotated[str, typer.Argument(help="Theme query (same language as `themeflow search`).")],
+    db: DbOption = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Read at most this many matching documents.")] = 200,
+    as_json: JsonOption = False,
+) -> None:
+    """Key figures of a theme with their citations, and the sources that disagree (conflicts first)."""
+    from themeflow.facts import print_theme_figures, theme_figures_to_dict
+
+    with _open(db) as tf:
+        result = tf.figures(query, since=since, until=until, sources=source or (), limit=limit)
+    if as_json:
+        _print_json(theme_figures_to_dict(result))
+    else:
+        print_theme_figures(out, result)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def serve() -> None:
-    """The web app and JSON API (not yet available)."""
-    _not_yet("`themeflow serve`")
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Interface to bind: loopback by default; 0.0.0.0 exposes it to the network.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    db: DbOption = None,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Refuse every route that changes data (403).")
+    ] = False,
+) -> None:
+    """The web app and JSON API: search, documents with cited summaries, workflows (docs at /docs)."""
+    import uvicorn
+
+    from themeflow.web.app import create_app
+
+    web = create_app(db, read_only=read_only)
+    err.print(f"themeflow web on http://{host}:{port}" + (" (read-only)" if read_only else ""))
+    uvicorn.run(web, host=host, port=port, log_level="info", server_header=False)
 
 
 @app.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -21,7 +22,13 @@ from themeflow.store.base import Store, StoreStats
 from themeflow.store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
+    from themeflow.facts import ThemeFigures
+    from themeflow.model import Theme
+    from themeflow.report.digest import Digest
     from themeflow.summarize.base import Summarizer
+    from themeflow.workflow.records import RunRecord
+    from themeflow.workflow.runner import RunResult
+    from themeflow.workflow.scheduler import Due, Outcome
 
 BATCH_SIZE = 200
 """Documents per write transaction: a crash loses at most this many, and the re-run redoes them."""
@@ -75,6 +82,7 @@ class Themeflow:
         started = datetime.now().astimezone()
         t0 = time.perf_counter()
         batch: list[Document] = []
+        written: dict[str, str] = {}
 
         def flush() -> None:
             if not batch:
@@ -97,6 +105,7 @@ class Themeflow:
                     report.failed += 1
                     report.errors.append(item)
                 else:
+                    item = _disambiguate(item, written)
                     batch.append(item)
                     if len(batch) >= BATCH_SIZE:
                         flush()
@@ -205,6 +214,117 @@ class Themeflow:
         self.store.put_summary(summary)
         return summary
 
+    # -- figures ---------------------------------------------------------------------------------
+    def figures(
+        self,
+        query: str,
+        *,
+        since: str | date | datetime | None = None,
+        until: str | date | datetime | None = None,
+        sources: Sequence[str] = (),
+        limit: int = 200,
+    ) -> ThemeFigures:
+        """Key figures of a theme: facts of the matching documents lined up across outlets, conflicts
+        flagged. Every syndicated copy is read (a copy may have changed a number), but counts once."""
+        from themeflow.facts import figures_for_documents
+
+        page = self.search(query, since=since, until=until, sources=sources, limit=limit, collapse=False)
+        docs = [h.document for h in page.hits]
+        return figures_for_documents(docs, self.store.stories_for([d.id for d in docs]))
+
+    # -- workflows -------------------------------------------------------------------------------
+    # Thin wrappers: the logic lives in themeflow.workflow (catalog, runner, scheduler) and report.
+    def add_theme(self, theme: Theme | dict[str, object], *, replace: bool = False) -> Theme:
+        """Save a theme (a Theme, or a mapping validated like a theme TOML file)."""
+        from themeflow.workflow import catalog
+
+        return catalog.add_theme(self, theme, replace=replace)
+
+    def themes(self) -> list[Theme]:
+        from themeflow.workflow import catalog
+
+        return catalog.list_themes(self)
+
+    def theme(self, name: str) -> Theme:
+        from themeflow.workflow import catalog
+
+        return catalog.get_theme(self, name)
+
+    def edit_theme(self, name: str, /, **changes: object) -> Theme:
+        """Change fields of a saved theme (None leaves a field as it is; '' clears since/schedule;
+        ``name=`` renames)."""
+        from themeflow.workflow import catalog
+
+        return catalog.edit_theme(self, name, changes)
+
+    def remove_theme(self, name: str) -> None:
+        from themeflow.workflow import catalog
+
+        catalog.remove_theme(self, name)
+
+    def run_workflow(
+        self, name: str, *, reports_dir: str | Path | None = None, write_reports: bool = True
+    ) -> RunResult:
+        """Run a saved theme incrementally (see themeflow.workflow.runner) and write its digest."""
+        from themeflow.workflow.runner import run_workflow
+
+        return run_workflow(self, name, reports_dir=reports_dir, write=write_reports)
+
+    def runs(self, name: str, *, limit: int = 20) -> list[RunRecord]:
+        """The theme's runs, newest first."""
+        from themeflow.workflow import catalog
+
+        catalog.get_theme(self, name)
+        wf = catalog.tables(self.store)
+        with catalog.reading(self.store) as conn:
+            return list(wf.list_runs(conn, wf.theme_id(conn, name), limit))
+
+    def run_record(self, run_id: int) -> RunRecord:
+        from themeflow.errors import NotFoundError
+        from themeflow.workflow import catalog
+
+        wf = catalog.tables(self.store)
+        with catalog.reading(self.store) as conn:
+            record: RunRecord | None = wf.get_run(conn, run_id)
+        if record is None:
+            raise NotFoundError(
+                f"no workflow run with id {run_id}; `themeflow workflow show NAME` lists runs"
+            )
+        return record
+
+    def report(
+        self,
+        query: str | None = None,
+        *,
+        run_id: int | None = None,
+        since: str | date | datetime | None = None,
+        until: str | date | datetime | None = None,
+        sources: Sequence[str] = (),
+        limit: int = 30,
+    ) -> Digest:
+        """The digest of a stored run (``run_id``) or of a search (``query``); render with report.write."""
+        if (query is None) == (run_id is None):
+            raise InputError("give either a search query or --run ID for the report, not both")
+        if run_id is not None:
+            from themeflow.workflow.runner import digest_of_run
+
+            return digest_of_run(self, run_id)
+        from themeflow.report.build import digest_of_search
+
+        assert query is not None
+        return digest_of_search(self, query, since=since, until=until, sources=sources, limit=limit)
+
+    def due_workflows(self, *, now: datetime | None = None) -> list[Due]:
+        from themeflow.workflow.scheduler import due_workflows
+
+        return due_workflows(self, now=now)
+
+    def run_due_workflows(self, *, now: datetime | None = None) -> list[Outcome]:
+        """Run every scheduled theme that is due (what ``themeflow scheduler --once`` does)."""
+        from themeflow.workflow.scheduler import run_due
+
+        return run_due(self, now=now)
+
 
 def make_summarizer(name: str) -> Summarizer:
     """The summarizer named in settings or on the command line."""
@@ -219,6 +339,22 @@ def make_summarizer(name: str) -> Summarizer:
             "LLM summaries are not yet available; use --summarizer extractive (the default)"
         )
     raise InputError(f"unknown summarizer {name!r}; choose extractive or llm")
+
+
+def _disambiguate(doc: Document, written: dict[str, str]) -> Document:
+    """Keep two different articles that share one URL (a site's bug) as two documents.
+
+    Without this, re-ingesting a source that lists the same URL twice with different text would flip the
+    stored document back and forth on every run. The second article gets a stable id derived from its
+    content, so re-runs find both unchanged; ``meta["url_collision"]`` names the id it collided with.
+    """
+    seen = written.get(doc.id)
+    if seen is None or seen == doc.content_hash:
+        written[doc.id] = doc.content_hash
+        return doc
+    new_id = f"{doc.id}-{doc.content_hash[:8]}"
+    written[new_id] = doc.content_hash
+    return replace(doc, id=new_id, meta={**doc.meta, "url_collision": doc.id})
 
 
 def _dedupe_batch(batch: list[Document]) -> list[Document]:

@@ -1,0 +1,422 @@
+"""``themeflow workflow …``, ``themeflow report`` and ``themeflow scheduler``: thin skins over the service.
+
+Kept apart from ``cli.py`` so the workflow commands can grow without touching the main command file;
+:func:`register` attaches them to the main app.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from themeflow.cli_render import copies_line, print_summary, when
+from themeflow.errors import InputError
+from themeflow.model import Theme
+from themeflow.report.digest import Digest
+from themeflow.serialize import iso
+from themeflow.service import Themeflow
+from themeflow.workflow.records import RunRecord
+
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", envvar="THEMEFLOW_DB", help="SQLite database file (default: ~/.themeflow/themeflow.db)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+ListOption = Annotated[list[str] | None, typer.Option(help="Repeatable, or comma-separated.")]
+
+workflow_app = typer.Typer(
+    help="Saved themes: add, list, show, edit, remove and run them (incrementally).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def theme_to_dict(theme: Theme) -> dict[str, Any]:
+    return {
+        "name": theme.name,
+        "query": theme.query,
+        "keywords": list(theme.keywords),
+        "exclusions": list(theme.exclusions),
+        "sources": list(theme.sources),
+        "since": iso(theme.since),
+        "schedule": theme.schedule,
+        "summarizer": theme.summarizer,
+    }
+
+
+def run_to_dict(run: RunRecord) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "theme": run.theme,
+        "status": run.status,
+        "trigger": run.trigger,
+        "started_at": iso(run.started_at),
+        "finished_at": iso(run.finished_at),
+        "window": {"start": iso(run.window_start), "end": iso(run.window_end)},
+        "candidates": run.candidates,
+        "new_documents": run.new_documents,
+        "items": run.items,
+        "summarized": run.summarized,
+        "error": run.error,
+        "reports": dict(run.reports),
+    }
+
+
+def _flags(
+    name: str | None,
+    query: str | None,
+    keyword: list[str] | None,
+    exclude: list[str] | None,
+    source: list[str] | None,
+    since: str | None,
+    schedule: str | None,
+    summarizer: str | None,
+) -> dict[str, Any]:
+    def listed(values: list[str] | None) -> list[str] | None:
+        if values is None:
+            return None
+        return [v for item in values for v in item.replace("，", ",").split(",")]
+
+    return {
+        "name": name,
+        "query": query,
+        "keywords": listed(keyword),
+        "exclusions": listed(exclude),
+        "sources": listed(source),
+        "since": since,
+        "schedule": schedule,
+        "summarizer": summarizer,
+    }
+
+
+def _print_theme(theme: Theme, tf: Themeflow) -> None:
+    out.print(Text(theme.name, style="bold cyan"))
+    out.print(f"query       {theme.query}")
+    if theme.keywords:
+        out.print(f"keywords    {', '.join(theme.keywords)}  (each OR-ed with the query)")
+    if theme.exclusions:
+        out.print(f"exclusions  {', '.join(theme.exclusions)}")
+    if theme.sources:
+        out.print(f"sources     {', '.join(theme.sources)}")
+    if theme.since:
+        out.print(f"since       {theme.since.astimezone(tf.settings.timezone):%Y-%m-%d %H:%M} (first run)")
+    out.print(f"schedule    {theme.schedule or 'on demand'}")
+    out.print(f"summarizer  {theme.summarizer}")
+
+
+@workflow_app.command("add")
+def add(
+    name: Annotated[str | None, typer.Argument(help="Theme name (or `name` in the TOML file).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Theme definition (TOML).")] = None,
+    query: Annotated[str | None, typer.Option(help="Search query (the query language of `search`).")] = None,
+    keyword: ListOption = None,
+    exclude: ListOption = None,
+    source: ListOption = None,
+    since: Annotated[str | None, typer.Option(help="First run: published since (YYYY-MM-DD or 30d).")] = None,
+    schedule: Annotated[str | None, typer.Option(help="Interval (6h, 1d) or cron ('0 8 * * *').")] = None,
+    summarizer: Annotated[str | None, typer.Option(help="extractive (default) or llm.")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite a theme with this name.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Save a theme from a TOML file and/or flags (flags override the file)."""
+    from themeflow.workflow.themes import load_theme_file, theme_from_mapping
+
+    flags = _flags(name, query, keyword, exclude, source, since, schedule, summarizer)
+    with Themeflow.open(db) as tf:
+        tz = tf.settings.timezone
+        if file is not None:
+            theme = load_theme_file(file, tz=tz, overrides=flags)
+        else:
+            theme = theme_from_mapping(
+                {k: v for k, v in flags.items() if v is not None}, where="workflow add", tz=tz
+            )
+        saved = tf.add_theme(theme, replace=replace)
+    if as_json:
+        _print_json(theme_to_dict(saved))
+    else:
+        err.print(f"saved workflow {saved.name!r}; run it with: themeflow workflow run {saved.name}")
+
+
+@workflow_app.command("list")
+def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Saved themes with their schedule and last run."""
+    with Themeflow.open(db) as tf:
+        themes = tf.themes()
+        last = {t.name: (tf.runs(t.name, limit=1) or [None])[0] for t in themes}
+        due = {d.name: d for d in tf.due_workflows()}
+    if as_json:
+        _print_json(
+            {
+                "workflows": [
+                    {
+                        **theme_to_dict(t),
+                        "last_run": run_to_dict(last[t.name]) if last[t.name] else None,  # type: ignore[arg-type]
+                        "next_due": iso(due[t.name].next_due) if t.name in due else None,
+                    }
+                    for t in themes
+                ]
+            }
+        )
+        return
+    if not themes:
+        err.print("no saved workflows; add one with: themeflow workflow add NAME --query '…'")
+    for t in themes:
+        r = last[t.name]
+        line = Text(t.name, style="bold cyan")
+        line.append(f"  {t.query}")
+        line.append(f"  · {t.schedule or 'on demand'}", style="dim")
+        if r is not None:
+            line.append(f"  · last run #{r.id} {r.status} {r.started_at:%Y-%m-%d %H:%M} UTC", style="dim")
+        out.print(line)
+
+
+@workflow_app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="Theme name.")],
+    limit: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A theme's definition and its recent runs."""
+    with Themeflow.open(db) as tf:
+        theme = tf.theme(name)
+        runs = tf.runs(name, limit=limit)
+        if as_json:
+            _print_json({**theme_to_dict(theme), "runs": [run_to_dict(r) for r in runs]})
+            return
+        _print_theme(theme, tf)
+        tz = tf.settings.timezone
+    out.print()
+    out.print(Text("runs", style="bold"))
+    for r in runs:
+        line = f"#{r.id}  {r.started_at.astimezone(tz):%Y-%m-%d %H:%M}  {r.status:<7} {r.trigger:<9}"
+        line += f" new {r.new_documents} · items {r.items} · summarized {r.summarized}"
+        out.print(line + (f"  error: {r.error}" if r.error else ""))
+        if r.reports.get("html"):
+            out.print(Text(f"      {r.reports['html']}", style="dim"))
+    if not runs:
+        out.print("never run")
+
+
+@workflow_app.command("edit")
+def edit(
+    name: Annotated[str, typer.Argument(help="Theme name.")],
+    rename: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    query: Annotated[str | None, typer.Option(help="New search query.")] = None,
+    keyword: ListOption = None,
+    exclude: ListOption = None,
+    source: ListOption = None,
+    since: Annotated[str | None, typer.Option(help="YYYY-MM-DD or 30d ('' clears).")] = None,
+    schedule: Annotated[str | None, typer.Option(help="Interval or cron ('' = on demand).")] = None,
+    summarizer: Annotated[str | None, typer.Option(help="extractive or llm.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change fields of a saved theme; list flags replace the whole list. History is kept."""
+    changes = _flags(rename, query, keyword, exclude, source, since, schedule, summarizer)
+    if all(v is None for v in changes.values()):
+        raise InputError("nothing to change; pass e.g. --query, --keyword, --schedule")
+    with Themeflow.open(db) as tf:
+        theme = tf.edit_theme(name, **changes)
+    if as_json:
+        _print_json(theme_to_dict(theme))
+    else:
+        err.print(f"updated workflow {theme.name!r}")
+
+
+@workflow_app.command("remove")
+def remove(
+    name: Annotated[str, typer.Argument(help="Theme name.")],
+    db: DbOption = None,
+) -> None:
+    """Delete a theme and its run history (report files on disk are kept)."""
+    with Themeflow.open(db) as tf:
+        tf.remove_theme(name)
+    err.print(f"removed workflow {name!r}")
+
+
+@workflow_app.command("run")
+def run(
+    name: Annotated[str, typer.Argument(help="Theme name.")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Folder for the reports (default: HOME/reports/NAME).")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a theme over what is new since its last successful run; writes HTML, Markdown and JSON."""
+    with Themeflow.open(db) as tf:
+        result = tf.run_workflow(name, reports_dir=out_dir)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    print_digest(result.digest, limit=5)
+    err.print(f"report: {result.reports.get('html', '(not written)')}")
+
+
+def print_digest(digest: Digest, *, limit: int = 5, full: bool = False) -> None:
+    """A short terminal rendering of a digest: header, counts, then the first items like the seed
+    (core views and section titles; ``full`` prints whole summaries)."""
+    run = f"run #{digest.run_id} · " if digest.run_id is not None else ""
+    out.print(Text(f"{'Workflow' if digest.kind == 'workflow' else 'Search'} · {digest.title}", style="bold"))
+    new = f" · {digest.new_documents} new documents" if digest.new_documents is not None else ""
+    out.print(Text(f"{run}{len(digest.items)} stories · {len(digest.articles())} articles{new}", style="dim"))
+    if digest.items:
+        out.print(
+            Text(
+                "by outlet: " + " · ".join(f"{o} {n}" for o, n in digest.counts_by_outlet()[:6]), style="dim"
+            )
+        )
+    else:
+        out.print("no new articles matched this theme in this window")
+    for item in digest.items[:limit]:
+        doc = item.document
+        out.print()
+        badge = {"new": " [new]", "updated": " [updated]"}.get(item.status or "", "")
+        out.print(Text(doc.title, style="bold cyan") + Text(badge, style="green"))
+        out.print(f"{doc.source or '(unknown outlet)'} · {when(doc.published_at, doc.time_origin)}")
+        if item.copies:
+            out.print(Text(copies_line(item.copies), style="dim"))
+        summary = item.shown_summary
+        if summary is None:
+            continue
+        if full:
+            print_summary(out, summary)
+            continue
+        label = "摘录 (excerpt)" if summary.excerpt else "文章核心观点"
+        out.print(Text(label, style="bold"))
+        for b in summary.core_views[:3]:
+            out.print(Text("- " + b.text + " ") + Text("".join(f"[{c}]" for c in b.citations), style="green"))
+        if summary.sections:
+            out.print(Text("sections: " + " · ".join(s.title for s in summary.sections), style="dim"))
+    if len(digest.items) > limit:
+        out.print()
+        out.print(Text(f"… {len(digest.items) - limit} more in the report", style="dim"))
+
+
+def report(
+    query: Annotated[str | None, typer.Argument(help="Search query to report on (or use --run).")] = None,
+    run_id: Annotated[int | None, typer.Option("--run", help="Report of a stored workflow run.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html, md or json.")] = "html",
+    out_path: Annotated[Path | None, typer.Option("--out", help="Write here (default: stdout).")] = None,
+    since: Annotated[str | None, typer.Option(help="Search: published on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Search: published on or before.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Search: only this outlet.")] = None,
+    limit: Annotated[int, typer.Option(help="Search: at most this many stories.")] = 30,
+    db: DbOption = None,
+) -> None:
+    """A digest (HTML, Markdown or JSON) of a search or of a workflow run."""
+    from themeflow.report.write import normalize_format, render, write_text
+
+    fmt = normalize_format(fmt)
+    with Themeflow.open(db) as tf:
+        digest = tf.report(query, run_id=run_id, since=since, until=until, sources=source or (), limit=limit)
+    text = render(digest, fmt)
+    if out_path is None:
+        sys.stdout.write(text)
+    else:
+        write_text(out_path, text)
+        err.print(f"wrote {out_path.resolve()}")
+
+
+def scheduler(
+    once: Annotated[bool, typer.Option("--once", help="Run what is due now, then exit (for cron).")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between checks.")] = 60.0,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run saved workflows when their schedule says they are due; state is kept in the database."""
+    from themeflow.workflow.scheduler import Outcome, run_forever
+
+    if interval < 1:
+        raise InputError(f"--interval must be at least 1 second (got {interval})")
+
+    def report_outcome(o: Outcome) -> None:
+        if as_json:
+            return
+        if o.status == "ok" and o.result is not None:
+            r = o.result.run
+            err.print(
+                f"{o.name}: run #{r.id} ok · {r.new_documents} new · {r.items} items · {r.reports.get('html', '')}"
+            )
+        else:
+            err.print(f"{o.name}: {o.status}: {o.error}")
+
+    with Themeflow.open(db) as tf:
+        if once:
+            outcomes = tf.run_due_workflows()
+            for o in outcomes:
+                report_outcome(o)
+            if as_json:
+                _print_json(
+                    {
+                        "checked_at": iso(datetime.now(UTC)),
+                        "runs": [
+                            {
+                                "theme": o.name,
+                                "status": o.status,
+                                "error": o.error,
+                                "run": run_to_dict(o.result.run) if o.result else None,
+                            }
+                            for o in outcomes
+                        ],
+                    }
+                )
+            elif not outcomes:
+                err.print("nothing due")
+            if any(o.status == "failed" for o in outcomes):
+                raise typer.Exit(1)
+            return
+        err.print(f"scheduler started; checking every {interval:g}s (Ctrl-C to stop)")
+        run_forever(tf, interval=interval, on_outcome=report_outcome)
+
+
+def demo_workflow(tf: Themeflow) -> Path | None:
+    """The demo's showcase: save the ``AI资本开支周期`` theme, run it, print where the digest is."""
+    from themeflow.workflow.themes import theme_from_mapping
+
+    theme = theme_from_mapping(
+        {
+            "name": "AI资本开支周期",
+            "query": "英伟达 GPU",
+            "keywords": ["AI 算力", "AI 服务器", "算力 投资", "资本开支 数据中心"],
+            "exclusions": ["三大指数", "股指期货", "收评"],
+            "schedule": "1d",
+        },
+        tz=tf.settings.timezone,
+    )
+    if any(t.name == theme.name for t in tf.themes()):
+        tf.remove_theme(theme.name)  # the showcase starts from a fresh history, so its digest is never empty
+    tf.add_theme(theme)
+    result = tf.run_workflow(theme.name)
+    out.print()
+    print_digest(result.digest, limit=3)
+    html = result.reports.get("html")
+    out.print()
+    out.print(Text(f"digest: {html}", style="bold green"))
+    return Path(html) if html else None
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``workflow``, ``report`` and ``scheduler`` to the main app."""
+    app.add_typer(workflow_app, name="workflow")
+    app.command("report")(report)
+    app.command("scheduler")(scheduler)

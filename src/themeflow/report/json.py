@@ -1,0 +1,65 @@
+"""JSON digest: the machine-readable twin of the HTML page (keys follow the stable contract in DESIGN.md).
+
+Each item is ``{"hit": <search hit>, "summary": <summary>}`` exactly as ``search --json`` and
+``summarize --json`` print them, plus the workflow's ``status`` and ``new_doc_ids``; the summary keeps
+every bullet with its ``verified`` verdict (consumers filter, as the HTML does).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from themeflow.model import Fact
+from themeflow.report.digest import Digest
+from themeflow.serialize import hit_to_dict, iso, summary_to_dict
+
+__all__ = ["digest_to_dict", "render_json"]
+
+
+def fact_to_dict(f: Fact) -> dict[str, Any]:
+    return {
+        "entity": f.entity,
+        "metric": f.metric,
+        "value": f.value,
+        "unit": f.unit,
+        "normalized_value": f.normalized_value,
+        "normalized_unit": f.normalized_unit,
+        "period": f.period,
+        "qualifier": f.qualifier,
+        "citations": [{"doc_id": f.citation.doc_id, "paragraph": f.citation.paragraph}],
+    }
+
+
+def digest_to_dict(d: Digest) -> dict[str, Any]:
+    return {
+        "kind": d.kind,
+        "title": d.title,
+        "query": d.query,
+        "generated_at": iso(d.generated_at),
+        "run_id": d.run_id,
+        "window": {"start": iso(d.window_start), "end": iso(d.window_end)},
+        "total": d.total,
+        "new_documents": d.new_documents,
+        "counts": {
+            "stories": len(d.items),
+            "articles": len(d.articles()),
+            "by_day": dict(d.counts_by_day()),
+            "by_outlet": dict(d.counts_by_outlet()),
+        },
+        "figures": [fact_to_dict(f) for f in d.figures] if d.figures is not None else None,
+        "items": [
+            {
+                "hit": hit_to_dict(it.hit()),
+                "summary": summary_to_dict(it.summary) if it.summary is not None else None,
+                "status": it.status,
+                "new_doc_ids": list(it.new_doc_ids),
+            }
+            for it in d.items
+        ],
+        "notes": list(d.notes),
+    }
+
+
+def render_json(d: Digest) -> str:
+    return json.dumps(digest_to_dict(d), ensure_ascii=False, indent=2) + "\n"

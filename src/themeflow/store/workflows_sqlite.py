@@ -1,0 +1,429 @@
+"""SQLite tables and access functions for saved themes, runs, run items and scheduler locks.
+
+Every function takes a ``sqlite3.Connection`` (the store's ``conn`` for reads, the connection yielded by
+``store.transaction()`` for writes) and returns workflow records, never rows. That is the seam: a
+Postgres store provides a module with the same functions, and the workflow engine does not change.
+
+Tables:
+- ``themes``: one row per saved theme (lists stored as JSON arrays).
+- ``runs``: one row per run, written ``running`` at start and finished ``ok`` or ``failed``. The next run's
+  window starts at the ``window_end`` of the latest ``ok`` run, so a failed run changes nothing. Ids are
+  never reused (AUTOINCREMENT), because report files are named after them.
+- ``run_items``: the stories a run reported, in report order.
+- ``theme_seen``: per theme, the (document, content hash) pairs already reported. Written in the same
+  transaction that marks a run ``ok``; this is what makes a re-run report nothing twice.
+- ``scheduler_locks``: one row per workflow being run, with owner and expiry.
+
+Times are stored as epoch seconds (REAL) and returned as aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from themeflow.model import Snippet, Theme
+from themeflow.serialize import parse_iso
+from themeflow.workflow.records import LockHolder, RunItem, RunRecord
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "workflows_0001_themes_runs",
+        """
+        CREATE TABLE IF NOT EXISTS themes (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            query TEXT NOT NULL,
+            keywords TEXT NOT NULL DEFAULT '[]',
+            exclusions TEXT NOT NULL DEFAULT '[]',
+            sources TEXT NOT NULL DEFAULT '[]',
+            since TEXT,
+            schedule TEXT,
+            summarizer TEXT NOT NULL DEFAULT 'extractive',
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            theme_id INTEGER NOT NULL REFERENCES themes(id) ON DELETE CASCADE,
+            theme TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed')),
+            trigger TEXT NOT NULL DEFAULT 'manual',
+            slot_at REAL,
+            window_start REAL,
+            window_end REAL NOT NULL,
+            candidates INTEGER NOT NULL DEFAULT 0,
+            new_documents INTEGER NOT NULL DEFAULT 0,
+            items INTEGER NOT NULL DEFAULT 0,
+            summarized INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            reports TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX IF NOT EXISTS runs_theme ON runs(theme_id, status, id);
+        CREATE TABLE IF NOT EXISTS run_items (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            doc_id TEXT NOT NULL,
+            story_id TEXT,
+            status TEXT NOT NULL,
+            new_doc_ids TEXT NOT NULL,
+            score REAL,
+            snippet TEXT,
+            summarized INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (run_id, position)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS theme_seen (
+            theme_id INTEGER NOT NULL REFERENCES themes(id) ON DELETE CASCADE,
+            doc_id TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            story_id TEXT,
+            run_id INTEGER NOT NULL,
+            PRIMARY KEY (theme_id, doc_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS scheduler_locks (
+            name TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            acquired_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        """,
+    ),
+]
+
+
+def _dt(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+
+
+def _ts(dt: datetime | None) -> float | None:
+    return dt.timestamp() if dt is not None else None
+
+
+# -- themes --------------------------------------------------------------------------------------------
+def _theme_values(theme: Theme) -> dict[str, object]:
+    return {
+        "name": theme.name,
+        "query": theme.query,
+        "keywords": json.dumps(list(theme.keywords), ensure_ascii=False),
+        "exclusions": json.dumps(list(theme.exclusions), ensure_ascii=False),
+        "sources": json.dumps(list(theme.sources), ensure_ascii=False),
+        "since": theme.since.isoformat() if theme.since else None,
+        "schedule": theme.schedule,
+        "summarizer": theme.summarizer,
+    }
+
+
+def _theme_from_row(row: sqlite3.Row) -> Theme:
+    return Theme(
+        name=row["name"],
+        query=row["query"],
+        keywords=tuple(json.loads(row["keywords"])),
+        exclusions=tuple(json.loads(row["exclusions"])),
+        sources=tuple(json.loads(row["sources"])),
+        since=parse_iso(row["since"]),
+        schedule=row["schedule"],
+        summarizer=row["summarizer"],
+    )
+
+
+def theme_id(conn: sqlite3.Connection, name: str) -> int | None:
+    row = conn.execute("SELECT id FROM themes WHERE name = ?", (name,)).fetchone()
+    return int(row[0]) if row else None
+
+
+def insert_theme(conn: sqlite3.Connection, theme: Theme, now: float | None = None) -> int | None:
+    """Insert a theme; returns its id, or None when the name is taken (the caller says what to do)."""
+    now = time.time() if now is None else now
+    values = {**_theme_values(theme), "created_at": now, "updated_at": now}
+    cols = ", ".join(values)
+    marks = ", ".join(f":{k}" for k in values)
+    cur = conn.execute(f"INSERT OR IGNORE INTO themes({cols}) VALUES ({marks})", values)
+    return int(cur.lastrowid) if cur.rowcount and cur.lastrowid else None
+
+
+def update_theme(conn: sqlite3.Connection, name: str, theme: Theme, now: float | None = None) -> bool:
+    """Replace the definition of theme ``name`` (which may be renamed to ``theme.name``)."""
+    values = {**_theme_values(theme), "updated_at": time.time() if now is None else now}
+    sets = ", ".join(f"{k} = :{k}" for k in values)
+    cur = conn.execute(f"UPDATE themes SET {sets} WHERE name = :old", {**values, "old": name})
+    if cur.rowcount and theme.name != name:
+        conn.execute("UPDATE runs SET theme = ? WHERE theme = ?", (theme.name, name))
+    return bool(cur.rowcount)
+
+
+def delete_theme(conn: sqlite3.Connection, name: str) -> bool:
+    """Delete a theme with its runs, items and seen set (cascade)."""
+    conn.execute("DELETE FROM scheduler_locks WHERE name = ?", (name,))
+    return bool(conn.execute("DELETE FROM themes WHERE name = ?", (name,)).rowcount)
+
+
+def get_theme(conn: sqlite3.Connection, name: str) -> Theme | None:
+    row = conn.execute("SELECT * FROM themes WHERE name = ?", (name,)).fetchone()
+    return _theme_from_row(row) if row else None
+
+
+def list_themes(conn: sqlite3.Connection) -> list[Theme]:
+    return [_theme_from_row(r) for r in conn.execute("SELECT * FROM themes ORDER BY name")]
+
+
+# -- runs ----------------------------------------------------------------------------------------------
+def _run_from_row(row: sqlite3.Row, item_ids: tuple[str, ...] = ()) -> RunRecord:
+    window_end = _dt(row["window_end"])
+    assert window_end is not None
+    started = _dt(row["started_at"])
+    assert started is not None
+    return RunRecord(
+        id=int(row["id"]),
+        theme=row["theme"],
+        started_at=started,
+        finished_at=_dt(row["finished_at"]),
+        status=row["status"],
+        trigger=row["trigger"],
+        slot_at=_dt(row["slot_at"]),
+        window_start=_dt(row["window_start"]),
+        window_end=window_end,
+        candidates=int(row["candidates"]),
+        new_documents=int(row["new_documents"]),
+        items=int(row["items"]),
+        summarized=int(row["summarized"]),
+        error=row["error"],
+        reports=json.loads(row["reports"] or "{}"),
+        item_ids=item_ids,
+    )
+
+
+def start_run(
+    conn: sqlite3.Connection,
+    *,
+    theme_id: int,
+    theme: str,
+    started_at: datetime,
+    window_start: datetime | None,
+    window_end: datetime,
+    trigger: str = "manual",
+    slot_at: datetime | None = None,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO runs(theme_id, theme, started_at, status, trigger, slot_at, window_start, window_end)"
+        " VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+        (
+            theme_id,
+            theme,
+            _ts(started_at),
+            trigger,
+            _ts(slot_at),
+            _ts(window_start),
+            _ts(window_end),
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def interrupt_stale_runs(conn: sqlite3.Connection, theme_id: int, now: float) -> int:
+    """Mark runs left ``running`` by a process that died as failed (call only while holding the lock)."""
+    return conn.execute(
+        "UPDATE runs SET status = 'failed', finished_at = ?, "
+        "error = 'interrupted: the process ended before the run finished' "
+        "WHERE theme_id = ? AND status = 'running'",
+        (now, theme_id),
+    ).rowcount
+
+
+def finish_run(
+    conn: sqlite3.Connection,
+    run_id: int,
+    *,
+    finished_at: datetime,
+    candidates: int,
+    new_documents: int,
+    items: Sequence[RunItem],
+    summarized: int,
+    reports: Mapping[str, str],
+) -> None:
+    """Record a run's items and mark it ``ok``: the one write that moves the theme's window forward."""
+    conn.executemany(
+        "INSERT INTO run_items(run_id, position, doc_id, story_id, status, new_doc_ids, score, snippet,"
+        " summarized) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                run_id,
+                it.position,
+                it.doc_id,
+                it.story_id,
+                it.status,
+                json.dumps(list(it.new_doc_ids)),
+                it.score,
+                _snippet_json(it.snippet),
+                int(it.summarized),
+            )
+            for it in items
+        ],
+    )
+    conn.execute(
+        "UPDATE runs SET status = 'ok', finished_at = ?, candidates = ?, new_documents = ?, items = ?,"
+        " summarized = ?, reports = ?, error = NULL WHERE id = ?",
+        (
+            _ts(finished_at),
+            candidates,
+            new_documents,
+            len(items),
+            summarized,
+            json.dumps(dict(reports), ensure_ascii=False),
+            run_id,
+        ),
+    )
+
+
+def fail_run(conn: sqlite3.Connection, run_id: int, *, finished_at: datetime, error: str) -> None:
+    conn.execute(
+        "UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
+        (_ts(finished_at), error[:2000], run_id),
+    )
+
+
+def _item_ids(conn: sqlite3.Connection, run_id: int) -> tuple[str, ...]:
+    return tuple(
+        r[0]
+        for r in conn.execute("SELECT doc_id FROM run_items WHERE run_id = ? ORDER BY position", (run_id,))
+    )
+
+
+def get_run(conn: sqlite3.Connection, run_id: int) -> RunRecord | None:
+    row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return _run_from_row(row, _item_ids(conn, run_id)) if row else None
+
+
+def last_successful_run(conn: sqlite3.Connection, theme_id: int) -> RunRecord | None:
+    row = conn.execute(
+        "SELECT * FROM runs WHERE theme_id = ? AND status = 'ok' ORDER BY window_end DESC, id DESC LIMIT 1",
+        (theme_id,),
+    ).fetchone()
+    return _run_from_row(row) if row else None
+
+
+def first_successful_window_end(conn: sqlite3.Connection, theme_id: int) -> datetime | None:
+    """End of the theme's first successful run: documents written up to then are its backfill."""
+    row = conn.execute(
+        "SELECT min(window_end) FROM runs WHERE theme_id = ? AND status = 'ok'", (theme_id,)
+    ).fetchone()
+    return _dt(row[0]) if row and row[0] is not None else None
+
+
+def last_run(conn: sqlite3.Connection, theme_id: int) -> RunRecord | None:
+    row = conn.execute(
+        "SELECT * FROM runs WHERE theme_id = ? ORDER BY id DESC LIMIT 1", (theme_id,)
+    ).fetchone()
+    return _run_from_row(row) if row else None
+
+
+def list_runs(conn: sqlite3.Connection, theme_id: int, limit: int = 20) -> list[RunRecord]:
+    rows = conn.execute(
+        "SELECT * FROM runs WHERE theme_id = ? ORDER BY id DESC LIMIT ?", (theme_id, limit)
+    ).fetchall()
+    return [_run_from_row(r) for r in rows]
+
+
+def run_items(conn: sqlite3.Connection, run_id: int) -> list[RunItem]:
+    rows = conn.execute("SELECT * FROM run_items WHERE run_id = ? ORDER BY position", (run_id,)).fetchall()
+    return [
+        RunItem(
+            run_id=run_id,
+            position=int(r["position"]),
+            doc_id=r["doc_id"],
+            story_id=r["story_id"],
+            status=r["status"],
+            new_doc_ids=tuple(json.loads(r["new_doc_ids"])),
+            score=r["score"],
+            snippet=_snippet_from_json(r["snippet"]),
+            summarized=bool(r["summarized"]),
+        )
+        for r in rows
+    ]
+
+
+def _snippet_json(snippet: Snippet | None) -> str | None:
+    if snippet is None:
+        return None
+    return json.dumps(
+        {
+            "paragraph": snippet.paragraph,
+            "text": snippet.text,
+            "highlights": [list(h) for h in snippet.highlights],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _snippet_from_json(text: str | None) -> Snippet | None:
+    if not text:
+        return None
+    d = json.loads(text)
+    return Snippet(
+        paragraph=int(d["paragraph"]),
+        text=d["text"],
+        highlights=tuple((int(a), int(b)) for a, b in d.get("highlights", [])),
+    )
+
+
+# -- what a theme has already reported -----------------------------------------------------------------
+def seen_hashes(conn: sqlite3.Connection, theme_id: int, doc_ids: Iterable[str]) -> dict[str, str]:
+    """``doc_id -> content_hash`` for the documents among ``doc_ids`` this theme already reported."""
+    ids = list(dict.fromkeys(doc_ids))
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in conn.execute(
+            f"SELECT doc_id, content_hash FROM theme_seen WHERE theme_id = ? AND doc_id IN ({marks})",
+            [theme_id, *chunk],
+        ):
+            out[r[0]] = r[1]
+    return out
+
+
+def mark_seen(
+    conn: sqlite3.Connection, theme_id: int, run_id: int, docs: Iterable[tuple[str, str, str | None]]
+) -> None:
+    """Record ``(doc_id, content_hash, story_id)`` as reported by ``run_id``."""
+    conn.executemany(
+        "INSERT INTO theme_seen(theme_id, doc_id, content_hash, story_id, run_id) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT(theme_id, doc_id) DO UPDATE SET content_hash = excluded.content_hash,"
+        " story_id = excluded.story_id, run_id = excluded.run_id",
+        [(theme_id, d, h, s, run_id) for d, h, s in docs],
+    )
+
+
+# -- scheduler locks -----------------------------------------------------------------------------------
+def acquire_lock(
+    conn: sqlite3.Connection, name: str, owner: str, *, now: float, ttl: float
+) -> LockHolder | None:
+    """Take the lock on ``name`` for ``owner``; returns None on success, else the current holder.
+
+    Call inside a ``BEGIN IMMEDIATE`` transaction: the read and the write then happen under SQLite's
+    single write lock, so two schedulers cannot both see the row free. An expired lock is taken over
+    (its owner died); the owner itself may re-acquire to extend.
+    """
+    row = conn.execute("SELECT owner, expires_at FROM scheduler_locks WHERE name = ?", (name,)).fetchone()
+    if row is not None and row["owner"] != owner and float(row["expires_at"]) > now:
+        expires = _dt(float(row["expires_at"]))
+        assert expires is not None
+        return LockHolder(name=name, owner=row["owner"], expires_at=expires)
+    conn.execute(
+        "INSERT INTO scheduler_locks(name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at,"
+        " expires_at = excluded.expires_at",
+        (name, owner, now, now + ttl),
+    )
+    return None
+
+
+def release_lock(conn: sqlite3.Connection, name: str, owner: str) -> bool:
+    """Release the lock if ``owner`` still holds it (a taken-over lock is left to its new owner)."""
+    return bool(
+        conn.execute("DELETE FROM scheduler_locks WHERE name = ? AND owner = ?", (name, owner)).rowcount
+    )
