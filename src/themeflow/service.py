@@ -209,7 +209,8 @@ class Themeflow:
         if not refresh:
             cached = self.store.get_summary(document.content_hash, key)
             if cached is not None:
-                return cached
+                # A syndicated copy with identical text shares the cached summary: name this document.
+                return cached if cached.doc_id == document.id else replace(cached, doc_id=document.id)
         summary = verify(self.summarizer.summarize(document), document)
         self.store.put_summary(summary)
         return summary

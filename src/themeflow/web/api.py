@@ -1,0 +1,180 @@
+"""The JSON API under ``/api``: the same service calls as the pages, bodies from :mod:`themeflow.serialize`.
+
+Bodies are exactly what ``themeflow … --json`` prints, so scripts can move between the CLI and the API.
+Errors are the one envelope of :mod:`themeflow.web.errors`. Mutating routes depend on
+:func:`~themeflow.web.security.require_api_write`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from themeflow.errors import NotAvailableError
+from themeflow.model import Document
+from themeflow.serialize import document_to_dict, page_to_dict, summary_to_dict
+from themeflow.web import workflows
+from themeflow.web.context import WebState, web_state
+from themeflow.web.searching import SearchParams, run_search, search_params
+from themeflow.web.security import require_api_write
+
+router = APIRouter(prefix="/api", tags=["api"])
+State = Annotated[WebState, Depends(web_state)]
+
+
+@router.get("/search")
+def api_search(
+    state: State,
+    params: Annotated[SearchParams, Depends(search_params)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    summaries: Annotated[bool, Query(description="Add each hit's cited summary.")] = False,
+) -> Response:
+    """Search; the body is ``themeflow search --json`` (with ``summary`` per hit when asked)."""
+    page = run_search(state.tf, params, limit=limit, offset=offset, cache=state.search_cache)
+    body = page_to_dict(page)
+    body["sort"] = params.sort
+    if summaries:
+        for hit, data in zip(page.hits, body["hits"], strict=True):
+            data["summary"] = _summary_dict(state, hit.document)
+    return _json(body)
+
+
+@router.get("/documents/{doc_id}")
+def api_document(state: State, doc_id: str) -> dict[str, Any]:
+    """One document with numbered paragraphs (paragraph n is element n-1), like ``themeflow show --json``."""
+    doc = state.tf.document(doc_id)
+    body = document_to_dict(doc)
+    story = state.tf.story_of(doc_id)
+    body["copies"] = (
+        [
+            {"id": c.id, "source": c.source, "published": c.published_at and c.published_at.isoformat()}
+            for c in story.copies
+            if c.id != doc_id
+        ]
+        if story is not None
+        else []
+    )
+    return body
+
+
+@router.get("/documents/{doc_id}/summary")
+def api_summary(state: State, doc_id: str) -> dict[str, Any]:
+    """The verified summary, like ``themeflow summarize --json`` (failed bullets kept, flagged)."""
+    return _summary_dict(state, state.tf.document(doc_id))
+
+
+@router.get("/stats")
+def api_stats(state: State) -> dict[str, Any]:
+    """Counts of documents, sources, stories and summaries."""
+    s = state.tf.stats()
+    return {
+        "documents": s.documents,
+        "paragraphs": s.paragraphs,
+        "sources": s.sources,
+        "earliest": s.earliest.isoformat() if s.earliest else None,
+        "latest": s.latest.isoformat() if s.latest else None,
+        "stories": s.stories,
+        "summaries": s.summaries,
+    }
+
+
+@router.get("/workflows")
+def api_workflows(state: State) -> dict[str, Any]:
+    """Saved themes, each with its latest run."""
+    return {
+        "workflows": [
+            {
+                **workflows.theme_to_dict(row.theme),
+                "last_run": workflows.run_to_dict(row.last_run) if row.last_run else None,
+            }
+            for row in workflows.overview(state.tf)
+        ]
+    }
+
+
+@router.get("/workflows/{name}")
+def api_workflow(state: State, name: str) -> dict[str, Any]:
+    """One saved theme."""
+    return workflows.theme_to_dict(workflows.theme(state.tf, name))
+
+
+@router.post("/workflows", status_code=201, dependencies=[Depends(require_api_write)])
+async def api_create_workflow(request: Request, state: State) -> JSONResponse:
+    """Create a theme from a JSON body: name, query, keywords, exclusions, sources, since, schedule, summarizer."""
+    theme = workflows.add(state.tf, await _json_object(request))
+    return JSONResponse(workflows.theme_to_dict(theme), status_code=201)
+
+
+@router.put("/workflows/{name}", dependencies=[Depends(require_api_write)])
+async def api_update_workflow(request: Request, state: State, name: str) -> dict[str, Any]:
+    """Change some fields of a theme (the others are kept); run history is kept."""
+    theme = workflows.edit(state.tf, name, await _json_object(request))
+    return workflows.theme_to_dict(theme)
+
+
+@router.delete("/workflows/{name}", dependencies=[Depends(require_api_write)])
+def api_delete_workflow(state: State, name: str) -> dict[str, Any]:
+    """Delete a theme and its run history."""
+    workflows.remove(state.tf, name)
+    return {"ok": True, "removed": name}
+
+
+@router.post("/workflows/{name}/run", dependencies=[Depends(require_api_write)])
+def api_run_workflow(state: State, name: str) -> dict[str, Any]:
+    """Run now; the body is ``themeflow workflow run --json``."""
+    result = workflows.run(state.tf, name)
+    body: dict[str, Any] = result.to_dict()
+    return body
+
+
+@router.get("/workflows/{name}/runs")
+def api_runs(state: State, name: str, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> dict[str, Any]:
+    """Run history, newest first."""
+    return {
+        "theme": name,
+        "runs": [workflows.run_to_dict(r) for r in workflows.runs(state.tf, name, limit=limit)],
+    }
+
+
+@router.get("/runs/{run_id}")
+def api_run(state: State, run_id: int) -> dict[str, Any]:
+    """The digest of one run as JSON (items with hit and summary, counts)."""
+    return workflows.digest_to_dict(workflows.digest(state.tf, run_id))
+
+
+@router.get("/figures")
+def api_figures(q: Annotated[str, Query(max_length=2000)] = "") -> dict[str, Any]:
+    """Key figures and cross-source conflicts (not yet available)."""
+    raise NotAvailableError("figures are not yet available in this version of themeflow")
+
+
+def _summary_dict(state: WebState, doc: Document) -> dict[str, Any]:
+    """The summary of ``doc``; ``doc_id`` is set to ``doc`` because the cache is keyed by content, so a
+    syndicated copy with identical text gets the summary first stored under another copy's id."""
+    body = summary_to_dict(state.tf.summarize(doc))
+    body["doc_id"] = doc.id
+    return body
+
+
+def _json(body: dict[str, Any]) -> Response:
+    """Serialize once with the stdlib (the body is already JSON-ready), skipping FastAPI's re-encoding of
+    large search bodies on the hot path."""
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")), media_type="application/json"
+    )
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    from themeflow.errors import InputError
+
+    try:
+        data = await request.json()
+    except ValueError as exc:
+        raise InputError("the request body is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise InputError("the request body must be a JSON object")
+    return data

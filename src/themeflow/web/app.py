@@ -1,0 +1,94 @@
+"""``create_app``: the FastAPI application for ``themeflow serve`` and for tests.
+
+The app is a skin over one :class:`~themeflow.service.Themeflow`: pages (:mod:`.pages`,
+:mod:`.workflow_pages`) and the JSON API (:mod:`.api`) call the same service methods the CLI calls.
+Swagger UI is not mounted because it loads its assets from a CDN; ``/openapi.json`` is served and
+``/docs`` is a self-contained page generated from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import tzinfo
+from functools import partial
+
+import jinja2
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from themeflow import __version__
+from themeflow.web import api, errors, pages, workflow_pages
+from themeflow.web.context import STATIC_DIR, TEMPLATES_DIR, TfSource, WebState, open_service
+from themeflow.web.headers import SecurityHeaders
+from themeflow.web.present import fmt_date, fmt_time, highlight, safe_url
+
+
+def make_templates(tz: tzinfo | None = None) -> Jinja2Templates:
+    """Jinja2 with autoescaping forced on for every template (articles are untrusted HTML); times are
+    shown in ``tz`` (the configured time zone)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(
+        fmt_time=partial(fmt_time, tz=tz),
+        fmt_date=partial(fmt_date, tz=tz),
+        safe_url=safe_url,
+        highlight=highlight,
+    )
+    env.globals.update(version=__version__)
+    return Jinja2Templates(env=env)
+
+
+def create_app(source: TfSource = None, *, read_only: bool = False, token: str | None = None) -> FastAPI:
+    """Build the app over ``source``: a ``Themeflow``, a factory returning one, or a SQLite path.
+
+    ``token`` defaults to the ``api_token`` setting (``THEMEFLOW_API_TOKEN``); when set, mutating routes
+    need it. ``read_only`` refuses every mutating route with 403.
+    """
+    tf = open_service(source)
+    state = WebState(
+        tf=tf,
+        templates=make_templates(tf.settings.timezone),
+        read_only=read_only,
+        token=token if token is not None else tf.settings.get("api_token") or None,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        tf.close()
+
+    app = FastAPI(
+        title="themeflow",
+        version=__version__,
+        description="Track investment themes across Chinese financial news: search, cited summaries, workflows.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.web = state
+    errors.install(app)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(workflow_pages.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory themeflow.web.app:app_from_env`` (several workers, the load check):
+    the database from ``THEMEFLOW_DB``, read-only when ``THEMEFLOW_READ_ONLY=1``."""
+    import os
+
+    return create_app(
+        os.environ.get("THEMEFLOW_DB") or None,
+        read_only=os.environ.get("THEMEFLOW_READ_ONLY", "") in ("1", "true", "yes"),
+    )

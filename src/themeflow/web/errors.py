@@ -1,0 +1,116 @@
+"""Every error the web app shows, rendered in one place.
+
+The JSON API answers ``{"ok": false, "error": "...", "status": N}`` for every failure — a
+:class:`~themeflow.errors.ThemeflowError` (its ``http_status``), an unknown route (404), a wrong method
+(405), a validation failure (422), a security refusal (401/403) or a bug (500, with no details leaked).
+HTML pages show the same message on a friendly error page. ``tests/test_web_errors.py`` enforces the shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import escape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from themeflow.errors import NotAvailableError, ThemeflowError
+from themeflow.web.headers import header_items
+
+log = logging.getLogger("themeflow.web")
+
+STATUS_TITLES = {
+    400: "请求有误",
+    401: "需要登录",
+    403: "禁止操作",
+    404: "页面不存在",
+    405: "不支持的请求方法",
+    422: "参数有误",
+    500: "服务器内部错误",
+    501: "功能尚未提供",
+    502: "摘要服务出错",
+    503: "数据库暂时不可用",
+}
+
+
+class WebError(Exception):
+    """A refusal decided by the web layer itself (auth, CSRF, read-only), carrying its status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_body(message: str, status: int) -> dict[str, Any]:
+    """The one JSON error envelope."""
+    return {"ok": False, "error": message, "status": status}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path == "/api" or request.url.path.startswith("/api/")
+
+
+def render_error(request: Request, status: int, message: str) -> Response:
+    """The envelope for API paths, the error page for everything else."""
+    if is_api(request):
+        return JSONResponse(error_body(message, status), status_code=status, headers=header_items())
+    from themeflow.web.render import render  # late: render -> security -> errors
+
+    context = {"status": status, "title": STATUS_TITLES.get(status, "出错了"), "message": message}
+    try:
+        response = render(request, "error.html", context, status=status)
+        response.headers.update(header_items())
+        return response
+    except Exception:  # the error page itself must never fail; fall back to plain escaped HTML
+        log.exception("error page failed to render")
+        body = f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
+        return HTMLResponse(body, status_code=status, headers=header_items())
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path"))
+        parts.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
+    return "invalid parameters — " + "; ".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers; called once by ``create_app``."""
+
+    @app.exception_handler(ThemeflowError)
+    async def _themeflow_error(request: Request, exc: ThemeflowError) -> Response:
+        return render_error(request, exc.http_status, str(exc))
+
+    @app.exception_handler(WebError)
+    async def _web_error(request: Request, exc: WebError) -> Response:
+        return render_error(request, exc.status, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            message = f"no such page or endpoint: {request.url.path}"
+        else:
+            message = str(exc.detail)
+        return render_error(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return render_error(request, 422, _validation_message(exc))
+
+    @app.exception_handler(ImportError)
+    async def _missing_module(request: Request, exc: ImportError) -> Response:
+        """A part of the pipeline not built yet (another package still landing) is 501, not a crash."""
+        name = getattr(exc, "name", None) or "a module"
+        return render_error(
+            request, 501, str(NotAvailableError(f"{name} is not yet available in this build"))
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return render_error(request, 500, "internal error; the server log has the details")

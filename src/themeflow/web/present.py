@@ -1,0 +1,185 @@
+"""Turning records into what templates show: times, highlighted snippets, summaries with citations.
+
+Articles are untrusted input. Nothing here returns HTML built from article text except
+:func:`highlight`, which escapes every character of the text first and only then wraps ``<mark>`` around
+the match offsets the search returned — so a ``<script>`` in a snippet stays text. Templates never apply
+``|safe`` to article data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from urllib.parse import urlencode, urlsplit
+
+from markupsafe import Markup, escape
+
+from themeflow.errors import NotAvailableError, ThemeflowError
+from themeflow.model import Bullet, Copy, Document, Section, Snippet, Summary
+from themeflow.service import Themeflow
+
+TIME_ORIGIN_NOTE = {"fetch": "抓取时间", "feed": "订阅源时间", "unknown": ""}
+
+
+def fmt_time(dt: datetime | None, tz: tzinfo | None = None) -> str:
+    """``YYYY-MM-DD HH:MM`` in ``tz`` (the configured zone, Beijing time by default), as the seed shows."""
+    if dt is None:
+        return "时间未知"
+    if tz is not None and dt.tzinfo is not None:
+        dt = dt.astimezone(tz)
+    return dt.strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_date(dt: datetime | None, tz: tzinfo | None = None) -> str:
+    if dt is None:
+        return ""
+    if tz is not None and dt.tzinfo is not None:
+        dt = dt.astimezone(tz)
+    return dt.strftime("%Y-%m-%d")
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links leave the app: a ``javascript:`` URL in an article record must never be clickable."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
+def highlight(snippet: Snippet | None, limit: int = 240) -> Markup:
+    """The snippet with matches in ``<mark>``: escape first, wrap second, so offsets never cut markup."""
+    if snippet is None:
+        return Markup("")
+    text = snippet.text
+    spans = sorted((max(0, s), min(len(text), e)) for s, e in snippet.highlights if e > s)
+    start = 0
+    if len(text) > limit and spans:
+        start = max(0, min(spans[0][0] - 40, len(text) - limit))
+    end = min(len(text), start + limit)
+    out: list[str] = ["…" if start > 0 else ""]
+    pos = start
+    for s, e in spans:
+        s, e = max(s, pos), min(e, end)
+        if s >= e:
+            continue
+        out.append(str(escape(text[pos:s])))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        pos = e
+    out.append(str(escape(text[pos:end])))
+    if end < len(text):
+        out.append("…")
+    return Markup("".join(out))
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryView:
+    """A summary ready to show: unverified bullets dropped, cited paragraphs collected for in-place display."""
+
+    summary: Summary | None
+    cited: dict[int, str]
+    note: str | None = None
+    """Why there is no summary (not yet available, summarizer failed), shown instead of it."""
+
+    @property
+    def excerpt(self) -> bool:
+        return bool(self.summary and self.summary.excerpt)
+
+
+def _drop_unverified(summary: Summary) -> Summary:
+    """Use the summarizer package's own rule when it is installed; otherwise drop ``verified=False`` bullets."""
+    try:
+        from themeflow.summarize.verify import drop_unverified
+    except ImportError:
+        return _keep_verified(summary)
+    result: Summary = drop_unverified(summary)
+    return result
+
+
+def _keep_verified(summary: Summary) -> Summary:
+    def ok(bullets: tuple[Bullet, ...]) -> tuple[Bullet, ...]:
+        return tuple(b for b in bullets if b.verified is not False)
+
+    sections = tuple(Section(s.title, ok(s.bullets)) for s in summary.sections)
+    return Summary(
+        doc_id=summary.doc_id,
+        content_hash=summary.content_hash,
+        summarizer=summary.summarizer,
+        core_views=ok(summary.core_views),
+        sections=tuple(s for s in sections if s.bullets),
+        excerpt=summary.excerpt,
+    )
+
+
+def summary_view(tf: Themeflow, doc: Document) -> SummaryView:
+    """The displayable summary of ``doc``; a failing or missing summarizer degrades to a note, never a 500."""
+    try:
+        summary = _drop_unverified(tf.summarize(doc))
+    except ImportError:
+        return SummaryView(None, {}, "摘要功能尚未提供（summaries are not yet available）")
+    except NotAvailableError as exc:
+        return SummaryView(None, {}, f"摘要不可用：{exc}")
+    except ThemeflowError as exc:
+        return SummaryView(None, {}, f"摘要生成失败：{exc}")
+    return view_of(doc, summary)
+
+
+def view_of(doc: Document, summary: Summary | None, note: str | None = None) -> SummaryView:
+    """A view of an already-filtered summary: collect the paragraphs its bullets cite."""
+    if summary is None:
+        return SummaryView(None, {}, note)
+    cited: dict[int, str] = {}
+    for bullet in summary.bullets():
+        for n in bullet.citations:
+            if 1 <= n <= len(doc.paragraphs):
+                cited[n] = doc.paragraphs[n - 1]
+    return SummaryView(summary, dict(sorted(cited.items())), note)
+
+
+def copies_line(copies: tuple[Copy, ...]) -> list[Copy]:
+    """Copies newest first, as the "also in …" line lists them."""
+    return sorted(copies, key=lambda c: c.published_at.timestamp() if c.published_at else 0.0, reverse=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Page numbers around the current one; everything a template needs to draw pagination."""
+
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def window(self) -> list[int | None]:
+        """Page numbers to show, ``None`` where a gap (…) goes: 1 … 4 5 [6] 7 8 … 20."""
+        last = self.pages
+        keep = {1, last} | set(range(max(1, self.page - 2), min(last, self.page + 2) + 1))
+        out: list[int | None] = []
+        prev = 0
+        for n in sorted(keep):
+            if n - prev > 1:
+                out.append(None)
+            out.append(n)
+            prev = n
+        return out
+
+
+def query_string(params: dict[str, object], **changes: object) -> str:
+    """The current search's query string with some parameters changed (lists become repeated keys)."""
+    merged = {**params, **changes}
+    pairs: list[tuple[str, str]] = []
+    for key, value in merged.items():
+        if value is None or value == "" or value is False:
+            continue
+        if isinstance(value, list | tuple):
+            pairs.extend((key, str(v)) for v in value)
+        else:
+            pairs.append((key, str(value)))
+    return urlencode(pairs)

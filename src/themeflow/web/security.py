@@ -1,0 +1,108 @@
+"""Security for a server that shows untrusted articles and can change saved workflows.
+
+- **Headers on every response** (:mod:`themeflow.web.headers`): a strict Content-Security-Policy —
+  scripts and styles only from our own ``/static``, no inline script, no framing — plus
+  ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy``.
+- **Mutating routes** go through :func:`require_write` (forms) or :func:`require_api_write` (JSON):
+  refused with 403 in ``--read-only`` mode; when ``THEMEFLOW_API_TOKEN`` is set they need it — a Bearer
+  header for the API, the session cookie set by ``/login`` (or a ``token`` form field) for forms.
+- **CSRF** for forms: a double-submit token (cookie ``tf_csrf`` + hidden field, compared in constant
+  time) and a same-origin check on ``Origin``/``Referer``; cookies are ``SameSite=Strict`` and
+  ``HttpOnly``. JSON ``POST`` routes demand ``Content-Type: application/json``, which a cross-site form
+  cannot send (``PUT``/``DELETE`` cannot be sent cross-site without a CORS preflight, which we never grant).
+- The token itself is never put in a page, a cookie or a log line: the session cookie holds an HMAC of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import MutableMapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request, Response
+
+from themeflow.web.errors import WebError
+
+CSRF_COOKIE = "tf_csrf"
+CSRF_FIELD = "csrf_token"
+SESSION_COOKIE = "tf_session"
+
+
+def session_value(token: str) -> str:
+    """What the session cookie holds: an HMAC of the token, so the cookie never reveals the token."""
+    return hmac.new(token.encode(), b"themeflow-web-session-v1", hashlib.sha256).hexdigest()
+
+
+def same_secret(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a).encode(), str(b).encode())
+
+
+def csrf_token(request: Request) -> tuple[str, bool]:
+    """The visitor's CSRF token and whether it is new (and must be set as a cookie on the response)."""
+    existing = request.cookies.get(CSRF_COOKIE)
+    if existing and 20 <= len(existing) <= 100:
+        return existing, False
+    return secrets.token_urlsafe(32), True
+
+
+def set_csrf_cookie(response: Response, token: str) -> None:
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
+
+
+def is_logged_in(request: Request) -> bool:
+    """True when no token is configured, or the session cookie matches the configured token."""
+    token: str | None = request.app.state.web.token
+    if not token:
+        return True
+    return same_secret(request.cookies.get(SESSION_COOKIE), session_value(token))
+
+
+def check_same_origin(request: Request) -> None:
+    """Refuse a form post whose ``Origin`` (or, lacking it, ``Referer``) names another site."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        if origin == "null":
+            raise WebError(403, "cross-site form submission refused (Origin: null)")
+        return
+    parts = urlsplit(origin)
+    host = request.headers.get("host", "")
+    if parts.netloc != host:
+        raise WebError(403, "cross-site form submission refused (Origin does not match this server)")
+
+
+def check_csrf(request: Request, form: MutableMapping[str, Any] | Any) -> None:
+    check_same_origin(request)
+    if not same_secret(request.cookies.get(CSRF_COOKIE), form.get(CSRF_FIELD)):
+        raise WebError(403, "the form's security token is missing or stale; reload the page and submit again")
+
+
+def check_read_only(request: Request) -> None:
+    if request.app.state.web.read_only:
+        raise WebError(403, "this server runs in --read-only mode; changes are disabled")
+
+
+async def require_write(request: Request) -> None:
+    """Dependency for form posts that change something: read-only, CSRF, then the token (cookie or field)."""
+    check_read_only(request)
+    form = await request.form()
+    check_csrf(request, form)
+    token: str | None = request.app.state.web.token
+    if token and not is_logged_in(request) and not same_secret(str(form.get("token") or ""), token):
+        raise WebError(401, "log in with the API token first (this server requires THEMEFLOW_API_TOKEN)")
+
+
+async def require_api_write(request: Request) -> None:
+    """Dependency for JSON routes that change something: read-only, JSON content type, Bearer token."""
+    check_read_only(request)
+    check_same_origin(request)
+    token: str | None = request.app.state.web.token
+    if token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not same_secret(given.strip(), token):
+            raise WebError(401, "missing or wrong API token: send 'Authorization: Bearer <token>'")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method == "POST" and ctype != "application/json":
+        raise WebError(415, "send the request body as JSON (Content-Type: application/json)")

@@ -1,0 +1,197 @@
+"""HTML pages in-process: the seed's layout, citations that work without JavaScript, workflows."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_web_corpus import CAPEX, CAPEX_COPY, CST, FLASH, build_store, make_client
+from themeflow.model import Bullet, Copy, Section, Snippet, Summary
+from themeflow.web.app import create_app, make_templates
+from themeflow.web.present import Pager, highlight, safe_url, view_of
+from themeflow.web.security import CSRF_COOKIE
+
+HAS_STORIES = importlib.util.find_spec("themeflow.store.stories_sqlite") is not None
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    root = tmp_path_factory.mktemp("webpages")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("THEMEFLOW_HOME", str(root / "home"))
+        with make_client(create_app(build_store(root / "t.db")), follow_redirects=False) as c:
+            yield c
+
+
+def test_landing_page_has_the_form_and_examples(client: Any) -> None:
+    html = client.get("/").text
+    assert 'name="q"' in html and 'type="date"' in html and 'name="sort"' in html
+    assert "查询语法" in html and "source:" in html, "the query-language hint is on the page"
+    assert "华尔街见闻" in html, "the source filter lists outlets"
+
+
+def test_search_page_lists_items_like_the_seed(client: Any) -> None:
+    html = client.get("/", params={"q": "巴克莱 算力", "sort": "time"}).text
+    assert f"共 <strong>{1 if HAS_STORIES else 2}</strong> 条结果" in html, "copies fold into one story"
+    assert CAPEX.title in html
+    assert "华尔街见闻" in html and "2025-11-20 20:41" in html
+    assert "文章核心观点" in html
+    assert re.search(r"<h3>[^<]+</h3>\s*<ul>", html), "titled sections of bullets"
+    cite = re.search(r'<a class="cite" href="/documents/([\w-]+)#p(\d+)" data-src="src-\1-\2"', html)
+    assert cite, "a citation is a real link to the paragraph (works without JavaScript)"
+    doc_id, n = cite.group(1), int(cite.group(2))
+    template = re.search(rf'<template id="src-{doc_id}-{n}">(.*?)</template>', html, re.S)
+    assert template and CAPEX.paragraphs[n - 1] in template.group(1), "cited paragraph ready to open in place"
+
+
+def test_per_source_counts_and_source_filter(client: Any) -> None:
+    html = client.get("/", params={"q": "算力日报"}).text
+    assert "共 <strong>25</strong> 条结果" in html
+    assert re.search(r"科创板日报 <span>13</span>", html) and re.search(r"第一财经 <span>12</span>", html)
+    only = client.get("/", params={"q": "算力日报", "source": "第一财经"}).text
+    assert "共 <strong>12</strong> 条结果" in only
+
+
+def test_pagination(client: Any) -> None:
+    first = client.get("/", params={"q": "算力日报", "summaries": 0}).text
+    assert "第 1 / 2 页" in first and 'rel="next"' in first
+    assert first.count('<article class="item"') == 20
+    second = client.get("/", params={"q": "算力日报", "summaries": 0, "page": 2}).text
+    assert second.count('<article class="item"') == 5 and 'rel="prev"' in second
+    assert "算力日报第1期" in second, "oldest last when sorted by time"
+
+
+def test_excerpt_only_summaries_are_labelled(client: Any) -> None:
+    html = client.get("/", params={"q": "午后拉升"}).text
+    assert FLASH.title in html and "仅摘录" in html
+    assert "抓取时间" in html, "a fetch time is never shown as a publish time without saying so"
+
+
+def test_document_page_numbers_paragraphs_with_anchors(client: Any) -> None:
+    html = client.get(f"/documents/{CAPEX.id}").text
+    for n, text in enumerate(CAPEX.paragraphs, 1):
+        assert re.search(rf'<p id="p{n}"><a class="pn" href="#p{n}"[^>]*>{n}</a>{re.escape(text)}</p>', html)
+    assert re.search(r'<a class="cite" href="#p\d+"', html), "summary citations jump to the paragraph"
+    assert 'href="https://wallstreetcn.example/articles/3760001"' in html
+
+
+def test_search_toggles_keep_the_query(client: Any) -> None:
+    html = client.get("/", params={"q": "算力日报", "since": "2025-08-10", "sort": "relevance"}).text
+    assert 'value="2025-08-10"' in html and '<option value="relevance" selected>' in html
+    assert "since=2025-08-10" in html and "sort=relevance" in html
+
+
+def _render_item(copies: tuple[Copy, ...]) -> str:
+    env = make_templates(CST).env
+    macro = env.get_template("_items.html").module.item  # type: ignore[attr-defined]
+    summary = Summary(
+        doc_id=CAPEX.id,
+        content_hash=CAPEX.content_hash,
+        summarizer="test@1",
+        core_views=(Bullet("AI资本开支周期远未结束", (1,), True), Bullet("编造的结论", (9,), False)),
+        sections=(Section("资本开支规模", (Bullet("2028年计算支出峰值约1100亿美元", (4,), True),)),),
+    )
+    from themeflow.web.present import _keep_verified
+
+    view = view_of(CAPEX, _keep_verified(summary))
+    return str(macro(CAPEX, view, copies, Snippet(2, CAPEX.paragraphs[1], ((0, 6),))))
+
+
+def test_item_shows_also_in_for_copies_and_drops_unverified_bullets() -> None:
+    copy = Copy(CAPEX_COPY.id, "美股IPO", datetime(2025, 11, 21, 0, 7, tzinfo=CST))
+    html = _render_item((copy,))
+    assert "另见" in html and "美股IPO" in html and "2025-11-21 00:07" in html
+    assert f'href="/documents/{CAPEX_COPY.id}"' in html
+    assert "编造的结论" not in html, "bullets that failed verification are not shown"
+    assert "资本开支规模" in html and "[4]" in html
+    assert "<mark>OpenAI</mark>" in html
+    assert "另见" not in _render_item(())
+
+
+@pytest.mark.skipif(not HAS_STORIES, reason="story detection not in this build yet")
+def test_syndicated_copy_folds_into_also_in(client: Any) -> None:
+    html = client.get("/", params={"q": "巴克莱 算力"}).text
+    assert "共 <strong>1</strong> 条结果" in html and "另见" in html
+
+
+def test_highlight_and_url_helpers() -> None:
+    assert (
+        str(highlight(Snippet(1, "<b>降息</b>预期", ((3, 5),)))) == "&lt;b&gt;<mark>降息</mark>&lt;/b&gt;预期"
+    )
+    long = "前" * 300 + "降息" + "后" * 300
+    out = str(highlight(Snippet(1, long, ((300, 302),))))
+    assert "<mark>降息</mark>" in out and out.startswith("…") and out.endswith("…")
+    assert safe_url("javascript:alert(1)") is None and safe_url(" JaVaScRiPt:x") is None
+    assert safe_url("https://example.com/a") == "https://example.com/a"
+    assert Pager(6, 20, 400).window == [1, None, 4, 5, 6, 7, 8, None, 20]
+    assert Pager(1, 20, 0).pages == 1
+
+
+# -- workflows ------------------------------------------------------------------------------------
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Any]:
+    with make_client(create_app(build_store(tmp_path / "t.db", daily=False)), follow_redirects=False) as c:
+        yield c
+
+
+def test_workflow_pages_create_run_and_digest(fresh: Any) -> None:
+    assert "还没有工作流" in fresh.get("/workflows").text
+    form = fresh.get("/workflows/new")
+    assert form.status_code == 200 and 'name="csrf_token"' in form.text
+    csrf = fresh.cookies.get(CSRF_COOKIE)
+    bad = fresh.post("/workflows", data={"csrf_token": csrf, "name": "坏的", "query": '"unbalanced'})
+    assert bad.status_code == 400 and 'role="alert"' in bad.text and 'value="坏的"' in bad.text
+    created = fresh.post(
+        "/workflows",
+        data={
+            "csrf_token": csrf,
+            "name": "AI资本开支周期",
+            "query": "AI资本开支",
+            "keywords": "算力租赁, 数据中心",
+        },
+    )
+    assert created.status_code == 303
+    page = fresh.get(created.headers["location"])
+    assert "AI资本开支周期" in page.text and "算力租赁" in page.text and "尚未运行" in page.text
+    run = fresh.post("/workflows/AI资本开支周期/run", data={"csrf_token": csrf})
+    assert run.status_code == 303 and run.headers["location"].startswith("/runs/")
+    digest = fresh.get(run.headers["location"]).text
+    assert "AI资本开支周期" in digest and "文章核心观点" in digest and "条新内容" in digest
+    assert CAPEX.title in digest and "华尔街见闻" in digest
+    history = fresh.get("/workflows/AI资本开支周期").text
+    assert "查看摘要" in history and "ok" in history
+    listing = fresh.get("/workflows").text
+    assert "上次运行" in listing
+    edit = fresh.get("/workflows/AI资本开支周期/edit")
+    assert 'value="算力租赁, 数据中心"' in edit.text
+    saved = fresh.post(
+        "/workflows/AI资本开支周期/edit",
+        data={
+            "csrf_token": csrf,
+            "name": "AI资本开支周期",
+            "query": "AI资本开支",
+            "keywords": "",
+            "schedule": "1d",
+        },
+    )
+    assert saved.status_code == 303
+    assert "1d" in fresh.get("/workflows/AI资本开支周期").text
+    gone = fresh.post("/workflows/AI资本开支周期/delete", data={"csrf_token": csrf})
+    assert gone.status_code == 303 and fresh.get("/workflows/AI资本开支周期").status_code == 404
+
+
+def test_workflow_pages_without_the_capability_say_not_yet_available(
+    fresh: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from themeflow.service import Themeflow
+
+    monkeypatch.delattr(Themeflow, "themes")
+    r = fresh.get("/workflows")
+    assert r.status_code == 501 and "尚未提供" in r.text
+    assert fresh.get("/api/workflows").json()["status"] == 501
