@@ -175,7 +175,7 @@ def test_analyzer_change_rebuilds_the_index(tmp_path: Path, monkeypatch: pytest.
     path = tmp_path / "t.db"
     store = SQLiteStore(path)
     store.upsert_documents([make_doc(1)])
-    store.conn.execute("DELETE FROM doc_fts")
+    fts.clear(store.conn)
     store.close()
     monkeypatch.setattr(fts, "ANALYZER_VERSION", "test-next")
     store = SQLiteStore(path)

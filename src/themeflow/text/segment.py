@@ -1,17 +1,263 @@
-"""Word segmentation and index tokens for Chinese financial text (first cut; see search issue)."""
+"""Word segmentation and the search analyzer for Chinese financial text.
+
+One analyzer serves documents and queries alike (an index only matches what the query side produces the same
+way). It works on *folded* text — full-width letters and digits to ASCII, traditional characters to simplified,
+ASCII lower-cased — and folding maps every character to exactly one character, so an offset found in folded
+text is the same offset in the text as written (snippets highlight the original, ``星際之門`` stays as written).
+
+The folded text is split into runs: CJK runs, numbers and Latin words. Each run yields tokens in two streams:
+
+- **words** — rjieba precise segmentation of CJK runs with the finance user dictionary, plus every dictionary
+  word contained in a longer word (so ``农业`` finds ``中国农业发展银行``, ``资本开支`` finds a run segmented
+  as ``资本开支周期``). Good ranking signal; misses names jieba splits differently in different contexts.
+- **grams** — overlapping character bigrams of each CJK run followed by the run's last character on its own
+  (the Elasticsearch ``cjk_bigram`` idea). Every CJK substring of a document is then a phrase of consecutive
+  grams, so out-of-vocabulary names and exact phrases always match; the trailing unigram lets a one-character
+  query match by prefix at any position.
+
+Numbers stay whole: ``114.3`` is one token and thousands separators are dropped (``1,100`` == ``1100``).
+Latin words start with a letter and may contain digits (``h100``, ``gpt4``); ``3GW`` is ``3`` + ``gw``.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
 import rjieba
 
-ANALYZER_VERSION = "0"
+_RULES_VERSION = "2"
+"""Bump when folding, run splitting or token rules change (the dictionary is hashed in automatically)."""
+
+DICTIONARY = "finance_dict.txt"
+
+RunKind = Literal["cjk", "num", "word"]
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007\U00020000-\U0002ebef"
+_RUN_RE = re.compile(
+    rf"(?P<cjk>[{_CJK}]+)"
+    r"|(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)"
+    r"|(?P<word>[a-z][a-z0-9]*|[^\W\d_]+)"
+)
+
+
+def _dictionary_bytes() -> bytes:
+    return resources.files("themeflow.data").joinpath(DICTIONARY).read_bytes()
+
+
+ANALYZER_VERSION = f"{_RULES_VERSION}-{hashlib.sha256(_dictionary_bytes()).hexdigest()[:10]}"
+"""Stored with the index: a different value makes the store rebuild it."""
+
+
+# -- folding -----------------------------------------------------------------------------------------------
+_fold_table: dict[int, str] | None = None
+_fold_lock = threading.Lock()
+
+
+def _build_fold_table() -> dict[int, str]:
+    """One character in, one character out: full-width ASCII, traditional -> simplified, ASCII lower case.
+
+    OpenCC converts ~0.04 ms per call, far too slow per document, so it is asked once per CJK code point
+    (0.1 s at first use) and the answers kept in a ``str.translate`` table. Only one-to-one mappings are
+    kept so offsets survive folding. The full-width comma is left alone: ``1，200`` is a list, not 1200.
+    """
+    import opencc
+
+    table: dict[int, str] = {}
+    for cp in range(0xFF01, 0xFF5F):
+        if cp != 0xFF0C:
+            table[cp] = chr(cp - 0xFEE0)
+    table[0x3000] = " "
+    converter = opencc.OpenCC("t2s")
+    for block in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)):
+        chars = "".join(chr(cp) for cp in range(*block))
+        converted = converter.convert(chars)
+        if len(converted) != len(chars):  # pragma: no cover - defensive: fall back to one call per char
+            for ch in chars:
+                out = converter.convert(ch)
+                if out != ch and len(out) == 1:
+                    table[ord(ch)] = out
+            continue
+        for src, dst in zip(chars, converted, strict=True):
+            if src != dst:
+                table[ord(src)] = dst
+    for cp, ch in list(table.items()):
+        if "A" <= ch <= "Z":
+            table[cp] = ch.lower()
+    for cp in range(ord("A"), ord("Z") + 1):
+        table[cp] = chr(cp).lower()
+    return table
+
+
+_fold_re: re.Pattern[str] | None = None
+
+
+def fold(text: str) -> str:
+    """The text as the index sees it; ``len(fold(t)) == len(t)`` so offsets carry over to the original.
+
+    ``str.translate`` with a dict costs a dict lookup per character even when nothing changes, which made
+    snippet highlighting dominate query time; a compiled character class finds the few characters that
+    do change in C, and only those go through the table.
+    """
+    global _fold_table, _fold_re
+    if _fold_re is None:
+        with _fold_lock:
+            if _fold_re is None:
+                table = _build_fold_table()
+                _fold_table = table
+                _fold_re = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(table)) + "]")
+    table = _fold_table
+    assert table is not None
+    return _fold_re.sub(lambda m: table[ord(m.group())], text)
+
+
+# -- segmentation ------------------------------------------------------------------------------------------
+_jieba: rjieba.Jieba | None = None
+_jieba_lock = threading.Lock()
+
+
+def dictionary_words() -> list[str]:
+    """The entries of the finance user dictionary (comments and blank lines skipped)."""
+    out: list[str] = []
+    for line in _dictionary_bytes().decode("utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line.split()[0])
+    return out
+
+
+def _segmenter() -> rjieba.Jieba:
+    """A private rjieba instance with the finance dictionary (other users of rjieba keep the stock one)."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                jieba = rjieba.Jieba()
+                for line in _dictionary_bytes().decode("utf-8").splitlines():
+                    line = line.strip()
+                    if not line or line.startswith("#"):
+                        continue
+                    parts = line.split()
+                    freq = int(parts[1]) if len(parts) > 1 else None
+                    jieba.add_word(parts[0], freq, None)
+                _jieba = jieba
+    return _jieba
 
 
 def words(text: str) -> list[str]:
-    """Plain word segmentation (rjieba, precise mode), whitespace and punctuation-only tokens dropped."""
-    return [t for t in rjieba.cut(text) if t.strip() and any(ch.isalnum() for ch in t)]
+    """Plain word segmentation (precise mode, finance dictionary) as written; punctuation-only tokens dropped."""
+    return [t for t in _segmenter().cut(text) if t.strip() and any(ch.isalnum() for ch in t)]
+
+
+def runs(folded: str) -> Iterator[tuple[RunKind, str]]:
+    """Split folded text into CJK runs, numbers (commas removed) and Latin words; everything else separates."""
+    for m in _RUN_RE.finditer(folded):
+        kind = m.lastgroup
+        if kind == "cjk":
+            yield "cjk", m.group()
+        elif kind == "num":
+            yield "num", m.group().replace(",", "")
+        else:
+            yield "word", m.group()
+
+
+def run_words(run: str) -> list[str]:
+    """Precise segmentation of a folded CJK run (query side: the words a reader typed)."""
+    return _segmenter().cut(run)
+
+
+@functools.lru_cache(maxsize=262_144)
+def _expand(word: str) -> tuple[str, ...]:
+    """``word`` and every dictionary word inside it, left to right (search mode without a length limit).
+
+    Cached: the vocabulary of a corpus is small next to its token count."""
+    if len(word) <= 2:
+        return (word,)
+    out = [word]
+    has = _segmenter().has_word
+    n = len(word)
+    for i in range(n - 1):
+        for j in range(i + 2, n + 1 if i else n):
+            sub = word[i:j]
+            if has(sub):
+                out.append(sub)
+    return tuple(out)
+
+
+def grams_of_run(run: str) -> list[str]:
+    """Bigrams of a CJK run, then its last character (a one-character run is just that character)."""
+    out = [run[i : i + 2] for i in range(len(run) - 1)]
+    out.append(run[-1])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzed:
+    """Both token streams of one text."""
+
+    words: list[str]
+    grams: list[str]
+
+
+def analyze_both(text: str) -> Analyzed:
+    """Fold ``text`` and produce the word stream and the gram stream (what the index stores)."""
+    w: list[str] = []
+    g: list[str] = []
+    cut = _segmenter().cut
+    for kind, run in runs(fold(text)):
+        if kind == "cjk":
+            for word in cut(run):
+                w.extend(_expand(word))
+            g.extend(grams_of_run(run))
+        else:
+            w.append(run)
+            g.append(run)
+    return Analyzed(w, g)
 
 
 def analyze(text: str) -> list[str]:
-    """Index/query tokens: search-mode words, lower-cased."""
-    return [t.lower() for t in rjieba.cut_for_search(text) if t.strip() and any(ch.isalnum() for ch in t)]
+    """Index/query word tokens: folded, lower-cased, search-mode words (a word and the dictionary words in it)."""
+    return analyze_both(text).words
+
+
+def bigrams(text: str) -> list[str]:
+    """The gram stream of ``text`` (bigrams of CJK runs plus each run's last character; other tokens whole)."""
+    return analyze_both(text).grams
+
+
+def gram_phrase(text: str) -> tuple[list[str], bool]:
+    """The grams a document must contain consecutively to contain ``text``, and whether the last is a prefix.
+
+    A run's trailing unigram is only required when something follows the run in the query (then the run ends
+    there in the document too). A query ending in a one-character run matches it as a prefix (``股`` in
+    ``A股`` matches the gram ``股市``).
+    """
+    pieces = list(runs(fold(text)))
+    out: list[str] = []
+    prefix = False
+    for i, (kind, run) in enumerate(pieces):
+        last = i == len(pieces) - 1
+        if kind != "cjk":
+            out.append(run)
+        elif len(run) == 1:
+            out.append(run)
+            prefix = last
+        else:
+            out.extend(run[k : k + 2] for k in range(len(run) - 1))
+            if not last:
+                out.append(run[-1])
+    return out, prefix
+
+
+def query_words(text: str) -> list[str]:
+    """The word tokens a query term must match: precise words of CJK runs, numbers and Latin words whole."""
+    out: list[str] = []
+    for kind, run in runs(fold(text)):
+        out.extend(run_words(run) if kind == "cjk" else [run])
+    return out

@@ -1,0 +1,378 @@
+"""The search query language: parse what an analyst types, compile it to a safe FTS5 MATCH expression.
+
+Syntax (whitespace separates clauses; clauses are ANDed)::
+
+    资本开支 算力              both terms
+    "资本开支周期"             an exact phrase (consecutive characters; punctuation between words ignored)
+    美联储 OR 欧洲央行 降息     OR binds tighter than AND: (美联储 OR 欧洲央行) AND 降息
+    -光伏  NOT 光伏            exclude documents containing the term
+    title:降息  title:"…"      only in the title
+    source:东方财富            outlet, matched on a normalized prefix (东方财富 finds 东方财富网)
+    since:2025-11-01 until:2025-11-30   dates (YYYY, YYYY-MM, YYYY-MM-DD, ISO datetimes; naive = Beijing time)
+
+Why a hand-written parser rather than passing text to FTS5: FTS5 has its own operators (``NEAR(``, ``*``,
+``^``, ``AND``, column filters) and raises SQL errors on malformed input. Here every user token is analyzed
+by the same analyzer as the index and emitted as a double-quoted FTS5 string, so nothing a user types can
+reach FTS5 as syntax; mistakes become a :class:`~themeflow.errors.QueryError` naming the position.
+Punctuation-only words (``*``, ``^``, ``(``) carry nothing to search for and are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Literal
+
+from themeflow.errors import QueryError
+from themeflow.text.segment import gram_phrase, query_words
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "MAX_TERMS",
+    "Analysis",
+    "ParsedQuery",
+    "Term",
+    "compile_match",
+    "parse_date_bound",
+    "parse_query",
+]
+
+Analysis = Literal["word", "bigram", "word+bigram"]
+Field = Literal["any", "title"]
+
+MAX_QUERY_CHARS = 1000
+"""Longer input is almost certainly a pasted article, not a query; FTS5 would grind on thousands of terms."""
+MAX_TERMS = 64
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""Dates without an offset are read in China time: the corpus is Chinese news stamped in +08:00."""
+
+_FIELD_ALIASES = {
+    "title": "title",
+    "标题": "title",
+    "source": "source",
+    "来源": "source",
+    "since": "since",
+    "from": "since",
+    "until": "until",
+    "to": "until",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One search term as typed: ``text`` (unquoted), whether it was a quoted phrase, where to look."""
+
+    text: str
+    phrase: bool = False
+    field: Field = "any"
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A query as structure: an AND of OR-groups of terms, exclusions, and the filters it carried."""
+
+    raw: str
+    groups: tuple[tuple[Term, ...], ...] = ()
+    excluded: tuple[Term, ...] = ()
+    sources: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    dropped: tuple[Term, ...] = field(default=())
+    """Terms with nothing searchable in them (``*``, ``^``), ignored."""
+
+    @property
+    def has_terms(self) -> bool:
+        return bool(self.groups)
+
+    def positive_terms(self) -> list[Term]:
+        return [t for g in self.groups for t in g]
+
+
+# -- lexing -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    text: str
+    position: int
+    quoted: bool
+    negated: bool
+    field: str | None
+    value_position: int
+
+
+_SPACE = re.compile(r"[\s\u3000]+")
+
+
+def _lex(raw: str) -> list[_Tok]:
+    """Split into clauses: ``[-][field:]value`` where value is a bare word or a double-quoted phrase."""
+    toks: list[_Tok] = []
+    i, n = 0, len(raw)
+    while i < n:
+        m = _SPACE.match(raw, i)
+        if m:
+            i = m.end()
+            continue
+        start = i
+        negated = False
+        if raw[i] == "-" or raw[i] == "－":
+            negated = True
+            i += 1
+            if i >= n or raw[i].isspace():
+                raise QueryError(
+                    "'-' must be followed directly by a word to exclude, e.g. -光伏; "
+                    'put a lone hyphen in quotes ("-") to search for it',
+                    start,
+                )
+        fld: str | None = None
+        m = re.match(r"([A-Za-z]+|标题|来源)[:：]", raw[i:])
+        if m and m.group(1).lower() in _FIELD_ALIASES:
+            fld = _FIELD_ALIASES[m.group(1).lower()]
+            i += m.end()
+            if i >= n or raw[i].isspace():
+                raise QueryError(
+                    f"'{m.group(0)}' needs a value right after the colon, e.g. {m.group(1)}:降息", start
+                )
+        value_pos = i
+        if raw[i] in '"“”＂':
+            close = _find_close(raw, i + 1)
+            if close < 0:
+                raise QueryError('unbalanced quote — close the phrase with another " or remove the quote', i)
+            toks.append(_Tok(raw[i + 1 : close], start, True, negated, fld, value_pos))
+            i = close + 1
+            continue
+        m = _SPACE.search(raw, i)
+        end = m.start() if m else n
+        word = raw[i:end]
+        quote = next((k for k, ch in enumerate(word) if ch in '"“”＂'), -1)
+        if quote >= 0:
+            # A quote inside a word (abc"def): treat it as the start of a phrase if it closes, else complain.
+            if _find_close(raw, i + quote + 1) < 0:
+                raise QueryError(
+                    'unbalanced quote — close the phrase with another " or remove the quote', i + quote
+                )
+            if quote > 0:
+                toks.append(_Tok(word[:quote], start, False, negated, fld, value_pos))
+            i = i + quote
+            continue
+        toks.append(_Tok(word, start, False, negated, fld, value_pos))
+        i = end
+    return toks
+
+
+def _find_close(raw: str, start: int) -> int:
+    for k in range(start, len(raw)):
+        if raw[k] in '"“”＂':
+            return k
+    return -1
+
+
+# -- parsing ----------------------------------------------------------------------------------------------
+def parse_query(text: str) -> ParsedQuery:
+    """Parse a query string; raises :class:`QueryError` (with the character position) when it is malformed."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"query is too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS}) — "
+            "search for a few key words instead of pasting text",
+            MAX_QUERY_CHARS,
+        )
+    toks = _lex(text)
+    groups: list[list[Term]] = []
+    excluded: list[Term] = []
+    dropped: list[Term] = []
+    sources: list[str] = []
+    since: datetime | None = None
+    until: datetime | None = None
+    pending_or: _Tok | None = None
+    pending_not: _Tok | None = None
+    prev_kind: str | None = None  # "term", "filter", "exclude" — what the last clause was, for OR checks
+
+    for k, tok in enumerate(toks):
+        bare = not tok.quoted and tok.field is None and not tok.negated
+        if bare and tok.text in ("OR", "|"):
+            if prev_kind != "term" or pending_or is not None:
+                raise QueryError("OR needs a search term on each side, e.g. 美联储 OR 欧洲央行", tok.position)
+            pending_or = tok
+            continue
+        if bare and tok.text == "AND":
+            continue  # AND is what clauses mean anyway
+        if bare and tok.text == "NOT":
+            if pending_not is not None or k == len(toks) - 1:
+                raise QueryError("NOT must be followed by a word to exclude, e.g. NOT 光伏", tok.position)
+            pending_not = tok
+            continue
+        negated = tok.negated or pending_not is not None
+        pending_not = None
+        if pending_or is not None and (negated or tok.field in ("source", "since", "until")):
+            if not (tok.field == "source" and prev_kind == "filter" and not negated):
+                raise QueryError("OR can only join search terms (or source: filters)", pending_or.position)
+        if tok.field == "source":
+            if negated:
+                raise QueryError(
+                    "excluding a source is not supported; list the sources you want", tok.position
+                )
+            name = tok.text.strip()
+            if name:
+                sources.append(name)
+            pending_or, prev_kind = None, "filter"
+            continue
+        if tok.field in ("since", "until"):
+            if negated:
+                raise QueryError(f"'-{tok.field}:' is not supported; use the other bound", tok.position)
+            bound = parse_date_bound(tok.text, end=tok.field == "until", position=tok.value_position)
+            if tok.field == "since":
+                since = bound if since is None else max(since, bound)
+            else:
+                until = bound if until is None else min(until, bound)
+            pending_or, prev_kind = None, "filter"
+            continue
+        term = Term(tok.text, tok.quoted, "title" if tok.field == "title" else "any", tok.position)
+        if not _searchable(term):
+            dropped.append(term)
+            if pending_or is not None:
+                pending_or = None  # "a OR *": keep a
+            prev_kind = "term" if groups and not negated else prev_kind
+            continue
+        if negated:
+            excluded.append(term)
+            prev_kind = "exclude"
+            continue
+        if pending_or is not None and groups:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        pending_or, prev_kind = None, "term"
+        if sum(len(g) for g in groups) + len(excluded) > MAX_TERMS:
+            raise QueryError(f"too many search terms (the limit is {MAX_TERMS})", tok.position)
+    if pending_or is not None:
+        raise QueryError("OR needs a search term on each side, e.g. 美联储 OR 欧洲央行", pending_or.position)
+    if since is not None and until is not None and since > until:
+        raise QueryError("since: is after until: — nothing can match; swap the dates", 0)
+    if not groups and not excluded and dropped and not sources and since is None and until is None:
+        raise QueryError(
+            f"nothing to search for: {dropped[0].text!r} has no letters or digits — type words to search for",
+            dropped[0].position,
+        )
+    return ParsedQuery(
+        raw=text,
+        groups=tuple(tuple(g) for g in groups),
+        excluded=tuple(excluded),
+        sources=tuple(dict.fromkeys(sources)),
+        since=since,
+        until=until,
+        dropped=tuple(dropped),
+    )
+
+
+def _searchable(term: Term) -> bool:
+    return bool(gram_phrase(term.text)[0])
+
+
+_DATE_RE = re.compile(r"^(\d{4})(?:[-/.年]?(\d{1,2})(?:[-/.月]?(\d{1,2})日?)?月?)?年?$")
+
+
+def parse_date_bound(text: str, *, end: bool, position: int = 0) -> datetime:
+    """A date or datetime as the start (``end=False``) or inclusive end (``end=True``) of the period it names.
+
+    ``2025`` → the year, ``2025-11`` → the month, ``2025-11-20`` → the day, an ISO datetime → that instant.
+    Naive values are Beijing time. Raises :class:`QueryError` at ``position`` when ``text`` is no date.
+    """
+    value = text.strip()
+    m = _DATE_RE.match(value)
+    try:
+        if m:
+            year = int(m.group(1))
+            month = int(m.group(2)) if m.group(2) else None
+            day = int(m.group(3)) if m.group(3) else None
+            start = datetime(year, month or 1, day or 1, tzinfo=BEIJING)
+            if not end:
+                return start
+            if day is not None:
+                nxt = start + timedelta(days=1)
+            elif month is not None:
+                nxt = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=BEIJING)
+            else:
+                nxt = datetime(year + 1, 1, 1, tzinfo=BEIJING)
+            return nxt - timedelta(microseconds=1)
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        dt = None
+    if dt is None:
+        raise QueryError(
+            f"{value!r} is not a date — use YYYY-MM-DD (e.g. 2025-11-01), YYYY-MM or an ISO datetime",
+            position,
+        )
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=BEIJING)
+
+
+# -- compiling --------------------------------------------------------------------------------------------
+def _q(token: str) -> str:
+    """An FTS5 string literal: the analyzer never emits a quote, but escape anyway."""
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _cols(term: Term, grams: bool) -> str:
+    if term.field == "title":
+        return "{title_g}" if grams else "{title}"
+    return "{title_g body_g}" if grams else "{title body}"
+
+
+def _gram_expr(term: Term, *, as_phrase: bool) -> str | None:
+    grams, prefix = gram_phrase(term.text)
+    if not grams:
+        return None
+    star = " *" if prefix else ""
+    if as_phrase or len(grams) == 1:
+        return f"{_cols(term, True)} : ({' + '.join(_q(g) for g in grams)}{star})"
+    parts = [_q(g) for g in dict.fromkeys(grams)]
+    if prefix:
+        parts[-1] += " *"
+    return f"{_cols(term, True)} : ({' AND '.join(parts)})"
+
+
+def _word_expr(term: Term, *, as_phrase: bool) -> str | None:
+    ws = [w for w in query_words(term.text) if w.strip()]
+    if not ws:
+        return None
+    joiner = " + " if as_phrase else " AND "
+    return f"{_cols(term, False)} : ({joiner.join(_q(w) for w in (ws if as_phrase else dict.fromkeys(ws)))})"
+
+
+def term_expr(term: Term, analysis: Analysis, *, exclusion: bool = False) -> str | None:
+    """The FTS5 expression for one term under an analysis variant (None if nothing searchable).
+
+    word+bigram: a bare term matches if all its words occur (ranking signal, loose) or its characters occur
+    consecutively (recall for names jieba splits differently). A phrase, or an exclusion, is the exact
+    consecutive-gram match only: "contains X" should mean X as written.
+    """
+    if analysis == "word":
+        return _word_expr(term, as_phrase=term.phrase)
+    if analysis == "bigram":
+        return _gram_expr(term, as_phrase=term.phrase or exclusion)
+    gram = _gram_expr(term, as_phrase=True)
+    if term.phrase or exclusion or gram is None:
+        return gram
+    word = _word_expr(term, as_phrase=False)
+    return gram if word is None else f"({word} OR {gram})"
+
+
+def compile_match(query: ParsedQuery, analysis: Analysis = "word+bigram") -> str | None:
+    """The MATCH expression for the positive part of ``query`` with exclusions applied (None: no terms)."""
+    ands: list[str] = []
+    for group in query.groups:
+        alts = [e for e in (term_expr(t, analysis) for t in group) if e]
+        if alts:
+            ands.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
+    if not ands:
+        return None
+    expr = " AND ".join(ands)
+    excl = compile_exclusions(query.excluded, analysis)
+    return f"({expr}) NOT ({excl})" if excl else expr
+
+
+def compile_exclusions(terms: Iterable[Term], analysis: Analysis = "word+bigram") -> str | None:
+    """One expression matching any excluded term (for ``NOT`` or a ``rowid NOT IN`` subquery)."""
+    parts = [e for e in (term_expr(t, analysis, exclusion=True) for t in terms) if e]
+    return " OR ".join(parts) if parts else None

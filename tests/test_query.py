@@ -1,0 +1,113 @@
+"""The query language: structure, filters, compilation, and every malformed input a user might type."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from themeflow.errors import QueryError
+from themeflow.search import parse_query
+from themeflow.search.query import MAX_QUERY_CHARS, compile_match, parse_date_bound
+
+BJ = timezone(timedelta(hours=8))
+
+
+def test_terms_phrases_or_exclusions_fields() -> None:
+    q = parse_query(
+        '美联储 OR 欧洲央行 降息 "资本开支周期" -光伏 title:算力 source:东方财富 since:2025-11-01'
+    )
+    assert [[t.text for t in g] for g in q.groups] == [
+        ["美联储", "欧洲央行"],
+        ["降息"],
+        ["资本开支周期"],
+        ["算力"],
+    ]
+    assert q.groups[2][0].phrase
+    assert q.groups[3][0].field == "title"
+    assert [t.text for t in q.excluded] == ["光伏"]
+    assert q.sources == ("东方财富",)
+    assert q.since == datetime(2025, 11, 1, tzinfo=BJ)
+
+
+def test_until_is_inclusive_and_dates_take_the_narrower_bound() -> None:
+    q = parse_query("降息 until:2025-11-20 until:2025-12 since:2025 since:2025-06")
+    assert q.until == datetime(2025, 11, 21, tzinfo=BJ) - timedelta(microseconds=1)
+    assert q.since == datetime(2025, 6, 1, tzinfo=BJ)
+    assert parse_date_bound("2025-11-20T08:00:00+00:00", end=False).tzinfo is not None
+
+
+def test_every_user_token_is_quoted() -> None:
+    expr = compile_match(parse_query('NEAR(资本 开支) AND ^光伏 "x" *'))
+    assert expr is not None
+    outside = expr
+    for chunk in expr.split('"')[1::2]:
+        outside = outside.replace(f'"{chunk}"', "")
+    assert "NEAR" not in outside and "^" not in outside
+    assert '"near"' in expr
+
+
+@pytest.mark.parametrize(
+    ("query", "position"),
+    [
+        ('资本开支 "周期', 5),
+        ('"', 0),
+        ('title:"降息', 6),
+        ("降息 - 光伏", 3),
+        ("-", 0),
+        ("since:notadate", 6),
+        ("until:2025-13-01", 6),
+        ("since:", 0),
+        ("OR 降息", 0),
+        ("降息 OR", 3),
+        ("降息 OR OR 加息", 6),
+        ("NOT", 0),
+        ("*", 0),
+        ("^ ( )", 0),
+        ("since:2025-12-01 until:2025-11-01", 0),
+        ('""', 0),
+        ("x" * 10_240, MAX_QUERY_CHARS),
+    ],
+)
+def test_malformed_queries_name_the_position(query: str, position: int) -> None:
+    with pytest.raises(QueryError) as err:
+        parse_query(query)
+    assert err.value.position == position
+    assert f"position {position}" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "NEAR(资本 开支)",
+        "资本*",
+        "AND 降息 AND",
+        "^光伏",
+        "'; DROP TABLE documents; --",
+        "降息 -- 光伏",
+        "a:b 降息",
+        "http://example.com/x?y=1",
+        "{title}: 降息",
+        "降息 OR *",
+        "",
+    ],
+)
+def test_operators_typed_literally_are_just_text(query: str) -> None:
+    q = parse_query(query)  # no exception; the result may be empty
+    compile_match(q)
+
+
+def test_lone_exclusion_and_filters_only_are_allowed() -> None:
+    q = parse_query("-光伏 source:华尔街见闻")
+    assert not q.has_terms and q.excluded and q.sources
+    assert compile_match(q) is None
+
+
+def test_analysis_variants_compile() -> None:
+    q = parse_query("AI资本开支周期")
+    word = compile_match(q, "word")
+    gram = compile_match(q, "bigram")
+    both = compile_match(q, "word+bigram")
+    assert word and "{title body}" in word and "title_g" not in word
+    assert gram and "{title_g body_g}" in gram and "{title body}" not in gram
+    assert both and "{title body}" in both and "{title_g body_g}" in both

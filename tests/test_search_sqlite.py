@@ -1,0 +1,222 @@
+"""End to end on a real SQLite file: index, query language, filters, sorting, paging, snippets, totals."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from themeflow.errors import NotAvailableError, QueryError
+from themeflow.model import Document, SearchPage
+from themeflow.search import SearchRequest
+from themeflow.store.sqlite import SQLiteStore
+
+BJ = timezone(timedelta(hours=8))
+
+DOCS = [
+    Document(
+        id="capex",
+        title="巴克莱：AI资本开支周期仍将持续",
+        paragraphs=(
+            "巴克莱发布研究报告。",
+            "报告认为，超大规模云厂商的资本开支仍在上升，算力需求持续激增。",
+            "中国农业发展银行未参与此次研究。",
+        ),
+        source="华尔街见闻",
+        published_at=datetime(2025, 11, 20, 20, 41, tzinfo=BJ),
+    ),
+    Document(
+        id="fed",
+        title="美联储降息预期升温",
+        paragraphs=("鲍威尔表示，美联储可能在12月降息25个基点。", "A股市场反应平淡。"),
+        source="东方财富网",
+        published_at=datetime(2025, 11, 21, 9, 0, tzinfo=BJ),
+    ),
+    Document(
+        id="solar",
+        title="光伏产能出清加速",
+        paragraphs=("光伏行业反内卷，多晶硅产能过剩。", "部分企业宣布减产。"),
+        source="东方财富",
+        published_at=datetime(2025, 10, 2, 8, 0, tzinfo=BJ),
+    ),
+    Document(
+        id="stargate",
+        title="星際之門項目擴建",
+        paragraphs=("OpenAI的星際之門數據中心將新增ＡＩ算力１１４.３GW。",),
+        source="钛媒体APP",
+        published_at=datetime(2025, 9, 1, 12, 0, tzinfo=BJ),
+    ),
+    Document(
+        id="undated",
+        title="南下资金持续流入港股通",
+        paragraphs=("南下资金年内净买入突破1.2万亿港元，资本开支相关板块受关注。",),
+        source=None,
+        published_at=None,
+    ),
+]
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> SQLiteStore:
+    s = SQLiteStore(tmp_path / "search.db")
+    s.upsert_documents(DOCS)
+    yield s  # type: ignore[misc]
+    s.close()
+
+
+def ids(page: SearchPage) -> list[str]:
+    return [h.document.id for h in page.hits]
+
+
+def search(store: SQLiteStore, query: str, **kw: object) -> SearchPage:
+    return store.search(SearchRequest(query=query, **kw))  # type: ignore[arg-type]
+
+
+def test_terms_and_substrings(store: SQLiteStore) -> None:
+    assert ids(search(store, "资本开支", sort="time")) == ["capex", "undated"]
+    assert ids(search(store, "农业")) == ["capex"]
+    assert ids(search(store, "资本开支 算力")) == ["capex"]
+    assert ids(search(store, "美联储 降息")) == ["fed"]
+
+
+def test_phrase_is_exact(store: SQLiteStore) -> None:
+    assert ids(search(store, '"资本开支周期"')) == ["capex"]
+    assert ids(search(store, '"开支周"')) == ["capex"]
+    assert ids(search(store, '"周期资本"')) == []
+    assert ids(search(store, '"降息预期"')) == ["fed"]
+
+
+def test_or_and_exclusion(store: SQLiteStore) -> None:
+    assert set(ids(search(store, "降息 OR 光伏"))) == {"fed", "solar"}
+    assert ids(search(store, "资本开支 -南下资金")) == ["capex"]
+    assert set(ids(search(store, "-降息"))) == {"capex", "solar", "stargate", "undated"}
+
+
+def test_title_field(store: SQLiteStore) -> None:
+    assert ids(search(store, "title:算力")) == []
+    assert ids(search(store, "算力", sort="time")) == ["capex", "stargate"]
+    assert ids(search(store, "title:光伏")) == ["solar"]
+
+
+def test_source_variants(store: SQLiteStore) -> None:
+    page = search(store, "source:东方财富", sort="time")
+    assert ids(page) == ["fed", "solar"]
+    assert dict(page.per_source) == {"东方财富": 1, "东方财富网": 1}
+    assert ids(search(store, "source:东方财富网 光伏")) == ["solar"]
+    assert ids(search(store, "算力 source:钛媒体")) == ["stargate"]
+    assert ids(store.search(SearchRequest(query="算力", sources=("华尔街见闻",)))) == ["capex"]
+    assert search(store, "source:不存在的媒体").total == 0
+
+
+def test_dates(store: SQLiteStore) -> None:
+    assert ids(search(store, "since:2025-11-21")) == ["fed"]
+    assert ids(search(store, "since:2025-11-01 until:2025-11-20", sort="time")) == ["capex"]
+    page = store.search(
+        SearchRequest(
+            query="资本开支", since=datetime(2025, 1, 1, tzinfo=BJ), until=datetime(2026, 1, 1, tzinfo=BJ)
+        )
+    )
+    assert ids(page) == ["capex"]  # undated documents drop out of date-filtered searches
+
+
+def test_sort_orders_and_paging(store: SQLiteStore) -> None:
+    everything = search(store, "", sort="time")
+    assert ids(everything) == ["fed", "capex", "solar", "stargate", "undated"]  # unknown time last
+    assert everything.total == 5
+    page = search(store, "", sort="time", limit=2, offset=2)
+    assert ids(page) == ["solar", "stargate"] and page.total == 5
+    ranked = search(store, "资本开支", sort="relevance")
+    assert ids(ranked)[0] == "capex"  # in the title, weighted above the body
+    assert ranked.hits[0].score > ranked.hits[1].score > 0
+    boosted = search(store, "资本开支", sort="relevance", recency_boost=True)
+    assert ids(boosted)[0] == "capex"
+
+
+def test_traditional_full_width_and_numbers(store: SQLiteStore) -> None:
+    assert ids(search(store, "星际之门")) == ["stargate"]
+    assert ids(search(store, "星際之門")) == ["stargate"]
+    assert ids(search(store, "AI 114.3")) == ["stargate"]
+    assert ids(search(store, "ＡＩ")) == ["capex", "stargate"] or set(ids(search(store, "ＡＩ"))) == {
+        "capex",
+        "stargate",
+    }
+
+
+def test_snippet_highlights_point_at_matches(store: SQLiteStore) -> None:
+    hit = search(store, "资本开支 算力").hits[0]
+    assert hit.snippet is not None and hit.snippet.paragraph == 2
+    marked = [hit.snippet.text[s:e] for s, e in hit.snippet.highlights]
+    assert marked == ["资本开支", "算力"]
+    trad = search(store, "星际之门 数据中心").hits[0].snippet
+    assert trad is not None
+    assert [trad.text[s:e] for s, e in trad.highlights] == ["星際之門", "數據中心"]  # shown as written
+
+
+def test_long_paragraph_window(tmp_path: Path) -> None:
+    s = SQLiteStore(tmp_path / "long.db")
+    para = "行业概况。" * 60 + "美联储宣布降息25个基点。" + "其他内容。" * 60
+    s.upsert_documents([Document(id="long", title="长文", paragraphs=("开头", para))])
+    snip = s.search(SearchRequest(query="降息")).hits[0].snippet
+    assert snip is not None and snip.paragraph == 2
+    assert snip.text.startswith("…") and snip.text.endswith("…") and len(snip.text) <= 162
+    assert [snip.text[a:b] for a, b in snip.highlights] == ["降息"]
+    s.close()
+
+
+def test_updates_and_reindex_keep_the_index_in_step(store: SQLiteStore) -> None:
+    store.upsert_documents([Document(id="fed", title="美联储按兵不动", paragraphs=("维持利率不变。",))])
+    assert ids(search(store, "降息")) == []
+    assert ids(search(store, "按兵不动")) == ["fed"]
+    assert store.reindex() == 5
+    assert ids(search(store, "按兵不动")) == ["fed"]
+
+
+def test_errors_are_typed(store: SQLiteStore) -> None:
+    with pytest.raises(QueryError):
+        search(store, '降息 "周期')
+    with pytest.raises(NotAvailableError, match="not yet available"):
+        search(store, "降息", mode="semantic")
+    for literal in ["NEAR(资本 开支)", "'; DROP TABLE documents; --", "资本*", "^光伏", "降息 AND 美联储"]:
+        search(store, literal)  # never an SQL error
+    assert store.count_documents() == 5
+
+
+def test_collapse_without_stories_is_a_no_op(store: SQLiteStore) -> None:
+    assert ids(search(store, "资本开支", collapse=True)) == ids(search(store, "资本开支", collapse=False))
+
+
+_cjk = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=2, max_size=6)
+_latin = st.from_regex(r"[A-Za-z][A-Za-z0-9]{1,6}", fullmatch=True)
+_num = st.from_regex(r"[1-9][0-9]{0,4}(\.[0-9]{1,2})?", fullmatch=True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    parts=st.lists(st.one_of(_cjk, _latin, _num), min_size=1, max_size=8),
+    seps=st.lists(st.sampled_from(["", " ", "，", "。", "、"]), min_size=8, max_size=8),
+    pick=st.integers(min_value=0, max_value=7),
+)
+def test_any_contained_word_finds_its_document(
+    tmp_path: Path, parts: list[str], seps: list[str], pick: int
+) -> None:
+    # Adjacent ASCII runs need a separator to be two words (h100 is one token, by design).
+    text = "".join(
+        p
+        + (
+            " "
+            if seps[i] == "" and i + 1 < len(parts) and p.isascii() and parts[i + 1].isascii()
+            else seps[i]
+        )
+        for i, p in enumerate(parts)
+    )
+    s = SQLiteStore(tmp_path / f"prop-{abs(hash(text))}.db")
+    try:
+        s.upsert_documents([Document(id="d", title="", paragraphs=(text,)), DOCS[2]])
+        word = parts[pick % len(parts)]
+        assert "d" in ids(s.search(SearchRequest(query=word))), (text, word)
+        assert "d" in ids(s.search(SearchRequest(query=f'"{word}"'))), (text, word)
+    finally:
+        s.close()
