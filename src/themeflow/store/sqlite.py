@@ -209,6 +209,7 @@ class SQLiteStore:
                     "WHERE rowid = :rowid",
                     {**values, "rowid": rowid},
                 )
+                self._assign_story(conn, doc)  # an earlier publish time may change the canonical copy
                 return "updated"
             return "unchanged"
         sets = ", ".join(f"{k} = :{k}" for k in values if k != "id")

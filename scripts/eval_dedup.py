@@ -1,0 +1,136 @@
+"""Precision and recall of copy detection on the labelled pairs, with a threshold sweep.
+
+    python scripts/eval_dedup.py                  # sweep with the default config
+    python scripts/eval_dedup.py --num-perm 256   # the same with a larger signature
+    python scripts/eval_dedup.py --json
+
+Labels: ``tests/data/dedup_pairs.jsonl`` (ids and labels only); texts: ``../shared/data/news.jsonl``.
+A pair counts as detected when :func:`themeflow.dedup.linked` holds — the decision the store makes
+(an LSH candidate *and* a verified copy). "rewrite" and "different" are both negatives. The sweep
+varies ``threshold`` only; the vetoes stay on. It also reports how far the MinHash estimate is from
+the exact shingle Jaccard, which is what ``num_perm`` buys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from themeflow import dedup  # noqa: E402
+
+LABELS = REPO / "tests" / "data" / "dedup_pairs.jsonl"
+SHARED = REPO.parent / "shared" / "data" / "news.jsonl"
+
+
+def load_labels(path: Path = LABELS) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def load_texts(ids: set[str], path: Path = SHARED) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec["id"] in ids:
+                out[rec["id"]] = rec
+    missing = ids - out.keys()
+    if missing:
+        raise SystemExit(f"{len(missing)} labelled ids not in {path}: {sorted(missing)[:5]}")
+    return out
+
+
+def scores(tp: int, fp: int, fn: int) -> tuple[float, float]:
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return precision, recall
+
+
+def evaluate(
+    labels: list[dict[str, str]], texts: dict[str, dict[str, str]], config: dedup.DedupConfig
+) -> dict[str, object]:
+    """Precision/recall at ``config`` plus the per-pair decisions (for error analysis)."""
+    fps = {i: dedup.fingerprint_text(r["text"], r.get("title") or "", config) for i, r in texts.items()}
+    tp = fp = fn = 0
+    errors = []
+    for lab in labels:
+        a, b = fps[lab["a"]], fps[lab["b"]]
+        got = dedup.linked(a, b, config)
+        want = lab["label"] == "copy"
+        tp += got and want
+        fp += got and not want
+        fn += want and not got
+        if got != want:
+            errors.append({**lab, "similarity": round(dedup.similarity(a, b), 3)})
+    p, r = scores(tp, fp, fn)
+    return {"precision": p, "recall": r, "tp": tp, "fp": fp, "fn": fn, "errors": errors}
+
+
+def estimator_error(
+    labels: list[dict[str, str]], texts: dict[str, dict[str, str]], config: dedup.DedupConfig
+) -> float:
+    """Mean absolute error of the MinHash estimate against the exact shingle Jaccard."""
+    errs = []
+    for lab in labels:
+        ta, tb = texts[lab["a"]]["text"], texts[lab["b"]]["text"]
+        sa = set(dedup.shingle_hashes(dedup.normalize(ta), config.shingle_k).tolist())
+        sb = set(dedup.shingle_hashes(dedup.normalize(tb), config.shingle_k).tolist())
+        if not sa or not sb:
+            continue
+        exact = len(sa & sb) / len(sa | sb)
+        fa, fb = dedup.fingerprint_text(ta, "", config), dedup.fingerprint_text(tb, "", config)
+        errs.append(abs(dedup.similarity(fa, fb) - exact))
+    return sum(errs) / len(errs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--num-perm", type=int, default=dedup.DEFAULT_CONFIG.num_perm)
+    ap.add_argument("--json", action="store_true", help="print one JSON document")
+    args = ap.parse_args(argv)
+    d = dedup.DEFAULT_CONFIG
+    base = dataclasses.replace(d, num_perm=args.num_perm, bands=min(d.bands, args.num_perm // d.rows))
+    labels = load_labels()
+    texts = load_texts({x for lab in labels for x in (lab["a"], lab["b"])})
+    counts = Counter(lab["label"] for lab in labels)
+    sweep = []
+    for t in [0.5, 0.55, 0.6, 0.62, 0.64, 0.65, 0.66, 0.67, 0.68, 0.7, 0.72, 0.75, 0.8, 0.85, 0.9]:
+        res = evaluate(labels, texts, dataclasses.replace(base, threshold=t))
+        sweep.append({"threshold": t, **{k: res[k] for k in ("precision", "recall", "tp", "fp", "fn")}})
+    chosen = evaluate(labels, texts, base)
+    report = {
+        "labels": dict(counts),
+        "config": dataclasses.asdict(base),
+        "precision": chosen["precision"],
+        "recall": chosen["recall"],
+        "errors": chosen["errors"],
+        "sweep": sweep,
+        "minhash_mae": estimator_error(labels, texts, base),
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    print(f"labels: {dict(counts)}   num_perm={base.num_perm}  MinHash MAE={report['minhash_mae']:.3f}")
+    print(" threshold  precision  recall   tp  fp  fn")
+    for row in sweep:
+        mark = " <" if abs(row["threshold"] - base.threshold) < 1e-9 else ""
+        print(
+            f"   {row['threshold']:.2f}      {row['precision']:.3f}    {row['recall']:.3f}  "
+            f"{row['tp']:3d} {row['fp']:3d} {row['fn']:3d}{mark}"
+        )
+    print(
+        f"chosen threshold {base.threshold}: precision {chosen['precision']:.3f}, recall {chosen['recall']:.3f}"
+    )
+    for e in chosen["errors"]:
+        print(f"  miss/false: {e['label']:9s} sim={e['similarity']:.2f} {e['a']} {e['b']}  {e['note']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

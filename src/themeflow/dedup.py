@@ -1,0 +1,446 @@
+"""Fold syndicated copies of one article into a story: pure logic, no database.
+
+A *copy* is the same article re-hosted by another outlet: perhaps in traditional script, with its
+punctuation stripped, a line of boilerplate added, a paragraph or the ending trimmed. A *rewrite* is
+the same news event written up by another reporter; it shares facts, names and numbers but not the
+running text, and it is **not** a copy (an analyst wants to see both: a rewrite is independent
+corroboration, a copy is not). Nothing here looks at titles when deciding "copy": outlets retitle
+re-hosts, and different articles share headlines, so a title-only match never suffices.
+
+How a copy is recognised:
+
+1. :func:`normalize` folds what re-hosting changes: NFKC (full-width → half-width), traditional →
+   simplified (OpenCC's ``TSCharacters`` dictionary, character level), lower case, and every
+   character that is not a letter or a digit (punctuation, whitespace, emoji) removed.
+2. The normalized body is cut into overlapping character ``k``-shingles (``k = 5``: long enough that
+   two unrelated Chinese texts on the same topic share few of them, short enough that a stripped comma
+   breaks few). Exact duplicates are caught first by a hash of the normalized body.
+3. A MinHash signature (datasketch, fixed seed, :data:`DEFAULT_CONFIG`) estimates the Jaccard
+   similarity of two shingle sets; LSH band keys (:func:`band_keys`) find candidates in
+   O(candidates) through an index, and :func:`is_copy` verifies them against a threshold tuned on
+   labelled pairs (``scripts/eval_dedup.py``; ``tests/data/dedup_pairs.jsonl``).
+4. Two vetoes guard the grey zone, measured on the labelled pairs: bodies whose *figures* disagree
+   are not copies (templated fund-flow / NAV / market-wrap reports share everything but their
+   numbers), and titled documents whose titles are unrelated or carry conflicting figures are not
+   copies below a near-identical similarity (pages whose captured body is mostly site navigation;
+   two editions of a daily column). Titles veto; they never match.
+5. Bodies too short for a stable estimate (fewer than ``min_chars`` normalized characters: news
+   flashes, captions) are copies only on an exact normalized-body match.
+
+Rewrites — the same event written up by another reporter, or a second translation of one foreign
+article — share quotes and figures but not running text: on the labelled pairs their Jaccard is
+0.02–0.69, and the ones near the top are the same outlet re-reporting an official release. They stay
+separate stories. The looser "same event" relation that would group
+them is :func:`same_event` — title overlap + shared figures + a time window — offered as a *view*
+over stories, never used to merge copies.
+
+The store keeps fingerprints and band keys (``store/stories_sqlite.py`` for SQLite); everything here
+is backend-free so the Postgres store reuses it unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
+
+import numpy as np
+from datasketch import MinHash
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "DedupConfig",
+    "Fingerprint",
+    "are_candidates",
+    "band_keys",
+    "canonical_order_key",
+    "estimated_jaccard",
+    "event_similarity",
+    "figure_agreement",
+    "figures",
+    "fingerprint",
+    "fingerprint_text",
+    "is_copy",
+    "linked",
+    "normalize",
+    "published_key",
+    "same_event",
+    "shingle_hashes",
+    "similarity",
+    "story_id_for",
+    "to_simplified",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DedupConfig:
+    """Every knob that changes which documents are copies.
+
+    ``version`` is stored with the fingerprints: a store that finds a different version must
+    re-fingerprint (the signatures of two configs are not comparable). Values were chosen with
+    ``scripts/eval_dedup.py`` on ``tests/data/dedup_pairs.jsonl``.
+    """
+
+    shingle_k: int = 5
+    num_perm: int = 128
+    bands: int = 20
+    rows: int = 4
+    seed: int = 20250
+    threshold: float = 0.67
+    """Minimum estimated shingle Jaccard for two bodies to be copies (before the vetoes)."""
+    no_veto: float = 0.95
+    """At or above this similarity the title vetoes no longer apply (the bodies are near-identical)."""
+    min_figure_agreement: float = 0.8
+    """Share of the smaller figure set found in the other body; a copy does not change numbers."""
+    min_title_overlap: float = 0.15
+    """Title bigram Dice below which two titled documents are not copies (unless ``no_veto``)."""
+    min_chars: int = 50
+    """Bodies shorter than this (normalized characters) match on exact content only."""
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands*rows ({self.bands}*{self.rows}) exceeds num_perm ({self.num_perm})")
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+
+    @property
+    def version(self) -> str:
+        """Identifies the signature space (what a stored fingerprint depends on)."""
+        return (
+            f"k{self.shingle_k}-p{self.num_perm}-b{self.bands}x{self.rows}-s{self.seed}-m{self.min_chars}-n2"
+        )
+
+
+DEFAULT_CONFIG = DedupConfig()
+
+
+# --------------------------------------------------------------------------- normalization
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    """Character-level traditional → simplified map from OpenCC's ``TSCharacters`` dictionary.
+
+    OpenCC's phrase-aware converter (pure Python) runs at ~0.5 MB/s and dominated ingest; a
+    ``str.translate`` over the same dictionary's characters is ~1000× faster. For fingerprints the
+    character map is also the better fold: it is many-to-one (乾/幹/干 → 干), so a re-host converted
+    in either direction, phrase-aware or not, folds back to the same text.
+    """
+    import os
+
+    import opencc
+
+    path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt")
+    table: dict[int, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            key, _, vals = line.rstrip("\n").partition("\t")
+            first = vals.split(" ")[0]
+            if len(key) == 1 and first and first != key:
+                table[ord(key)] = first
+    return table
+
+
+def to_simplified(text: str) -> str:
+    """Fold traditional characters to simplified (character level, see :func:`_t2s_table`)."""
+    return text.translate(_t2s_table())
+
+
+def normalize(text: str) -> str:
+    """Fold what re-hosting changes: width, script, case, punctuation, whitespace.
+
+    The result is only for shingling and hashing, never shown.
+    """
+    text = to_simplified(unicodedata.normalize("NFKC", text))
+    return _NON_WORD.sub("", text.lower())
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+_P = np.uint64(0x100000001B3)  # FNV-64 prime: an odd multiplier for the polynomial shingle hash
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_S32 = np.uint64(32)
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def shingle_hashes(norm: str, k: int) -> np.ndarray:
+    """Distinct 32-bit hashes of the character ``k``-shingles of a normalized text (uint32, sorted).
+
+    Vectorized (a polynomial over code points, then a 64-bit avalanche, folded to 32 bits) because a
+    per-shingle ``hashlib`` call dominated fingerprinting; the hash is deterministic across processes
+    and platforms, which is what a persisted signature needs.
+    """
+    if len(norm) < k:
+        return np.zeros(0, dtype=np.uint32)
+    cps = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(cps) - k + 1
+    h = np.zeros(n, dtype=np.uint64)
+    for j in range(k):
+        h = h * _P + cps[j : j + n]
+    h ^= h >> _S33
+    h *= _M1
+    h ^= h >> _S33
+    h *= _M2
+    h ^= h >> _S33
+    return np.unique((h ^ (h >> _S32)).astype(np.uint32))
+
+
+def figures(text: str, *, min_len: int = 2) -> frozenset[str]:
+    """The numbers written in a text (``1100``, ``0.5``), NFKC-folded.
+
+    Single digits are dropped by default: they are too common to tell two reports apart.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    return frozenset(m for m in _FIGURE.findall(text) if len(m) >= min_len)
+
+
+def _figure_hashes(figs: Iterable[str]) -> np.ndarray:
+    out = sorted(
+        {int.from_bytes(hashlib.blake2b(f.encode(), digest_size=4).digest(), "little") for f in figs}
+    )
+    return np.asarray(out, dtype=np.uint32)
+
+
+def _identity(x: int) -> int:
+    return x
+
+
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int, seed: int) -> np.ndarray:
+    return MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What the store keeps per document to find and verify its copies.
+
+    ``signature`` is None for a short body (fewer than ``min_chars`` normalized characters): such a
+    document matches on ``content_hash`` only.
+    """
+
+    content_hash: str
+    """Hash of the normalized body: equal iff the bodies are equal after :func:`normalize`."""
+    length: int
+    """Normalized body length in characters (the "fullest copy" measure)."""
+    signature: np.ndarray | None
+    figures: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
+    """Sorted hashes of the body's figures (:func:`figures`)."""
+    title: str = ""
+    """The title, NFKC + simplified script (kept for the title vetoes; never used to *match*)."""
+
+    def signature_bytes(self) -> bytes | None:
+        return None if self.signature is None else self.signature.astype("<u4").tobytes()
+
+    def figures_bytes(self) -> bytes:
+        return self.figures.astype("<u4").tobytes()
+
+    @staticmethod
+    def array_from_bytes(blob: bytes | None) -> np.ndarray | None:
+        return None if blob is None else np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+
+
+def _title_form(title: str) -> str:
+    return to_simplified(unicodedata.normalize("NFKC", title or "").strip())
+
+
+def fingerprint_text(body: str, title: str = "", config: DedupConfig = DEFAULT_CONFIG) -> Fingerprint:
+    """Fingerprint a body text (paragraphs joined). The title is kept only for the vetoes."""
+    nfkc = unicodedata.normalize("NFKC", body)  # once: it is the costliest step after MinHash
+    norm = _NON_WORD.sub("", to_simplified(nfkc).lower())
+    digest = hashlib.blake2b(norm.encode("utf-8"), digest_size=16).hexdigest()
+    figs = _figure_hashes(m for m in _FIGURE.findall(nfkc) if len(m) >= 2)
+    if len(norm) < config.min_chars:
+        return Fingerprint(digest, len(norm), None, figs, _title_form(title))
+    hashes = shingle_hashes(norm, config.shingle_k)
+    mh = MinHash(
+        num_perm=config.num_perm,
+        seed=config.seed,
+        hashfunc=_identity,
+        permutations=_permutations(config.num_perm, config.seed),
+        scheme="affine32",
+    )
+    # Chunk so a very long body never builds a (shingles × num_perm) matrix of hundreds of MB.
+    for start in range(0, len(hashes), 4096):
+        mh.update_batch(hashes[start : start + 4096].tolist())
+    sig = np.asarray(mh.hashvalues, dtype=np.uint32)
+    return Fingerprint(digest, len(norm), sig, figs, _title_form(title))
+
+
+def fingerprint(
+    paragraphs: Sequence[str], title: str = "", config: DedupConfig = DEFAULT_CONFIG
+) -> Fingerprint:
+    """Fingerprint a document body given as paragraphs (``Document.paragraphs``)."""
+    return fingerprint_text("\n".join(paragraphs), title, config)
+
+
+def band_keys(signature: np.ndarray, config: DedupConfig = DEFAULT_CONFIG) -> list[int]:
+    """One signed 64-bit key per LSH band; two documents are candidates iff they share a key.
+
+    The band number is hashed into the key, so one indexed integer column serves all bands (a smaller
+    index than ``(band, key)``, which matters at millions of documents). With 20 bands of 4 rows a
+    pair at Jaccard 0.67 shares a key with probability 0.99, at 0.8 with 0.9999.
+    """
+    raw = signature.astype("<u4").tobytes()
+    width = 4 * config.rows
+    out = []
+    for b in range(config.bands):
+        d = hashlib.blake2b(raw[b * width : (b + 1) * width], digest_size=8, salt=b.to_bytes(16, "little"))
+        out.append(int.from_bytes(d.digest(), "little", signed=True))
+    return out
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The MinHash estimate: the share of signature positions that agree."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """Body similarity in [0, 1]: 1.0 for equal normalized bodies, else estimated shingle Jaccard.
+
+    A short body (no signature) is similar only to an identical body.
+    """
+    if a.content_hash == b.content_hash and a.length > 0:
+        return 1.0
+    if a.signature is None or b.signature is None:
+        return 0.0
+    return estimated_jaccard(a.signature, b.signature)
+
+
+def figure_agreement(a: Fingerprint, b: Fingerprint) -> float | None:
+    """Share of the smaller figure set present in the other; None when either has fewer than two figures."""
+    if len(a.figures) < 2 or len(b.figures) < 2:
+        return None
+    shared = len(np.intersect1d(a.figures, b.figures, assume_unique=True))
+    return shared / min(len(a.figures), len(b.figures))
+
+
+def _title_conflict(ta: str, tb: str, config: DedupConfig) -> bool:
+    """Titles that say these are different articles: unrelated wording, or conflicting figures
+    (``…| 2026年5月11日`` vs ``…| 2026年5月9日``: two editions of a daily column)."""
+    if not ta or not tb:
+        return False
+    if event_similarity(ta, tb) < config.min_title_overlap:
+        return True
+    fa, fb = figures(ta, min_len=1), figures(tb, min_len=1)
+    return bool(fa and fb and not (fa <= fb or fb <= fa))
+
+
+def is_copy(a: Fingerprint, b: Fingerprint, config: DedupConfig = DEFAULT_CONFIG) -> bool:
+    """Whether two documents are copies of one article. Symmetric, and a function of the pair only,
+    so stories (connected components of this relation) do not depend on arrival order.
+
+    1. Equal normalized bodies → copy. A short body matches nothing else.
+    2. Estimated body Jaccard below ``threshold`` → not a copy. Rewrites land here.
+    3. Figures disagree (< ``min_figure_agreement`` of the smaller set shared) → not a copy:
+       machine-written reports (fund flows, NAVs, market wraps) share their template, not their numbers.
+    4. Below ``no_veto``, titled documents whose titles are unrelated or carry conflicting figures
+       are not copies: pages whose captured body is mostly site navigation or a shared related-news
+       appendix, and successive editions of a daily column. Titles only ever veto; they never match.
+    """
+    if a.content_hash == b.content_hash and a.length > 0:
+        return True
+    sim = similarity(a, b)
+    if sim < config.threshold:
+        return False
+    agree = figure_agreement(a, b)
+    if agree is not None and agree < config.min_figure_agreement:
+        return False
+    return not (sim < config.no_veto and _title_conflict(a.title, b.title, config))
+
+
+def are_candidates(a: Fingerprint, b: Fingerprint, config: DedupConfig = DEFAULT_CONFIG) -> bool:
+    """Whether the index would ever compare the two: equal content or a shared LSH band key."""
+    if a.content_hash == b.content_hash and a.length > 0:
+        return True
+    if a.signature is None or b.signature is None:
+        return False
+    return bool(set(band_keys(a.signature, config)) & set(band_keys(b.signature, config)))
+
+
+def linked(a: Fingerprint, b: Fingerprint, config: DedupConfig = DEFAULT_CONFIG) -> bool:
+    """The edge of the story graph: candidates *and* copies. Stories are its connected components;
+    using the same predicate on insert and on split keeps the result independent of order."""
+    return are_candidates(a, b, config) and is_copy(a, b, config)
+
+
+# --------------------------------------------------------------------------- canonical copy
+
+_CST = timezone(timedelta(hours=8))
+_FAR_FUTURE = "9999-12-31T23:59:59"
+
+
+def published_key(published_at: datetime | None) -> str:
+    """A sortable UTC timestamp string; naive times are read as China time (+08:00), unknown sorts last."""
+    if published_at is None:
+        return _FAR_FUTURE
+    if published_at.tzinfo is None:
+        published_at = published_at.replace(tzinfo=_CST)
+    return published_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def canonical_order_key(published: str, length: int, doc_id: str) -> tuple[str, int, str]:
+    """Sort key whose minimum is the canonical copy: earliest published, then longest text, then
+    smallest id — a total order, so the canonical copy never depends on arrival order."""
+    return (published, -length, doc_id)
+
+
+def story_id_for(canonical_id: str) -> str:
+    """A story's id follows its canonical document, so the same set of copies always gets the same id
+    whatever the arrival order; it changes only when an earlier copy joins (rare: originals come first).
+    """
+    return "st-" + hashlib.blake2b(canonical_id.encode("utf-8"), digest_size=8).hexdigest()
+
+
+# --------------------------------------------------------------------------- same event (looser)
+
+
+def _bigrams(text: str) -> set[str]:
+    n = normalize(text)
+    return {n[i : i + 2] for i in range(len(n) - 1)}
+
+
+def event_similarity(title_a: str, title_b: str) -> float:
+    """Dice overlap of normalized title character bigrams: a cheap "same headline topic" signal."""
+    a, b = _bigrams(title_a), _bigrams(title_b)
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def same_event(
+    title_a: str,
+    body_a: str,
+    published_a: datetime | None,
+    title_b: str,
+    body_b: str,
+    published_b: datetime | None,
+    *,
+    window: timedelta = timedelta(hours=48),
+    min_title: float = 0.3,
+    min_figures: int = 2,
+) -> bool:
+    """A looser relation than "copy": two write-ups of the same news event (rewrites included).
+
+    Title bigram overlap ≥ ``min_title`` and at least ``min_figures`` shared figures in the bodies,
+    published within ``window`` of each other. Meant as a grouping *view* over stories ("3 outlets
+    reported this"), never to merge stories: rewrites are independent corroboration and stay separate.
+    """
+    if published_a is None or published_b is None:
+        return False
+    if abs(_as_aware(published_a) - _as_aware(published_b)) > window:
+        return False
+    if event_similarity(title_a, title_b) < min_title:
+        return False
+    return len(figures(body_a) & figures(body_b)) >= min_figures
+
+
+def _as_aware(t: datetime) -> datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=_CST)

@@ -1,0 +1,215 @@
+"""Stories kept incrementally in SQLite: joins, bridges, splits, idempotence, order independence."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_dedup_synthetic import (
+    BANK,
+    CHIP,
+    CHIP_REWRITE,
+    doc,
+    drop_paragraph,
+    strip_punct,
+    template,
+    traditional,
+    with_boilerplate,
+)
+from themeflow import dedup
+from themeflow.model import Document
+from themeflow.store import stories_sqlite as st
+
+DOCUMENTS_DDL = """
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT UNIQUE, title TEXT, source TEXT, published_at TEXT, url TEXT
+);
+"""
+"""The columns the store's documents table is known to have; the lead's store owns the real one."""
+
+
+def open_db(path: Path | str = ":memory:") -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(DOCUMENTS_DDL)
+    for _name, script in st.MIGRATIONS:
+        conn.executescript(script)
+    return conn
+
+
+def ingest(conn: sqlite3.Connection, docs: Iterable[Document]) -> dict[str, str]:
+    """What the store does per document: write it and assign its story in one transaction."""
+    out = {}
+    for d in docs:
+        conn.execute("BEGIN")
+        conn.execute(
+            "INSERT OR REPLACE INTO documents(id, title, source, published_at, url) VALUES (?, ?, ?, ?, ?)",
+            (d.id, d.title, d.source, d.published_at.isoformat() if d.published_at else None, d.url),
+        )
+        out[d.id] = st.assign_story(conn, d)
+        conn.execute("COMMIT")
+    return out
+
+
+def partition(conn: sqlite3.Connection) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for doc_id, story_id in conn.execute("SELECT doc_id, story_id FROM story_members"):
+        groups.setdefault(story_id, set()).add(doc_id)
+    return {frozenset(g) for g in groups.values()}
+
+
+def snapshot(conn: sqlite3.Connection) -> tuple[object, ...]:
+    """Everything about the stories that must not depend on arrival order (timestamps excluded)."""
+    stories = conn.execute(
+        "SELECT id, canonical_id, size, first_published, last_published FROM stories ORDER BY id"
+    ).fetchall()
+    members = conn.execute(
+        "SELECT doc_id, story_id, similarity FROM story_members ORDER BY doc_id"
+    ).fetchall()
+    return tuple(stories), tuple(members)
+
+
+@pytest.fixture
+def conn() -> Iterator[sqlite3.Connection]:
+    c = open_db()
+    yield c
+    c.close()
+
+
+def corpus() -> list[Document]:
+    return [
+        doc("chip-orig", CHIP, title="星河半导体拟投资120亿元建晶圆厂", source="甲财经", hour=9),
+        doc(
+            "chip-trad", traditional(CHIP), title="星河半導體擬投資120億元建晶圓廠", source="乙日报", hour=11
+        ),
+        doc("chip-bp", with_boilerplate(CHIP), title="", source="丙门户", hour=12),
+        doc(
+            "chip-nop",
+            strip_punct(drop_paragraph(CHIP, 4)),
+            title="星河半导体拟投资120亿元建晶圆厂",
+            source="丁网",
+            hour=10,
+        ),
+        doc("chip-rw", CHIP_REWRITE, title="星河半导体120亿元晶圆厂落地合肥", source="戊报", hour=10),
+        doc("bank", BANK, title="七月金融数据出炉", source="甲财经", hour=16),
+        doc("bank-copy", with_boilerplate(BANK)[1:], title="七月金融数据出炉", source="乙日报", hour=None),
+        doc("tpl-7", template(7, 1), title="东岳环保8月7日主力资金净流入", day=7),
+        doc("tpl-8", template(8, 5), title="东岳环保8月8日主力资金净流出", day=8),
+    ]
+
+
+def test_copies_fold_into_one_story_rewrites_and_templates_stay_apart(conn: sqlite3.Connection) -> None:
+    ids = ingest(conn, corpus())
+    assert partition(conn) == {
+        frozenset({"chip-orig", "chip-trad", "chip-bp", "chip-nop"}),
+        frozenset({"chip-rw"}),
+        frozenset({"bank", "bank-copy"}),
+        frozenset({"tpl-7"}),
+        frozenset({"tpl-8"}),
+    }
+    assert ids["chip-trad"] == ids["chip-orig"] == dedup.story_id_for("chip-orig")
+    story = st.story_of(conn, "chip-bp")
+    assert story is not None and story.canonical_id == "chip-orig" and story.size == 4
+    assert [c.id for c in story.copies] == ["chip-nop", "chip-trad", "chip-bp"]  # publish order
+    assert story.copies[1].source == "乙日报" and story.copies[1].published_at is not None
+
+
+def test_canonical_is_earliest_then_longest_then_smallest_id(conn: sqlite3.Connection) -> None:
+    ingest(conn, [doc("b-long", with_boilerplate(CHIP), hour=9), doc("a-short", CHIP, hour=9)])
+    assert st.story_of(conn, "a-short").canonical_id == "b-long"  # type: ignore[union-attr]
+    ingest(conn, [doc("c-early", drop_paragraph(CHIP, 2), hour=8)])
+    story = st.story_of(conn, "a-short")
+    assert story is not None and story.canonical_id == "c-early" and story.id == dedup.story_id_for("c-early")
+    ingest(conn, [doc("0-tie", CHIP, hour=9), doc("1-tie", CHIP, hour=9)])
+    assert {c.id for c in st.story_of(conn, "1-tie").copies} >= {"0-tie", "a-short"}  # type: ignore[union-attr]
+    # an unknown publish time never wins
+    conn2 = open_db()
+    ingest(conn2, [doc("x-unknown", with_boilerplate(CHIP), hour=None), doc("y-known", CHIP, hour=23)])
+    assert st.story_of(conn2, "x-unknown").canonical_id == "y-known"  # type: ignore[union-attr]
+
+
+def test_assign_is_idempotent(conn: sqlite3.Connection) -> None:
+    first = ingest(conn, corpus())
+    before = snapshot(conn)
+    again = ingest(conn, corpus())
+    assert again == first
+    assert snapshot(conn) == before
+    assert conn.execute("SELECT count(*) FROM doc_fingerprints").fetchone()[0] == len(corpus())
+
+
+@pytest.mark.parametrize("split", [3, 5])
+def test_two_halves_in_either_order_give_the_same_stories(split: int) -> None:
+    docs = corpus()
+    reference = open_db()
+    ingest(reference, docs)
+    for order in (docs[:split] + docs[split:], docs[split:] + docs[:split], list(reversed(docs))):
+        other = open_db()
+        ingest(other, order)
+        assert snapshot(other) == snapshot(reference)
+
+
+def test_a_bridging_document_merges_stories_and_its_removal_splits_them(conn: sqlite3.Connection) -> None:
+    # left and right are each a copy of the bridge but not of each other.
+    bridge = CHIP + BANK
+    left = CHIP + BANK[:3]
+    right = CHIP[2:] + BANK
+    ingest(conn, [doc("left", left, hour=9), doc("right", right, hour=10)])
+    fl, fr, fb = (dedup.fingerprint(p) for p in (left, right, bridge))
+    assert not dedup.linked(fl, fr) and dedup.linked(fl, fb) and dedup.linked(fr, fb)
+    assert len(partition(conn)) == 2
+    ingest(conn, [doc("bridge", bridge, hour=11)])
+    assert partition(conn) == {frozenset({"left", "right", "bridge"})}
+    st.remove_document(conn, "bridge")
+    assert partition(conn) == {frozenset({"left"}), frozenset({"right"})}
+    assert st.story_of(conn, "bridge") is None
+    assert conn.execute("SELECT count(*) FROM lsh_bands").fetchone()[0] == 2 * dedup.DEFAULT_CONFIG.bands
+
+
+def test_changed_content_moves_the_document(conn: sqlite3.Connection) -> None:
+    ingest(conn, [doc("a", CHIP), doc("b", with_boilerplate(CHIP)), doc("c", BANK)])
+    assert st.story_of(conn, "b").size == 2  # type: ignore[union-attr]
+    ingest(conn, [doc("b", with_boilerplate(BANK))])
+    assert partition(conn) == {frozenset({"a"}), frozenset({"b", "c"})}
+    keys = conn.execute("SELECT count(*) FROM lsh_bands").fetchone()[0]
+    assert keys == 3 * dedup.DEFAULT_CONFIG.bands  # the old bands were replaced, not added to
+
+
+def test_stories_for_and_list_stories(conn: sqlite3.Connection) -> None:
+    ingest(conn, corpus())
+    got = st.stories_for(conn, ["chip-orig", "chip-rw", "bank-copy", "missing"])
+    assert set(got) == {"chip-orig", "chip-rw", "bank-copy"}
+    assert got["chip-rw"].size == 1
+    assert got["bank-copy"].canonical_id == "bank"  # the copy without a publish time is not canonical
+    multi = st.list_stories(conn)
+    assert [s.canonical_id for s in multi] == ["bank", "chip-orig"]  # latest activity first
+    assert st.list_stories(conn, min_size=1, limit=100).__len__() == 5
+    from datetime import datetime
+
+    from tests.test_dedup_synthetic import CST
+
+    assert [s.canonical_id for s in st.list_stories(conn, since=datetime(2025, 8, 5, 13, tzinfo=CST))] == [
+        "bank"
+    ]
+
+
+def test_install_is_idempotent_and_records_the_config_version() -> None:
+    c = sqlite3.connect(":memory:")
+    st.install(c)
+    st.install(c)
+    assert (
+        c.execute("SELECT value FROM dedup_meta WHERE key = 'config'").fetchone()[0]
+        == dedup.DEFAULT_CONFIG.version
+    )
+
+
+def test_file_database_survives_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    c = open_db(path)
+    ingest(c, corpus()[:4])
+    c.close()
+    c = open_db(path)
+    ids = ingest(c, corpus()[4:])
+    assert st.story_of(c, "chip-nop").size == 4  # type: ignore[union-attr]
+    assert ids["bank-copy"] == dedup.story_id_for("bank")
