@@ -14,6 +14,9 @@ from themeflow.facts import (
     period_key,
     theme_figures_to_dict,
 )
+from themeflow.facts.confidence import CONFIDENCE_THRESHOLD
+from themeflow.facts.extract import scored_paragraph
+from themeflow.facts.metric import metric_doubt
 from themeflow.model import Copy, Document, Story
 
 TZ = timezone(timedelta(hours=8))
@@ -23,7 +26,7 @@ REPORT = (
     "OpenAI在2024至2030年间计算运营支出预算总额超过4500亿美元，预计2028年达到峰值约1100亿美元。",
     "主要合约包括甲骨文OCI 3000亿美元 微软Azure 2500亿美元 谷歌GCP 400亿美元 亚马逊AWS 380亿美元 CoreWeave 224亿美元",
     "预计2024至2030年间，全球AI数据中心总容量将从114.3GW增长至236GW，实现翻倍。",
-    "2027年预期营收从600亿美元上调至900亿美元。",
+    "公司2027年预期营收从600亿美元上调至900亿美元。",
     "GPT-6和Sora 3于11月20日发布，港股通科技ETF（159101）当日成交活跃。",
 )
 
@@ -74,6 +77,41 @@ def test_linking_verb_inherits_the_metric() -> None:
     assert old.metric == new.metric == "预期营收" and new.normalized_value == 9e10
 
 
+def test_anaphor_resolves_to_the_paragraph_subject_else_the_title() -> None:
+    facts = facts_of("受财报提振，Nebius股价周三大涨18%。据道琼斯市场数据，其市值一度逼近539亿美元。")
+    fact = next(f for f in facts if f.value == "539亿美元")
+    assert fact.entity == "Nebius" and fact.metric.startswith("市值")
+    (fact,) = facts_of("据报道，公司已签约在2028年前获得约8GW的算力。")
+    assert (fact.entity, fact.metric, fact.period) == ("OpenAI", "算力", "2028年前")
+
+
+def test_abstains_when_nothing_in_the_paragraph_names_the_entity() -> None:
+    text = "一座典型的核电站发电量约为1GW。"
+    assert facts_of(text) == []  # the title's OpenAI is not what a nuclear plant's output is about
+    (scored,) = scored_paragraph(text, doc_id="d", paragraph=1, title_entity="OpenAI")
+    assert scored.evidence.entity_from == "title" and scored.confidence < CONFIDENCE_THRESHOLD
+
+
+def test_metric_written_after_the_figure() -> None:
+    facts = {f.value: f for f in facts_of("Nebius已与Meta签订为期五年、价值最高270亿美元的算力供应协议。")}
+    assert facts["270亿美元"].metric == "算力供应协议价值" and facts["270亿美元"].entity == "Nebius"
+    (fact,) = facts_of("地平线6月刚完成46.7亿港元配售。")
+    assert (fact.entity, fact.metric) == ("地平线", "配售")
+
+
+def test_owner_named_after_the_figure_and_subsidiary_after_its_owner() -> None:
+    (fact,) = facts_of("Nebius股价大涨，市值逼近640亿美元的CoreWeave。")
+    assert fact.entity == "CoreWeave"
+    (fact,) = facts_of("马斯克旗下的SpaceX年化收入规模达260亿美元。")
+    assert fact.entity == "SpaceX"
+
+
+def test_landmarks_and_places_are_not_metrics() -> None:
+    facts = facts_of("现货黄金历史性地突破每盎司4000美元大关。", title_entity=None)
+    assert [(f.entity, f.metric) for f in facts] == [("黄金", "每盎司价格")]
+    assert metric_doubt("大关") and metric_doubt("俄亥俄州") and not metric_doubt("资本支出")
+
+
 def test_dates_codes_versions_and_years_are_not_facts() -> None:
     assert facts_of(REPORT[5]) == []
     assert facts_of(REPORT[0]) == []
@@ -100,7 +138,7 @@ def test_citation_points_to_the_paragraph() -> None:
 
 # -- grouping and conflicts ----------------------------------------------------------------------------
 SUMMARY = (  # another outlet's rewrite: same figures, one typo (1143GW)
-    "预计2028年计算支出达到峰值约1100亿美元",
+    "OpenAI预计2028年计算支出达到峰值约1100亿美元",
     "预计2024至2030年间全球AI数据中心总容量将从1143GW增长至236GW 实现翻倍",
 )
 

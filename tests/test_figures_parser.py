@@ -3,8 +3,6 @@ kept here as xfail so its owner sees them)."""
 
 from __future__ import annotations
 
-import pytest
-
 from themeflow.text.numbers import figures_equal, find_figures
 
 
@@ -24,13 +22,13 @@ def test_non_quantities_are_marked() -> None:
     assert kinds["11月20日"] == "date" and kinds["159101"] == "code"
 
 
-@pytest.mark.xfail(
-    reason="numbers._merge_range gives the low end the high end's factor: 800兆瓦至1吉瓦 → 800-1 GW",
-    strict=True,
-)
 def test_mixed_unit_range() -> None:
     fig = one("800兆瓦至1吉瓦")
     assert fig.normalized == 0.8 and fig.high == 1.0
+    fig = one("500MW-2GW")
+    assert fig.normalized == 0.5 and fig.high == 2.0
+    fig = one("1至2吉瓦")  # a bare low end takes the high end's unit
+    assert fig.normalized == 1.0 and fig.high == 2.0
 
 
 def test_percent_range() -> None:

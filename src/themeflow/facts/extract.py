@@ -7,16 +7,24 @@ figures; this module reads the clause around each one:
 * **clauses**: sentences split on 。！？；, clauses on ，、：and brackets. A figure's *window* is the clause
   text between the previous figure of the clause (or the clause start) and the figure.
 * **entity**: an organization named in the window (known aliases, capitalized Latin names such as
-  OpenAI/CoreWeave, rjieba ``nt``/``nr``/``nz`` tags, CJK names ending in 公司/银行/集团 …); else the
-  nearest one earlier in the sentence, then in the paragraph, then the title's main entity.
+  OpenAI/CoreWeave/Bloom Energy, rjieba ``nt``/``nr``/``nz`` tags, CJK names ending in 公司/银行/集团 …),
+  or named right after the figure as its owner (``640亿美元的CoreWeave``); else a scope (全球, 美国) of
+  the clause, the first actor in subject position earlier in the sentence, and — for an anaphor (该公司,
+  公司, 其) or a sentence that names no one — the paragraph's first actor, then the title's main entity.
+  Objects (向/对/据 X), owners (X旗下), counted things (22万块英伟达处理器) and quoted names are not
+  subjects.
 * **metric**: the noun phrase in the window with periods, qualifiers and linking verbs (达到/为/增至 …)
-  removed; a window holding only a linking verb (``从600亿美元上调至900亿美元``) inherits the metric of
-  the figure before it.
+  removed, or the noun phrase right after the figure (``46.7亿港元配售``; ``价值最高270亿美元的算力供应
+  协议`` → 算力供应协议价值); a window holding only a linking verb (``从600亿美元上调至900亿美元``)
+  inherits the metric of the figure before it. Metric phrases live in :mod:`.metric`.
+* **confidence** (:mod:`.confidence`): each fact records where its entity and metric came from and what
+  looks wrong with the metric; :func:`extract_facts` keeps facts at or above the threshold.
 * **period**: the nearest year, year range, quarter or fiscal year earlier in the sentence. For
   ``2024至2030年…从114.3GW增长至236GW`` the start value gets 2024年 and the end value 2030年.
 
 Precision over recall: a figure with no readable metric is dropped, and so are dates, tickers, product
-versions, bare years, unscaled bare numbers and conversions (``约合…``).
+versions, bare years, unscaled bare numbers, conversions (``约合…``) and scenarios (``降息25个基点的概率``);
+a fact whose entity only the title supplies, with no anaphor pointing there, is below the threshold.
 """
 
 from __future__ import annotations
@@ -27,83 +35,75 @@ from dataclasses import dataclass
 
 import rjieba
 
+from themeflow.facts.confidence import CONFIDENCE_THRESHOLD, Evidence, ScoredFact, confidence
 from themeflow.facts.lexicon import (
     ACRONYM_STOPLIST,
     ALIAS_TO_ENTITY,
     APPROXIMATIONS,
     CHANGE_WORDS,
     COMMODITIES,
-    COPULAS,
     ENTITY_RE,
     ENTITY_STOPLIST,
-    LEAD_FILLERS,
+    GENERIC_ATTRIBUTES,
     METRIC_FILLERS,
-    METRIC_VERBS,
     ORG_SUFFIXES,
     PRODUCT_TAILS,
     WEAK_ENTITIES,
 )
+from themeflow.facts.metric import (
+    CHANGE_ONLY,
+    PERIOD_RES,
+    is_cjk,
+    metric_after,
+    metric_doubt,
+    metric_phrase,
+    per_unit_price,
+)
 from themeflow.model import Citation, Document, Fact
 from themeflow.text.numbers import Figure, find_figures
 
-__all__ = ["EntityMention", "entity_mentions", "extract_facts", "extract_paragraph", "title_entity"]
+__all__ = [
+    "EntityMention",
+    "entity_mentions",
+    "extract_facts",
+    "extract_paragraph",
+    "scored_facts",
+    "scored_paragraph",
+    "title_entity",
+]
 
 _KEEP_KINDS = frozenset(
     {"money", "percent", "multiple", "power", "energy", "data", "count", "number", "volume", "weight"}
 )
 _SENT_END = re.compile(r"[。！？!?；;\n]|\s{2,}|(?<=\])\s|\s-\s")
-_CLAUSE_END = re.compile(r"[，、：:（）()【】「」“”\"《》|]|,(?!\d{3})|(?<!\d),")
+_CLAUSE_END = re.compile(r"[，、：:（）()【】「」“”\"《》|]|——|,(?!\d{3})|(?<!\d),")
 _LATIN_ORG = re.compile(
     r"(?<![A-Za-z0-9])(?:[A-Z][a-z]*[A-Z][A-Za-z]*|[A-Z][a-z]{2,}[A-Za-z]*|[A-Z]{2,5}|x[A-Z]{2})(?![A-Za-z0-9-])"
 )
+_LATIN_WORD = r"(?:[A-Z][A-Za-z]*|x[A-Z]{2})"
+_LATIN_NAME = re.compile(rf"(?<![A-Za-z0-9]){_LATIN_WORD}(?: {_LATIN_WORD})*(?![A-Za-z0-9-])")
 _VERSION_AFTER = re.compile(r" ?\d+(?:\.\d+)?(?![\d.]*\s*(?:亿|万|%|美元|元|年|GW|个))")
 _CONVERSION = ("约合", "折合", "合计约", "相当于")
+_SCENARIO_AFTER = re.compile(r"\s*的(?:概率|可能性|可能)")
 
-_PERIOD_RES = (
-    re.compile(
-        r"(?:FY\s?)?(?:19|20)\d{2}\s*(?:至|到|-|—|–|~|～)\s*(?:(?:19|20)\d{2}|\d{2})\s*(?:年|财年)?(?:间|期间)?"
-    ),
-    re.compile(
-        r"(?:19|20)\d{2}\s*(?:财年|年度|年)(?:底|末|初|前|内|以来)?(?:第?[一二三四1-4]财?季度|[上下]半年|全年|前[一二三四五六七八九十\d]{1,2}个?月|[一二三四五六七八九十\d]{1,2}月份?)?"
-    ),
-    re.compile(r"FY\s?(?:19|20)?\d{2}(?:\s?Q[1-4])?|(?:19|20)\d{2}\s?(?:Q[1-4]|H[12])"),
-    re.compile(
-        r"(?:今年|明年|去年|本年|全年|本财年|上财年|下财年)(?:第?[一二三四]季度|[上下]半年|前[一二三四五六七八九十\d]{1,2}个?月)?"
-    ),
-    re.compile(
-        r"(?:年内|今年以来|年初至今|年初以来|本季度|上季度|第?[一二三四]季度|[上下]半年|Q[1-4]|本月|上月|本周|上周|当月|当周)"
-    ),
+_OBJECT_BEFORE = re.compile(
+    r"(?:向|对|与|给|跟|同|较|比|高于|低于|因|由于)\s*$|(?:据|根据|援引)[^，。；,;：:]{0,8}$"
 )
-_OBJECT_BEFORE = re.compile(r"(?:向|对|与|给|跟|同|据|根据|援引|较|比)\s*$")
-_LEVELS = 3
-"""Entity search levels (window, clause, sentence, paragraph): the paragraph level cost precision in eval."""
-_TITLE = True
-"""Fall back to the title's main entity when the sentence names none (company-centric articles)."""
+_DIFFERENCE = re.compile(r"(?:低了|高了|高出|低出|多出|少了|差距)\s*(?:约|近|超过|超)?\s*$")
+_COMPARE = re.compile(r"比(?![例重率])|较(?![为大小高低多少好差])|高于|低于")
+_NOT_SUBJECT_AFTER = re.compile(r"旗下")
+"""``马斯克旗下的SpaceX``: the owner is named, the subsidiary is the subject."""
+_ANAPHOR = re.compile(
+    r"(?:该|这家|此)(?:公司|集团|银行|机构|行)|这家[\u4e00-\u9fff]{0,6}(?:公司|巨头|企业|机构|银行)"
+    r"|^\s*(?:公司|其(?![中他它余实次]))"
+)
+"""该公司 / 这家公司 / 该行 anywhere, 公司 or 其 opening a clause: the subject is named elsewhere."""
+_COPULA_VERBS = frozenset("是 为 有 在".split())
+_OPEN_QUOTES = '“「《"'
 _SAYS_AFTER = re.compile(r"\s*(?:[：:]|称|表示|认为|预计|预测|警告|指出|发布|最新研究|研报|报告|得出结论)")
-_FROM_BEFORE = re.compile(r"(?:从|由)\s*$")
-_CHANGE_ONLY = {
-    "涨": "涨幅",
-    "上涨": "涨幅",
-    "大涨": "涨幅",
-    "涨超": "涨幅",
-    "暴涨": "涨幅",
-    "飙升": "涨幅",
-    "收涨": "涨幅",
-    "跌": "跌幅",
-    "下跌": "跌幅",
-    "大跌": "跌幅",
-    "跌超": "跌幅",
-    "暴跌": "跌幅",
-    "重挫": "跌幅",
-    "收跌": "跌幅",
-}
-_NON_METRIC = frozenset(
-    "完成 获得 出售 包括 包含 宣布 显示 表示 称 指出 透露 认为 预测 预计 估计 计划 拟 将 已 约 超过 超 近 逾 "
-    "其中 此外 同时 分别 合计 共 仅 约为 以及 左右 比 较 同比 环比 增长 下降 全年 比例 达 为".split()
-)
+_FROM_BEFORE = re.compile(r"(?:从|由)(?:之前|此前|原先|原来|先前)?的?\s*$")
 _NAME_TAGS = frozenset({"n", "nz", "nr", "nrt", "ns", "nt", "j"})
 _NOT_NAME_START = "该本这其我各多子上全一二两三四五六七八九十几数公"
-_TRIM_TAGS = {"p", "d", "c", "u", "uj", "ul", "r", "x", "m", "q", "f", "t"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +117,9 @@ class EntityMention:
     weak: bool = False
     is_object: bool = False
     """Named after 向/对/与/据 …: the object of a preposition or the source of a report, not the subject."""
+    subject: bool = True
+    """No verb between its clause start and it: it can hand itself over to later clauses as their subject
+    (``不享有博通背书，以8.5%的票息…`` is not about 博通)."""
 
 
 def entity_mentions(text: str) -> list[EntityMention]:
@@ -128,23 +131,26 @@ def entity_mentions(text: str) -> list[EntityMention]:
     found: list[EntityMention] = []
     for m in ENTITY_RE.finditer(text):
         canon = ALIAS_TO_ENTITY[m.group()]
-        if (
-            canon in COMMODITIES
-            and m.start() > 0
-            and _is_cjk(text[m.start() - 1])
-            and m.group() != "现货黄金"
-        ):
+        if canon in COMMODITIES and m.start() > 0 and is_cjk(text[m.start() - 1]) and m.group() != "现货黄金":
             continue
         end = m.end()
         tail = re.match(r"\s?([A-Z][A-Za-z]{1,10})(?![A-Za-z])", text[end:])
         if tail and tail.group(1) in PRODUCT_TAILS and canon not in WEAK_ENTITIES:
             end += tail.end()
         found.append(EntityMention(m.start(), end, text[m.start() : end], canon, canon in WEAK_ENTITIES))
-    for m in _LATIN_ORG.finditer(text):
-        word = m.group()
-        if word in ACRONYM_STOPLIST or word in ALIAS_TO_ENTITY or _VERSION_AFTER.match(text, m.end()):
+    for m in _LATIN_NAME.finditer(text):  # Business Insider, Bloom Energy: one name, not two
+        words = m.group().split(" ")
+        start, end = m.start(), m.end()
+        while words and words[0] in ACRONYM_STOPLIST:
+            start += len(words.pop(0)) + 1
+        while words and words[-1] in ACRONYM_STOPLIST:
+            end -= len(words.pop()) + 1
+        name = " ".join(words)
+        if not words or name in ALIAS_TO_ENTITY or _VERSION_AFTER.match(text, end):
             continue
-        found.append(EntityMention(m.start(), m.end(), word, word))
+        if len(words) == 1 and not _LATIN_ORG.fullmatch(name):
+            continue
+        found.append(EntityMention(start, end, name, name))
     pos = 0
     prev: tuple[int, str, str] | None = None  # (start, word, tag) of the token before
     for word, tag in rjieba.tag(text):
@@ -153,7 +159,7 @@ def entity_mentions(text: str) -> list[EntityMention]:
             prev
             and word in ORG_SUFFIXES
             and prev[2] in _NAME_TAGS
-            and _is_cjk(prev[1][0])
+            and is_cjk(prev[1][0])
             and len(prev[1]) >= 2
         ):
             name = prev[1] + word
@@ -164,7 +170,7 @@ def entity_mentions(text: str) -> list[EntityMention]:
             ):
                 found.append(EntityMention(prev[0], pos, prev[1] + word, prev[1] + word))  # 星尘 + 智能
         prev = (start, word, tag)
-        if len(word) < 2 or not _is_cjk(word[0]) or word in ALIAS_TO_ENTITY or word in ENTITY_STOPLIST:
+        if len(word) < 2 or not is_cjk(word[0]) or word in ALIAS_TO_ENTITY or word in ENTITY_STOPLIST:
             continue
         if (
             tag in ("nt", "nrt")
@@ -175,9 +181,7 @@ def entity_mentions(text: str) -> list[EntityMention]:
                 continue
             found.append(EntityMention(start, pos, word, word))
     found = [
-        EntityMention(
-            e.start, e.end, e.text, e.canonical, e.weak, _OBJECT_BEFORE.search(text, 0, e.start) is not None
-        )
+        EntityMention(e.start, e.end, e.text, e.canonical, e.weak, _not_subject(text, e.start, e.end))
         for e in found
     ]
     found.sort(key=lambda e: (e.start, -e.end))
@@ -187,6 +191,18 @@ def entity_mentions(text: str) -> list[EntityMention]:
             continue
         out.append(e)
     return out
+
+
+def _not_subject(text: str, start: int, end: int) -> bool:
+    """Named after 向/对/与/据 (an object, a source), before 旗下 (an owner), or inside quotes (a product
+    or platform name: ``"AI XPV平台"``)."""
+    if _OBJECT_BEFORE.search(text, 0, start) or _NOT_SUBJECT_AFTER.match(text, end):
+        return True
+    opened = max(text.rfind(q, max(0, start - 8), start) for q in _OPEN_QUOTES)
+    if opened < 0:
+        return False
+    closed = max(text.rfind(q, opened + 1, start) for q in "”」》")
+    return closed < 0 and any(q in text[end : end + 8] for q in '”」》"')
 
 
 def title_entity(title: str) -> str | None:
@@ -200,49 +216,119 @@ def title_entity(title: str) -> str | None:
 
 
 def extract_facts(doc: Document) -> list[Fact]:
-    """Every figure fact of a document, paragraph by paragraph (citations are 1-based paragraphs)."""
+    """The figure facts of a document the extractor is confident of (citations are 1-based paragraphs)."""
+    return [s.fact for s in scored_facts(doc) if s.confidence >= CONFIDENCE_THRESHOLD]
+
+
+def scored_facts(doc: Document) -> list[ScoredFact]:
+    """Every candidate fact of a document with its confidence and evidence, including those below the
+    threshold (what ``extract_facts`` drops and why)."""
     fallback = title_entity(doc.title)
-    out: list[Fact] = []
+    out: list[ScoredFact] = []
     for n, text in enumerate(doc.paragraphs, start=1):
-        out.extend(extract_paragraph(text, doc_id=doc.id, paragraph=n, title_entity=fallback))
+        out.extend(scored_paragraph(text, doc_id=doc.id, paragraph=n, title_entity=fallback))
     return out
 
 
 def extract_paragraph(
     text: str, *, doc_id: str, paragraph: int, title_entity: str | None = None
 ) -> list[Fact]:
-    """The figure facts of one paragraph."""
+    """The figure facts of one paragraph the extractor is confident of."""
+    return [
+        s.fact
+        for s in scored_paragraph(text, doc_id=doc_id, paragraph=paragraph, title_entity=title_entity)
+        if s.confidence >= CONFIDENCE_THRESHOLD
+    ]
+
+
+def scored_paragraph(
+    text: str, *, doc_id: str, paragraph: int, title_entity: str | None = None
+) -> list[ScoredFact]:
+    """The candidate facts of one paragraph, each with its confidence (see :mod:`.confidence`)."""
     figures = [f for f in find_figures(text) if _is_fact_figure(text, f)]
     if not figures:
         return []
     mentions = entity_mentions(text)
-    mentions = [e for e in mentions if not any(f.start < e.end and e.start < f.end for f in figures)]
     periods = _periods(text)
     sentences = _bounds(text, _SENT_END)
     clauses = _bounds(text, _CLAUSE_END, within=sentences)
-    out: list[Fact] = []
+    mentions = [
+        EntityMention(
+            e.start,
+            e.end,
+            e.text,
+            e.canonical,
+            e.weak,
+            e.is_object or _counted(e, figures) or _modifies_next(text, e, mentions),
+            _in_subject_position(text, _start_of(clauses, e.start), e.start),
+        )
+        for e in mentions
+        if not any(f.start < e.end and e.start < f.end for f in figures)
+    ]
+    out: list[ScoredFact] = []
     prev: dict[int, list[tuple[Figure, str, str | None]]] = {}  # clause start → its earlier facts
     in_sentence: dict[int, list[tuple[Figure, str, str | None]]] = {}
     for f in figures:
         s_start = _start_of(sentences, f.start)
         c_start = _start_of(clauses, f.start)
+        c_end = min((c for c in clauses if c > f.end), default=len(text))
         earlier = prev.setdefault(c_start, [])
         w_start = max([c_start] + [g.end for g in figures if c_start <= g.start and g.end <= f.start])
         window = text[w_start : f.start]
         local = f.unit in ("%", "pp", "bp")  # a percentage is about something named in its sentence
-        entity = _pick_entity(mentions, w_start, c_start, s_start, f.start, local=local)
-        if entity is None and local:
+        bracket = (
+            w_start == c_start
+            and c_start > 0
+            and text[c_start - 1] in "（("
+            and not window.strip("约近超逾 ")
+        )
+        anchor = c_start - 1 if bracket else f.start  # 容量（约1200GW）: read the words before the bracket
+        a_clause = _start_of(clauses, anchor - 1) if bracket else c_start
+        a_window = a_clause if bracket else w_start
+        picked = _owner_after(text, f, mentions, c_end) or _pick_entity(
+            text, mentions, sentences, clauses, a_window, a_clause, s_start, anchor, local=local
+        )
+        if picked is None and local:
             continue
-        entity = entity or (title_entity if _TITLE else None) or ""
-        ent_end = max((e.end for e in mentions if w_start <= e.start and e.end <= f.start), default=w_start)
+        if picked is None or picked == (
+            "",
+            "coref",
+        ):  # an anaphor with no actor in the paragraph: the title's
+            kind = "coref" if picked else "title"
+            picked = (title_entity, kind) if title_entity else ("", "none")
+        entity, entity_from = picked
+        rivals = len(
+            {e.canonical for e in mentions if s_start <= e.start and e.end <= f.start and not e.weak}
+            - {entity}
+        )
+        ent_end = max((e.end for e in mentions if a_window <= e.start and e.end <= anchor), default=a_window)
         role = "from" if _FROM_BEFORE.search(window) else None
-        metric = _metric(text[max(ent_end, w_start) : f.start])
-        if metric is None or metric in _CHANGE_ONLY or metric in CHANGE_WORDS or metric in METRIC_FILLERS:
+        span = text[max(ent_end, a_window) : anchor]
+        cut = list(_COMPARE.finditer(span))
+        if cut:  # 工资增长率比符合2%通胀目标…: the figure belongs to what is compared with
+            span = span[cut[-1].end() :]
+        metric = metric_phrase(span)
+        metric_from = "bracket" if bracket else "window"
+        if bracket and entity_from in ("window", "clause"):
+            entity_from = "bracket"
+        after = metric_after(text, f.end, c_end)
+        if after and (metric_doubt(after, after=True) or after in METRIC_FILLERS):
+            after = None
+        if f.kind == "money" and (per := per_unit_price(span.strip())):
+            metric = per  # 突破每盎司4000美元 → 每盎司价格
+        elif metric and after and (metric in GENERIC_ATTRIBUTES or metric_doubt(metric)):
+            # 价值最高270亿美元的算力供应协议 → 算力供应协议价值; 转而调整为300亿美元投资 → 投资
+            metric = after + metric if metric in GENERIC_ATTRIBUTES else after
+            metric_from = "after"
+        if metric is None or metric in CHANGE_ONLY or metric in CHANGE_WORDS or metric in METRIC_FILLERS:
             change = None if metric in METRIC_FILLERS else metric
-            sentence_facts = in_sentence.get(s_start, [])
-            new_subject = any(c_start <= e.start < f.start for e in mentions)
-            pool = earlier or ([] if new_subject else sentence_facts[-1:])
-            metric, role = _inherit(text, f, change, role, pool, c_start, mentions, clauses)
+            if change is None and after:
+                metric, metric_from = after, "after"
+            else:
+                sentence_facts = in_sentence.get(s_start, [])
+                new_subject = any(c_start <= e.start < f.start for e in mentions)
+                pool = earlier or ([] if new_subject else sentence_facts[-1:])
+                metric, role, metric_from = _inherit(text, f, change, role, pool, c_start, mentions, after)
         if not metric:
             continue
         blockers = [_start_of(clauses, e.start) for e in mentions if not e.weak and e.end <= f.start]
@@ -250,19 +336,24 @@ def extract_paragraph(
         qualifier = "从" if role == "from" else (f.qualifier if f.qualifier in APPROXIMATIONS else None)
         earlier.append((f, metric, role))
         in_sentence.setdefault(s_start, []).append((f, metric, role))
-        out.append(
-            Fact(
-                entity=entity,
-                metric=metric,
-                value=f.raw,
-                unit=_written_unit(f.raw),
-                normalized_value=f.normalized,
-                normalized_unit=f.unit,
-                period=period,
-                citation=Citation(doc_id, paragraph),
-                qualifier=qualifier,
-            )
+        doubts = metric_doubt(metric, after=metric_from == "after")
+        if metric_from == "window" and _DIFFERENCE.search(window):
+            doubts += (
+                "difference",
+            )  # 工资增长率比目标低了0.5个百分点: a gap, its metric is not in the window
+        evidence = Evidence(entity_from, metric_from, rivals, doubts)
+        fact = Fact(
+            entity=entity,
+            metric=metric,
+            value=f.raw,
+            unit=_written_unit(f.raw),
+            normalized_value=f.normalized,
+            normalized_unit=f.unit,
+            period=period,
+            citation=Citation(doc_id, paragraph),
+            qualifier=qualifier,
         )
+        out.append(ScoredFact(fact, confidence(evidence), evidence))
     return out
 
 
@@ -273,6 +364,10 @@ def _is_fact_figure(text: str, f: Figure) -> bool:
         return False
     if f.kind == "number" and f.scale == 1.0:
         return False
+    if _SCENARIO_AFTER.match(text, f.end):
+        return False  # 降息25个基点的概率约为90%: 25个基点 is a scenario; its probability is the fact
+    if not _NUMBER_PART.search(f.raw):
+        return False  # 万亿美元资金需求: an order of magnitude, not a figure
     if f.kind == "count" and f.scale == 1.0 and f.normalized < 1000:
         return False
     if f.high is not None and f.high < f.normalized:
@@ -325,144 +420,91 @@ def _start_of(starts: list[int], pos: int) -> int:
     return best
 
 
-def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
-
-
 # -- entity ----------------------------------------------------------------------------------------------
 def _pick_entity(
-    mentions: list[EntityMention], w_start: int, c_start: int, s_start: int, pos: int, *, local: bool = False
-) -> str | None:
-    """The figure's subject: the first strong mention of its window, else of its clause, else of its
-    sentence, else the latest one earlier in the paragraph; a scope (全球, 美股) only when no actor is
-    named."""
+    text: str,
+    mentions: list[EntityMention],
+    sentences: list[int],
+    clauses: list[int],
+    w_start: int,
+    c_start: int,
+    s_start: int,
+    pos: int,
+    *,
+    local: bool = False,
+) -> tuple[str, str] | None:
+    """The figure's subject and where it was found, nearest first: the first actor (a strong mention) of
+    its window or clause, a scope (全球, 美国) of its window or clause, the first actor of an earlier clause
+    of the sentence; then, for an anaphor (该公司, 公司, 其) or with no name in the sentence, the subject of
+    the nearest earlier sentence that names one; a scope of the sentence. None when nothing is named."""
     before = [e for e in mentions if e.end <= pos and not e.is_object]
-    levels = (w_start, c_start, s_start) if local else (w_start, c_start, s_start, 0)
-    for lo in levels[:_LEVELS]:
+    for lo, name in ((w_start, "window"), (c_start, "clause")):
         strong = [e for e in before if e.start >= lo and not e.weak]
-        if strong:  # the subject comes first in Chinese; earlier sentences hand over their latest one
-            return strong[0].canonical if lo != 0 else strong[-1].canonical
-    weak = [e for e in before if e.start >= s_start]
-    return weak[-1].canonical if weak else None
+        if strong and (any(e.subject for e in strong) or not _subject_elsewhere(before, lo, s_start)):
+            return next((e for e in strong if e.subject), strong[0]).canonical, name
+    weak = [e for e in before if e.start >= c_start and e.weak]
+    if weak:
+        return weak[-1].canonical, "scope"
+    strong = [e for e in before if e.start >= s_start and not e.weak and e.subject]
+    if strong:
+        return strong[0].canonical, "sentence"
+    weak = [e for e in before if e.start >= s_start and e.weak]
+    if local:
+        return (weak[-1].canonical, "scope") if weak else None
+    sentence_clauses = [c for c in clauses if s_start <= c < pos] or [s_start]
+    anaphor = any(_ANAPHOR.search(text[c:pos]) for c in sentence_clauses)
+    if weak and not anaphor:
+        return weak[-1].canonical, "scope"
+    earlier = [e for e in mentions if e.end <= s_start and not e.is_object and not e.weak and e.subject]
+    if earlier:  # the paragraph's topic: its first actor in subject position
+        return earlier[0].canonical, ("coref" if anaphor else "paragraph")
+    return ("", "coref") if anaphor else None
 
 
-# -- metric ----------------------------------------------------------------------------------------------
-def _metric(span: str) -> str | None:
-    """The metric phrase of a window: periods, qualifiers and linking verbs out; None when nothing is left."""
-    s = span
-    for rx in _PERIOD_RES:
-        s = rx.sub(" ", s)
-    s = re.sub(r"\[\d+\]|[\d.,%]+|[\s\"'“”‘’·•\-–—~～/]+", " ", s)
-    s = re.sub(
-        r"(?:约合|大约|约为|约|超过|超出|超|逾|将近|接近|近|不到|不足|至少|最多|最高|突破|预计|预期将|或)\s*$",
-        "",
-        s.strip(),
+def _subject_elsewhere(before: list[EntityMention], lo: int, s_start: int) -> bool:
+    """An actor in subject position earlier in the sentence (or paragraph, when the sentence names none)
+    than ``lo``: ``英伟达…，首笔20亿美元直接换取Lancium约20%股权`` is about 英伟达."""
+    return any(e.subject and not e.weak and e.end <= lo for e in before)
+
+
+def _owner_after(text: str, f: Figure, mentions: list[EntityMention], c_end: int) -> tuple[str, str] | None:
+    """``市值逼近640亿美元的CoreWeave``: an actor named right after the figure and 的, ending the clause,
+    is whose figure it is."""
+    m = re.match(r"的\s?", text[f.end : f.end + 2])
+    if not m:
+        return None
+    start = f.end + m.end()
+    for e in mentions:
+        if e.start == start and not e.weak and (e.end >= c_end or text[e.end : e.end + 1] in "，。；,;"):
+            return e.canonical, "owner"
+    return None
+
+
+def _modifies_next(text: str, e: EntityMention, mentions: list[EntityMention]) -> bool:
+    """``马斯克的人工智能初创公司xAI``, ``AI基础设施公司Crusoe``: the first name qualifies the second,
+    which is the subject."""
+    nxt = next((m for m in mentions if m.start >= e.end and not m.weak), None)
+    if nxt is None or e.weak:
+        return False
+    gap = text[e.end : nxt.start]
+    if not gap:
+        return True
+    return (
+        gap.startswith("的")
+        and len(gap) <= 10
+        and not re.search(r"[，。；、,;：:]", gap)
+        and not any(t == "v" for _, t in rjieba.tag(gap))
     )
-    s = re.sub(r"(?:完成|获得|获|斥资|宣布|拟|计划|披露)\s*$", "", s.strip())
-    s = s.strip()
-    stripped = True
-    while stripped:  # 营收增长至 → 营收: a trailing linking verb says nothing
-        stripped = False
-        for verb in COPULAS:
-            if s.endswith(verb):
-                s, stripped = s[: -len(verb)].rstrip(), True
-                break
-    for verb in COPULAS:  # 营收达到峰值 → 营收; 达到峰值 → 峰值 only when nothing precedes the verb
-        i = s.rfind(verb)
-        if i > 0 and _trim(s[:i].strip()) not in ("", *_NON_METRIC):
-            s = s[:i]
-            break
-        if i > 0:
-            s = s[i + len(verb) :]
-            break
-        if i == 0 and s[len(verb) :].strip():
-            s = s[len(verb) :]
-            break
-    s = _trim(s.split()[-1] if s.split() else "")
-    if not s or s in _NON_METRIC or len(s) > 16 or not any(_is_cjk(c) or c.isalpha() for c in s):
-        return None
-    return s
 
 
-def _trim(s: str) -> str:
-    """Drop function words, numerals and adverbs from both ends of a metric phrase (by rjieba tag)."""
-    while True:
-        before = s
-        for w in LEAD_FILLERS:
-            if s.startswith(w) and len(s) > len(w) and w not in ("前", "中", "间", "后"):
-                s = s[len(w) :]
-        for w in (
-            "包括",
-            "包含",
-            "分别是",
-            "涉及",
-            "如",
-            "有",
-            "的",
-            "了",
-            "和",
-            "与",
-            "及",
-            "为",
-            "在",
-            "将",
-            "已",
-            "均",
-            "都",
-            "也",
-            "中",
-            "间",
-            "后",
-        ):
-            if s.endswith(w) and len(s) > len(w):
-                s = s[: -len(w)]
-        if s == before:
-            break
-    tags = [(w, t) for w, t in rjieba.tag(s) if w.strip()] if s else []
-    while tags and tags[0][1] in _TRIM_TAGS:
-        tags = tags[1:]
-    while tags and (tags[-1][1] in _TRIM_TAGS - {"f"} or _weak_verb(*tags[-1])):
-        tags = tags[:-1]
-    if not tags or not any(
-        t.startswith(("n", "vn", "eng", "j")) or w in METRIC_VERBS or w in CHANGE_WORDS or w in _CHANGE_ONLY
-        for w, t in tags
-    ):
-        return ""
-    if any(_breaks_phrase(w, t) for w, t in tags[1:-1]) or _breaks_phrase(*tags[-1]):
-        return ""  # 要在算力上花费, 公司已签约: a clause, not a noun phrase — abstain
-    words = [w for w, _ in tags]
-    if len(words) > 5:  # a long window: the metric is the phrase nearest the number
-        words = words[-4:]
-    out = "".join(words).strip().lstrip("的")
-    return out if len(out) >= 2 or out in _CHANGE_ONLY else ""
+def _in_subject_position(text: str, clause_start: int, start: int) -> bool:
+    prefix = text[clause_start:start]
+    return not prefix.strip() or not any(t == "v" and w not in _COPULA_VERBS for w, t in rjieba.tag(prefix))
 
 
-def _breaks_phrase(word: str, tag: str) -> bool:
-    """A token that cannot sit inside a metric phrase: prepositions, adverbs, pronouns, place and time
-    words, numerals. (Verbs may: 计算运营支出 is tagged verb-verb-verb.)"""
-    if word in METRIC_VERBS or word in CHANGE_WORDS or word in _CHANGE_ONLY or word == "的":
-        return False
-    return tag in ("p", "d", "r", "f", "c", "t", "u", "ul", "uz", "uv", "ud", "ug", "y", "m")
-
-
-def _weak_verb(word: str, tag: str) -> bool:
-    """A verb that ends a window without naming what is measured (推进, 签署, 可能), or an adverb."""
-    if word in METRIC_VERBS or word in CHANGE_WORDS or word in _CHANGE_ONLY:
-        return False
-    return tag in ("v", "d", "c", "ad", "vd", "a", "ag")
-
-
-def _metric_after(text: str, f: Figure, clauses: list[int]) -> str | None:
-    """``完成超10亿B轮融资``: a short noun phrase right after the figure, when nothing before it names one."""
-    nxt = min((c for c in clauses if c > f.end), default=len(text))
-    tail = text[f.end : nxt].lstrip("的 ")
-    tail = re.split(r"[，。；、,]", tail)[0]
-    if not tail or len(tail) > 8 or any(ch.isdigit() for ch in tail):
-        return None
-    tags = rjieba.tag(tail)
-    if not tags or not tags[-1][1].startswith(("n", "vn")):
-        return None
-    return _metric(tail)
+def _counted(e: EntityMention, figures: list[Figure]) -> bool:
+    """``22万块英伟达处理器``: a name right after a count is part of what is counted, not a subject."""
+    return any(f.end == e.start and f.kind in ("count", "number") for f in figures)
 
 
 def _inherit(
@@ -473,8 +515,8 @@ def _inherit(
     earlier: list[tuple[Figure, str, str | None]],
     c_start: int,
     mentions: list[EntityMention],
-    clauses: list[int],
-) -> tuple[str | None, str | None]:
+    after: str | None,
+) -> tuple[str | None, str | None, str]:
     """Metric (and role) of a figure whose window names none: ``从600亿美元上调50%至900亿美元``.
 
     A change word (上调, 涨) makes the figure a change of the clause's metric (预期营收上调); a bare
@@ -486,23 +528,25 @@ def _inherit(
     same = [e for e in earlier if _same_family(e[0], f)]
     if change:
         if not pct:
-            return (same[-1][1] + change if same else None), role
+            return (same[-1][1] + change if same else None), role, "change"
         base = earlier[-1][1] if earlier and earlier[-1][0].unit not in ("%", "pp", "bp") else None
-        return (base + change if base else _CHANGE_ONLY.get(change, change)), role
+        return (base + change if base else CHANGE_ONLY.get(change, change)), role, "change"
     if same:
         last = same[-1]
-        return last[1], ("to" if last[2] == "from" and role is None else role)
+        return last[1], ("to" if last[2] == "from" and role is None else role), "inherited"
     if earlier:
-        return None, role
+        return None, role, "none"
+    if after:
+        return after, role, "after"
     first = min((e.start for e in mentions if c_start <= e.start < f.start), default=None)
-    head = _metric(text[c_start:first]) if first is not None and first > c_start else None
-    return (head or _metric_after(text, f, clauses)), role
+    head = metric_phrase(text[c_start:first]) if first is not None and first > c_start else None
+    return head, role, "head"
 
 
 # -- period ----------------------------------------------------------------------------------------------
 def _periods(text: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
-    for rx in _PERIOD_RES:
+    for rx in PERIOD_RES:
         for m in rx.finditer(text):
             if any(s <= m.start() < e for s, e, _ in found):
                 continue

@@ -11,8 +11,10 @@ Why the rules are what they are:
   unperiodized percentages (daily market moves differ by the hour they were written).
 * **Agreement** counts stories, not documents: syndicated copies of one story say a figure once.
 * **Conflict**: two documents state values for the same key whose tolerance intervals do not overlap,
-  and the two documents share no value for that key (a document saying ``从600亿上调至900亿`` does not
-  conflict with one saying 900亿; a start value marked 从 that both share is not agreement). Tolerance is ±5% for a plain figure, ±10% for 约/左右, and one-sided
+  and the two documents do not both state one value for that key (a document saying ``从600亿上调至900亿``
+  does not conflict with one saying 900亿; a start value marked 从 is not a statement, and two different
+  values of one document never share a cluster, so ``从4300美元上调至4090美元`` vs ``…至4900美元`` is
+  flagged). Tolerance is ±5% for a plain figure, ±10% for 约/左右, and one-sided
   for bounds (超过 X covers X…2X; 近/不到 X covers 0.8X…X), so 超过 and 约 do not spuriously clash.
 """
 
@@ -318,12 +320,19 @@ def _cluster_values(items: list[_Item], tol: float) -> list[list[_Item]]:
     clusters: list[list[_Item]] = []
     for it in order:
         for c in clusters:
-            if compatible(c[0].fact, it.fact, tol):
+            if compatible(c[0].fact, it.fact, tol) and not _restates(c, it):
                 c.append(it)
                 break
         else:
             clusters.append([it])
     return clusters
+
+
+def _restates(cluster: list[_Item], it: _Item) -> bool:
+    """The cluster already holds another value from ``it``'s document: ``从4300美元上调至4090美元`` states
+    two values, which one document never means to be the same one."""
+    doc, v = it.fact.citation.doc_id, it.fact.normalized_value
+    return any(x.fact.citation.doc_id == doc and x.fact.normalized_value != v for x in cluster)
 
 
 def _most_common(values: list[str]) -> str:
@@ -363,8 +372,8 @@ def _conflict(clusters: list[list[_Item]], tol: float) -> Conflict | None:
     for a in range(len(docs)):
         for b in range(a):
             ca, cb = doc_clusters[docs[a]], doc_clusters[docs[b]]
-            if any(i in asserted[docs[a]] or i in asserted[docs[b]] for i in ca & cb):
-                continue  # they agree on a value; a shared start value (从4.6%降至…) is not agreement
+            if any(i in asserted[docs[a]] and i in asserted[docs[b]] for i in ca & cb):
+                continue  # both state a value of one cluster; a start value (从4.6%降至…) is not a statement
             pairs = [
                 (i, j)
                 for i in ca

@@ -116,7 +116,7 @@ ACRONYM_STOPLIST = frozenset(
     LLM OK APP App PC IT IDC AIDC DC B2B B2C SaaS PaaS IaaS Token Tokens ADR ADRs LPR MLF OMO RRR VC PE
     LP GP BD CRO CDMO EV SUV MPV OTA KOL TV UP MAU DAU WAU DeepSeek ChatGPT GPT Sora Gemini Claude Grok
     Llama Copilot Blackwell Rubin Hopper NVL CUDA AWS GCP OCI Azure iPhone iPad Mac Vision Pro Max Plus
-    Ultra Mini Pro SZ SH Group Inc Corp Ltd LLC HK US Exp Beta Alpha Delta Labs News Energy""".split()
+    Ultra Mini Pro SZ SH Group Inc Corp Ltd LLC HK US Exp Beta Alpha Delta Labs News Energy The A An GAAP Non""".split()
 )
 """Capitalized tokens that are not organizations (products, units, finance jargon). Products are not
 entities: ``Azure 2500亿美元`` is a contract *with* Microsoft."""
@@ -140,7 +140,7 @@ report figures, they do not own them)."""
 
 METRIC_VERBS = frozenset(
     "营收 收入 买入 卖出 净买入 净卖出 流入 流出 投入 投资 追加 套现 融资 募资 支出 开支 出资 亏损 盈利 回购 减持 增持 "
-    "持股 出售 收购 增发 发行 成交 采购 订购 拨款 补贴 罚款 罚没 担保 借款 贷款 募集 筹集 签约 营业 盈余 消耗".split()
+    "持股 出售 收购 增发 发行 成交 采购 订购 拨款 补贴 罚款 罚没 担保 借款 贷款 募集 筹集 签约 营业 盈余 消耗 承诺".split()
 )
 """Verbs that name what is measured (营收900亿, 净买入1.2万亿): kept at the end of a metric."""
 
@@ -198,6 +198,26 @@ METRIC_SYNONYMS: tuple[tuple[str, str], ...] = (
     ("利率目标区间", "联邦基金利率"),
 )
 
+NON_MEASURES = frozenset(
+    "大关 关口 心理关口 整数关口 数据 数字 公司 团队 投资者 原本 落地 调整 异议 关联 布局 消息 报道 报告 研报 "
+    "文件 论文 学术论文 分析 人士 媒体 平台 模型 机器人 聊天机器人 有所 大概率".split()
+)
+"""Nouns that name a landmark, a document, a speaker or an anaphor, never what a figure measures
+(``突破4000美元大关`` is a price; ``这一数字预计降至56美分`` points back to a metric named earlier)."""
+
+MOVE_MEASURES = tuple(
+    "股价 价格 金价 油价 币价 市值 指数 收益率 利率 汇率 单日 盘中 日内 开盘 收盘 盘初 早盘 午后 尾盘 累计 "
+    "环比 同比 年内 全天 全周 全月 动量 流动性 期货 净值".split()
+)
+"""What a price move (涨/跌/暴涨…) is a move of: ``股价单日暴涨`` is a metric, ``零跑汽车涨`` is a company
+the lexicon does not know."""
+
+GENERIC_ATTRIBUTES = frozenset("价值 总价值 金额 总金额 规模 总规模 总额 目标 价格".split())
+"""Attributes that need the noun they belong to: ``价值最高270亿美元的算力供应协议`` → 算力供应协议价值."""
+
+CLAUSE_VERBS = frozenset("预计 预期将 表示 显示 认为 指出 称 存在 导致 推动 引发".split())
+"""Verbs that end a clause, not a metric phrase (``数字预计``)."""
+
 METRIC_FILLERS = ("预算总额", "总额", "总计", "合计", "规模", "金额", "总量", "水平", "峰值")
 """Words that do not change what is measured (计算运营支出预算总额 ~ 计算支出); dropped from the
 comparison key only, never from the metric shown."""
@@ -225,6 +245,8 @@ CHANGE_WORDS = (
     "提升",
     "降息",
     "加息",
+    "放量",
+    "缩量",
     "涨",
     "跌",
 )

@@ -481,13 +481,14 @@ def _merge_range(text: str, low: _Raw, high: _Raw) -> _Raw | None:
     scale = low.scale if low.has_scale else high.scale
     if low.has_scale and high.has_scale is False and high.unit == "":
         return None
+    factor = low.factor if low.unit else high.factor  # 800兆瓦至1吉瓦: each end keeps its own unit's factor
     return _Raw(
         low.start,
         low.end,
         low.value,
         scale,
         high.unit,
-        high.factor,
+        factor,
         high.kind,
         low.qualifier,
         low.has_scale or high.has_scale,

@@ -1,0 +1,87 @@
+"""How sure the extractor is of a fact, and the threshold below which it abstains.
+
+Analysts rely on every number shown, so the extractor states a fact only when the words around the number
+name its entity and metric plainly. Each fact carries :class:`Evidence` — where its entity and metric were
+found — and :func:`confidence` turns that into a score in [0, 1]: a product of one factor per source and
+one per doubt. :data:`CONFIDENCE_THRESHOLD` is the cut; :func:`~themeflow.facts.extract.extract_facts`
+returns only facts at or above it, :func:`~themeflow.facts.extract.scored_facts` returns all of them with
+their scores and reasons (to see what was dropped and why).
+
+Why these factors (measured on the hand labels, ``scripts/eval_facts.py``):
+
+* **entity** named in the figure's own clause, or right after it as its owner (``640亿美元的CoreWeave``),
+  is nearly always right; one from an earlier clause of the sentence usually is. An anaphor
+  (该公司, 公司, 其) resolved to the paragraph's or the title's subject is right when it is the only
+  candidate. A title entity *without* an anaphor is wrong more often than right (market wraps, research
+  notes titled by their author), and so is an empty entity: both fall below the threshold.
+* **metric** read from the window before the number or a noun phrase right after it is usually right;
+  one inherited from an earlier figure of the sentence less so, and one taken from a clause head before
+  the first entity (``数据显示…``) was wrong in every labelled case.
+* **doubts** (:func:`~themeflow.facts.metric.metric_doubt`): a metric that is a place, a landmark word
+  (大关, 关口), a bare anaphor (数据, 数字, 公司), a clause with its own verb, or a lone acronym.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from themeflow.model import Fact
+
+__all__ = ["CONFIDENCE_THRESHOLD", "Evidence", "ScoredFact", "confidence"]
+
+CONFIDENCE_THRESHOLD = 0.6
+"""Facts scoring below this are not shown. Raising it trades recall for precision."""
+
+ENTITY_FACTORS: dict[str, float] = {
+    "window": 1.0,  # named between the previous figure of the clause and this one
+    "clause": 1.0,
+    "owner": 0.95,  # 640亿美元的CoreWeave
+    "sentence": 0.9,  # the first subject of an earlier clause of the sentence
+    "scope": 0.9,  # 美国, 全球, A股: a scope named in the sentence, no actor
+    "bracket": 0.9,  # 容量（约1200GW）: the figure in brackets restates the phrase before them
+    "coref": 0.85,  # 该公司/公司/其 → the paragraph's latest subject, or the title's
+    "paragraph": 0.7,  # no anaphor, the latest subject of an earlier sentence
+    "title": 0.45,  # no anaphor, nothing in the paragraph: the title's main entity
+    "none": 0.3,
+}
+METRIC_FACTORS: dict[str, float] = {
+    "window": 1.0,
+    "change": 1.0,  # 涨0.5% → 涨幅
+    "after": 0.9,  # 46.7亿港元配售, 300兆瓦的新增算力
+    "bracket": 0.9,
+    "inherited": 0.8,  # 从600亿美元上调至900亿美元: the same metric as the figure before
+    "head": 0.7,  # 主要合约包括甲骨文OCI 3000亿美元: the clause head before its first entity
+}
+DOUBT_FACTOR = 0.4
+"""Each doubt about the metric multiplies the score by this."""
+RIVAL_FACTOR = 0.85
+"""An entity from an earlier clause when the sentence names several other actors before the figure."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where a fact's entity and metric came from (see the module docstring for what each means)."""
+
+    entity_from: str
+    metric_from: str
+    rivals: int = 0
+    """Other actors (strong mentions, not the entity) named in the sentence before the figure."""
+    doubts: tuple[str, ...] = ()
+    """Why the metric does not look like a measure (:func:`~themeflow.facts.metric.metric_doubt`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredFact:
+    fact: Fact
+    confidence: float
+    evidence: Evidence
+
+
+def confidence(ev: Evidence) -> float:
+    """A score in [0, 1]: the product of the entity, metric, rival and doubt factors."""
+    score = ENTITY_FACTORS.get(ev.entity_from, 0.5) * METRIC_FACTORS.get(ev.metric_from, 0.5)
+    if ev.rivals >= 2 and ev.entity_from in ("sentence", "paragraph", "coref"):
+        score *= RIVAL_FACTOR
+    for _ in ev.doubts:
+        score *= DOUBT_FACTOR
+    return round(score, 3)
