@@ -18,7 +18,16 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_corpus import CAPEX, HOSTILE, XSS_IMG, XSS_SCRIPT, build_store
+from tests.test_web_corpus import (
+    CAPACITY_QUERY,
+    CAPEX,
+    GW_SOURCE,
+    GW_TYPO,
+    HOSTILE,
+    XSS_IMG,
+    XSS_SCRIPT,
+    build_store,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,7 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("THEMEFLOW_HOME", str(root / "home"))
         mp.delenv("THEMEFLOW_API_TOKEN", raising=False)
-        app = create_app(build_store(root / "t.db"))
+        app = create_app(build_store(root / "t.db", capacity=True))
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
@@ -182,9 +191,32 @@ def test_create_and_run_a_workflow_then_read_its_digest(server: str, page: Any, 
     assert "文章核心观点" in main.inner_text()
     page.locator("article.item").first.locator("a.cite[data-src]").first.click()
     page.locator(".src-panel").first.wait_for(state="visible")
+    assert page.locator("table.figures").count() == 1, "the run's key figures sit above the items"
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "workflow.png", tmp_path)
     page.goto(f"{server}/workflows")
     assert "上次运行" in page.locator("main").inner_text()
+
+
+def test_figures_page_flags_the_conflict_and_cites_the_source(server: str, page: Any, tmp_path: Path) -> None:
+    page.goto(f"{server}/figures")
+    page.fill("input[name=q]", CAPACITY_QUERY)
+    page.get_by_role("button", name="查看数据").click()
+    page.wait_for_url("**/figures?q=*")
+    box = page.locator("section.conflicts")
+    box.wait_for(state="visible")
+    text = box.inner_text()
+    assert "114.3GW" in text and "1143GW" in text
+    assert box.evaluate("el => el.compareDocumentPosition(document.querySelector('table.figures')) & 4"), (
+        "the conflicts box comes before the figures table"
+    )
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "figures.png", tmp_path)
+    box.locator(f"a.fcite[href='/documents/{GW_TYPO.id}#p2']").click()
+    page.wait_for_url(f"**/documents/{GW_TYPO.id}#p2")
+    target = page.locator("#p2")
+    assert target.evaluate("el => el.matches(':target')") and "1143GW" in target.inner_text()
+    assert GW_SOURCE.id not in page.url
 
 
 def test_phone_layout_has_no_horizontal_scroll(server: str, browser: Any, tmp_path: Path) -> None:

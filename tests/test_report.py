@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from themeflow.model import Bullet, Citation, Copy, Document, Fact, Section, Summary
+from themeflow.facts import Conflict, ConflictValue, FigureGroup, ThemeFigures
+from themeflow.model import Bullet, Citation, Copy, Document, Section, Story, Summary
 from themeflow.report.digest import Digest, DigestItem, anchor_id
+from themeflow.report.figures import KeyFigures, key_figures
 from themeflow.report.html import render_html
 from themeflow.report.json import digest_to_dict
 from themeflow.report.markdown import render_markdown
@@ -76,15 +78,27 @@ def parse(html: str) -> Page:
     return p
 
 
-def _digest(figures: list[Fact] | None = None) -> Digest:
+LEAD_PARAS = (
+    "巴克莱报告显示，OpenAI 2028年计算支出将达到约1100亿美元。",
+    "报告称 <b>算力</b> 需求 & 资本开支仍在上升。",
+    "2024至2030年全球AI数据中心容量将从114.3GW增长至236GW。",
+)
+DOCTORED = Document(
+    id="u00000000000000cc",
+    title="巴克莱：AI资本开支周期仍将持续（转载）",
+    paragraphs=(*LEAD_PARAS[:2], "2024至2030年全球AI数据中心容量将从1143GW增长至236GW。"),
+    source="美股IPO",
+    published_at=datetime(2025, 11, 21, 0, 7, tzinfo=SH),
+    time_origin="document",
+)
+"""The syndicated copy of the first item, with the seed's misprint (1143GW for 114.3GW) in paragraph 3."""
+
+
+def _digest(figures: KeyFigures | None = None) -> Digest:
     doc = Document(
         id="u00000000000000aa",
         title=f"巴克莱：AI资本开支周期仍将持续 {EVIL}",
-        paragraphs=(
-            "巴克莱报告显示，OpenAI 2028年计算支出将达到约1100亿美元。",
-            "报告称 <b>算力</b> 需求 & 资本开支仍在上升。",
-            "2024至2030年全球AI数据中心容量将从114.3GW增长至236GW。",
-        ),
+        paragraphs=LEAD_PARAS,
         source="华尔街见闻",
         published_at=datetime(2025, 11, 20, 20, 41, tzinfo=SH),
         time_origin="document",
@@ -184,22 +198,156 @@ def test_layout_follows_the_seed() -> None:
     assert "南下资金年内净买入突破1.2万亿港元" in text
 
 
-def test_figures_slot_renders_when_provided() -> None:
-    fact = Fact(
-        entity="OpenAI",
-        metric="计算支出",
-        value="1100亿美元",
-        unit="美元",
-        normalized_value=1.1e11,
-        normalized_unit="USD",
-        period="2028年",
-        citation=Citation("u00000000000000aa", 1),
-        qualifier="约",
+def _figures() -> tuple[KeyFigures, dict[str, Document]]:
+    """Hand-built figures of the digest's documents and the doctored copy (renderers are tested apart from
+    extraction, which has its own tests): the copy's 1143GW conflicts with the lead's 114.3GW."""
+    lead, short = (it.document for it in _digest().items)
+    docs = {lead.id: lead, short.id: short, DOCTORED.id: DOCTORED}
+    both = ("华尔街见闻", "美股IPO")
+
+    def group(
+        entity: str,
+        metric: str,
+        period: str,
+        value: str,
+        n: float,
+        unit: str,
+        *cites: Citation,
+        qualifier: str | None = None,
+        outlets: tuple[str, ...] = both,
+        agreement: int = 1,
+    ) -> FigureGroup:
+        return FigureGroup(entity, metric, period, value, unit, n, unit, qualifier, cites, outlets, agreement)
+
+    figures = (
+        group(
+            "OpenAI",
+            "计算支出",
+            "2028年",
+            "1100亿美元",
+            1.1e11,
+            "USD",
+            Citation(lead.id, 1),
+            Citation(DOCTORED.id, 1),
+            qualifier="约",
+        ),
+        group(
+            "全球",
+            "AI数据中心容量",
+            "2030年",
+            "236GW",
+            236.0,
+            "GW",
+            Citation(lead.id, 3),
+            Citation(DOCTORED.id, 3),
+        ),
+        group(
+            "全球",
+            "AI数据中心容量",
+            "2024年",
+            "114.3GW",
+            114.3,
+            "GW",
+            Citation(lead.id, 3),
+            qualifier="从",
+            outlets=("华尔街见闻",),
+        ),
+        group(
+            "全球",
+            "AI数据中心容量",
+            "2024年",
+            "1143GW",
+            1143.0,
+            "GW",
+            Citation(DOCTORED.id, 3),
+            qualifier="从",
+            outlets=("美股IPO",),
+        ),
+        group(
+            "南下资金",
+            "净买入",
+            "年内",
+            "1.2万亿港元",
+            1.2e12,
+            "HKD",
+            Citation(short.id, 1),
+            qualifier="突破",
+            outlets=(),
+        ),
     )
-    html = render_html(_digest([fact]))
+    conflict = Conflict(
+        "全球",
+        "AI数据中心容量",
+        "2024年",
+        "GW",
+        (
+            ConflictValue("114.3GW", "GW", 114.3, "从", (Citation(lead.id, 3),), ("华尔街见闻",)),
+            ConflictValue("1143GW", "GW", 1143.0, "从", (Citation(DOCTORED.id, 3),), ("美股IPO",)),
+        ),
+    )
+    return KeyFigures(ThemeFigures(figures, (conflict,), documents=3, facts=9), docs), docs
+
+
+def test_key_figures_reads_every_document_and_keeps_the_cited_ones() -> None:
+    _, docs = _figures()
+    story = Story("s1", "u00000000000000aa", (Copy(DOCTORED.id, DOCTORED.source, DOCTORED.published_at),))
+    kf = key_figures(list(docs.values()), {"u00000000000000aa": story, DOCTORED.id: story})
+    assert kf.result.documents == 3
+    cited = {c.doc_id for g in kf.figures for c in g.citations}
+    assert set(kf.documents) <= set(docs) and cited <= set(kf.documents)
+    assert all(g.agreement <= 2 for g in kf.figures), "lead and copy are one story: they count once"
+
+
+def test_figures_table_and_conflicts_box_cite_resolving_paragraphs() -> None:
+    kf, docs = _figures()
+    html = render_html(_digest(kf))
     page = parse(html)
-    assert "关键数据" in html and "约1100亿美元" in html
-    assert ("cite", "#doc-u00000000000000aa-p1") in page.links
+    assert "关键数据" in html and "数据冲突" in html and "约1100亿美元" in html
+    assert html.index("数据冲突") < html.index("关键数据 · key figures") < html.index("巴克莱：AI")
+    fig_links = [a for t, a in page.tags if t == "a" and a.get("data-doc")]
+    assert len(fig_links) >= 4
+    for a in fig_links:
+        href = a["href"] or ""
+        assert href.startswith("#doc-") and href[1:] in page.ids, f"{href} points nowhere"
+        cited = docs[a["data-doc"] or ""].paragraph(int(a["data-p"] or 0))
+        assert page.ids[href[1:]].endswith(cited), "the anchor holds the cited paragraph's text"
+    hrefs = {(a["data-doc"], a["href"]) for a in fig_links}
+    # The copy's paragraph 1 reads as the lead's: it links there. Its paragraph 3 differs, so the figures
+    # card carries that paragraph in its own source view.
+    assert (DOCTORED.id, "#" + anchor_id("u00000000000000aa", 1)) in hrefs
+    assert (DOCTORED.id, "#" + anchor_id(DOCTORED.id, 3)) in hrefs
+    assert "1143GW" in page.ids[anchor_id(DOCTORED.id, 3)]
+    assert "<mark>1143GW</mark>" in html, "the conflicts box quotes the words around each value"
+    assert html.count("⚠") == 2, "both disputed values are flagged in the table"
+    cites = [href for cls, href in page.links if "cite" in cls]
+    assert all(href[1:] in page.ids for href in cites)
+
+
+def test_figures_are_bounded_and_escaped() -> None:
+    many = tuple(
+        FigureGroup(
+            entity=f"{EVIL}{i}",
+            metric="营收",
+            period="2025年",
+            value=f"{i}亿元",
+            unit="元",
+            normalized_value=i * 1e8,
+            normalized_unit="CNY",
+            qualifier=None,
+            citations=(Citation("u00000000000000aa", 9), Citation("nowhere", 1)),
+            outlets=("华尔街见闻",),
+            agreement=1 + i % 3,
+        )
+        for i in range(40)
+    )
+    kf = KeyFigures(ThemeFigures(many, ()))
+    html = render_html(_digest(kf))
+    page = parse(html)
+    assert html.count('class="ent"') == 15, "top 15 figure groups"
+    assert "共 40 项" in html and "alert(" not in "".join(page.scripts)
+    assert "&lt;script&gt;" in html
+    assert not [a for t, a in page.tags if t == "a" and a.get("data-doc")], "no link to a missing paragraph"
+    assert "nowhere ¶1" in html
 
 
 def test_markdown_and_json_carry_the_same_items() -> None:
@@ -217,7 +365,23 @@ def test_markdown_and_json_carry_the_same_items() -> None:
     assert data["items"][0]["hit"]["copies"][0]["source"] == "美股IPO"
     assert data["items"][0]["summary"]["core_views"][0]["citations"] == [1, 2]
     assert data["counts"]["by_outlet"] == {"华尔街见闻": 1, "美股IPO": 1, "来源未知": 1}
-    assert data["figures"] is None
+    assert data["figures"] is None and data["conflicts"] is None
+
+
+def test_markdown_and_json_carry_the_figures() -> None:
+    kf, _ = _figures()
+    d = _digest(kf)
+    md = render_markdown(d)
+    assert "## ⚠ 数据冲突 · conflicts (1)" in md and "**1143GW**" in md
+    assert "| 主体 | 指标 | 期间 | 数值 | 一致 | 出处 |" in md and "约1100亿美元" in md
+    assert "美股IPO [3]" in md
+    data = digest_to_dict(d)
+    assert {"entity", "metric", "value", "unit", "normalized_value", "period", "citations"} <= set(
+        data["figures"][0]
+    )
+    values = data["conflicts"][0]["values"]
+    assert [v["value"] for v in values] == ["114.3GW", "1143GW"]
+    assert values[1]["citations"] == [{"doc_id": DOCTORED.id, "paragraph": 3}]
 
 
 def test_unknown_format_is_an_input_error(tmp_path: Path) -> None:
@@ -246,4 +410,31 @@ def test_real_run_report_citations_resolve(tmp_path: Path) -> None:
     search = tf.report("资本开支", limit=2)
     assert search.kind == "search" and search.total == 3 and len(search.items) == 2
     assert "showing 2 of 3" in render(search, "md")
+    tf.close()
+
+
+def test_run_digest_reads_copies_for_figures_and_every_figure_link_resolves(tmp_path: Path) -> None:
+    """A syndicated copy with the seed's misprint: the run's digest flags 114.3GW vs 1143GW, and every
+    figure citation — the copy's included — lands on a paragraph holding the cited text."""
+    from dataclasses import replace
+
+    from tests.test_web_corpus import CAPEX, CAPEX_COPY
+
+    doctored = replace(CAPEX_COPY, paragraphs=tuple(p.replace("114.3GW", "1143GW") for p in CAPEX.paragraphs))
+    tf = open_service(tmp_path / "f.db")
+    tf.add_theme({"name": "AI资本开支周期", "query": "资本开支"})
+    tf.ingest_documents([CAPEX, doctored])
+    result = tf.run_workflow("AI资本开支周期")
+    assert len(result.items) == 1, "the copy folds into the story: one item, the copy read for its figures"
+    data = result.to_dict()
+    assert data["figures"], "the run's figures are in its JSON"
+    assert any({v["value"] for v in k["values"]} >= {"114.3GW", "1143GW"} for k in data["conflicts"])
+    page = parse(Path(result.reports["html"]).read_text(encoding="utf-8"))
+    docs = {CAPEX.id: CAPEX, doctored.id: doctored}
+    fig_links = [a for t, a in page.tags if t == "a" and a.get("data-doc")]
+    assert {a["data-doc"] for a in fig_links} == set(docs), "the copy is read and cited"
+    for a in fig_links:
+        target = (a["href"] or "")[1:]
+        assert target in page.ids, f"{a['href']} points nowhere"
+        assert page.ids[target].endswith(docs[a["data-doc"] or ""].paragraph(int(a["data-p"] or 0)))
     tf.close()

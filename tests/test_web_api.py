@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_corpus import CAPEX, FLASH, build_store, make_client
+from tests.test_web_corpus import (
+    CAPACITY_QUERY,
+    CAPEX,
+    FLASH,
+    GW_SOURCE,
+    GW_TYPO,
+    build_store,
+    make_client,
+)
 from themeflow.web.app import create_app
 
 HAS_WORKFLOWS = importlib.util.find_spec("themeflow.workflow.runner") is not None
@@ -96,9 +104,38 @@ def test_openapi_is_served_and_docs_are_self_contained(client: Any) -> None:
     assert "cdn" not in docs.text.lower() and "https://" not in docs.text
 
 
-def test_figures_is_not_yet_available(client: Any) -> None:
-    r = client.get("/api/figures", params={"q": "资本开支"})
-    assert r.status_code == 501 and r.json()["ok"] is False
+def test_figures_returns_the_cli_json_shape(client: Any) -> None:
+    r = client.get("/api/figures", params={"q": "AI资本开支"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert {"query", "documents", "figures", "conflicts"} <= body.keys() and body["query"] == "AI资本开支"
+    assert body["documents"] >= 4
+    for f in body["figures"]:
+        assert {
+            "entity",
+            "metric",
+            "value",
+            "unit",
+            "normalized_value",
+            "normalized_unit",
+            "period",
+        } <= f.keys()
+        assert f["citations"] and all(c.keys() == {"doc_id", "paragraph"} for c in f["citations"])
+        assert f["agreement"] <= len({c["doc_id"] for c in f["citations"]})
+
+
+def test_figures_flags_the_conflict_between_two_outlets(tmp_path: Path) -> None:
+    with make_client(create_app(build_store(tmp_path / "t.db", daily=False, capacity=True))) as c:
+        body = c.get("/api/figures", params={"q": CAPACITY_QUERY, "source": ["第一财经", "财联社"]}).json()
+    assert body["documents"] == 2
+    (conflict,) = body["conflicts"]
+    values = {v["value"]: v["citations"] for v in conflict["values"]}
+    assert values == {
+        "114.3GW": [{"doc_id": GW_SOURCE.id, "paragraph": 2}],
+        "1143GW": [{"doc_id": GW_TYPO.id, "paragraph": 2}],
+    }
+    both = next(f for f in body["figures"] if f["value"] == "236GW")
+    assert both["agreement"] == 2 and both["outlets"] == ["第一财经", "财联社"]
 
 
 @needs_workflows

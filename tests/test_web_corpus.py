@@ -3,6 +3,8 @@
 Six articles: an AI-capex research note and its syndicated copy from another outlet, a southbound-flows
 piece, a Fed piece, a short flash (excerpt-only summary), and a hostile article whose title, body, outlet
 and URL carry script/HTML injection. ``many_docs`` adds near-identical daily notes for pagination.
+``CAPACITY`` (only with ``build_store(capacity=True)``) is two articles that disagree on a figure — the
+seed's misprint, 1143GW for 114.3GW — for the key-figures page; they match none of the other tests' queries.
 Other web test modules import :func:`build_store` and the constants from here.
 """
 
@@ -97,6 +99,32 @@ HOSTILE = Document(
 )
 DOCS = (CAPEX, CAPEX_COPY, SOUTHBOUND, FED, FLASH, HOSTILE)
 
+GW_SOURCE = Document(
+    id="t-gw-source",
+    title="大摩：全球AI数据中心容量六年翻倍",
+    paragraphs=(
+        "摩根士丹利最新报告认为，全球AI数据中心建设仍处于早期阶段。",
+        "报告预计，2024至2030年间，全球AI数据中心总容量将从114.3GW增长至236GW，实现翻倍。",
+        "电力供应将成为数据中心扩张的主要约束。",
+    ),
+    source="第一财经",
+    published_at=datetime(2025, 11, 18, 10, 0, tzinfo=CST),
+    time_origin="document",
+)
+GW_TYPO = Document(
+    id="t-gw-typo",
+    title="数据中心电力需求激增，容量将翻倍",
+    paragraphs=(
+        "多家机构认为，数据中心的电力需求正在快速增长。",
+        "有研究指出，2024至2030年间，全球AI数据中心总容量将从1143GW增长至236GW。",
+    ),
+    source="财联社",
+    published_at=datetime(2025, 11, 19, 9, 30, tzinfo=CST),
+    time_origin="document",
+)
+CAPACITY = (GW_SOURCE, GW_TYPO)
+CAPACITY_QUERY = "数据中心总容量"
+
 
 def many_docs(n: int = 25) -> list[Document]:
     """Daily notes that all match 算力日报, for pagination."""
@@ -118,15 +146,15 @@ def many_docs(n: int = 25) -> list[Document]:
     ]
 
 
-def build_store(path: Path, *, daily: bool = True) -> Path:
+def build_store(path: Path, *, daily: bool = True, capacity: bool = False) -> Path:
     """Write the corpus into a SQLite file at ``path`` (closing it, so the app opens its own)."""
     with Themeflow.open(path) as tf:
-        tf.ingest_documents([*DOCS, *(many_docs() if daily else [])])
+        tf.ingest_documents([*DOCS, *(many_docs() if daily else []), *(CAPACITY if capacity else [])])
     return path
 
 
 def test_corpus_ids_are_unique() -> None:
-    docs = [*DOCS, *many_docs()]
+    docs = [*DOCS, *many_docs(), *CAPACITY]
     assert len({d.id for d in docs}) == len(docs)
 
 

@@ -38,7 +38,8 @@ def client(db: Path) -> Iterator[Any]:
         ("get", "/api/search?q=x&limit=0", 422),
         ("get", "/api/search?q=x&sort=sideways", 422),
         ("get", "/api/search?q=x&since=notadate", 400),
-        ("get", "/api/figures", 501),
+        ("get", "/api/figures?q=%22unbalanced", 400),
+        ("get", "/api/figures?q=x&limit=0", 422),
         ("delete", "/api/search", 405),
         ("post", "/api/workflows", 415),
     ],
@@ -94,7 +95,6 @@ def test_unexpected_errors_are_500_without_details(db: Path, monkeypatch: pytest
         ("/no/such/page", 404, "页面不存在"),
         ("/documents/missing", 404, "missing"),
         ("/?q=x&page=abc", 422, "参数有误"),
-        ("/figures", 501, "尚未提供"),
     ],
 )
 def test_html_errors_are_friendly_pages(client: Any, url: str, status: int, text: str) -> None:

@@ -11,8 +11,20 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_corpus import CAPEX, CAPEX_COPY, CST, FLASH, build_store, make_client
-from themeflow.model import Bullet, Copy, Section, Snippet, Summary
+from tests.test_web_corpus import (
+    CAPACITY_QUERY,
+    CAPEX,
+    CAPEX_COPY,
+    CST,
+    FLASH,
+    GW_TYPO,
+    XSS_IMG,
+    XSS_SCRIPT,
+    build_store,
+    make_client,
+)
+from themeflow.model import Bullet, Copy, Document, Section, Snippet, Summary
+from themeflow.service import Themeflow
 from themeflow.web.app import create_app, make_templates
 from themeflow.web.present import Pager, highlight, safe_url, view_of
 from themeflow.web.security import CSRF_COOKIE
@@ -134,6 +146,74 @@ def test_highlight_and_url_helpers() -> None:
 
 
 # -- workflows ------------------------------------------------------------------------------------
+FIGURE_LINK = re.compile(r'class="fcite" href="/documents/([^"#]+)#p(\d+)"')
+
+
+def _assert_figure_links_resolve(client: Any, html: str) -> list[tuple[str, int]]:
+    """Every figure citation opens a document page that has the cited paragraph's anchor."""
+    links = [(doc_id, int(n)) for doc_id, n in FIGURE_LINK.findall(html)]
+    assert links, "the figures cite paragraphs"
+    for doc_id, n in set(links):
+        page = client.get(f"/documents/{doc_id}")
+        assert page.status_code == 200 and f'id="p{n}"' in page.text, f"{doc_id}#p{n} points nowhere"
+    return links
+
+
+HOSTILE_FIGURE = Document(
+    id="t-gw-hostile",
+    title=f"{XSS_SCRIPT}容量测算{XSS_IMG}",
+    paragraphs=(
+        f"{XSS_SCRIPT}另一份测算称，2024至2030年间，全球AI数据中心总容量将从11.43GW增长至236GW。{XSS_IMG}",
+    ),
+    source=f"<b onmouseover=alert(1)>恶意来源</b>{XSS_SCRIPT}",
+    published_at=datetime(2025, 11, 19, 11, 0, tzinfo=CST),
+    time_origin="document",
+)
+
+
+@pytest.fixture(scope="module")
+def capacity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The corpus plus two articles that disagree on a figure, and a hostile one stating a third value."""
+    path = build_store(tmp_path_factory.mktemp("figures") / "t.db", daily=False, capacity=True)
+    with Themeflow.open(path) as tf:
+        tf.ingest_documents([HOSTILE_FIGURE])
+    with make_client(create_app(path)) as c:
+        yield c
+
+
+def test_figures_page_without_a_query_explains_and_offers_examples(capacity: Any) -> None:
+    r = capacity.get("/figures")
+    assert r.status_code == 200
+    assert 'action="/figures"' in r.text and 'name="q"' in r.text and 'type="date"' in r.text
+    assert 'aria-current="page">关键数据' in r.text and "/figures?q=" in r.text
+
+
+def test_figures_page_shows_the_conflict_first_then_the_table(capacity: Any) -> None:
+    r = capacity.get("/figures", params={"q": CAPACITY_QUERY, "since": "2025-11-01"})
+    assert r.status_code == 200
+    html = r.text
+    assert 'value="2025-11-01"' in html, "the form keeps the filters"
+    assert html.index('class="conflicts"') < html.index('class="figures"')
+    box = html[html.index('class="conflicts"') : html.index('class="figures"')]
+    assert "114.3GW" in box and "1143GW" in box and "<mark>1143GW</mark>" in box
+    links = _assert_figure_links_resolve(capacity, html)
+    assert (GW_TYPO.id, 2) in links
+    assert "第一财经" in html and "财联社" in html, "citations are labelled with their outlets"
+
+
+def test_figures_page_escapes_article_text(capacity: Any) -> None:
+    html = capacity.get("/figures", params={"q": CAPACITY_QUERY}).text
+    assert "11.43GW" in html, "the hostile article's value is listed"
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b onmouseover" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_figures_page_shows_a_bad_query_inline(capacity: Any) -> None:
+    r = capacity.get("/figures", params={"q": '"unbalanced'})
+    assert r.status_code == 400 and 'role="alert"' in r.text and "position" in r.text
+    assert 'value="&#34;unbalanced"' in r.text
+
+
 @pytest.fixture
 def fresh(tmp_path: Path) -> Iterator[Any]:
     with make_client(create_app(build_store(tmp_path / "t.db", daily=False)), follow_redirects=False) as c:
@@ -163,6 +243,8 @@ def test_workflow_pages_create_run_and_digest(fresh: Any) -> None:
     assert run.status_code == 303 and run.headers["location"].startswith("/runs/")
     digest = fresh.get(run.headers["location"]).text
     assert "AI资本开支周期" in digest and "文章核心观点" in digest and "条新内容" in digest
+    assert 'class="figures"' in digest and "关键数据" in digest, "the run's key figures table"
+    _assert_figure_links_resolve(fresh, digest)
     assert CAPEX.title in digest and "华尔街见闻" in digest
     history = fresh.get("/workflows/AI资本开支周期").text
     assert "查看摘要" in history and "ok" in history

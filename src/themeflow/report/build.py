@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from themeflow.report.digest import Digest, DigestItem
+from themeflow.report.figures import key_figures_of_items
 
 if TYPE_CHECKING:
     from themeflow.service import Themeflow
@@ -25,7 +26,8 @@ def digest_of_search(
     limit: int = 30,
     summarize: bool = True,
 ) -> Digest:
-    """Search (copies folded into stories), summarize each hit (cached), newest first by default."""
+    """Search (copies folded into stories), summarize each hit (cached), newest first by default; the key
+    figures are read from the shown stories, copies included."""
     page = tf.search(query, since=since, until=until, sources=sources, sort=sort, limit=limit)
     items = tuple(
         DigestItem(
@@ -49,5 +51,6 @@ def digest_of_search(
         tz=tf.settings.timezone,
         items=items,
         total=page.total,
+        figures=key_figures_of_items(tf.store, items),
         notes=notes,
     )

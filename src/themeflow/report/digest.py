@@ -11,9 +11,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from themeflow.model import Bullet, Copy, Document, Fact, Hit, Section, Snippet, Summary
+from themeflow.model import Bullet, Copy, Document, Hit, Section, Snippet, Summary
+
+if TYPE_CHECKING:
+    from themeflow.report.figures import KeyFigures
 
 __all__ = ["Digest", "DigestItem", "anchor_id", "displayable", "source_id", "stamp"]
 
@@ -105,8 +108,8 @@ class DigestItem:
 class Digest:
     """A run or a search, ready to render.
 
-    ``figures`` is the slot for the key-figures capability: None means "not computed" and renders
-    nothing; an empty sequence means "computed, none found".
+    ``figures`` holds the theme's key figures and conflicts (:mod:`themeflow.report.figures`): None means
+    "not computed" (JSON ``null``); an empty record means "computed, none found".
     """
 
     kind: DigestKind
@@ -121,7 +124,7 @@ class Digest:
     total: int | None = None
     """Search: how many results matched (items may be the first page only)."""
     new_documents: int | None = None
-    figures: Sequence[Fact] | None = None
+    figures: KeyFigures | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def articles(self) -> list[tuple[str | None, datetime | None]]:

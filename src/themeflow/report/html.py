@@ -7,17 +7,20 @@ Why this shape:
 - **Every article string is escaped** by Jinja2 autoescape: titles and paragraphs are third-party text and
   a ``<script>`` in a headline must print as text.
 - **Citations are links.** ``[n]`` points to ``#doc-<id>-p<n>``, the numbered paragraph in the item's
-  source view, so a reader checks a claim in one click.
+  source view, so a reader checks a claim in one click. The key figures and conflicts cite the same way
+  (a paragraph only a copy states gets a source view in the figures card; see ``report/figures.py``).
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from themeflow.report.digest import UNKNOWN_DAY, Digest, anchor_id, source_id, stamp
+from themeflow.report.figures import TOP_FIGURES, shown_qualifier
 
 __all__ = ["render_html"]
 
@@ -38,7 +41,24 @@ def _env() -> Environment:
     )
     env.globals["anchor_id"] = anchor_id
     env.globals["source_id"] = source_id
+    env.globals["qualifier"] = shown_qualifier
     return env
+
+
+def _figures_context(digest: Digest) -> dict[str, Any]:
+    """What the key-figures card needs: the shown rows, where each citation lands, extra source views."""
+    kf = digest.figures
+    if not kf:
+        return {"kf": None}
+    rows = kf.top(TOP_FIGURES)
+    targets, extra = kf.anchors({it.document.id: it.document for it in digest.items}, rows)
+    return {
+        "kf": kf,
+        "fig_rows": [(g, kf.disputed(g)) for g in rows],
+        "fig_more": len(kf.figures) - len(rows),
+        "fig_targets": targets,
+        "fig_extra": extra,
+    }
 
 
 def _day_columns(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -72,4 +92,5 @@ def render_html(digest: Digest) -> str:
         max_outlet=max((n for _, n in by_outlet), default=1),
         article_count=len(digest.articles()),
         doc_ids=digest.document_ids(),
+        **_figures_context(digest),
     )

@@ -2,7 +2,8 @@
 
 Each item is ``{"hit": <search hit>, "summary": <summary>}`` exactly as ``search --json`` and
 ``summarize --json`` print them, plus the workflow's ``status`` and ``new_doc_ids``; the summary keeps
-every bullet with its ``verified`` verdict (consumers filter, as the HTML does).
+every bullet with its ``verified`` verdict (consumers filter, as the HTML does). ``figures`` and
+``conflicts`` are ``themeflow figures --json``'s keys for the digest's documents (copies included).
 """
 
 from __future__ import annotations
@@ -10,25 +11,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from themeflow.model import Fact
 from themeflow.report.digest import Digest
 from themeflow.serialize import hit_to_dict, iso, summary_to_dict
 
-__all__ = ["digest_to_dict", "render_json"]
+__all__ = ["digest_to_dict", "figures_to_dict", "render_json"]
 
 
-def fact_to_dict(f: Fact) -> dict[str, Any]:
-    return {
-        "entity": f.entity,
-        "metric": f.metric,
-        "value": f.value,
-        "unit": f.unit,
-        "normalized_value": f.normalized_value,
-        "normalized_unit": f.normalized_unit,
-        "period": f.period,
-        "qualifier": f.qualifier,
-        "citations": [{"doc_id": f.citation.doc_id, "paragraph": f.citation.paragraph}],
-    }
+def figures_to_dict(d: Digest) -> dict[str, Any]:
+    """``figures`` and ``conflicts`` as ``themeflow figures --json`` prints them (all figures, not only
+    the ones the HTML shows); both None when figures were not computed."""
+    if d.figures is None:
+        return {"figures": None, "conflicts": None}
+    from themeflow.facts import theme_figures_to_dict
+
+    body = theme_figures_to_dict(d.figures.result)
+    return {"figures": body["figures"], "conflicts": body["conflicts"]}
 
 
 def digest_to_dict(d: Digest) -> dict[str, Any]:
@@ -47,7 +44,7 @@ def digest_to_dict(d: Digest) -> dict[str, Any]:
             "by_day": dict(d.counts_by_day()),
             "by_outlet": dict(d.counts_by_outlet()),
         },
-        "figures": [fact_to_dict(f) for f in d.figures] if d.figures is not None else None,
+        **figures_to_dict(d),
         "items": [
             {
                 "hit": hit_to_dict(it.hit()),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-from themeflow.model import Bullet, Document
+from themeflow.model import Bullet, Citation, Document
 from themeflow.report.digest import Digest, DigestItem, stamp
+from themeflow.report.figures import TOP_FIGURES, KeyFigures, shown_qualifier
 
 __all__ = ["render_markdown"]
 
@@ -73,6 +74,52 @@ def _item(d: Digest, it: DigestItem) -> list[str]:
     return lines
 
 
+def _refs(kf: KeyFigures, cs: tuple[Citation, ...], limit: int = 3) -> str:
+    """``outlet [n]`` per citation (the paragraph is quoted under its item, or below for a copy)."""
+    text = " · ".join(f"{md_escape(kf.outlet(c.doc_id))} [{c.paragraph}]" for c in cs[:limit])
+    return text + (f" +{len(cs) - limit}" if len(cs) > limit else "")
+
+
+def _figures(d: Digest) -> list[str]:
+    """The conflicts (each value with its outlets, citations and the words around it), then the table."""
+    kf = d.figures
+    if not kf:
+        return []
+    lines: list[str] = []
+    if kf.conflicts:
+        lines += [f"## ⚠ 数据冲突 · conflicts ({len(kf.conflicts)})", ""]
+        for k in kf.conflicts:
+            period = f" · {md_escape(k.period)}" if k.period else ""
+            lines.append(f"> **{md_escape(k.entity or '—')} · {md_escape(k.metric)}**{period}")
+            for v in k.values:
+                q = kf.quote(v.citations[0], v.value) if v.citations else None
+                quote = f" — “{md_escape(q.before)}**{md_escape(q.hit)}**{md_escape(q.after)}”" if q else ""
+                value = md_escape(shown_qualifier(v.qualifier) + v.value)
+                lines.append(f"> - **{value}** · {_refs(kf, v.citations)}{quote}")
+            lines += [""]
+    rows = kf.top(TOP_FIGURES)
+    if rows:
+        more = f"（共 {len(kf.figures)} 项，全部见 JSON 报告）" if len(kf.figures) > len(rows) else ""
+        lines += [
+            f"## 关键数据 · key figures{more}",
+            "",
+            "| 主体 | 指标 | 期间 | 数值 | 一致 | 出处 |",
+            "|---|---|---|---|---|---|",
+        ]
+        for g in rows:
+            cells = (
+                md_escape(g.entity or "—"),
+                md_escape(g.metric),
+                md_escape(g.period or "—"),
+                md_escape(shown_qualifier(g.qualifier) + g.value),
+                f"{g.agreement}",
+                _refs(kf, g.citations),
+            )
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
 def render_markdown(d: Digest) -> str:
     """The digest as Markdown (GitHub-flavoured: ``<details>`` folds the quoted sources)."""
     kind = "Workflow" if d.kind == "workflow" else "Search"
@@ -99,19 +146,7 @@ def render_markdown(d: Digest) -> str:
             "  \n按来源 by outlet: " + " · ".join(f"{md_escape(o)} {n}" for o, n in d.counts_by_outlet()[:12])
         )
         lines.append("")
-    if d.figures:
-        lines += [
-            "## 关键数据 · key figures",
-            "",
-            "| 主体 · 指标 | 数值 | 期间 | 出处 |",
-            "|---|---|---|---|",
-        ]
-        for f in d.figures:
-            lines.append(
-                f"| {md_escape(f.entity)} · {md_escape(f.metric)} | {md_escape((f.qualifier or '') + f.value)} "
-                f"| {md_escape(f.period or '—')} | {f.citation.doc_id} [{f.citation.paragraph}] |"
-            )
-        lines.append("")
+    lines += _figures(d)
     if not d.items:
         empty = "本次运行没有新文章 — no new articles matched this theme in this window."
         lines += [empty if d.kind == "workflow" else "没有匹配的文章 — no documents matched this search.", ""]

@@ -13,10 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from themeflow.errors import NotAvailableError
 from themeflow.model import Document
 from themeflow.serialize import document_to_dict, page_to_dict, summary_to_dict
-from themeflow.web import workflows
+from themeflow.web import figures, workflows
 from themeflow.web.context import WebState, web_state
 from themeflow.web.searching import SearchParams, run_search, search_params
 from themeflow.web.security import require_api_write
@@ -147,9 +146,19 @@ def api_run(state: State, run_id: int) -> dict[str, Any]:
 
 
 @router.get("/figures")
-def api_figures(q: Annotated[str, Query(max_length=2000)] = "") -> dict[str, Any]:
-    """Key figures and cross-source conflicts (not yet available)."""
-    raise NotAvailableError("figures are not yet available in this version of themeflow")
+def api_figures(
+    state: State,
+    params: Annotated[SearchParams, Depends(search_params)],
+    limit: Annotated[
+        int, Query(ge=1, le=500, description="Matching documents to read (newest first, copies included).")
+    ] = figures.DOCUMENTS,
+) -> Response:
+    """Key figures and cross-source conflicts of the matching documents; the body is
+    ``themeflow figures --json`` (syndicated copies count once in ``agreement``)."""
+    from themeflow.facts import theme_figures_to_dict
+
+    body = theme_figures_to_dict(figures.theme_figures(state.tf, params, limit=limit))
+    return _json({"query": params.q, **body})
 
 
 def _summary_dict(state: WebState, doc: Document) -> dict[str, Any]:

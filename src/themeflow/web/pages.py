@@ -1,4 +1,4 @@
-"""HTML pages: search, document, login, API docs, figures placeholder.
+"""HTML pages: search, document, key figures, login, API docs.
 
 Pages call the same service methods as the API. A bad query is shown inline on the search page with the
 form kept, so the analyst can fix it; any other error becomes the friendly error page.
@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from themeflow.errors import InputError, NotAvailableError
 from themeflow.model import Hit, SearchPage
+from themeflow.report.figures import KeyFigures
 from themeflow.web.context import WebState, web_state
 from themeflow.web.present import Pager, copies_line, query_string, summary_view
 from themeflow.web.render import render
@@ -116,18 +117,31 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/figures")
-def figures_page(request: Request) -> Response:
-    """Key figures and conflicts: a placeholder until the figures capability lands."""
-    return render(
-        request,
-        "placeholder.html",
-        {
-            "nav": "figures",
-            "title": "关键数据",
-            "message": "关键数据与跨来源冲突功能尚未提供（figures are not yet available）。",
-        },
-        status=501,
-    )
+def figures_page(
+    request: Request, state: State, params: Annotated[SearchParams, Depends(search_params)]
+) -> Response:
+    """Key figures of a theme: the query form, the conflicts box first, then the figures table."""
+    from themeflow.web import figures
+
+    kf: KeyFigures | None = None
+    error: str | None = None
+    if params.q or params.sources or params.since or params.until:
+        try:
+            kf = figures.key_figures(state.tf, params)
+        except InputError as exc:  # a bad query or date: shown inline, with the form kept
+            error = str(exc)
+    context: dict[str, Any] = {
+        "nav": "figures",
+        "params": params,
+        "hint": QUERY_HINT,
+        "error": error,
+        "kf": kf,
+        "rows": kf.top(figures.PAGE_FIGURES) if kf is not None else (),
+        "documents": figures.DOCUMENTS,
+        "sources": state.top_sources(params.sources),
+        "qs": query_string({**params.as_query(), "sort": None}),
+    }
+    return render(request, "figures.html", context, status=400 if error else 200)
 
 
 @router.get("/docs")

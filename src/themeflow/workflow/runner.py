@@ -18,6 +18,8 @@ How a run decides what is new (and why):
 - **All or nothing.** The run row is written ``running`` first; items, the seen set and ``ok`` are written
   in one transaction at the end. An exception marks the run ``failed`` and changes nothing else, so the
   next run covers the same window again.
+- **Key figures of what the run reports.** The digest's figures and conflicts are read from the run's
+  items, every copy included, with stories counted once (``report.figures.key_figures_of_items``).
 - **One runner per theme.** A lock row (owner + expiry, taken under ``BEGIN IMMEDIATE``) keeps two
   schedulers, or a scheduler and a manual run, from running the same theme at once.
 """
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from themeflow.errors import StoreError
 from themeflow.model import Document, Hit, Story, Summary, Theme
 from themeflow.report.digest import Digest, DigestItem
+from themeflow.report.figures import key_figures_of_items
 from themeflow.report.write import write_reports
 from themeflow.workflow.catalog import get_theme, reading, tables, writing
 from themeflow.workflow.records import ItemStatus, RunItem, RunRecord
@@ -90,6 +93,8 @@ class RunResult:
             "summarized": self.run.summarized,
             "items": d["items"],
             "counts": d["counts"],
+            "figures": d["figures"],
+            "conflicts": d["conflicts"],
             "reports": dict(self.reports),
         }
 
@@ -299,6 +304,7 @@ def _execute(
         window_start=window_start,
         window_end=_dt(started),
         new_documents=len(fresh),
+        figures=key_figures_of_items(tf.store, done),
         notes=_notes(len(items), max_summaries),
     )
     reports: dict[str, str] = {}
@@ -407,5 +413,6 @@ def digest_of_run(tf: Themeflow, run_id: int) -> Digest:
         window_start=run.window_start,
         window_end=run.window_end,
         new_documents=run.new_documents,
+        figures=key_figures_of_items(tf.store, items),
         notes=notes,
     )

@@ -1,0 +1,47 @@
+"""Key figures as the web app sees them: one call into ``Themeflow.figures`` for the page and the API.
+
+The API body is exactly ``themeflow figures --json``. The page also needs each cited document's outlet
+and paragraph text (citation labels, the quotes in the conflicts box), read in one ``get_documents``.
+A build without the figures capability answers "not yet available" (501), not a 500.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from themeflow.errors import NotAvailableError
+from themeflow.report.figures import KeyFigures
+from themeflow.service import Themeflow
+from themeflow.web.searching import SearchParams
+
+if TYPE_CHECKING:
+    from themeflow.facts import ThemeFigures
+
+__all__ = ["DOCUMENTS", "PAGE_FIGURES", "key_figures", "theme_figures"]
+
+DOCUMENTS = 200
+"""Matching documents (newest first, every copy) whose figures are lined up."""
+PAGE_FIGURES = 100
+"""Figure groups the page lists (most outlets first); the API returns all of them."""
+
+
+def theme_figures(tf: Themeflow, params: SearchParams, *, limit: int = DOCUMENTS) -> ThemeFigures:
+    """The figures and conflicts of the documents matching ``params`` (query, dates, outlets)."""
+    try:
+        return tf.figures(
+            params.q,
+            since=params.since or None,
+            until=params.until or None,
+            sources=params.sources,
+            limit=limit,
+        )
+    except ImportError as exc:  # pragma: no cover - a build without themeflow.facts
+        raise NotAvailableError("figures are not yet available in this build") from exc
+
+
+def key_figures(tf: Themeflow, params: SearchParams, *, limit: int = DOCUMENTS) -> KeyFigures:
+    """:func:`theme_figures` with the cited documents, for the page."""
+    result = theme_figures(tf, params, limit=limit)
+    cited = {c.doc_id for g in result.figures for c in g.citations}
+    cited |= {c.doc_id for k in result.conflicts for v in k.values for c in v.citations}
+    return KeyFigures(result, tf.store.get_documents(sorted(cited)) if cited else {})
