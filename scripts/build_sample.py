@@ -40,6 +40,28 @@ AI_WEAK = ("芯片", "半导体", "人工智能", "AI", "存储", "云服务", "
 MACRO = ("美联储", "降息", "加息", "降准", "利率")
 RESIDUE = ("股票行情快报", "广告 ", "点击进入", "扫码下载")
 MAX_PARAGRAPH = 250
+# CRUD-RAG's outlet names were inferred from the body and some are fragments of a sentence
+# ("AMD发布2023财年第"). Only names that look like an outlet are kept; the rest become unknown.
+_OUTLET_SUFFIXES = ("网", "社", "报", "财经", "新闻", "客户端", "之家", "日报", "时报", "数据", "资讯", "APP")
+_KNOWN_OUTLETS = frozenset(
+    "格隆汇 TechWeb Wind 金融界 华尔街见闻 钛媒体 快科技 36氪 虎嗅 第一财经 21世纪经济报道 每日经济新闻 澎湃新闻".split()
+)
+_NOT_OUTLET = re.compile(r"[0-9０-９]|据悉|供图|流程|发布|表示|公告|记者")
+
+
+def _plausible_source(source: object) -> str | None:
+    """The inferred outlet when it looks like one (短, an outlet suffix or a Latin brand), else None."""
+    if not isinstance(source, str) or not source:
+        return None
+    if source in _KNOWN_OUTLETS:
+        return source
+    if len(source) > 8 or _NOT_OUTLET.search(source):
+        return None
+    if source.endswith(_OUTLET_SUFFIXES):
+        return source
+    return None
+
+
 _ORIGINAL_TITLE = re.compile(
     r"^原标题[:：]\s*(.{4,32}?)(?=(?:\d{4}年)?\d{1,2}月\d{1,2}日|截至|财联社|智通财经|每经|新华社|本文|【|（|。)"
 )
@@ -134,7 +156,7 @@ def main() -> None:
             row = {
                 "id": rec["id"],
                 "title": _title(rec, paragraphs),
-                "source": rec.get("source"),
+                "source": _plausible_source(rec.get("source")),
                 "published": rec.get("published"),
                 "url": rec.get("url"),
                 "text": "\n".join(paragraphs),
