@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,6 @@ from tests.test_web_corpus import (
     make_client,
 )
 from themeflow.web.app import create_app
-
-HAS_WORKFLOWS = importlib.util.find_spec("themeflow.workflow.runner") is not None
-needs_workflows = pytest.mark.skipif(not HAS_WORKFLOWS, reason="workflow package not in this build")
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +134,6 @@ def test_figures_flags_the_conflict_between_two_outlets(tmp_path: Path) -> None:
     assert both["agreement"] == 2 and both["outlets"] == ["第一财经", "财联社"]
 
 
-@needs_workflows
 def test_workflow_api_create_run_and_history(tmp_path: Path) -> None:
     with make_client(create_app(build_store(tmp_path / "t.db"))) as c:
         r = c.post(

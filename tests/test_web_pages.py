@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -29,8 +28,6 @@ from themeflow.web.app import create_app, make_templates
 from themeflow.web.present import Pager, highlight, safe_url, view_of
 from themeflow.web.security import CSRF_COOKIE
 
-HAS_STORIES = importlib.util.find_spec("themeflow.store.stories_sqlite") is not None
-
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
@@ -50,7 +47,7 @@ def test_landing_page_has_the_form_and_examples(client: Any) -> None:
 
 def test_search_page_lists_items_like_the_seed(client: Any) -> None:
     html = client.get("/", params={"q": "巴克莱 算力", "sort": "time"}).text
-    assert f"共 <strong>{1 if HAS_STORIES else 2}</strong> 条结果" in html, "copies fold into one story"
+    assert "共 <strong>1</strong> 条结果" in html, "copies fold into one story"
     assert CAPEX.title in html
     assert "华尔街见闻" in html and "2025-11-20 20:41" in html
     assert "文章核心观点" in html
@@ -109,9 +106,9 @@ def _render_item(copies: tuple[Copy, ...]) -> str:
         core_views=(Bullet("AI资本开支周期远未结束", (1,), True), Bullet("编造的结论", (9,), False)),
         sections=(Section("资本开支规模", (Bullet("2028年计算支出峰值约1100亿美元", (4,), True),)),),
     )
-    from themeflow.web.present import _keep_verified
+    from themeflow.summarize.verify import drop_unverified
 
-    view = view_of(CAPEX, _keep_verified(summary))
+    view = view_of(CAPEX, drop_unverified(summary))
     return str(macro(CAPEX, view, copies, Snippet(2, CAPEX.paragraphs[1], ((0, 6),))))
 
 
@@ -126,7 +123,6 @@ def test_item_shows_also_in_for_copies_and_drops_unverified_bullets() -> None:
     assert "另见" not in _render_item(())
 
 
-@pytest.mark.skipif(not HAS_STORIES, reason="story detection not in this build yet")
 def test_syndicated_copy_folds_into_also_in(client: Any) -> None:
     html = client.get("/", params={"q": "巴克莱 算力"}).text
     assert "共 <strong>1</strong> 条结果" in html and "另见" in html
@@ -266,14 +262,3 @@ def test_workflow_pages_create_run_and_digest(fresh: Any) -> None:
     assert "1d" in fresh.get("/workflows/AI资本开支周期").text
     gone = fresh.post("/workflows/AI资本开支周期/delete", data={"csrf_token": csrf})
     assert gone.status_code == 303 and fresh.get("/workflows/AI资本开支周期").status_code == 404
-
-
-def test_workflow_pages_without_the_capability_say_not_yet_available(
-    fresh: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from themeflow.service import Themeflow
-
-    monkeypatch.delattr(Themeflow, "themes")
-    r = fresh.get("/workflows")
-    assert r.status_code == 501 and "尚未提供" in r.text
-    assert fresh.get("/api/workflows").json()["status"] == 501

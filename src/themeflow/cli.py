@@ -25,6 +25,7 @@ from themeflow.serialize import (
     document_to_dict,
     ingest_report_to_dict,
     page_to_dict,
+    stats_to_dict,
     story_to_dict,
     summary_to_dict,
 )
@@ -143,21 +144,7 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     with _open(db) as tf:
         s = tf.stats()
     if as_json:
-        _print_json(
-            {
-                "database": s.location,
-                "documents": s.documents,
-                "paragraphs": s.paragraphs,
-                "sources": s.sources,
-                "earliest": s.earliest.isoformat() if s.earliest else None,
-                "latest": s.latest.isoformat() if s.latest else None,
-                "stories": s.stories,
-                "multi_copy_stories": s.multi_copy_stories,
-                "summaries": s.summaries,
-                "ingests": s.ingests,
-                "schema": s.schema,
-            }
-        )
+        _print_json(stats_to_dict(s))
     else:
         print_stats(out, s)
 

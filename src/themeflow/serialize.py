@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from themeflow.model import Bullet, Copy, Document, Hit, IngestReport, SearchPage, Section, Story, Summary
+from themeflow.store.base import StoreStats
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -142,4 +143,21 @@ def ingest_report_to_dict(r: IngestReport) -> dict[str, Any]:
         "seconds": round(r.seconds, 3),
         "docs_per_second": round(r.docs_per_second, 1),
         "errors": [{"source": e.source, "record": e.record, "reason": e.reason} for e in r.errors],
+    }
+
+
+def stats_to_dict(s: StoreStats) -> dict[str, Any]:
+    """What ``themeflow stats --json`` and ``/api/stats`` return."""
+    return {
+        "database": s.location,
+        "documents": s.documents,
+        "paragraphs": s.paragraphs,
+        "sources": s.sources,
+        "earliest": iso(s.earliest),
+        "latest": iso(s.latest),
+        "stories": s.stories,
+        "multi_copy_stories": s.multi_copy_stories,
+        "summaries": s.summaries,
+        "ingests": s.ingests,
+        "schema": s.schema,
     }

@@ -330,10 +330,8 @@ class Themeflow:
 def make_summarizer(name: str) -> Summarizer:
     """The summarizer named in settings or on the command line."""
     if name == "extractive":
-        try:
-            from themeflow.summarize.extractive import ExtractiveSummarizer
-        except ImportError as exc:  # pragma: no cover - only while the module is being built
-            raise NotAvailableError("the extractive summarizer is not available in this build") from exc
+        from themeflow.summarize.extractive import ExtractiveSummarizer
+
         return ExtractiveSummarizer()
     if name == "llm":
         raise NotAvailableError(

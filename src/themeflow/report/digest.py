@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Literal
 
-from themeflow.model import Bullet, Copy, Document, Hit, Section, Snippet, Summary
+from themeflow.model import Copy, Document, Hit, Snippet, Summary
+from themeflow.summarize.verify import drop_unverified
 
 if TYPE_CHECKING:
     from themeflow.report.figures import KeyFigures
@@ -44,25 +44,7 @@ def stamp(dt: datetime | None, tz: tzinfo) -> str:
 
 def displayable(summary: Summary) -> Summary:
     """The summary without bullets that failed verification (what readers are shown)."""
-    try:
-        from themeflow.summarize.verify import drop_unverified
-    except ImportError:  # pragma: no cover - while the verifier module is being built
-        pass
-    else:
-        return drop_unverified(summary)  # type: ignore[no-any-return]
-
-    def keep(bullets: Sequence[Bullet]) -> tuple[Bullet, ...]:
-        return tuple(b for b in bullets if b.verified is not False)
-
-    sections = tuple(Section(s.title, keep(s.bullets)) for s in summary.sections)
-    return Summary(
-        doc_id=summary.doc_id,
-        content_hash=summary.content_hash,
-        summarizer=summary.summarizer,
-        core_views=keep(summary.core_views),
-        sections=tuple(s for s in sections if s.bullets),
-        excerpt=summary.excerpt,
-    )
+    return drop_unverified(summary)
 
 
 @dataclass(frozen=True, slots=True)

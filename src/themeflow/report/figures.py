@@ -191,7 +191,4 @@ def key_figures_of_items(store: Store, items: Sequence[DigestItem]) -> KeyFigure
     if copy_ids:
         docs.update(store.get_documents(copy_ids))
     stories = store.stories_for(list(docs)) if docs else {}
-    try:
-        return key_figures(list(docs.values()), stories)
-    except ImportError:  # pragma: no cover - a build without themeflow.facts
-        return None
+    return key_figures(list(docs.values()), stories)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from themeflow.model import Document
-from themeflow.serialize import document_to_dict, page_to_dict, summary_to_dict
+from themeflow.serialize import document_to_dict, page_to_dict, stats_to_dict, summary_to_dict
 from themeflow.web import figures, workflows
 from themeflow.web.context import WebState, web_state
 from themeflow.web.searching import SearchParams, run_search, search_params
@@ -69,16 +69,9 @@ def api_summary(state: State, doc_id: str) -> dict[str, Any]:
 @router.get("/stats")
 def api_stats(state: State) -> dict[str, Any]:
     """Counts of documents, sources, stories and summaries."""
-    s = state.tf.stats()
-    return {
-        "documents": s.documents,
-        "paragraphs": s.paragraphs,
-        "sources": s.sources,
-        "earliest": s.earliest.isoformat() if s.earliest else None,
-        "latest": s.latest.isoformat() if s.latest else None,
-        "stories": s.stories,
-        "summaries": s.summaries,
-    }
+    body = stats_to_dict(state.tf.stats())
+    body.pop("database")  # a server path is nobody's business
+    return body
 
 
 @router.get("/workflows")

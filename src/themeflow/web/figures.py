@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from themeflow.errors import NotAvailableError
 from themeflow.report.figures import KeyFigures
 from themeflow.service import Themeflow
 from themeflow.web.searching import SearchParams
@@ -27,16 +26,13 @@ PAGE_FIGURES = 100
 
 def theme_figures(tf: Themeflow, params: SearchParams, *, limit: int = DOCUMENTS) -> ThemeFigures:
     """The figures and conflicts of the documents matching ``params`` (query, dates, outlets)."""
-    try:
-        return tf.figures(
-            params.q,
-            since=params.since or None,
-            until=params.until or None,
-            sources=params.sources,
-            limit=limit,
-        )
-    except ImportError as exc:  # pragma: no cover - a build without themeflow.facts
-        raise NotAvailableError("figures are not yet available in this build") from exc
+    return tf.figures(
+        params.q,
+        since=params.since or None,
+        until=params.until or None,
+        sources=params.sources,
+        limit=limit,
+    )
 
 
 def key_figures(tf: Themeflow, params: SearchParams, *, limit: int = DOCUMENTS) -> KeyFigures:

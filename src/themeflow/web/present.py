@@ -16,8 +16,9 @@ from urllib.parse import urlencode, urlsplit
 from markupsafe import Markup, escape
 
 from themeflow.errors import NotAvailableError, ThemeflowError
-from themeflow.model import Bullet, Copy, Document, Section, Snippet, Summary
+from themeflow.model import Copy, Document, Snippet, Summary
 from themeflow.service import Themeflow
+from themeflow.summarize.verify import drop_unverified
 
 TIME_ORIGIN_NOTE = {"fetch": "抓取时间", "feed": "订阅源时间", "unknown": ""}
 
@@ -89,37 +90,10 @@ class SummaryView:
         return bool(self.summary and self.summary.excerpt)
 
 
-def _drop_unverified(summary: Summary) -> Summary:
-    """Use the summarizer package's own rule when it is installed; otherwise drop ``verified=False`` bullets."""
-    try:
-        from themeflow.summarize.verify import drop_unverified
-    except ImportError:
-        return _keep_verified(summary)
-    result: Summary = drop_unverified(summary)
-    return result
-
-
-def _keep_verified(summary: Summary) -> Summary:
-    def ok(bullets: tuple[Bullet, ...]) -> tuple[Bullet, ...]:
-        return tuple(b for b in bullets if b.verified is not False)
-
-    sections = tuple(Section(s.title, ok(s.bullets)) for s in summary.sections)
-    return Summary(
-        doc_id=summary.doc_id,
-        content_hash=summary.content_hash,
-        summarizer=summary.summarizer,
-        core_views=ok(summary.core_views),
-        sections=tuple(s for s in sections if s.bullets),
-        excerpt=summary.excerpt,
-    )
-
-
 def summary_view(tf: Themeflow, doc: Document) -> SummaryView:
     """The displayable summary of ``doc``; a failing or missing summarizer degrades to a note, never a 500."""
     try:
-        summary = _drop_unverified(tf.summarize(doc))
-    except ImportError:
-        return SummaryView(None, {}, "摘要功能尚未提供（summaries are not yet available）")
+        summary = drop_unverified(tf.summarize(doc))
     except NotAvailableError as exc:
         return SummaryView(None, {}, f"摘要不可用：{exc}")
     except ThemeflowError as exc:

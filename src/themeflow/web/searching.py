@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Query
 
-from themeflow.errors import NotAvailableError
 from themeflow.model import SearchPage
 from themeflow.service import Themeflow
 
@@ -102,8 +101,7 @@ class SearchCache:
 def run_search(
     tf: Themeflow, params: SearchParams, *, limit: int, offset: int, cache: SearchCache | None = None
 ) -> SearchPage:
-    """Call the service (through ``cache`` when given); a search package not built yet reads as 'not yet
-    available', not a 500."""
+    """Call the service, through ``cache`` when given."""
     if cache is not None:
         key = (params, limit, offset)
         fingerprint = cache.fingerprint(tf)
@@ -112,15 +110,12 @@ def run_search(
             page = run_search(tf, params, limit=limit, offset=offset)
             cache.put(key, fingerprint, page)
         return page
-    try:
-        return tf.search(
-            params.q,
-            since=params.since or None,
-            until=params.until or None,
-            sources=params.sources,
-            sort=params.sort,
-            limit=limit,
-            offset=offset,
-        )
-    except ImportError as exc:
-        raise NotAvailableError("search is not yet available in this build") from exc
+    return tf.search(
+        params.q,
+        since=params.since or None,
+        until=params.until or None,
+        sources=params.sources,
+        sort=params.sort,
+        limit=limit,
+        offset=offset,
+    )

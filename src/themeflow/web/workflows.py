@@ -13,24 +13,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from themeflow.errors import NotAvailableError
 from themeflow.model import Theme
 from themeflow.serialize import iso
 from themeflow.service import Themeflow
 
-NOT_YET = "workflows are not yet available in this version of themeflow"
 FORM_FIELDS = ("name", "query", "keywords", "exclusions", "sources", "since", "schedule", "summarizer")
 
 
 def _call(tf: Themeflow, method: str, *args: Any, **kwargs: Any) -> Any:
     """``tf.method(*args, **kwargs)``, or NotAvailableError when the workflow capability is not built."""
-    bound: Callable[..., Any] | None = getattr(tf, method, None)
-    if bound is None:
-        raise NotAvailableError(NOT_YET)
-    try:
-        return bound(*args, **kwargs)
-    except ImportError as exc:
-        raise NotAvailableError(NOT_YET) from exc
+    bound: Callable[..., Any] = getattr(tf, method)
+    return bound(*args, **kwargs)
 
 
 def form_values(form: Mapping[str, Any]) -> dict[str, Any]:
@@ -68,10 +61,8 @@ def edit(tf: Themeflow, name: str, changes: Mapping[str, Any]) -> Theme:
     values = dict(changes)
     new_name = values.pop("name", None)
     if new_name and new_name != name:
-        try:
-            from themeflow.workflow.catalog import edit_theme
-        except ImportError as exc:
-            raise NotAvailableError(NOT_YET) from exc
+        from themeflow.workflow.catalog import edit_theme
+
         renamed: Theme = edit_theme(tf, name, {**values, "name": new_name})
         return renamed
     edited: Theme = _call(tf, "edit_theme", name, **values)
@@ -144,9 +135,7 @@ def run_to_dict(r: Any) -> dict[str, Any]:
 
 
 def digest_to_dict(d: Any) -> dict[str, Any]:
-    try:
-        from themeflow.report.json import digest_to_dict as render
-    except ImportError as exc:
-        raise NotAvailableError(NOT_YET) from exc
+    from themeflow.report.json import digest_to_dict as render
+
     result: dict[str, Any] = render(d)
     return result

@@ -62,10 +62,8 @@ def writing(store: Store) -> Iterator[sqlite3.Connection]:
 
 def _check_query(tf: Themeflow, theme: Theme) -> None:
     """Parse each search string the theme will run, so a bad query fails at ``add``, not at 08:00."""
-    try:
-        from themeflow.search.query import parse_query
-    except ImportError:  # pragma: no cover - search not part of this build
-        return
+    from themeflow.search.query import parse_query
+
     for q in search_queries(theme):
         try:
             parse_query(q)
