@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -90,3 +91,85 @@ def test_bad_flags_are_clear(db: Path) -> None:
         assert proc.returncode != 0
         assert needle in proc.stderr, (args, proc.stderr)
         assert "Traceback" not in proc.stderr
+
+
+REPORT = (
+    "巴克莱银行发布最新研究报告称，AI资本开支周期远未结束，行业投资不会在短期内放缓。",
+    "OpenAI 2025年实际营收比年中内部预测高出约15%，2027年预期营收从600亿美元上调50%至900亿美元。",
+    "OpenAI在2024至2030年间计算运营支出预算总额超过4500亿美元，预计2028年达到峰值约1100亿美元。",
+    "公司已与合作伙伴签订约6500亿美元的算力租赁合同，覆盖未来十年，主要合约包括甲骨文OCI 3000亿美元。",
+    "预计2024至2030年间，全球AI数据中心总容量将从114.3GW增长至236GW，实现翻倍。",
+)
+
+
+@pytest.fixture
+def syndicated(tmp_path: Path) -> Path:
+    """One report published by two outlets (the later one a verbatim copy) and an unrelated article."""
+    path = tmp_path / "stories.db"
+    with Themeflow.open(path) as tf:
+        tf.ingest_documents(
+            [
+                Document(
+                    id="u0000000000000001",
+                    title="拆解OpenAI的AI需求后，巴克莱得出结论：AI资本开支周期仍将持续",
+                    paragraphs=REPORT,
+                    source="华尔街见闻",
+                    published_at=datetime(2025, 11, 20, 20, 41, tzinfo=SH),
+                    time_origin="document",
+                ),
+                Document(
+                    id="u0000000000000002",
+                    title="拆解OpenAI的AI需求后，巴克莱得出结论：AI资本开支周期仍将持续",
+                    paragraphs=REPORT,
+                    source="美股IPO",
+                    published_at=datetime(2025, 11, 21, 0, 7, tzinfo=SH),
+                    time_origin="document",
+                ),
+                Document(
+                    id="u0000000000000003",
+                    title="港股科技成四季度进攻王牌",
+                    paragraphs=(
+                        "南下资金年内净买入突破1.2万亿港元，创下历史新高。",
+                        "全球AI资本开支周期启动。",
+                    ),
+                    source="每日经济新闻",
+                    published_at=datetime(2025, 10, 30, 9, 4, tzinfo=SH),
+                    time_origin="document",
+                ),
+            ]
+        )
+    return path
+
+
+def test_search_folds_copies_into_one_story_and_expand_shows_them(syndicated: Path) -> None:
+    folded = json.loads(run_cli("search", "AI资本开支周期", "--json", db=syndicated).stdout)
+    assert folded["total"] == 2
+    lead = next(h for h in folded["hits"] if h["id"] == "u0000000000000001")
+    assert [c["source"] for c in lead["copies"]] == ["美股IPO"], (
+        "the earliest copy leads, the other is 'also in'"
+    )
+    expanded = json.loads(run_cli("search", "AI资本开支周期", "--expand", "--json", db=syndicated).stdout)
+    assert expanded["total"] == 3
+    text = run_cli("search", "AI资本开支周期", db=syndicated).stdout
+    assert "also in: 美股IPO 2025-11-21 00:07" in text
+
+
+def test_stories_lists_multi_copy_stories_with_outlets(syndicated: Path) -> None:
+    data = json.loads(run_cli("stories", "--json", db=syndicated).stdout)
+    assert len(data["stories"]) == 1
+    story = data["stories"][0]
+    assert story["canonical_id"] == "u0000000000000001" and story["size"] == 2
+    assert story["source"] == "华尔街见闻" and [c["source"] for c in story["copies"]] == ["美股IPO"]
+    assert "华尔街见闻 · 美股IPO" in run_cli("stories", db=syndicated).stdout
+
+
+def test_search_with_summaries_prints_cited_bullets(syndicated: Path) -> None:
+    proc = run_cli("search", "巴克莱", "--summaries", db=syndicated)
+    assert proc.returncode == 0, proc.stderr
+    assert "文章核心观点" in proc.stdout
+    assert re.search(r"\[\d\]", proc.stdout)
+    data = json.loads(run_cli("search", "巴克莱", "--summaries", "--json", db=syndicated).stdout)
+    summary = data["hits"][0]["summary"]
+    assert summary["doc_id"] == data["hits"][0]["id"]
+    for bullet in summary["core_views"] + [b for s in summary["sections"] for b in s["bullets"]]:
+        assert bullet["citations"] and all(1 <= c <= len(REPORT) for c in bullet["citations"])
