@@ -11,7 +11,10 @@ answer, ``工人正在紧张施工`` vs ``工人数量`` is not. The rules, in o
   or character-bigram Dice ≥ 0.5 on the keys; direction words fold (暴涨/涨超 → 涨幅).
 
 A fact is *correct* when value+unit, entity and metric all match a label of its paragraph (one-to-one).
-Only labelled paragraphs are scored: the labeller labels every figure of a paragraph or none.
+Only labelled paragraphs are scored: the labeller labels every figure of a paragraph or none. A label
+file may also mark whole articles as labelled with a row ``{"doc_id": ..., "complete": true}`` (the
+blind held-out sets do): then every paragraph of that article is scored, so a fact drawn from a
+paragraph with no gold figure counts against precision.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from themeflow.facts.group import entity_key, metric_key, metrics_match
 from themeflow.model import Fact
 from themeflow.text.numbers import Figure, find_figures
 
-__all__ = ["Label", "Score", "load_labels", "score_facts"]
+__all__ = ["Label", "Score", "complete_docs", "load_labels", "score_facts"]
 
 _DIRECTION = {"暴涨": "涨幅", "大涨": "涨幅", "涨超": "涨幅", "飙升": "涨幅", "上涨": "涨幅", "累涨": "涨幅"}
 _DIRECTION |= {"暴跌": "跌幅", "大跌": "跌幅", "跌超": "跌幅", "重挫": "跌幅", "下跌": "跌幅"}
@@ -54,6 +57,7 @@ class Score:
     metric_ok: int = 0
     period_ok: int = 0
     errors: list[dict[str, object]] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -77,6 +81,8 @@ def load_labels(path: Path) -> list[Label]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             d = json.loads(line)
+            if d.get("complete"):
+                continue
             out.append(
                 Label(
                     d["doc_id"],
@@ -88,6 +94,15 @@ def load_labels(path: Path) -> list[Label]:
                     d.get("period"),
                 )
             )
+    return out
+
+
+def complete_docs(path: Path) -> set[str]:
+    """Articles the label file marks as labelled in full (every paragraph scored)."""
+    out = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and (d := json.loads(line)).get("complete"):
+            out.add(d["doc_id"])
     return out
 
 
@@ -138,8 +153,12 @@ def metric_ok(pred: str, gold: str) -> bool:
     return False
 
 
-def score_facts(facts: Iterable[Fact], labels: Sequence[Label]) -> Score:
-    """Precision and recall of ``facts`` over the labelled paragraphs (see the module docstring)."""
+def score_facts(facts: Iterable[Fact], labels: Sequence[Label], complete: Iterable[str] = ()) -> Score:
+    """Precision and recall of ``facts`` over the labelled paragraphs (see the module docstring).
+
+    ``complete``: articles labelled in full; facts from any of their paragraphs are scored.
+    """
+    whole = set(complete)
     gold: Mapping[tuple[str, int], list[Label]] = defaultdict(list)
     for lab in labels:
         gold[(lab.doc_id, lab.paragraph)].append(lab)  # type: ignore[index]
@@ -147,7 +166,7 @@ def score_facts(facts: Iterable[Fact], labels: Sequence[Label]) -> Score:
     used: set[int] = set()
     for fact in facts:
         key = (fact.citation.doc_id, fact.citation.paragraph)
-        if key not in gold:
+        if key not in gold and key[0] not in whole:
             continue
         score.predicted += 1
         candidates = [g for g in gold[key] if id(g) not in used]
@@ -176,7 +195,14 @@ def score_facts(facts: Iterable[Fact], labels: Sequence[Label]) -> Score:
                     "gold": best.__repr__(),
                 }
             )
+    score.missed = _missed(labels, used)
     return score
+
+
+def _missed(labels: Sequence[Label], used: set[int]) -> list[str]:
+    return [
+        f"{g.doc_id}#{g.paragraph} {g.value} | {g.entity} | {g.metric}" for g in labels if id(g) not in used
+    ]
 
 
 def _fact_dict(f: Fact) -> dict[str, object]:

@@ -45,9 +45,13 @@ from themeflow.facts.lexicon import (
     ENTITY_RE,
     ENTITY_STOPLIST,
     GENERIC_ATTRIBUTES,
+    INDEX_RE,
     METRIC_FILLERS,
     ORG_SUFFIXES,
     PRODUCT_TAILS,
+    SAYS_AFTER,
+    SOURCES,
+    SPEAKER_ROLES,
     WEAK_ENTITIES,
 )
 from themeflow.facts.metric import (
@@ -98,6 +102,11 @@ _ANAPHOR = re.compile(
     r"|^\s*(?:公司|其(?![中他它余实次]))"
 )
 """该公司 / 这家公司 / 该行 anywhere, 公司 or 其 opening a clause: the subject is named elsewhere."""
+_INDEX_NAME = re.compile(r"(?:指数|综指|成指|创业板指|科创50)$")
+_ATTRIBUTIVE_AFTER = re.compile(r"[\u4e00-\u9fff](?!股|市)")
+"""``全球裁员``, ``全球零售销量``: 全球 glued to the measure is an adverb of the subject's figure, not a scope."""
+_PERSON_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+|[A-Z][a-z]+·[A-Z][a-z]+")
+"""A Latin personal name (``Vivek Arya``): two or more capitalized words."""
 _COPULA_VERBS = frozenset("是 为 有 在".split())
 _OPEN_QUOTES = '“「《"'
 _SAYS_AFTER = re.compile(r"\s*(?:[：:]|称|表示|认为|预计|预测|警告|指出|发布|最新研究|研报|报告|得出结论)")
@@ -138,6 +147,9 @@ def entity_mentions(text: str) -> list[EntityMention]:
         if tail and tail.group(1) in PRODUCT_TAILS and canon not in WEAK_ENTITIES:
             end += tail.end()
         found.append(EntityMention(m.start(), end, text[m.start() : end], canon, canon in WEAK_ENTITIES))
+    for m in INDEX_RE.finditer(text):  # 恒生生物科技指数: one name, whatever the segmenter makes of it
+        name = m.group()
+        found.append(EntityMention(m.start(), m.end(), name, ALIAS_TO_ENTITY.get(name, name)))
     for m in _LATIN_NAME.finditer(text):  # Business Insider, Bloom Energy: one name, not two
         words = m.group().split(" ")
         start, end = m.start(), m.end()
@@ -179,10 +191,19 @@ def entity_mentions(text: str) -> list[EntityMention]:
         ):
             if word[0] in _NOT_NAME_START or word.endswith(("指数", "价格", "市场")):
                 continue
-            found.append(EntityMention(start, pos, word, word))
+            speaker = tag == "nr" and bool(SAYS_AFTER.match(text, pos))  # 沃什还表示: a speaker
+            found.append(EntityMention(start, pos, word, word, is_object=speaker))
     found = [
-        EntityMention(e.start, e.end, e.text, e.canonical, e.weak, _not_subject(text, e.start, e.end))
+        EntityMention(
+            e.start,
+            e.end,
+            e.text,
+            e.canonical,
+            e.weak,
+            e.is_object or _not_subject(text, e.start, e.end, e.canonical),
+        )
         for e in found
+        if not (e.canonical == "全球" and _ATTRIBUTIVE_AFTER.match(text, e.end))
     ]
     found.sort(key=lambda e: (e.start, -e.end))
     out: list[EntityMention] = []
@@ -193,10 +214,18 @@ def entity_mentions(text: str) -> list[EntityMention]:
     return out
 
 
-def _not_subject(text: str, start: int, end: int) -> bool:
-    """Named after 向/对/与/据 (an object, a source), before 旗下 (an owner), or inside quotes (a product
-    or platform name: ``"AI XPV平台"``)."""
+def _not_subject(text: str, start: int, end: int, canonical: str = "") -> bool:
+    """Named after 向/对/与/据 (an object, a source), before 旗下 (an owner), inside quotes (a product
+    or platform name: ``"AI XPV平台"``), a data source or prediction market (Polymarket), or a speaker:
+    a name after a role word (分析师, 策略师, 经济学家 …) that says or forecasts (``美银分析师Vivek Arya
+    预计``, ``彭博的Michael Ball指出``)."""
     if _OBJECT_BEFORE.search(text, 0, start) or _NOT_SUBJECT_AFTER.match(text, end):
+        return True
+    if canonical in SOURCES or text[start:end] in SOURCES:
+        return True
+    if SPEAKER_ROLES.search(text, max(0, start - 12), start):
+        return True  # 首席执行官伊万·埃斯皮诺萨…表示, 美银分析师Vivek Arya预计
+    if SAYS_AFTER.match(text, end) and _PERSON_NAME.fullmatch(text[start:end]):
         return True
     opened = max(text.rfind(q, max(0, start - 8), start) for q in _OPEN_QUOTES)
     if opened < 0:
@@ -249,6 +278,7 @@ def scored_paragraph(
     if not figures:
         return []
     mentions = entity_mentions(text)
+    mentions = sorted(mentions + _mover_mentions(text, figures, mentions), key=lambda e: e.start)
     periods = _periods(text)
     sentences = _bounds(text, _SENT_END)
     clauses = _bounds(text, _CLAUSE_END, within=sentences)
@@ -337,6 +367,14 @@ def scored_paragraph(
         earlier.append((f, metric, role))
         in_sentence.setdefault(s_start, []).append((f, metric, role))
         doubts = metric_doubt(metric, after=metric_from == "after")
+        if (
+            entity_from not in ("window", "clause", "owner")
+            and f.unit not in ("%", "pp", "bp")
+            and _INDEX_NAME.search(entity)
+        ):
+            doubts += (
+                "index owner",
+            )  # 创业板指… 三市下跌个股近4400只: an index moves, it does not own amounts
         if metric_from == "window" and _DIFFERENCE.search(window):
             doubts += (
                 "difference",
@@ -375,6 +413,43 @@ def _is_fact_figure(text: str, f: Figure) -> bool:
     if f.qualifier in _CONVERSION or text[max(0, f.start - 3) : f.start].endswith(_CONVERSION):
         return False
     return True
+
+
+_MOVER = re.compile(
+    r"([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9\-]{1,11}?)(?:股价)?"
+    r"(?:盘中|盘初|早盘|午后|尾盘|收盘|开盘|一度|单日|日内|全天|均)?"
+    r"(?:大涨|大跌|暴涨|暴跌|飙升|重挫|收涨|收跌|上涨|下跌|涨|跌)(?:超|近|逾|约|了)?\s*$"
+)
+_NOT_MOVER = re.compile(
+    r"(?:价格|价|率|额|量|收入|营收|利润|规模|市值|指数|期货|合约|板块|概念|股|市|指|[的和与及累]|同比|环比|单日|日内"
+    r"|盘中|期间|此前|随后|最终|今年|年内|本周|本月|当日|全天|发稿|收盘|整体|全线|集体|纷纷|分别|一度)$"
+    r"|截至|^(?:最终|随后|此前|其中|单日|当日|今年|年内|本周|本月|期间|整体|同比|环比)"
+)
+
+
+def _mover_mentions(text: str, figures: list[Figure], mentions: list[EntityMention]) -> list[EntityMention]:
+    """``新易盛跌超17%``, ``百勤油服涨近93%``: in a market report the name right before 涨/跌 and a
+    percentage is the mover, even when the segmenter does not know it as a name."""
+    out = []
+    for f in figures:
+        if f.unit != "%":
+            continue
+        lo = max([0] + [m.end() for m in _CLAUSE_END.finditer(text, 0, f.start)])
+        lo = max([lo] + [g.end for g in figures if g.end <= f.start])
+        m = _MOVER.fullmatch(text, lo, f.start) if lo < f.start else None
+        if not m:
+            continue
+        name = m.group(1)
+        if (
+            name in ALIAS_TO_ENTITY
+            or name in ENTITY_STOPLIST
+            or name[0] in _NOT_NAME_START
+            or _NOT_MOVER.search(name)
+            or any(e.start < m.end(1) and m.start(1) < e.end for e in mentions)
+        ):
+            continue
+        out.append(EntityMention(m.start(1), m.end(1), name, name))
+    return out
 
 
 def _same_family(a: Figure, b: Figure) -> bool:

@@ -103,6 +103,31 @@ ENTITY_RE = re.compile(
 )
 """Known entities, longest alias first (``恒生科技指数`` before ``恒生``)."""
 
+INDEX_RE = re.compile(
+    r"(?:恒生|纳斯达克|纳斯达克100|标普|道琼斯|日经|东证|富时|中证|上证|深证|国证|北证|科创|创业板|沪深|MSCI|"
+    r"费城|罗素|韩国|首尔|台湾|德国|法国|英国|欧洲|斯托克|万得|彭博|美元)"
+    r"[\u4e00-\u9fffA-Za-z0-9]{0,10}?(?:指数|综指|成指)(?:[(（][\u4e00-\u9fff]{1,4}[)）])?"
+)
+"""Index names by family (``恒生生物科技指数``, ``纳斯达克中国金龙指数``, ``日经225指数``, ``集运指数(欧线)``
+is not one): the whole name is the entity, never the segmenter's pieces (生物科技, 金龙)."""
+
+SOURCES = frozenset(
+    """Polymarket Kalshi PredictIt FactSet LSEG Refinitiv Wind Bloomberg Reuters Dealogic EPFR CME FedWatch
+    Trendforce TrendForce 集邦咨询 彭博 路透 万得 同花顺 东方财富 芝商所 FedWatch工具 预测市场""".split()
+)
+"""Prediction markets and data vendors: they report or price a figure, they never own it."""
+
+SPEAKER_ROLES = re.compile(
+    r"(?:分析师|策略师|经济学家|首席[\u4e00-\u9fff]{0,6}官|首席执行官|CEO|总裁|董事长|主席|行长|部长|发言人|"
+    r"研究员|基金经理|组合经理|创始人|负责人|主管|合伙人|投资人|交易员|官员|总干事|主任)\s?$"
+)
+"""Role words right before a name: that name is a speaker or forecaster, not the owner of the figure."""
+
+SAYS_AFTER = re.compile(
+    r"\s*(?:还|则|也|亦|更|曾|同时|此前|随后|进一步)?\s*(?:[：:]|称|表示|认为|预计|预测|警告|指出|写道|分析称|强调|透露|提醒|估计|测算|统计)"
+)
+"""A verb of saying or forecasting right after a name."""
+
 COMMODITIES = frozenset({"黄金", "白银", "原油"})
 """Entities that are also words inside company names (紫金黄金国际, 中国白银集团): matched only when not
 glued to other Chinese characters on the left."""
