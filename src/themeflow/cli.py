@@ -310,13 +310,22 @@ def serve(
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Refuse every route that changes data (403).")
     ] = False,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler", help="Also run due workflows in the background (like `themeflow scheduler`)."
+        ),
+    ] = False,
+    scheduler_interval: Annotated[float, typer.Option(help="Seconds between scheduler checks.")] = 60.0,
 ) -> None:
     """The web app and JSON API: search, documents with cited summaries, workflows (docs at /docs)."""
     import uvicorn
 
     from themeflow.web.app import create_app
 
-    web = create_app(db, read_only=read_only)
+    if scheduler and read_only:
+        raise InputError("--scheduler writes workflow runs; it cannot be combined with --read-only")
+    web = create_app(db, read_only=read_only, scheduler_interval=scheduler_interval if scheduler else None)
     err.print(f"themeflow web on http://{host}:{port}" + (" (read-only)" if read_only else ""))
     uvicorn.run(web, host=host, port=port, log_level="info", server_header=False)
 

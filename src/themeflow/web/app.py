@@ -8,6 +8,7 @@ Swagger UI is not mounted because it loads its assets from a CDN; ``/openapi.jso
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import tzinfo
@@ -45,11 +46,20 @@ def make_templates(tz: tzinfo | None = None) -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(source: TfSource = None, *, read_only: bool = False, token: str | None = None) -> FastAPI:
+def create_app(
+    source: TfSource = None,
+    *,
+    read_only: bool = False,
+    token: str | None = None,
+    scheduler_interval: float | None = None,
+) -> FastAPI:
     """Build the app over ``source``: a ``Themeflow``, a factory returning one, or a SQLite path.
 
     ``token`` defaults to the ``api_token`` setting (``THEMEFLOW_API_TOKEN``); when set, mutating routes
-    need it. ``read_only`` refuses every mutating route with 403.
+    need it. ``read_only`` refuses every mutating route with 403. ``scheduler_interval`` (seconds) runs
+    due workflows in a background thread for the life of the server, so one process serves and schedules;
+    the scheduler's lock rows keep it from double-running a theme that a separate ``themeflow scheduler``
+    also holds.
     """
     tf = open_service(source)
     state = WebState(
@@ -61,7 +71,23 @@ def create_app(source: TfSource = None, *, read_only: bool = False, token: str |
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        worker: threading.Thread | None = None
+        if scheduler_interval is not None and not read_only:
+            from themeflow.workflow.scheduler import run_forever
+
+            worker = threading.Thread(
+                target=run_forever,
+                args=(tf,),
+                kwargs={"interval": scheduler_interval, "stop": stop},
+                name="themeflow-scheduler",
+                daemon=True,
+            )
+            worker.start()
         yield
+        stop.set()
+        if worker is not None:
+            worker.join(timeout=30)
         tf.close()
 
     app = FastAPI(
