@@ -242,3 +242,9 @@ def test_chinese_numeral_round_trip(n: int, suffix) -> None:
     s, v = suffix
     f = one(f"增至{_cn(n)}{s}")
     assert math.isclose(f.normalized, n * v)
+
+
+def test_a_bare_magnitude_is_not_a_figure() -> None:
+    """``万亿美元`` with no number must not read as a zero the verifier would then look for."""
+    for text in ("万亿美元", "市场规模达万亿美元", "亿元"):
+        assert [f for f in find_figures(text) if f.is_quantity] == [], text

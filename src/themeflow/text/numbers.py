@@ -384,8 +384,8 @@ def _read_number(text: str, m: re.Match[str]) -> _Raw | None:
                     body, scale, has_scale = rest, _CN_SCALES[sc], True
                 break
         v = cn_to_number(body)
-        if v is None:
-            return None
+        if v is None or (v == 0 and not any(ch in "零〇" for ch in body)):
+            return None  # 万亿美元 alone: a magnitude with no number is not a figure
         value = v
     if text[pos : pos + 1] in ("多", "余"):  # 20多亿, 100余万元
         nxt = text[pos + 1 : pos + 2]
