@@ -173,3 +173,26 @@ def test_search_with_summaries_prints_cited_bullets(syndicated: Path) -> None:
     assert summary["doc_id"] == data["hits"][0]["id"]
     for bullet in summary["core_views"] + [b for s in summary["sections"] for b in s["bullets"]]:
         assert bullet["citations"] and all(1 <= c <= len(REPORT) for c in bullet["citations"])
+
+
+def test_ingest_of_a_mixed_folder_lands_the_good_and_lists_the_bad(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(
+        '{"title":"好文","content":"第一段。\\n第二段，营收1100亿美元。","source":"华尔街见闻"}\n{broken\n',
+        encoding="utf-8",
+    )
+    (folder / "b.txt").write_bytes("标题行\n正文第一段。".encode("gbk"))
+    (folder / "empty.md").write_text("", encoding="utf-8")
+    (folder / "d.docx").write_bytes(b"x")
+    db = tmp_path / "mixed.db"
+    proc = run_cli("ingest", str(folder), "--json", db=db)
+    assert proc.returncode == 1, "a failure anywhere makes the exit code non-zero"
+    report = json.loads(proc.stdout)
+    assert (report["read"], report["new"], report["failed"]) == (5, 2, 3)
+    reasons = {(Path(e["source"]).name, e["record"]): e["reason"] for e in report["errors"]}
+    assert "not valid JSON" in reasons[("a.jsonl", "line 2")]
+    assert "empty document" in reasons[("empty.md", None)]
+    assert "unsupported file type '.docx'" in reasons[("d.docx", None)]
+    again = run_cli("ingest", str(folder / "b.txt"), db=db)
+    assert again.returncode == 0 and "unchanged 1" in again.stderr

@@ -339,7 +339,10 @@ def version() -> None:
 def main() -> None:
     """Console entry point: user mistakes become one clear line on stderr and a non-zero exit."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns the code of a `typer.Exit` instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except ThemeflowError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
