@@ -21,6 +21,12 @@ import rjieba
 
 from themeflow.model import Bullet, Document, Section, Summary
 from themeflow.summarize.compress import compress_parts
+from themeflow.summarize.fragments import (
+    fragment_reason,
+    is_boilerplate_sentence,
+    strip_dateline,
+    strip_headline,
+)
 from themeflow.summarize.outline import Block, Para, headed_blocks, key_phrase, outline, segment_blocks
 from themeflow.text.numbers import find_figures
 from themeflow.text.sentences import sentence_spans, split_sentences
@@ -80,7 +86,7 @@ class ExtractiveSummarizer:
     """
 
     name = "extractive"
-    version = "1"
+    version = "2"
 
     def __init__(
         self,
@@ -106,10 +112,14 @@ class ExtractiveSummarizer:
         body = [p for p in paras if p.role == "body"]
         substantive = [p for p in body if len(p.text) >= 20]
         if len(substantive) < self.min_paragraphs:
-            return Summary(doc.id, doc.content_hash, key, core_views=self._lead_excerpt(body), excerpt=True)
+            return Summary(
+                doc.id, doc.content_hash, key, core_views=self._lead_excerpt(body, doc.title), excerpt=True
+            )
         d = self._analyse(doc, body)
         if len(d.sents) < 3:
-            return Summary(doc.id, doc.content_hash, key, core_views=self._lead_excerpt(body), excerpt=True)
+            return Summary(
+                doc.id, doc.content_hash, key, core_views=self._lead_excerpt(body, doc.title), excerpt=True
+            )
         used: set[int] = set()
         texts: list[str] = []
         core = self._core_views(d, used, texts)
@@ -125,7 +135,7 @@ class ExtractiveSummarizer:
             figs = [f for f in find_figures(p.text) if f.kind in _QUANTITY_KINDS]
             for j, (a, b) in enumerate(sentence_spans(p.text)):
                 s = p.text[a:b]
-                if len(s) < 8:
+                if len(s) < 8 or is_boilerplate_sentence(s):
                     continue
                 tagged = rjieba.tag(s)
                 nfig = sum(1 for f in figs if a <= f.start < b)
@@ -291,14 +301,20 @@ class ExtractiveSummarizer:
 
     # -- short documents ----------------------------------------------------------------------------
 
-    def _lead_excerpt(self, body: list[Para]) -> tuple[Bullet, ...]:
-        """The first sentences (up to ~160 characters), verbatim, each citing its paragraph."""
+    def _lead_excerpt(self, body: list[Para], title: str = "") -> tuple[Bullet, ...]:
+        """The first sentences (up to ~160 characters), verbatim, each citing its paragraph.
+
+        A glued ``原标题：…`` headline, datelines and credits are cut from the front; boilerplate
+        sentences and sentences that cannot stand alone (``而是…``, ``尽管…`` with no main clause) are
+        skipped.
+        """
         out: list[Bullet] = []
         total = 0
-        for p in body:
-            for s in split_sentences(p.text):
-                t = s.strip().rstrip("。；; ")
-                if len(t) < 4:
+        for n, p in enumerate(body):
+            text = strip_headline(p.text, title) if n == 0 else p.text
+            for s in split_sentences(text):
+                t = strip_dateline(s.strip()).rstrip("。；; ")
+                if len(t) < 4 or is_boilerplate_sentence(t) or fragment_reason(t, continued=bool(out)):
                     continue
                 if out and total + len(t) > 160:
                     return tuple(out)

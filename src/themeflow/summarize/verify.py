@@ -8,7 +8,11 @@ summary — extractive, LLM or hand-made — passes through :func:`verify`. A bu
    paragraphs after normalization (``1,100亿美元`` = ``1100亿美元``, ``1.2万亿港元`` = ``12000亿港元``,
    but ``114.3GW`` ≠ ``1143GW`` and ``1100亿`` ≠ ``110亿``);
 3. enough of its wording is in the cited paragraphs: the share of its character bigrams (CJK) and
-   words (Latin) found there is at least ``min_support``.
+   words (Latin) found there is at least ``min_support``;
+4. it stands on its own (:func:`~themeflow.summarize.fragments.fragment_reason`): it does not start with
+   a dateline, a connective (``而``, ``其中``, ``尤其是``) or a pronoun whose referent is elsewhere, and
+   it does not end in a condition or adverbial clause without its main clause (``…，若增速收窄至10%以内``,
+   ``随着…``). Figures and wording can all be right while such a bullet still misleads.
 
 Bigrams rather than words because they need no segmenter (so they cannot disagree with one) and they
 tolerate the small rewordings an abstractive summarizer makes while rejecting invented sentences.
@@ -21,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from themeflow.model import Bullet, Document, Section, Summary
+from themeflow.summarize.fragments import fragment_reason
 from themeflow.text.numbers import Figure, figure_matches, find_figures
 
 __all__ = ["DEFAULT_MIN_SUPPORT", "check_bullet", "drop_unverified", "support", "verify"]
@@ -61,8 +66,13 @@ def check_bullet(
     doc: Document,
     min_support: float = DEFAULT_MIN_SUPPORT,
     _cache: dict[int, tuple[list[Figure], set[str]]] | None = None,
+    continued: bool = False,
 ) -> Bullet:
-    """``bullet`` with ``verified`` and ``reason`` set (reason None when it passes)."""
+    """``bullet`` with ``verified`` and ``reason`` set (reason None when it passes).
+
+    ``continued``: the bullet is the next verbatim sentence after the previous one (a lead excerpt),
+    so a leading ``但``/``该行`` refers to that bullet and is not a fragment.
+    """
     n = len(doc.paragraphs)
     if not bullet.citations:
         return replace(bullet, verified=False, reason="cites no paragraph")
@@ -91,6 +101,9 @@ def check_bullet(
         return replace(
             bullet, verified=False, reason=f"only {s:.0%} of its wording is in cited paragraphs {cited}"
         )
+    why = fragment_reason(bullet.text, continued=continued)
+    if why:
+        return replace(bullet, verified=False, reason=f"fragment: {why}")
     return replace(bullet, verified=True, reason=None)
 
 
@@ -98,12 +111,14 @@ def verify(summary: Summary, doc: Document, min_support: float = DEFAULT_MIN_SUP
     """``summary`` with a verdict on every bullet (core views included). Nothing is dropped here."""
     cache: dict[int, tuple[list[Figure], set[str]]] = {}
 
-    def check(bs: Iterable[Bullet]) -> tuple[Bullet, ...]:
-        return tuple(check_bullet(b, doc, min_support, cache) for b in bs)
+    def check(bs: Iterable[Bullet], excerpt: bool = False) -> tuple[Bullet, ...]:
+        return tuple(
+            check_bullet(b, doc, min_support, cache, continued=excerpt and n > 0) for n, b in enumerate(bs)
+        )
 
     return replace(
         summary,
-        core_views=check(summary.core_views),
+        core_views=check(summary.core_views, summary.excerpt),
         sections=tuple(Section(s.title, check(s.bullets)) for s in summary.sections),
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["sentence_spans", "split_clauses", "split_sentences"]
+__all__ = ["clause_spans", "sentence_spans", "split_clauses", "split_sentences"]
 
 _ENDS = "。！？!?；;…"
 _CLOSERS = "”’」』）)】\"'》"
@@ -105,28 +105,48 @@ def split_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
 
 
-def split_clauses(sentence: str) -> list[str]:
-    """Clauses of one sentence, split at ``，,：:`` and ``——`` outside quotes/brackets, not between digits.
+def clause_spans(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause of one sentence, whitespace trimmed (see :func:`split_clauses`).
 
-    Each clause keeps no separator; joining them back with '，' restores the sentence up to punctuation.
+    The text between one clause's end and the next one's start is the separator the article used
+    (``，``, ``：``, ``——``), so a compressor can put back a colon after a speaker label.
     """
-    out: list[str] = []
+    spans: list[tuple[int, int]] = []
     depth: list[str] = []
     start = 0
     n = len(sentence)
-    for i, ch in enumerate(sentence):
+    i = 0
+    while i < n:
+        ch = sentence[i]
         if ch == "—" and not depth and sentence[i + 1 : i + 2] == "—":
-            out.append(sentence[start:i])
+            spans.append((start, i))
             start = i + 2
+            i += 2
             continue
         if ch in _OPENERS:
             depth.append(_OPENERS[ch])
         elif depth and ch == depth[-1]:
             depth.pop()
         elif ch in "，,：:" and not depth:
-            if ch in ",:" and 0 < i < n - 1 and sentence[i - 1].isdigit() and sentence[i + 1].isdigit():
-                continue  # 1,100 and 10:30
-            out.append(sentence[start:i])
-            start = i + 1
-    out.append(sentence[start:])
-    return [c.strip() for c in out if c.strip()]
+            if not (ch in ",:" and 0 < i < n - 1 and sentence[i - 1].isdigit() and sentence[i + 1].isdigit()):
+                spans.append((start, i))  # (1,100 and 10:30 are not separators)
+                start = i + 1
+        i += 1
+    spans.append((start, n))
+    out = []
+    for s, e in spans:
+        while s < e and sentence[s].isspace():
+            s += 1
+        while e > s and sentence[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """Clauses of one sentence, split at ``，,：:`` and ``——`` outside quotes/brackets, not between digits.
+
+    Each clause keeps no separator; joining them back with '，' restores the sentence up to punctuation.
+    """
+    return [sentence[s:e] for s, e in clause_spans(sentence)]
