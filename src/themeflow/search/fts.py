@@ -37,6 +37,7 @@ __all__ = [
     "WEIGHTS",
     "clear",
     "index_document",
+    "optimize",
     "remove_document",
 ]
 
@@ -110,6 +111,17 @@ def clear(conn: sqlite3.Connection) -> None:
     """Empty the index (before a rebuild)."""
     conn.execute("INSERT INTO doc_fts(doc_fts) VALUES ('delete-all')")
     conn.execute("DELETE FROM doc_fts_src")
+
+
+def optimize(conn: sqlite3.Connection) -> None:
+    """Merge the index into one segment (FTS5 ``optimize``).
+
+    Bulk writes leave a handful of segments (11 after a million-document load); every query term is then
+    looked up and merged once per segment. One segment cut a two-term query at 1M documents by about a
+    fifth (52 -> 40 ms on the old plan, 34 -> 27 ms on the single pass). Takes ~2 minutes at 1M documents:
+    worth running after a large ingest, not after every batch.
+    """
+    conn.execute("INSERT INTO doc_fts(doc_fts) VALUES ('optimize')")
 
 
 def bm25_sql(table: str = "doc_fts") -> str:

@@ -52,6 +52,7 @@ class SQLiteStore:
         self._write_lock = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self._generation = 0
         if read_only:
             if not self.path.exists():
                 raise StoreError(f"database {self.path} does not exist; ingest something first")
@@ -115,6 +116,20 @@ class SQLiteStore:
                 raise
             else:
                 conn.execute("COMMIT")
+                self._generation += 1
+
+    @property
+    def write_generation(self) -> int:
+        """Bumped by every commit through this store (search caches compare it; see ``search/docmeta.py``)."""
+        return self._generation
+
+    @property
+    def search_cache(self) -> dict[str, Any]:
+        """Scratch space for the search backend, per thread like the connection (dropped with it on close)."""
+        cache: dict[str, Any] | None = getattr(self._local, "search_cache", None)
+        if cache is None:
+            cache = self._local.search_cache = {}
+        return cache
 
     def close(self) -> None:
         with self._connections_lock:
