@@ -209,3 +209,12 @@ def test_foreign_errors_do_not_leak(tmp_path: Path) -> None:
     store = SQLiteStore(path)
     with pytest.raises(StoreError):
         store.upsert_documents([make_doc(1)])
+
+
+def test_optimize_keeps_every_document_findable(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    for i in range(5):
+        store.upsert_documents([make_doc(i)])  # one segment per transaction
+    store.optimize()
+    rows = store.conn.execute("SELECT count(*) FROM doc_fts WHERE doc_fts MATCH '\"openai\"'").fetchone()[0]
+    assert rows == 5

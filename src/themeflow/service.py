@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from themeflow.workflow.runner import RunResult
     from themeflow.workflow.scheduler import Due, Outcome
 
+OPTIMIZE_AFTER = 2000
+"""An ingest that writes at least this many documents compacts the index afterwards (seconds, once)."""
+
 BATCH_SIZE = 200
 """Documents per write transaction: a crash loses at most this many, and the re-run redoes them."""
 
@@ -113,6 +116,8 @@ class Themeflow:
                     report.seconds = time.perf_counter() - t0
                     on_progress(report, item.origin if isinstance(item, Document) else item.source)
             flush()
+            if report.new + report.updated >= OPTIMIZE_AFTER:
+                self.store.optimize()
         finally:
             report.seconds = time.perf_counter() - t0
             if report.read:
