@@ -15,7 +15,7 @@ from themeflow.facts import (
     theme_figures_to_dict,
 )
 from themeflow.facts.confidence import CONFIDENCE_THRESHOLD
-from themeflow.facts.extract import scored_paragraph
+from themeflow.facts.extract import entity_mentions, scored_paragraph
 from themeflow.facts.metric import metric_doubt
 from themeflow.model import Copy, Document, Story
 
@@ -126,6 +126,48 @@ def test_market_move_needs_a_named_subject() -> None:
         "跌幅",
         None,
     )
+
+
+def test_verb_phrases_and_actors_are_doubtful_metrics() -> None:
+    for phrase in (
+        "具备年产",
+        "启动总额",
+        "折合人民币",
+        "计划发行",
+        "存储芯片制造商",
+        "集团",
+    ):
+        assert metric_doubt(phrase), phrase
+    for phrase in ("持股比例", "营收", "项目融资担保", "资本支出预测", "股价单日暴涨", "每桶价格涨幅"):
+        assert not metric_doubt(phrase), phrase
+    assert "unnamed subject" in metric_doubt("智谱涨幅") and not metric_doubt("价格涨幅")
+
+
+def test_name_fragments_are_not_entities() -> None:
+    names = {e.text for e in entity_mentions("女性客户占比达35%，首席执行官伊万·埃斯皮诺萨在横滨表示")}
+    assert not names & {"比达", "诺萨", "埃斯皮"}
+
+
+def test_list_members_products_and_market_figures_score_lower() -> None:
+    def score(text: str, value: str) -> float:
+        return next(
+            s.confidence for s in scored_paragraph(text, doc_id="d", paragraph=1) if s.fact.value == value
+        )
+
+    # a leveraged product named after a company moved, not the company
+    assert score("芯片股集体下跌，兆易创新跌超17%，南方两倍做多SK海力士跌30%。", "30%") < CONFIDENCE_THRESHOLD
+    # the first item of a list is not the subject of a later sentence
+    assert score("特斯拉Model Y、小鹏G6等车型均在此区间。作为参考，某新车起售价24.98万元。", "24.98万元") < (
+        CONFIDENCE_THRESHOLD
+    )
+    # a market-wide figure is not the forecaster's
+    text = "SEMI同时预测了行业前景。一季度全球半导体设备出货额达365.5亿美元。"
+    assert score(text, "365.5亿美元") < CONFIDENCE_THRESHOLD
+
+
+def test_close_per_barrel_is_the_closing_price() -> None:
+    facts = facts_of("截至当天收盘，WTI原油期货下跌1.77美元，收于每桶74.08美元。", title_entity=None)
+    assert {f.value: f.metric for f in facts}["74.08美元"] == "收盘价"
 
 
 def test_citation_points_to_the_paragraph() -> None:

@@ -165,7 +165,8 @@ def entity_mentions(text: str) -> list[EntityMention]:
         found.append(EntityMention(start, end, name, name))
     pos = 0
     prev: tuple[int, str, str] | None = None  # (start, word, tag) of the token before
-    for word, tag in rjieba.tag(text):
+    tagged = rjieba.tag(text)
+    for i, (word, tag) in enumerate(tagged):
         start, pos = pos, pos + len(word)
         if (
             prev
@@ -191,6 +192,8 @@ def entity_mentions(text: str) -> list[EntityMention]:
         ):
             if word[0] in _NOT_NAME_START or word.endswith(("指数", "价格", "市场")):
                 continue
+            if tag != "nt" and _name_fragment(tagged, i):
+                continue
             speaker = tag == "nr" and bool(SAYS_AFTER.match(text, pos))  # 沃什还表示: a speaker
             found.append(EntityMention(start, pos, word, word, is_object=speaker))
     found = [
@@ -212,6 +215,23 @@ def entity_mentions(text: str) -> list[EntityMention]:
             continue
         out.append(e)
     return out
+
+
+_NAME_PIECE_TAGS = frozenset({"nr", "nrt", "nrfg", "ng"})
+
+
+def _name_fragment(tagged: list[tuple[str, str]], i: int) -> bool:
+    """A personal-name token that straddles a word boundary: the segmenter cut a longer name into pieces
+    (``埃斯皮/诺萨``, ``阿斯/麦``, ``阿比/林``), or glued the tail of a word to a name (``占/比达``: 占比
+    is one word). Such a piece is tokenizer junk, not an entity."""
+    nxt = tagged[i + 1] if i + 1 < len(tagged) else None
+    prv = tagged[i - 1] if i > 0 else None
+    if nxt and nxt[1] in _NAME_PIECE_TAGS and is_cjk(nxt[0][:1]):
+        return True
+    if prv and prv[1] in _NAME_PIECE_TAGS and is_cjk(prv[0][-1:]):
+        return True
+    # 占/比达: a name does not follow a one-character verb directly (是/为/有/在 link a subject to it)
+    return bool(prv) and len(prv[0]) == 1 and prv[1] == "v" and prv[0] not in "是为有在"
 
 
 def _not_subject(text: str, start: int, end: int, canonical: str = "") -> bool:
@@ -346,6 +366,8 @@ def scored_paragraph(
             after = None
         if f.kind == "money" and (per := per_unit_price(span.strip())):
             metric = per  # 突破每盎司4000美元 → 每盎司价格
+            if _CLOSE.search(span):
+                metric = "收盘价"  # 收于每桶74.08美元: the closing price
         elif metric and after and (metric in GENERIC_ATTRIBUTES or metric_doubt(metric)):
             # 价值最高270亿美元的算力供应协议 → 算力供应协议价值; 转而调整为300亿美元投资 → 投资
             metric = after + metric if metric in GENERIC_ATTRIBUTES else after
@@ -375,6 +397,13 @@ def scored_paragraph(
             doubts += (
                 "index owner",
             )  # 创业板指… 三市下跌个股近4400只: an index moves, it does not own amounts
+        remote = entity_from not in ("window", "clause", "scope", "bracket", "owner")
+        if remote and _MARKET_METRIC.match(metric):  # SEMI预测…，全球半导体设备出货额: the market's figure
+            doubts += ("market measure",)
+        if metric_from == "change" and _prefixed_mover(text, mentions, a_window, anchor):
+            doubts += ("named product",)  # 南方两倍做多SK海力士跌30%: a product named after the company moved
+        if entity_from in ("sentence", "paragraph", "coref") and _listed(text, mentions, entity, f.start):
+            doubts += ("list member",)  # 特斯拉Model Y、理想L6…。理想L6起售价: one of a list is no subject
         if metric_from == "window" and _DIFFERENCE.search(window):
             doubts += (
                 "difference",
@@ -393,6 +422,30 @@ def scored_paragraph(
         )
         out.append(ScoredFact(fact, confidence(evidence), evidence))
     return out
+
+
+_CLOSE = re.compile(r"收于|收报|收盘报")
+_MARKET_METRIC = re.compile(r"(?:全球|全国|行业|全行业)[\u4e00-\u9fffA-Za-z]")
+_LIST_SEP = "、"
+
+
+def _prefixed_mover(text: str, mentions: list[EntityMention], lo: int, hi: int) -> bool:
+    """The first name of a mover's window follows a verb (``南方两倍做多SK海力士跌30%``): the mover is a
+    product (a leveraged fund, a contract) named after the company, not the company."""
+    first = next((e for e in mentions if lo <= e.start and e.end <= hi), None)
+    if first is None or first.start <= lo:
+        return False
+    tags = [(w, t) for w, t in rjieba.tag(text[lo : first.start]) if w.strip()]
+    return any(t == "v" and is_cjk(w[0]) for w, t in tags)
+
+
+def _listed(text: str, mentions: list[EntityMention], entity: str, pos: int) -> bool:
+    """The entity, taken from an earlier clause or sentence, was named there only as an item of a
+    、-list (``特斯拉Model Y、理想L6、小鹏G6``): the first item of a list is not the owner of a figure."""
+    named = [e for e in mentions if e.canonical == entity and e.end <= pos]
+    return bool(named) and all(
+        _LIST_SEP in (text[e.end : e.end + 1], text[e.start - 1 : e.start]) for e in named
+    )
 
 
 # -- figures -------------------------------------------------------------------------------------------

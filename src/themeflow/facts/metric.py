@@ -286,6 +286,16 @@ def metric_doubt(metric: str, *, after: bool = False) -> tuple[str, ...]:
         and rjieba.tag(prefix)[-1][1] not in ("t", "d")
     ):
         doubts.append("unnamed subject")  # 零跑汽车涨6%: a name the lexicon does not know moved, not 股价
+    if (
+        len(tags) == 2
+        and tags[1][0] in ("涨幅", "跌幅")
+        and tags[0][1] in ("n", "nz", "nr", "nrt", "nt")
+        and not tags[0][0].endswith(MOVE_MEASURES)
+        and tags[0][0] not in METRIC_VERBS
+    ):
+        doubts.append("unnamed subject")  # 智谱涨幅: the name moved, not the clause's subject
+    if metric.endswith(_ACTOR_TAILS):
+        doubts.append("an actor")  # 存储芯片制造商, 集团, 车型: who or what owns a figure, not a measure
     if metric in GENERIC_ATTRIBUTES:
         doubts.append("vague")  # 价值 of what?
     if (
@@ -296,7 +306,26 @@ def metric_doubt(metric: str, *, after: bool = False) -> tuple[str, ...]:
         and last_word not in CHANGE_ONLY
     ):
         doubts.append("a verb")  # 部署, 签署: what was deployed is named after the figure
+    if _LIGHT_VERB_LEAD.match(metric) and len(tags) >= 2 and tags[0][0] not in METRIC_VERBS:
+        doubts.append("verb phrase")  # 具备年产, 启动总额, 折合人民币, 即通胀率: the head verb of a clause
+    if (
+        len(tags) >= 2
+        and last_tag == "v"
+        and tags[-2][1].startswith("n")
+        and last_word not in METRIC_VERBS
+        and last_word not in CHANGE_WORDS
+        and last_word not in CHANGE_ONLY
+    ):
+        doubts.append("verb tail")  # 国家债务实际价值缩水: subject + predicate, not a measure
     return tuple(doubts)
+
+
+_ACTOR_TAILS = ("公司", "集团", "银行", "制造商", "厂商", "供应商", "运营商", "车型", "机构", "企业", "基金")
+_LIGHT_VERB_LEAD = re.compile(
+    r"(?:具备|具有|拥有|启动|折合|约合|相当于|即|拟|以|计划|打算|准备|覆盖|用于|通过|针对)(?=[\u4e00-\u9fffA-Za-z])"
+)
+"""A metric opening with a light, modal or linking verb (拟以现金, 具备年产) is a verb phrase whose measure
+is named elsewhere."""
 
 
 def is_cjk(ch: str) -> bool:
