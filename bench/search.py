@@ -39,7 +39,7 @@ import numpy as np
 from themeflow.search import fts
 from themeflow.search.request import SearchRequest
 from themeflow.store.sqlite import SQLiteStore
-from themeflow.text.segment import analyze_both, gram_phrase, query_words
+from themeflow.text.segment import analyze_both, gram_phrase, in_vocabulary, query_words
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
@@ -72,11 +72,15 @@ def timed(fn, queries: list[str]) -> list[float]:  # type: ignore[no-untyped-def
 
 
 def query_tokens(q: str) -> list[str]:
-    """The bag a bm25 library gets for a query: the words and grams themeflow matches on."""
+    """The bag a bm25 library gets for a query: the words and grams themeflow matches on.
+
+    Like ``query.term_expr``: an in-vocabulary term is matched on its words only, others on words and grams.
+    """
     out: list[str] = []
     for term in q.split():
         out.extend(query_words(term))
-        out.extend(gram_phrase(term)[0])
+        if not in_vocabulary(term):
+            out.extend(gram_phrase(term)[0])
     return out
 
 

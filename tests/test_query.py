@@ -9,6 +9,7 @@ import pytest
 from themeflow.errors import QueryError
 from themeflow.search import parse_query
 from themeflow.search.query import MAX_QUERY_CHARS, compile_match, parse_date_bound
+from themeflow.text.segment import in_vocabulary
 
 BJ = timezone(timedelta(hours=8))
 
@@ -110,4 +111,19 @@ def test_analysis_variants_compile() -> None:
     both = compile_match(q, "word+bigram")
     assert word and "{title body}" in word and "title_g" not in word
     assert gram and "{title_g body_g}" in gram and "{title body}" not in gram
-    assert both and "{title body}" in both and "{title_g body_g}" in both
+    assert both and "{title body}" in both and "title_g" not in both  # in vocabulary: words only
+    oov = compile_match(parse_query("宁波舟山港"), "word+bigram")  # 港 alone: out of vocabulary
+    assert oov and "{title body}" in oov and "{title_g body_g}" in oov
+
+
+def test_in_vocabulary_terms_skip_the_gram_alternative() -> None:
+    assert in_vocabulary("美联储") and in_vocabulary("AI资本开支周期") and in_vocabulary("星際之門")
+    assert in_vocabulary("h100") and in_vocabulary("114.3")
+    assert not in_vocabulary("宁波舟山港") and not in_vocabulary("A股")
+    assert (
+        compile_match(parse_query("美联储 降息")) == '{title body} : ("美联储") AND {title body} : ("降息")'
+    )
+    # Phrases and exclusions stay exact consecutive-gram matches whatever the vocabulary says.
+    assert compile_match(parse_query('"美联储"')) == '{title_g body_g} : ("美联" + "联储")'
+    excl = compile_match(parse_query("降息 -美联储"))
+    assert excl and excl.endswith('NOT ({title_g body_g} : ("美联" + "联储"))')

@@ -261,3 +261,20 @@ def query_words(text: str) -> list[str]:
     for kind, run in runs(fold(text)):
         out.extend(run_words(run) if kind == "cjk" else [run])
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def in_vocabulary(text: str) -> bool:
+    """Whether every CJK piece of ``text`` segments into dictionary words of two or more characters.
+
+    Such a term's word tokens are indexed wherever the words occur: a document's segmentation either yields
+    the same word or a longer one, and ``_expand`` indexes every dictionary word inside a longer word. A term
+    that segments into single characters or words the HMM guessed (not in the dictionary) is out of
+    vocabulary: documents may hold its characters under other word boundaries, so it needs the gram stream.
+    Numbers and Latin words are whole tokens in both streams and never make a term out of vocabulary.
+    """
+    has = _segmenter().has_word
+    for kind, run in runs(fold(text)):
+        if kind == "cjk" and any(len(w) < 2 or not has(w) for w in run_words(run)):
+            return False
+    return True
