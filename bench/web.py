@@ -86,10 +86,21 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(5)
 
 
-def paths(target: str) -> list[str]:
+def paths(target: str, *, uncached: bool = False) -> list[str]:
+    """The request paths; ``uncached`` spreads each query over 40 result offsets (800 distinct requests,
+    more than the server's 512-entry results cache holds), so every request runs the search itself."""
+    offsets = range(0, 200, 5) if uncached else (0,)
     if target == "api":
-        return ["/api/search?" + urlencode({"q": q, "sort": "time", "limit": 20}) for q in QUERIES]
-    return ["/?" + urlencode({"q": q, "sort": "time"}) for q in QUERIES]
+        return [
+            "/api/search?" + urlencode({"q": q, "sort": "time", "limit": 20, "offset": o})
+            for o in offsets
+            for q in QUERIES
+        ]
+    return [
+        "/?" + urlencode({"q": q, "sort": "time", "offset": o} if o else {"q": q, "sort": "time"})
+        for o in offsets
+        for q in QUERIES
+    ]
 
 
 async def get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> int:
@@ -176,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=30.0, help="total load time, split over the targets")
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     ap.add_argument("--target", choices=("api", "page", "both"), default="both")
+    ap.add_argument(
+        "--uncached", action="store_true", help="distinct requests that defeat the server's results cache"
+    )
     args = ap.parse_args(argv)
     db = args.db.expanduser()
     if not db.exists():
@@ -195,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         for target in targets:
             name = "/api/search" if target == "api" else "search page"
             tally, elapsed = asyncio.run(
-                run_load(port, paths(target), args.clients, args.seconds / len(targets))
+                run_load(
+                    port, paths(target, uncached=args.uncached), args.clients, args.seconds / len(targets)
+                )
             )
             failed |= report(name, tally, elapsed)["errors"] > 0
         return 1 if failed else 0
