@@ -11,7 +11,9 @@ Label sets (all in ``tests/data/``):
 * ``figures_labels_heldout.jsonl`` — blind held-out set: 20 ``fr-`` articles labelled in full by hand
   before any extractor output was looked at (every paragraph scored);
 * ``figures_labels_check.jsonl`` — 10 more blind articles, measured once after tuning (the
-  generalisation estimate).
+  generalisation estimate);
+* ``figures_labels_dev2.jsonl`` — a second blind dev set: draws 31–40, 10 ``fr-`` articles labelled in
+  full before any extractor output was looked at; rules may be checked on it (it is a dev set now).
 
 The blind articles were drawn with :func:`pick_articles` (seed 20260807; see its docstring).
 
@@ -75,12 +77,13 @@ PICK_TOPICS = {
 }
 
 
-def pick_articles(news: Path, exclude: set[str], rounds: int = 6) -> list[tuple[str, str]]:
+def pick_articles(news: Path, exclude: set[str], rounds: int = 8) -> list[tuple[str, str]]:
     """The blind label sets' articles: (topic, id), in drawing order.
 
     ``fr-`` records not in ``exclude`` (the development set's ids) with 800–3,000 characters of body,
     sorted by id; ``random.Random(PICK_SEED)``; each round draws one not-yet-drawn article per topic
-    (keyword in title or first 300 characters). Draws 1–20 are the held-out set, 21–30 the check set.
+    (keyword in title or first 300 characters). Draws 1–20 are the held-out set, 21–30 the check set,
+    31–40 the second blind dev set (``figures_labels_dev2.jsonl``).
     """
     import random
 
@@ -172,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.pick:
         exclude = {lab.doc_id for lab in load_labels(LABELS)}
         for n, (topic, doc_id) in enumerate(pick_articles(args.data / "news.jsonl", exclude), 1):
-            print(n, "heldout" if n <= 20 else "check", topic, doc_id)
+            print(n, "heldout" if n <= 20 else "check" if n <= 30 else "dev2", topic, doc_id)
         return 0
     print(json.dumps(evaluate_extraction(args.data, args.errors, args.labels), ensure_ascii=False, indent=2))
     if args.themes:

@@ -271,3 +271,21 @@ def test_json_shape_is_the_design_contract() -> None:
     conflict = data["conflicts"][0]
     assert {"entity", "metric", "period", "values"} <= set(conflict)
     assert {"value", "unit", "citations"} <= set(conflict["values"][0])
+
+
+def test_bare_move_is_named_as_its_size() -> None:
+    facts = facts_of("港股方面，示例科技盘中涨超12%，创历史新高。", title_entity=None)
+    move = next(f for f in facts if f.value == "12%")
+    assert move.metric.endswith("涨幅")
+
+
+def test_speaker_does_not_own_the_figures_in_the_quote() -> None:
+    text = "美联储主席鲍威尔说道，劳动力市场可能正在企稳，上月核心PCE同比通胀率可能为3%。"
+    scored = scored_paragraph(text, doc_id="d", paragraph=1, title_entity=None)
+    pce = [s for s in scored if s.fact.value == "3%" and s.fact.entity == "鲍威尔"]
+    assert all("speaker" in s.evidence.doubts and s.confidence < CONFIDENCE_THRESHOLD for s in pce)
+
+
+def test_metric_acronym_is_not_an_entity() -> None:
+    names = {e.canonical for e in entity_mentions("示例公司调整后EBITDA利润率提升至35%，GBV同比增长16%。")}
+    assert not names & {"EBITDA", "GBV"}

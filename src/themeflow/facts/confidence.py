@@ -18,7 +18,9 @@ Why these factors (measured on the hand labels, ``scripts/eval_facts.py``):
   one inherited from an earlier figure of the sentence less so, and one taken from a clause head before
   the first entity (``数据显示…``) was wrong in every labelled case.
 * **doubts** (:func:`~themeflow.facts.metric.metric_doubt`): a metric that is a place, a landmark word
-  (大关, 关口), a bare anaphor (数据, 数字, 公司), a clause with its own verb, or a lone acronym.
+  (大关, 关口), a bare anaphor (数据, 数字, 公司), a clause with its own verb, or a lone acronym; and
+  (:func:`~themeflow.facts.extract.scored_paragraph`) an entity from an earlier clause or sentence whose
+  mention introduces speech (``鲍威尔说道，…核心PCE同比通胀率可能为3%``: the speaker is not the owner).
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ _OPEN_QUOTES = '“「《"'
 _SAYS_AFTER = re.compile(r"\s*(?:[：:]|称|表示|认为|预计|预测|警告|指出|发布|最新研究|研报|报告|得出结论)")
 _FROM_BEFORE = re.compile(r"(?:从|由)(?:之前|此前|原先|原来|先前)?的?\s*$")
 _NAME_TAGS = frozenset({"n", "nz", "nr", "nrt", "ns", "nt", "j"})
-_NOT_NAME_START = "该本这其我各多子上全一二两三四五六七八九十几数公"
+_NOT_NAME_START = "该本这其我各多子上全一二两三四五六七八九十几数公受据"
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +383,8 @@ def scored_paragraph(
                 metric, role, metric_from = _inherit(text, f, change, role, pool, c_start, mentions, after)
         if not metric:
             continue
+        if _BARE_MOVE.search(metric):
+            metric += "幅"  # 盘中涨15%, 开盘跌0.07%: the measure is the move's size (盘中涨幅)
         blockers = [_start_of(clauses, e.start) for e in mentions if not e.weak and e.end <= f.start]
         period = _period_for(periods, s_start, f.start, role, blockers, clauses)
         qualifier = "从" if role == "from" else (f.qualifier if f.qualifier in APPROXIMATIONS else None)
@@ -408,6 +410,8 @@ def scored_paragraph(
             doubts += (
                 "difference",
             )  # 工资增长率比目标低了0.5个百分点: a gap, its metric is not in the window
+        if entity_from in ("sentence", "paragraph") and _speaker(text, mentions, entity, s_start, f.start):
+            doubts += ("speaker",)  # 鲍威尔说道，…核心PCE同比通胀率可能为3%: who says it does not own it
         evidence = Evidence(entity_from, metric_from, rivals, doubts)
         fact = Fact(
             entity=entity,
@@ -425,8 +429,22 @@ def scored_paragraph(
 
 
 _CLOSE = re.compile(r"收于|收报|收盘报")
+_BARE_MOVE = re.compile(r"(?<![上下大暴累])[涨跌]$")
 _MARKET_METRIC = re.compile(r"(?:全球|全国|行业|全行业)[\u4e00-\u9fffA-Za-z]")
 _LIST_SEP = "、"
+
+
+_SAYS = re.compile(
+    r"(?:还|也|则|并|更|再|曾|此前|同时|随即)?(?:表示|称|说|指出|认为|坦言|透露|提到|强调|补充|直言|警告|回应)"
+)
+
+
+def _speaker(text: str, mentions: list[EntityMention], entity: str, lo: int, pos: int) -> bool:
+    """The entity's latest mention before ``pos`` (from ``lo``) introduces speech: 鲍威尔表示，…."""
+    own = [e for e in mentions if e.canonical == entity and lo <= e.start and e.end <= pos]
+    if not own and lo > 0:
+        own = [e for e in mentions if e.canonical == entity and e.end <= pos]
+    return bool(own) and _SAYS.match(text, own[-1].end) is not None
 
 
 def _prefixed_mover(text: str, mentions: list[EntityMention], lo: int, hi: int) -> bool:

@@ -141,7 +141,8 @@ ACRONYM_STOPLIST = frozenset(
     LLM OK APP App PC IT IDC AIDC DC B2B B2C SaaS PaaS IaaS Token Tokens ADR ADRs LPR MLF OMO RRR VC PE
     LP GP BD CRO CDMO EV SUV MPV OTA KOL TV UP MAU DAU WAU DeepSeek ChatGPT GPT Sora Gemini Claude Grok
     Llama Copilot Blackwell Rubin Hopper NVL CUDA AWS GCP OCI Azure iPhone iPad Mac Vision Pro Max Plus
-    Ultra Mini Pro SZ SH Group Inc Corp Ltd LLC HK US Exp Beta Alpha Delta Labs News Energy The A An GAAP Non""".split()
+    Ultra Mini Pro SZ SH Group Inc Corp Ltd LLC HK US Exp Beta Alpha Delta Labs News Energy The A An GAAP Non
+    EBITDA EBIT GBV GMV ARPU ROAS ROIC FCF CAGR NIM""".split()
 )
 """Capitalized tokens that are not organizations (products, units, finance jargon). Products are not
 entities: ``Azure 2500亿美元`` is a contract *with* Microsoft."""
