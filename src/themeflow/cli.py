@@ -48,6 +48,9 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+SinceOption = Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")]
+UntilOption = Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")]
+SourceOption = Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")]
 
 
 def _open(db: Path | None, *, read_only: bool = False) -> Themeflow:
@@ -155,11 +158,9 @@ def search(
         str, typer.Argument(help='Query: terms, "phrases", OR, -exclude, title:, source:, since:, until:')
     ],
     db: DbOption = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
     sort: Annotated[str, typer.Option(help="time (newest first) or relevance.")] = "relevance",
     limit: Annotated[int, typer.Option(help="Results per page.")] = 20,
     offset: Annotated[int, typer.Option(help="Skip this many results.")] = 0,
@@ -281,11 +282,9 @@ cli_workflow.register(app)
 def figures(
     query: Annotated[str, typer.Argument(help="Theme query (same language as `themeflow search`).")],
     db: DbOption = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
     limit: Annotated[int, typer.Option(help="Read at most this many matching documents.")] = 200,
     as_json: JsonOption = False,
 ) -> None:
