@@ -165,3 +165,22 @@ def test_verifier_rejects_fragments() -> None:
     assert good.verified, good.reason
     cont = check_bullet(Bullet("尤其是AIGC的爆发会促进智能设备的升级", (1,)), doc, continued=True)
     assert cont.verified, cont.reason
+
+
+@pytest.mark.parametrize(
+    "bullet",
+    [
+        "存储芯片虽然没有像内存一样供应吃紧",  # a concession with its main clause cut off
+        "有消息称某公司正探索出售富余算力，一天之后",  # a bare time phrase: what happened then is missing
+        "系统于今年4月上线，公司曾在今年1月以需要进一步优化为由",  # 以…为由 without what was done
+    ],
+)
+def test_tail_fragments_are_rejected(bullet: str) -> None:
+    assert fragment_reason(bullet) is not None
+
+
+@pytest.mark.parametrize(
+    "bullet", ["虽然营收下滑，公司利润仍增长20%", "一天之后，股价上涨5%", "公司以现金支付为主"]
+)
+def test_complete_sentences_with_those_words_pass(bullet: str) -> None:
+    assert fragment_reason(bullet) is None

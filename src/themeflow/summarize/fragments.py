@@ -257,6 +257,11 @@ _CONCESSIVE = re.compile(
 _TIME_HEAD = re.compile(
     r"^(?:如今|目前|现在|当前|今年|去年|明年|未来|此前|随后|近期|近日|日前|同时|此外|目前已)+"
 )
+_TRAILING_CONCESSION = re.compile(r"(?:虽然|虽说|尽管)[^，,。；;]*$")
+_BARE_TIME = re.compile(
+    r"^(?:[一二三四五六七八九十两几数\d]+(?:天|日|周|个月|月|年|小时|分钟)(?:之?后|之?前|以来)|此后|随后|与此同时|同时)$"
+)
+_PURPOSE_TAIL = re.compile(r"以[^，,。；;]{1,30}为(?:由|名|借口)$")
 _CLAUSE_SPLIT = re.compile(r"(?<!\d)[，,；;](?!\d)|——")
 
 
@@ -307,6 +312,12 @@ def fragment_reason(text: str, continued: bool = False) -> str | None:
             return f"ends with a '{m2.group(0)}' clause whose main clause is missing"
     if last.endswith("的") and "是" not in last:
         return "ends in the middle of a phrase (…的)"
+    if _TRAILING_CONCESSION.search(last):
+        return "ends with a concession (虽然/尽管…) whose main clause is missing"
+    if len(parts) > 1 and _BARE_TIME.match(last):
+        return f"ends with the bare time phrase '{last}' (what happened then is missing)"
+    if _PURPOSE_TAIL.search(last):
+        return "ends with '以…为由' but what was done on those grounds is missing"
     if len(parts) > 1 and _CONCESSIVE.match(first) and not self_contained(first):
         if all(clause_kind(p) == Kind.NEEDS_OWNER for p in parts[1:]):
             return f"'{first[:6]}…' is followed only by predicates: the main clause's subject is missing"
