@@ -1,19 +1,24 @@
-"""The single-pass search plan (FTS5 rowid+bm25, then cached numpy columns) against the SQL plan it replaces.
+"""The single-pass search plan (FTS5 rowid+bm25, then cached numpy columns) against the plans it replaces.
 
-Both must give the same total, the same per-source counts and the same page, scores included; and the
-cached columns must follow writes made on the same connection, another thread's, or another process's.
+Without folding it must match the SQL plan (``_counts`` + ``_page``); folding copies into stories it must
+match the Python plan (``_all_rows`` + ``_rank_fold``): same total, same per-source counts and the same
+page — scores, shown copy, story ids and copies included. The cached columns must follow writes made on
+the same connection, another thread's, or another process's.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from themeflow.model import Document
+from tests.conftest import SHARED_DATA
+from themeflow.model import Document, SearchPage
 from themeflow.search import sqlite_backend as backend
 from themeflow.search.query import compile_match, parse_query
 from themeflow.search.request import SearchRequest
@@ -130,3 +135,204 @@ def test_columns_follow_writes_from_other_connections(tmp_path: Path, store: SQL
     t.start()
     t.join()
     assert store.search(_no_fold("稀土")).per_source == {"财联社": 2}
+
+
+# --------------------------------------------------------------------------- folding copies into stories
+
+STORY_TEXT = (
+    (
+        "美联储议息会议释放降息信号",
+        "美联储主席在议息会议后的记者会上表示，通胀回落的趋势已经确立，劳动力市场逐步降温，委员会认为年内开启"
+        "降息的条件正在成熟。市场随即上调了降息预期，美债收益率全线下行，美元指数走弱，黄金价格刷新阶段高点。"
+        "分析人士指出，政策转向的节奏仍取决于后续的就业与物价数据。",
+    ),
+    (
+        "光伏行业加速产能出清",
+        "多家光伏组件企业宣布减产检修，硅料价格连续数周下跌，行业库存压力依然较大。业内人士认为，产能出清将是"
+        "一个漫长的过程，落后产能退出之后龙头企业的市场份额有望提升。地方政府也在收紧新增项目的审批，行业协会"
+        "呼吁企业避免低价恶性竞争，降息环境有助于缓解企业财务压力。",
+    ),
+    (
+        "南下资金持续流入港股通",
+        "本周南下资金通过港股通净买入港股，互联网龙头和高股息银行股获得集中增持。有券商策略团队认为，港股估值"
+        "处于历史低位，叠加海外降息周期开启，外资回流的可能性上升。不过也有观点提醒，港股流动性仍受汇率波动"
+        "影响，短期内或维持震荡格局。",
+    ),
+    (
+        "算力需求推动资本开支上行",
+        "海外云计算巨头在财报中再次上调资本开支指引，主要投向数据中心和算力基础设施。产业链人士表示，高端芯片"
+        "和光模块订单饱满，交付周期仍在拉长。市场担心投资回报周期过长，但管理层强调人工智能应用的商业化正在"
+        "加速，降息预期也降低了融资成本。",
+    ),
+)
+
+
+def _story_docs() -> list[Document]:
+    """Four stories, copies from several outlets: ``s{j}c`` the canonical (earliest) copy; ``s{j}a`` three hours
+    later with an extra paragraph, so it outranks the canonical for 降息; ``s{j}b`` a day later; ``s{j}n``
+    (even j) with no outlet and no time."""
+    out = []
+    for j, (title, body) in enumerate(STORY_TEXT):
+        day = datetime(2025, 3, 1 + j, 9, tzinfo=BJ)
+        extra = "降息降息，再谈降息。"
+        out += [
+            Document(id=f"s{j}c", title=title, paragraphs=(body,), source="财联社", published_at=day),
+            Document(
+                id=f"s{j}a",
+                title=f"{title}（附解读）",
+                paragraphs=(body, extra),
+                source="华尔街见闻",
+                published_at=day + timedelta(hours=3),
+            ),
+            Document(
+                id=f"s{j}b",
+                title=title,
+                paragraphs=(body,),
+                source="东方财富网",
+                published_at=day + timedelta(days=1),
+            ),
+        ]
+        if j % 2 == 0:
+            out.append(Document(id=f"s{j}n", title=title, paragraphs=(body,), source=None, published_at=None))
+    return out
+
+
+@pytest.fixture()
+def story_store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    s = SQLiteStore(tmp_path / "stories.db")
+    s.upsert_documents([*_docs(120), *_story_docs()])
+    yield s
+    s.close()
+
+
+Page = tuple[int, dict[str, int], list[tuple[object, ...]]]
+
+
+def _page_key(page: SearchPage) -> Page:
+    return (
+        page.total,
+        dict(page.per_source),
+        [(h.document.id, h.score, h.story_id, h.copies) for h in page.hits],
+    )
+
+
+def _python_plan(store: SQLiteStore, req: SearchRequest) -> Page:
+    """The reference: every match fetched, ranked and folded in Python, copies from ``stories_for`` of all."""
+    q = parse_query(req.query)
+    where, params = backend._filters(store.conn, q, req)
+    if where is None:
+        return 0, {}, []
+    frm = "doc_fts JOIN documents d ON d.rowid = doc_fts.rowid"
+    sql_where = " AND ".join(["doc_fts MATCH ?", *where])
+    rows = backend._all_rows(store.conn, frm, sql_where, [compile_match(q), *params], scored=True)
+    ranked = req.sort == "relevance"
+    page, total, counts, stories = backend._rank_fold(store, rows, req, ranked, True)
+    return _page_key(backend._result(store, q, req, page, total, counts, stories))
+
+
+FOLD_QUERIES = ["降息", "港股 降息", "美联储 OR 光伏", "降息 -光伏", '"产能出清"', "title:资本开支", "算力"]
+FOLD_EXTRAS: list[dict[str, object]] = [
+    {},
+    {"sort": "time"},
+    {"offset": 2, "limit": 3},
+    {"sort": "time", "offset": 3, "limit": 4},
+    {"offset": 10, "limit": 100},
+    {"sources": ("华尔街见闻",)},  # excludes every canonical copy
+    {"sources": ("东方财富", "华尔街见闻"), "sort": "time"},
+    {"since": datetime(2025, 3, 1, 12), "until": datetime(2025, 3, 3, 23)},  # excludes some canonicals
+    {"limit": 0},
+    {"offset": 500},
+]
+
+
+@pytest.mark.parametrize("query", FOLD_QUERIES)
+@pytest.mark.parametrize("extra", FOLD_EXTRAS)
+def test_folding_single_pass_equals_the_python_plan(
+    story_store: SQLiteStore, query: str, extra: dict[str, object]
+) -> None:
+    req = SearchRequest(query=query, **extra)  # type: ignore[arg-type]
+    assert backend._has_stories(story_store.conn)
+    assert _page_key(story_store.search(req)) == _python_plan(story_store, req)
+
+
+def test_the_canonical_copy_is_shown_at_its_storys_best_rank(story_store: SQLiteStore) -> None:
+    loose = {h.document.id: h.score for h in story_store.search(_no_fold("降息", limit=100)).hits}
+    assert loose["s0a"] > loose["s0c"]  # the premise: a copy outranks the canonical one
+    page = story_store.search(SearchRequest(query="降息", limit=100))
+    by_id = {h.document.id: h for h in page.hits}
+    assert not {"s0a", "s0b", "s0n"} & set(by_id)
+    hit = by_id["s0c"]
+    assert hit.score == loose["s0a"]
+    assert [c.id for c in hit.copies] == ["s0a", "s0b", "s0n"]
+    assert hit.story_id is not None
+    ids = [h.document.id for h in page.hits]
+    assert ids.index("s0c") < ids.index("s2c") < ids.index("s3c") < ids.index("s1c")
+    story_of = story_store.stories_for(list(loose))
+    assert page.total == len({story_of[d].id if d in story_of else d for d in loose}) < len(loose)
+
+
+def test_a_filter_that_excludes_the_canonical_shows_the_best_matching_copy(story_store: SQLiteStore) -> None:
+    page = story_store.search(SearchRequest(query="降息", sources=("东方财富",), sort="time"))
+    story_hits = [h for h in page.hits if h.document.id.startswith("s")]
+    assert [h.document.id for h in story_hits] == ["s3b", "s2b", "s1b", "s0b"]
+    assert [c.id for c in story_hits[-1].copies] == ["s0c", "s0a", "s0n"]  # the canonical first
+    assert set(page.per_source) == {"东方财富网"}
+
+
+def test_story_columns_follow_writes(story_store: SQLiteStore) -> None:
+    req = SearchRequest(query="外资回流", sort="time")
+    assert [h.document.id for h in story_store.search(req).hits] == ["s2c"]
+    title, body = STORY_TEXT[2]
+    earlier = Document(
+        id="s2e",
+        title=title,
+        paragraphs=(body,),
+        source="新来源",
+        published_at=datetime(2025, 2, 1, tzinfo=BJ),
+    )
+    story_store.upsert_documents([earlier])  # joins story 2 and becomes its canonical copy
+    page = story_store.search(req)
+    assert [h.document.id for h in page.hits] == ["s2e"]
+    assert page.per_source == {"新来源": 1}
+    assert _page_key(page) == _python_plan(story_store, req)
+    other = SQLiteStore(story_store.path)  # another connection rewrites it: it leaves the story
+    other.upsert_documents([Document(id="s2e", title="稀土出口管制", paragraphs=("稀土出口管制细则公布。",))])
+    other.close()
+    page = story_store.search(req)
+    assert [h.document.id for h in page.hits] == ["s2c"]
+    assert _page_key(page) == _python_plan(story_store, req)
+
+
+@pytest.fixture(scope="module")
+def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteStore]:
+    """A real store over part of the shared corpus: every record whose title another record shares (the
+    copies), and as many more that stand alone."""
+    path = SHARED_DATA / "news.jsonl"
+    if not path.exists():
+        pytest.skip(f"needs the shared corpus at {path}")
+    from themeflow.ingest import read_targets
+
+    docs = [d for d in read_targets([str(path)]) if isinstance(d, Document)]
+    by_title: dict[str, list[Document]] = defaultdict(list)
+    for d in docs:
+        by_title[d.title].append(d)
+    copies = [d for group in by_title.values() if len(group) > 1 for d in group]
+    alone = [group[0] for group in by_title.values() if len(group) == 1][: len(copies)]
+    s = SQLiteStore(tmp_path_factory.mktemp("shared") / "shared.db")
+    s.upsert_documents([*copies, *alone])
+    yield s
+    s.close()
+
+
+SHARED_QUERIES = ["美联储 降息", "港股 科技", "芯片", "光伏", "人民币 汇率", "银行 净息差", "ETF 资金", "原油"]  # fmt: skip
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("query", SHARED_QUERIES)
+def test_folding_on_the_shared_corpus_equals_the_python_plan(shared_store: SQLiteStore, query: str) -> None:
+    multi = shared_store.conn.execute("SELECT count(*) FROM stories WHERE size > 1").fetchone()[0]
+    assert multi > 50
+    for extra in FOLD_EXTRAS[:8]:
+        for limit in (20, 200):
+            req = SearchRequest(query=query, **{"limit": limit, **extra})  # type: ignore[arg-type]
+            assert _page_key(shared_store.search(req)) == _python_plan(shared_store, req), (query, extra)

@@ -14,6 +14,10 @@ no outlet) and cached per connection (in the store's ``search_cache``). A cache 
   on this very connection (``data_version`` does not see those).
 
 A stale cache is rebuilt from two narrow index scans (0.7 s at a million documents, warm).
+
+:class:`StoryCols` holds the story each document belongs to, for folding copies in the same pass. It is
+loaded only when a search folds copies (stories exist), kept beside the other columns under the same key:
+story membership changes only in write transactions, which move ``data_version`` or ``write_generation``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DocMeta", "doc_meta"]
+__all__ = ["DocMeta", "StoryCols", "doc_meta", "story_cols"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +77,54 @@ def doc_meta(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -
     meta = DocMeta.load(conn)
     cache["docmeta"] = (key, meta)
     return meta
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCols:
+    """Story key and canonical flag per rowid.
+
+    ``story[rowid]`` is the same small integer for every member of one multi-copy story (``size > 1``);
+    a document alone in its story, or in none, gets a key of its own (``n_stories + rowid``).
+    ``canonical[rowid]`` is true for the canonical copy of a multi-copy story.
+    """
+
+    n_stories: int
+    story: npt.NDArray[np.int64]
+    canonical: npt.NDArray[np.bool_]
+
+    @classmethod
+    def load(cls, conn: sqlite3.Connection) -> StoryCols:
+        cur = conn.cursor()
+        cur.row_factory = None
+        top = cur.execute("SELECT max(rowid) FROM documents").fetchone()[0] or 0
+        try:
+            rows = cur.execute(
+                # CROSS JOIN keeps the multi-copy stories first (stories_size_last), then their members:
+                # O(documents in multi-copy stories), not a scan of every membership.
+                "SELECT d.rowid, m.story_id, s.canonical_id = m.doc_id FROM stories s"
+                " CROSS JOIN story_members m ON m.story_id = s.id JOIN documents d ON d.id = m.doc_id"
+                " WHERE s.size > 1"
+            ).fetchall()
+        except sqlite3.OperationalError:  # no story tables in this build
+            rows = []
+        names = {sid: i for i, sid in enumerate(sorted({r[1] for r in rows}))}
+        n = len(names)
+        story = np.arange(n, n + top + 1, dtype=np.int64)
+        canonical = np.zeros(top + 1, dtype=np.bool_)
+        if rows:
+            rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            story[rowids] = np.fromiter((names[r[1]] for r in rows), dtype=np.int64, count=len(rows))
+            canonical[rowids] = np.fromiter((bool(r[2]) for r in rows), dtype=np.bool_, count=len(rows))
+        return cls(n, story, canonical)
+
+
+def story_cols(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -> StoryCols:
+    """:class:`StoryCols` for ``conn``'s view of the database; cached and invalidated like :func:`doc_meta`."""
+    version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+    key = (version, generation)
+    hit = cache.get("storycols")
+    if hit is not None and hit[0] == key:
+        return hit[1]  # type: ignore[no-any-return]
+    cols = StoryCols.load(conn)
+    cache["storycols"] = (key, cols)
+    return cols

@@ -3,15 +3,19 @@
 Plan, chosen so the common case stays cheap at a million documents:
 
 1. Parse the query (a :class:`QueryError` reaches the caller untouched).
-2. The common case — terms to match, no copies to fold, no recency prior — is one FTS5 pass returning
-   ``(rowid, bm25)`` for every match. Source and date filters, ``total``, ``per_source`` and the page
-   (by bm25 or newest first) are then computed in numpy over cached per-document columns
-   (``docmeta.py``). That replaced a counting pass plus a ranking pass, each evaluating the MATCH and
-   joining every match to ``documents``: at a million documents a two-term query went from ~52 to ~26 ms.
+2. The common case — terms to match, no recency prior — is one FTS5 pass returning ``(rowid, bm25)``
+   for every match. Source and date filters, folding copies into stories, ``total``, ``per_source`` and
+   the page (by bm25 or newest first) are then computed in numpy over cached per-document columns
+   (``docmeta.py``); only the page's stories are read (``stories_for``). That replaced a counting pass
+   plus a ranking pass, each evaluating the MATCH and joining every match to ``documents``: at a million
+   documents a two-term query went from ~52 to ~26 ms. Folding there instead of in Python (step 4) took a
+   query on the shared corpus (18k documents, 793 multi-copy stories, snippets included) from ~11 to
+   ~5 ms by relevance and from ~14 to ~8 ms newest first (medians).
 3. A query with only filters or exclusions runs in SQL (``_counts`` + ``_page``), which is also the
    reference the single pass is tested against (``tests/test_search_fastpath.py``).
-4. When copies must be folded (stories exist) or a recency prior is asked for, every match is fetched with
-   its score and ranked, folded and paged in Python (the slow, general path).
+4. A recency prior, or copies to fold in a query with no terms, fetches every match with its score; it is
+   ranked, folded and paged in Python (the slow, general path, and the reference the folding single pass
+   is tested against).
 
 Snippets and highlights are built for the page's documents only.
 """
@@ -33,7 +37,7 @@ import numpy.typing as npt
 from themeflow.errors import NotAvailableError
 from themeflow.model import Copy, Document, Hit, SearchPage, Story
 from themeflow.search import fts
-from themeflow.search.docmeta import DocMeta, doc_meta
+from themeflow.search.docmeta import DocMeta, StoryCols, doc_meta, story_cols
 from themeflow.search.query import BEIJING, ParsedQuery, compile_exclusions, compile_match, parse_query
 from themeflow.search.request import SearchRequest
 from themeflow.search.snippet import Highlighter, make_snippet
@@ -109,9 +113,11 @@ def run(store: _Store, request: SearchRequest) -> SearchPage:
     ranked = match is not None and request.sort == "relevance"
     stories_exist = request.collapse and _has_stories(conn)
     stories: dict[str, Story] = {}
-    if match is not None and not stories_exist and not (ranked and request.recency_boost):
-        # The common case: one FTS5 pass; filters, counts and the page come from the cached columns.
-        page_rows, total, per_source = _single_pass(store, match, query, request, ranked)
+    if match is not None and not (ranked and request.recency_boost):
+        # The common case: one FTS5 pass; filters, folding, counts and the page come from cached columns.
+        page_rows, total, per_source = _single_pass(store, match, query, request, ranked, fold=stories_exist)
+        if stories_exist and page_rows:
+            stories = store.stories_for([r.id for r in page_rows])
         return _result(store, query, request, page_rows, total, per_source, stories)
     where, params = _filters(conn, query, request)
     if where is None:  # sources asked for that no document has
@@ -181,12 +187,13 @@ def _filters(
 
 
 def _single_pass(
-    store: _Store, match: str, query: ParsedQuery, request: SearchRequest, ranked: bool
+    store: _Store, match: str, query: ParsedQuery, request: SearchRequest, ranked: bool, *, fold: bool = False
 ) -> tuple[list[_Row], int, dict[str, int]]:
-    """One FTS5 pass (rowid, bm25) for every match; filters, counts and the page from cached columns.
+    """One FTS5 pass (rowid, bm25) for every match; filters, folding, counts and the page from cached columns.
 
     Same answer as ``_counts`` + ``_page`` (same bm25 doubles, same tie order: time, then rowid, newest
-    first), without the second MATCH evaluation and the per-row join to ``documents``.
+    first), without the second MATCH evaluation and the per-row join to ``documents``. With ``fold`` the
+    same answer as ``_all_rows`` + ``_rank_fold`` (see :func:`_fold`).
     """
     conn = store.conn
     cur = conn.cursor()
@@ -198,7 +205,16 @@ def _single_pass(
     keep = _mask(meta, rowids, query, request)
     if keep is not None:
         rowids, bm25 = rowids[keep], bm25[keep]
-    codes = meta.source_code[rowids]
+    ts = meta.ts[rowids]
+    newest = -np.where(np.isnan(ts), -np.inf, ts)  # ascending = newest first, no time last
+    shown, score = rowids, -bm25  # the document shown for each ranked row, and its score
+    if fold:
+        cols = story_cols(conn, store.write_generation, store.search_cache)
+        if len(rowids) and int(rowids.max()) >= len(cols.story):
+            cols = StoryCols.load(conn)
+        sel, shown, score = _fold(cols, rowids, bm25, newest, ranked)
+        rowids, bm25, newest = rowids[sel], bm25[sel], newest[sel]
+    codes = meta.source_code[shown]
     tally = np.bincount(codes + 1, minlength=len(meta.sources) + 1)
     counts = {name: int(tally[i + 1]) for i, name in enumerate(meta.sources) if tally[i + 1]}
     if tally[0]:
@@ -208,8 +224,6 @@ def _single_pass(
     want = request.offset + request.limit
     if request.limit == 0 or request.offset >= total:
         return [], total, per_source
-    ts = meta.ts[rowids]
-    newest = -np.where(np.isnan(ts), -np.inf, ts)  # ascending = newest first, no time last
     primary = bm25 if ranked else newest
     if want < total:  # only rows that can reach the page take part in the full sort
         cut = np.partition(primary, want - 1)[want - 1]
@@ -218,8 +232,8 @@ def _single_pass(
         sel = np.arange(total)
     keys = (-rowids[sel], newest[sel], bm25[sel]) if ranked else (-rowids[sel], newest[sel])
     order = sel[np.lexsort(keys)][request.offset : want]
-    page_ids = [int(r) for r in rowids[order]]
-    scores = {int(r): -float(b) for r, b in zip(rowids[order], bm25[order], strict=True)}
+    page_ids = [int(r) for r in shown[order]]
+    scores = {int(r): float(v) for r, v in zip(shown[order], score[order], strict=True)}
     marks = ",".join("?" * len(page_ids))
     found = {
         int(r[0]): r
@@ -233,6 +247,41 @@ def _single_pass(
         if rid in found
     ]
     return page, total, per_source
+
+
+def _fold(
+    cols: StoryCols,
+    rowids: npt.NDArray[np.int64],
+    bm25: npt.NDArray[np.float64],
+    newest: npt.NDArray[np.float64],
+    ranked: bool,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Fold the matches into stories exactly as :func:`_rank_fold` does; returns (sel, shown, score).
+
+    One row per story survives: its best-ranked match in the requested order (``sel`` indexes the input,
+    whose rank keys stay those of that best match). The document *shown* is the story's canonical copy when
+    it is among the matches (filters applied), else that best match; its score is the better of the two.
+    Documents in no multi-copy story stand for themselves.
+    """
+    key = cols.story[rowids]
+    multi = np.flatnonzero(key < cols.n_stories)
+    if not len(multi):
+        return np.arange(len(rowids)), rowids, -bm25
+    mk = key[multi]
+    keys = (-rowids[multi], newest[multi], bm25[multi], mk) if ranked else (-rowids[multi], newest[multi], mk)
+    grouped = multi[np.lexsort(keys)]  # by story, best-ranked first
+    gk = key[grouped]
+    first = np.ones(len(grouped), dtype=np.bool_)
+    first[1:] = gk[1:] != gk[:-1]
+    best = grouped[first]  # one per story, in story-key order
+    shown = best.copy()
+    canon = multi[cols.canonical[rowids[multi]]]  # at most one per story
+    shown[np.searchsorted(gk[first], key[canon])] = canon
+    single = np.flatnonzero(key >= cols.n_stories)
+    sel = np.concatenate([single, best])
+    shown_rowids = np.concatenate([rowids[single], rowids[shown]])
+    score = np.concatenate([-bm25[single], -np.minimum(bm25[best], bm25[shown])])
+    return sel, shown_rowids, score
 
 
 def _scan(store: _Store, match: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
