@@ -218,3 +218,17 @@ def test_optimize_keeps_every_document_findable(tmp_path: Path) -> None:
     store.optimize()
     rows = store.conn.execute("SELECT count(*) FROM doc_fts WHERE doc_fts MATCH '\"openai\"'").fetchone()[0]
     assert rows == 5
+
+
+def test_a_replaced_document_with_a_stale_hash_is_still_seen_as_changed(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    store = SQLiteStore(tmp_path / "t.db")
+    doc = make_doc(1)
+    store.upsert_documents([doc])
+    edited = replace(doc, paragraphs=("更正：OpenAI算力支出约1000亿美元。",))
+    assert edited.content_hash == doc.content_hash, "replace() copies the old hash"
+    assert store.upsert_documents([edited]) == ["updated"]
+    stored = store.get_document(doc.id)
+    assert stored.paragraphs == edited.paragraphs
+    assert stored.content_hash != doc.content_hash

@@ -19,12 +19,13 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from themeflow.errors import NotFoundError, StoreError
-from themeflow.model import Document, IngestReport, SearchPage, Story, Summary
+from themeflow.model import Document, IngestReport, SearchPage, Story, Summary, content_hash_of
 from themeflow.search import fts
 from themeflow.serialize import iso, parse_iso, summary_from_dict, summary_to_dict
 from themeflow.store import migrations
@@ -188,6 +189,11 @@ class SQLiteStore:
         return outcomes
 
     def _upsert_one(self, conn: sqlite3.Connection, doc: Document, now: float) -> WriteOutcome:
+        actual = content_hash_of(doc.title, doc.paragraphs)
+        if actual != doc.content_hash:
+            # A Document built with dataclasses.replace() keeps its old hash; trust only the text itself,
+            # or a changed article would be taken for unchanged and its summary cache would go stale.
+            doc = replace(doc, content_hash=actual)
         row = conn.execute(
             "SELECT rowid, content_hash, source, published_at, time_origin, url, title FROM documents WHERE id = ?",
             (doc.id,),
