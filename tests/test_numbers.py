@@ -74,6 +74,13 @@ TABLE = [
     ("5 million", 5e6, "", "number"),
     ("20多亿元", 2e9, "CNY", "money"),
     ("100余万元", 1e6, "CNY", "money"),
+    ("新台币1.2万亿元", 1.2e12, "TWD", "money"),  # a currency word before the number names a bare 元
+    ("1.2万亿新台币", 1.2e12, "TWD", "money"),
+    ("港币5亿", 5e8, "HKD", "money"),
+    ("人民币5亿元", 5e8, "CNY", "money"),
+    ("150 亿元", 1.5e10, "CNY", "money"),  # spaced from its scale
+    ("10 倍", 10.0, "x", "multiple"),
+    ("5 万辆", 5e4, "辆", "count"),
 ]
 
 

@@ -14,7 +14,9 @@ Why these factors (measured on the hand labels, ``scripts/eval_facts.py``):
   (该公司, 公司, 其) resolved to the paragraph's or the title's subject is right when it is the only
   candidate. A title entity *without* an anaphor is wrong more often than right (market wraps, research
   notes titled by their author), and so is an empty entity: both fall below the threshold.
-* **metric** read from the window before the number or a noun phrase right after it is usually right;
+* **metric** read from the window before the number or a noun phrase right after it is usually right
+  when the entity is named in the same clause, less so when the entity comes from further away (the
+  window may name a subject of its own: :data:`REMOTE_WINDOW_FACTOR`);
   one inherited from an earlier figure of the sentence less so, and one taken from a clause head before
   the first entity (``数据显示…``) was wrong in every labelled case.
 * **doubts** (:func:`~themeflow.facts.metric.metric_doubt`): a metric that is a place, a landmark word
@@ -31,8 +33,9 @@ from themeflow.model import Fact
 
 __all__ = ["CONFIDENCE_THRESHOLD", "Evidence", "ScoredFact", "confidence"]
 
-CONFIDENCE_THRESHOLD = 0.6
-"""Facts scoring below this are not shown. Raising it trades recall for precision."""
+CONFIDENCE_THRESHOLD = 0.65
+"""Facts scoring below this are not shown. Raising it trades recall for precision (0.6 → 0.65 with the
+remote-window factor: precision 0.927 → 0.945, correct facts 599 → 581 on the four development sets)."""
 
 ENTITY_FACTORS: dict[str, float] = {
     "window": 1.0,  # named between the previous figure of the clause and this one
@@ -58,6 +61,12 @@ DOUBT_FACTOR = 0.4
 """Each doubt about the metric multiplies the score by this."""
 RIVAL_FACTOR = 0.85
 """An entity from an earlier clause when the sentence names several other actors before the figure."""
+REMOTE_WINDOW_FACTOR = 0.8
+"""A metric read from the figure's own words while its entity comes from an earlier clause, sentence or a
+scope: those words often name a subject of their own that is no known entity (``DDR5现货价格飙升25%``,
+``欧元区银行体系超额流动性减少``). Measured: 0.75 precision for such facts against 0.98 for facts whose
+entity is named in the figure's own clause."""
+_REMOTE = frozenset({"sentence", "paragraph", "scope"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +91,8 @@ class ScoredFact:
 def confidence(ev: Evidence) -> float:
     """A score in [0, 1]: the product of the entity, metric, rival and doubt factors."""
     score = ENTITY_FACTORS.get(ev.entity_from, 0.5) * METRIC_FACTORS.get(ev.metric_from, 0.5)
+    if ev.metric_from == "window" and ev.entity_from in _REMOTE:
+        score *= REMOTE_WINDOW_FACTOR
     if ev.rivals >= 2 and ev.entity_from in ("sentence", "paragraph", "coref"):
         score *= RIVAL_FACTOR
     for _ in ev.doubts:

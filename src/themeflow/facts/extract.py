@@ -52,6 +52,7 @@ from themeflow.facts.lexicon import (
     SAYS_AFTER,
     SOURCES,
     SPEAKER_ROLES,
+    STATISTICS_SOURCES,
     WEAK_ENTITIES,
 )
 from themeflow.facts.metric import (
@@ -218,6 +219,7 @@ def entity_mentions(text: str) -> list[EntityMention]:
 
 
 _NAME_PIECE_TAGS = frozenset({"nr", "nrt", "nrfg", "ng"})
+_PLACE_TAILS = "市州省县区镇村岛"
 
 
 def _name_fragment(tagged: list[tuple[str, str]], i: int) -> bool:
@@ -230,6 +232,8 @@ def _name_fragment(tagged: list[tuple[str, str]], i: int) -> bool:
         return True
     if prv and prv[1] in _NAME_PIECE_TAGS and is_cjk(prv[0][-1:]):
         return True
+    if nxt and len(nxt[0]) <= 2 and is_cjk(nxt[0][:1]) and nxt[0][-1] in _PLACE_TAILS:
+        return True  # 阿比/林市: the segmenter cut a place name (阿比林市) before its last character
     # 占/比达: a name does not follow a one-character verb directly (是/为/有/在 link a subject to it)
     return bool(prv) and len(prv[0]) == 1 and prv[1] == "v" and prv[0] not in "是为有在"
 
@@ -243,6 +247,9 @@ def _not_subject(text: str, start: int, end: int, canonical: str = "") -> bool:
         return True
     if canonical in SOURCES or text[start:end] in SOURCES:
         return True
+    if STATISTICS_SOURCES.match(text, end) and canonical not in WEAK_ENTITIES:
+        return True  # 海关总署6月9日发布数据显示: the agency reports the figure
+
     if SPEAKER_ROLES.search(text, max(0, start - 12), start):
         return True  # 首席执行官伊万·埃斯皮诺萨…表示, 美银分析师Vivek Arya预计
     if SAYS_AFTER.match(text, end) and _PERSON_NAME.fullmatch(text[start:end]):
@@ -333,7 +340,7 @@ def scored_paragraph(
             and not window.strip("约近超逾 ")
         )
         anchor = c_start - 1 if bracket else f.start  # 容量（约1200GW）: read the words before the bracket
-        a_clause = _start_of(clauses, anchor - 1) if bracket else c_start
+        a_clause = _start_of(clauses, anchor - 1) if bracket else _through_aside(text, clauses, c_start)
         a_window = a_clause if bracket else w_start
         picked = _owner_after(text, f, mentions, c_end) or _pick_entity(
             text, mentions, sentences, clauses, a_window, a_clause, s_start, anchor, local=local
@@ -406,6 +413,8 @@ def scored_paragraph(
             doubts += ("named product",)  # 南方两倍做多SK海力士跌30%: a product named after the company moved
         if entity_from in ("sentence", "paragraph", "coref") and _listed(text, mentions, entity, f.start):
             doubts += ("list member",)  # 特斯拉Model Y、理想L6…。理想L6起售价: one of a list is no subject
+        if f.kind == "multiple" and _TIMES_BASE.search(window):
+            doubts += ("comparison base",)  # 是Meta内部人均用量的5倍: Meta is what is compared with
         if metric_from == "window" and _DIFFERENCE.search(window):
             doubts += (
                 "difference",
@@ -429,6 +438,7 @@ def scored_paragraph(
 
 
 _CLOSE = re.compile(r"收于|收报|收盘报")
+_TIMES_BASE = re.compile(r"(?:是|为|相当于|达到|达)[^，。；]{1,16}的\s*(?:约|近|超过|超|逾)?\s*$")
 _BARE_MOVE = re.compile(r"(?<![上下大暴累])[涨跌]$")
 _MARKET_METRIC = re.compile(r"(?:全球|全国|行业|全行业)[\u4e00-\u9fffA-Za-z]")
 _LIST_SEP = "、"
@@ -489,10 +499,11 @@ def _is_fact_figure(text: str, f: Figure) -> bool:
 _MOVER = re.compile(
     r"([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9\-]{1,11}?)(?:股价)?"
     r"(?:盘中|盘初|早盘|午后|尾盘|收盘|开盘|一度|单日|日内|全天|均)?"
-    r"(?:大涨|大跌|暴涨|暴跌|飙升|重挫|收涨|收跌|上涨|下跌|涨|跌)(?:超|近|逾|约|了)?\s*$"
+    r"(?:(?:大涨|大跌|暴涨|暴跌|飙升|重挫|收涨|收跌|上涨|下跌|涨|跌)(?:超|近|逾|约|了)?"
+    r"|[涨跌]幅(?:扩大|收窄|缩窄)至(?:不足|超|近|逾|约)?)\s*$"
 )
 _NOT_MOVER = re.compile(
-    r"(?:价格|价|率|额|量|收入|营收|利润|规模|市值|指数|期货|合约|板块|概念|股|市|指|[的和与及累]|同比|环比|单日|日内"
+    r"(?:价格|价|率|额|量|收入|营收|利润|规模|市值|(?<![运价])指数|期货|合约|板块|概念|股|市|指|[的和与及累]|同比|环比|单日|日内"
     r"|盘中|期间|此前|随后|最终|今年|年内|本周|本月|当日|全天|发稿|收盘|整体|全线|集体|纷纷|分别|一度)$"
     r"|截至|^(?:最终|随后|此前|其中|单日|当日|今年|年内|本周|本月|期间|整体|同比|环比)"
 )
@@ -514,13 +525,20 @@ def _mover_mentions(text: str, figures: list[Figure], mentions: list[EntityMenti
         if (
             name in ALIAS_TO_ENTITY
             or name in ENTITY_STOPLIST
-            or name[0] in _NOT_NAME_START
+            or (name[0] in _NOT_NAME_START and not _opens_with_name(name))
             or _NOT_MOVER.search(name)
             or any(e.start < m.end(1) and m.start(1) < e.end for e in mentions)
         ):
             continue
         out.append(EntityMention(m.start(1), m.end(1), name, name))
     return out
+
+
+def _opens_with_name(name: str) -> bool:
+    """``四川黄金``, ``三星SDI``: a mover whose first character is a numeral but whose first word is a
+    place or a name (not ``三家``, ``两市``)."""
+    first = rjieba.tag(name)[0]
+    return len(first[0]) >= 2 and first[1] in ("ns", "nr", "nrt", "nt", "nz")
 
 
 def _same_family(a: Figure, b: Figure) -> bool:
@@ -605,6 +623,17 @@ def _pick_entity(
     if earlier:  # the paragraph's topic: its first actor in subject position
         return earlier[0].canonical, ("coref" if anaphor else "paragraph")
     return ("", "coref") if anaphor else None
+
+
+def _through_aside(text: str, clauses: list[int], c_start: int) -> int:
+    """The clause start seen through a bracketed aside that ends right before it: in ``甲骨文（Oracle）也为其
+    基础设施业务筹集了380亿美元``, the bracket is an aside and 甲骨文 opens the figure's clause."""
+    if c_start == 0 or text[c_start - 1] not in "）)":
+        return c_start
+    opened = max(text.rfind("（", 0, c_start - 1), text.rfind("(", 0, c_start - 1))
+    if opened <= 0 or c_start - opened > 30 or re.search(r"[。；;！？]", text[opened:c_start]):
+        return c_start
+    return _start_of(clauses, opened - 1)
 
 
 def _subject_elsewhere(before: list[EntityMention], lo: int, s_start: int) -> bool:

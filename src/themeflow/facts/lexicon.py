@@ -142,7 +142,7 @@ ACRONYM_STOPLIST = frozenset(
     LP GP BD CRO CDMO EV SUV MPV OTA KOL TV UP MAU DAU WAU DeepSeek ChatGPT GPT Sora Gemini Claude Grok
     Llama Copilot Blackwell Rubin Hopper NVL CUDA AWS GCP OCI Azure iPhone iPad Mac Vision Pro Max Plus
     Ultra Mini Pro SZ SH Group Inc Corp Ltd LLC HK US Exp Beta Alpha Delta Labs News Energy The A An GAAP Non
-    EBITDA EBIT GBV GMV ARPU ROAS ROIC FCF CAGR NIM""".split()
+    EBITDA EBIT GBV GMV ARPU ROAS ROIC FCF CAGR NIM INE GFEX SHFE DCE CZCE""".split()
 )
 """Capitalized tokens that are not organizations (products, units, finance jargon). Products are not
 entities: ``Azure 2500亿美元`` is a contract *with* Microsoft."""
@@ -159,10 +159,17 @@ tolerance); verbs the parser also reports (增至, 达到, 预计) are not quali
 
 ENTITY_STOPLIST = frozenset(
     "高达 华尔街 华尔街见闻 媒体 知情人士 消息人士 市场 投资者 分析师 机构 外资 内资 券商 报道 彭博 路透 路透社 "
-    "金融时报 华尔街日报 纽约时报 新华社 财联社 记者 归母 公司股份 毛利润 满负荷 安抚".split()
+    "金融时报 华尔街日报 纽约时报 新华社 财联社 记者 归母 公司股份 毛利润 满负荷 安抚 远高于 远低于 高于 低于 "
+    "略高于 略低于 明显高于 明显低于 人工智能 芯片智能".split()
 )
-"""Words rjieba tags as names that are never the subject of a figure (高达 is 'as much as'; outlets
-report figures, they do not own them)."""
+"""Words rjieba tags as names that are never the subject of a figure (高达 is 'as much as', 远高于 'far
+above'; outlets report figures, they do not own them)."""
+
+STATISTICS_SOURCES = re.compile(
+    r"[)）]?\s*(?:[\d月日年周一二三四五六七]{0,8})?(?:最新)?(?:发布|公布)?的?(?:最新)?(?:数据|统计|报告)(?:显示|表明|称)?"
+)
+"""``海关总署6月9日发布数据显示``, ``根据CFTC的最新数据``: an agency publishing data reports the figure of
+whatever the data is about (我国外贸, 投机性头寸), it is not its subject."""
 
 METRIC_VERBS = frozenset(
     "营收 收入 买入 卖出 净买入 净卖出 流入 流出 投入 投资 追加 套现 融资 募资 支出 开支 出资 亏损 盈利 回购 减持 增持 "

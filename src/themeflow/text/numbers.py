@@ -257,6 +257,9 @@ _PREFIX_CURRENCY = (
     ("€", "EUR"),
     ("£", "GBP"),
 )
+_CJK_CURRENCY = {"新台币": "TWD", "台币": "TWD", "港币": "HKD", "人民币": "CNY"}
+_CJK_CURRENCY_BEFORE = re.compile("(?:" + "|".join(sorted(_CJK_CURRENCY, key=len, reverse=True)) + ")$")
+"""Currency words written before the number (新台币1.2万亿元): they name the currency of a bare 元."""
 _QUALIFIERS = sorted(
     "约合 大约 约为 约 超过 超出 超 逾 将近 接近 近 不到 不足 不超过 不超 不低于 不少于 至少 最多 最高 最低 "
     "高达 多达 突破 上调至 下调至 增至 降至 升至 达到 达 仅 或 预计".split(),
@@ -356,6 +359,16 @@ def _in(ch: str, chars: str) -> bool:
     return bool(ch) and ch in chars
 
 
+def _spaced_suffix(text: str, pos: int) -> bool:
+    """A space, then a Chinese scale or unit (``150 亿元``, ``10 倍``): the suffix still belongs to the number."""
+    if text[pos : pos + 1] != " ":
+        return False
+    if _CN_SCALE_RE.match(text, pos + 1):
+        return True
+    unit = _UNIT_RE.match(text, pos + 1)
+    return unit is not None and "\u4e00" <= unit.group()[0] <= "\u9fff"
+
+
 def _read_number(text: str, m: re.Match[str]) -> _Raw | None:
     """Read one number match plus its scale, unit and qualifiers; None when it is not a figure."""
     start, pos = m.start(), m.end()
@@ -395,6 +408,8 @@ def _read_number(text: str, m: re.Match[str]) -> _Raw | None:
     currency = _currency_before(text, start) if is_arabic else None
     if currency:
         start = currency[1]
+    if is_arabic and _spaced_suffix(text, pos):
+        pos += 1  # 150 亿元, 10 倍: some outlets space the number from its scale or unit
     unit_m = _UNIT_RE.match(text, pos)
     en_unit = False
     if is_arabic and not (unit_m and unit_m.group()[0] in "千百"):  # 5千瓦 is a unit, 5千亿 a scale
@@ -421,6 +436,10 @@ def _read_number(text: str, m: re.Match[str]) -> _Raw | None:
         unit, factor, kind, pos = "%", 10.0, "percent", pos + 1  # 三成 = 30%
     elif currency:
         unit, kind = currency[0], "money"
+    if is_arabic and (unit == "CNY" and text[pos - 1 : pos] == "元" or not unit and has_scale):
+        named = _CJK_CURRENCY_BEFORE.search(text, max(0, start - 3), start)
+        if named:  # 新台币1.2万亿元 is TWD, not CNY; 港币5亿 is HKD
+            unit, kind, factor = _CJK_CURRENCY[named.group()], "money", 1.0
     if not is_arabic:
         if not unit and not has_scale:
             return None  # a lone Chinese numeral is a word (一些, 三环), not a figure
