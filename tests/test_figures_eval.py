@@ -15,30 +15,28 @@ import pytest
 
 from tests.conftest import TEST_DATA
 from themeflow.facts import extract_facts, figures_for_documents
-from themeflow.facts.evaluate import complete_docs, load_labels, score_facts
+from themeflow.facts.evaluate import Score, complete_docs, load_labels, score_facts
 from themeflow.model import Document
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from eval_facts import load_documents  # noqa: E402
 
-PRECISION_FLOOR = 0.92
-"""Entity + metric + value all right (lenient match, see themeflow.facts.evaluate); measured 0.925."""
+LABEL_SETS = {
+    # file: (precision floor, recall floor, articles labelled in full or None for the paragraph-labelled set)
+    "figures_labels.jsonl": (0.95, 0.40, None),
+    "figures_labels_heldout.jsonl": (0.95, 0.40, 20),
+    "figures_labels_dev2.jsonl": (0.95, 0.36, 10),
+    "figures_labels_check.jsonl": (0.93, 0.38, 10),
+    "figures_labels_blind3.jsonl": (0.77, 0.24, 30),
+}
+"""Floors per label set (see scripts/eval_facts.py and docs/figure-labelling.md for how each was made).
+Measured with the calibrated confidence (threshold 0.65, remote-window and name-kind factors): precision
+0.958 / 0.957 / 0.954 / 0.938 / 0.780, recall 0.401 / 0.407 / 0.366 / 0.387 / 0.250. The third blind set
+(long-form analysis: rack bills of materials, IPO filings, earnings calls) was scored once at 0.710 before
+the name-kind factor and mover fixes; it is a development set since."""
+POOLED_PRECISION_FLOOR = 0.90
+"""Every labelled figure together (2,260 figures, 90 articles): measured 0.901 (775 of 860 facts)."""
 VALUE_PRECISION_FLOOR = 0.99
-RECALL_FLOOR = 0.43
-"""Measured 0.437: the extractor abstains below facts.confidence.CONFIDENCE_THRESHOLD."""
-HELDOUT_PRECISION_FLOOR = 0.92
-"""Blind held-out set (tests/data/figures_labels_heldout.jsonl: 20 fr- articles labelled in full before
-any extractor output was seen; every paragraph scored); measured 0.923 (0.918 before the bare-move,
-speaker and metric-acronym rules; 0.847 before the metric-shape, name-fragment, list-member,
-named-product and market-measure doubts; 0.755 before the generic rules)."""
-HELDOUT_RECALL_FLOOR = 0.42
-"""Measured 0.422 (0.411 before the bare-move rule: 盘中涨 → 盘中涨幅; 0.304 before the generic rules)."""
-DEV2_PRECISION_FLOOR = 0.92
-"""Second blind dev set (tests/data/figures_labels_dev2.jsonl: draws 31–40 of eval_facts.pick_articles,
-10 fr- articles, 284 figures, labelled in full before any extractor output was seen); measured 0.929
-(0.849 before the bare-move, speaker, metric-acronym and preposition rules)."""
-DEV2_RECALL_FLOOR = 0.36
-"""Measured 0.366 (0.356 before)."""
 DOCTORED_FLAGGED_FLOOR = 10
 """Of the 12 doctored copies in tests/data/conflict_cases.jsonl."""
 
@@ -51,54 +49,45 @@ def labelled(shared_data: Path) -> dict[str, Document]:
     return {d.id: d for d in load_documents(shared_data / "news.jsonl", {lab.doc_id for lab in labels})}
 
 
+def _score(shared_data: Path, name: str) -> Score:
+    path = TEST_DATA / name
+    labels, whole = load_labels(path), complete_docs(path)
+    docs = load_documents(shared_data / "news.jsonl", whole | {lab.doc_id for lab in labels})
+    return score_facts([f for d in docs for f in extract_facts(d)], labels, whole)
+
+
 def test_labels_cover_enough_figures_and_articles() -> None:
     labels = load_labels(TEST_DATA / "figures_labels.jsonl")
     assert len(labels) >= 120
     assert len({lab.doc_id for lab in labels}) >= 20
 
 
-def test_extraction_precision_floor(labelled: dict[str, Document]) -> None:
-    labels = load_labels(TEST_DATA / "figures_labels.jsonl")
-    score = score_facts([f for d in labelled.values() for f in extract_facts(d)], labels)
+def test_blind_sets_are_complete_and_disjoint() -> None:
+    seen = {lab.doc_id for lab in load_labels(TEST_DATA / "figures_labels.jsonl")}
+    for name, (_, _, articles) in LABEL_SETS.items():
+        if articles is None:
+            continue
+        whole = complete_docs(TEST_DATA / name)
+        assert len(whole) >= articles, name
+        assert {lab.doc_id for lab in load_labels(TEST_DATA / name)} <= whole, name
+        assert not seen & whole, name
+        seen |= whole
+
+
+@pytest.mark.parametrize("name", sorted(LABEL_SETS))
+def test_extraction_floors(shared_data: Path, name: str) -> None:
+    precision_floor, recall_floor, _ = LABEL_SETS[name]
+    score = _score(shared_data, name)
     assert score.value_precision >= VALUE_PRECISION_FLOOR
-    assert score.precision >= PRECISION_FLOOR, score.errors[:10]
-    assert score.recall >= RECALL_FLOOR
+    assert score.precision >= precision_floor, score.errors[:10]
+    assert score.recall >= recall_floor
 
 
-def test_heldout_labels_are_blind_and_large_enough() -> None:
-    path = TEST_DATA / "figures_labels_heldout.jsonl"
-    assert len(load_labels(path)) >= 150
-    assert len(complete_docs(path)) >= 20
-    dev = {lab.doc_id for lab in load_labels(TEST_DATA / "figures_labels.jsonl")}
-    assert not dev & complete_docs(path)
-
-
-def test_heldout_precision_floor(shared_data: Path) -> None:
-    path = TEST_DATA / "figures_labels_heldout.jsonl"
-    labels, whole = load_labels(path), complete_docs(path)
-    docs = load_documents(shared_data / "news.jsonl", whole | {lab.doc_id for lab in labels})
-    score = score_facts([f for d in docs for f in extract_facts(d)], labels, whole)
-    assert score.precision >= HELDOUT_PRECISION_FLOOR, score.errors[:10]
-    assert score.recall >= HELDOUT_RECALL_FLOOR
-
-
-def test_dev2_labels_are_blind_and_disjoint() -> None:
-    path = TEST_DATA / "figures_labels_dev2.jsonl"
-    assert len(load_labels(path)) >= 150
-    assert len(complete_docs(path)) >= 10
-    others = {lab.doc_id for lab in load_labels(TEST_DATA / "figures_labels.jsonl")}
-    for name in ("figures_labels_heldout.jsonl", "figures_labels_check.jsonl"):
-        others |= complete_docs(TEST_DATA / name)
-    assert not others & complete_docs(path)
-
-
-def test_dev2_precision_floor(shared_data: Path) -> None:
-    path = TEST_DATA / "figures_labels_dev2.jsonl"
-    labels, whole = load_labels(path), complete_docs(path)
-    docs = load_documents(shared_data / "news.jsonl", whole | {lab.doc_id for lab in labels})
-    score = score_facts([f for d in docs for f in extract_facts(d)], labels, whole)
-    assert score.precision >= DEV2_PRECISION_FLOOR, score.errors[:10]
-    assert score.recall >= DEV2_RECALL_FLOOR
+def test_pooled_precision_on_every_labelled_figure(shared_data: Path) -> None:
+    scores = [_score(shared_data, name) for name in LABEL_SETS]
+    correct, predicted = sum(s.correct for s in scores), sum(s.predicted for s in scores)
+    assert sum(s.gold for s in scores) >= 1500
+    assert correct / predicted >= POOLED_PRECISION_FLOOR
 
 
 def _cases() -> list[dict[str, str]]:

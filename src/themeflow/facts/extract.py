@@ -86,6 +86,8 @@ _LATIN_ORG = re.compile(
     r"(?<![A-Za-z0-9])(?:[A-Z][a-z]*[A-Z][A-Za-z]*|[A-Z][a-z]{2,}[A-Za-z]*|[A-Z]{2,5}|x[A-Z]{2})(?![A-Za-z0-9-])"
 )
 _LATIN_WORD = r"(?:[A-Z][A-Za-z]*|x[A-Z]{2})"
+_ACRONYM = re.compile(r"[A-Z][A-Za-z]?[A-Z]{1,4}|[A-Z]{2}[a-z][A-Z]")
+"""All capitals (ESS, FICC), also with one lower-case letter (MaaS): an acronym rather than a name."""
 _LATIN_NAME = re.compile(rf"(?<![A-Za-z0-9]){_LATIN_WORD}(?: {_LATIN_WORD})*(?![A-Za-z0-9-])")
 _VERSION_AFTER = re.compile(r" ?\d+(?:\.\d+)?(?![\d.]*\s*(?:亿|万|%|美元|元|年|GW|个))")
 _CONVERSION = ("约合", "折合", "合计约", "相当于")
@@ -130,6 +132,11 @@ class EntityMention:
     subject: bool = True
     """No verb between its clause start and it: it can hand itself over to later clauses as their subject
     (``不享有博通背书，以8.5%的票息…`` is not about 博通)."""
+    kind: str = "known"
+    """How the name was recognized, which says how likely it is to be a real actor: ``known`` (the entity
+    lexicon), ``index``, ``latin`` (capitalized words: OpenAI, Bloom Energy), ``acronym`` (all capitals:
+    also segments and jargon such as ESS, MaaS, ABF), ``tagged`` (the segmenter's name tags), ``mover``
+    (the name before 涨/跌 in a market report)."""
 
 
 def entity_mentions(text: str) -> list[EntityMention]:
@@ -150,7 +157,7 @@ def entity_mentions(text: str) -> list[EntityMention]:
         found.append(EntityMention(m.start(), end, text[m.start() : end], canon, canon in WEAK_ENTITIES))
     for m in INDEX_RE.finditer(text):  # 恒生生物科技指数: one name, whatever the segmenter makes of it
         name = m.group()
-        found.append(EntityMention(m.start(), m.end(), name, ALIAS_TO_ENTITY.get(name, name)))
+        found.append(EntityMention(m.start(), m.end(), name, ALIAS_TO_ENTITY.get(name, name), kind="index"))
     for m in _LATIN_NAME.finditer(text):  # Business Insider, Bloom Energy: one name, not two
         words = m.group().split(" ")
         start, end = m.start(), m.end()
@@ -163,7 +170,8 @@ def entity_mentions(text: str) -> list[EntityMention]:
             continue
         if len(words) == 1 and not _LATIN_ORG.fullmatch(name):
             continue
-        found.append(EntityMention(start, end, name, name))
+        kind = "acronym" if len(words) == 1 and _ACRONYM.fullmatch(name) else "latin"
+        found.append(EntityMention(start, end, name, name, kind=kind))
     pos = 0
     prev: tuple[int, str, str] | None = None  # (start, word, tag) of the token before
     tagged = rjieba.tag(text)
@@ -182,7 +190,9 @@ def entity_mentions(text: str) -> list[EntityMention]:
                 and prev[1][0] not in _NOT_NAME_START
                 and name not in ENTITY_STOPLIST
             ):
-                found.append(EntityMention(prev[0], pos, prev[1] + word, prev[1] + word))  # 星尘 + 智能
+                found.append(
+                    EntityMention(prev[0], pos, prev[1] + word, prev[1] + word, kind="tagged")
+                )  # 星尘 + 智能
         prev = (start, word, tag)
         if len(word) < 2 or not is_cjk(word[0]) or word in ALIAS_TO_ENTITY or word in ENTITY_STOPLIST:
             continue
@@ -196,7 +206,7 @@ def entity_mentions(text: str) -> list[EntityMention]:
             if tag != "nt" and _name_fragment(tagged, i):
                 continue
             speaker = tag == "nr" and bool(SAYS_AFTER.match(text, pos))  # 沃什还表示: a speaker
-            found.append(EntityMention(start, pos, word, word, is_object=speaker))
+            found.append(EntityMention(start, pos, word, word, is_object=speaker, kind="tagged"))
     found = [
         EntityMention(
             e.start,
@@ -205,6 +215,7 @@ def entity_mentions(text: str) -> list[EntityMention]:
             e.canonical,
             e.weak,
             e.is_object or _not_subject(text, e.start, e.end, e.canonical),
+            kind=e.kind,
         )
         for e in found
         if not (e.canonical == "全球" and _ATTRIBUTIVE_AFTER.match(text, e.end))
@@ -318,6 +329,7 @@ def scored_paragraph(
             e.weak,
             e.is_object or _counted(e, figures) or _modifies_next(text, e, mentions),
             _in_subject_position(text, _start_of(clauses, e.start), e.start),
+            e.kind,
         )
         for e in mentions
         if not any(f.start < e.end and e.start < f.end for f in figures)
@@ -421,7 +433,8 @@ def scored_paragraph(
             )  # 工资增长率比目标低了0.5个百分点: a gap, its metric is not in the window
         if entity_from in ("sentence", "paragraph") and _speaker(text, mentions, entity, s_start, f.start):
             doubts += ("speaker",)  # 鲍威尔说道，…核心PCE同比通胀率可能为3%: who says it does not own it
-        evidence = Evidence(entity_from, metric_from, rivals, doubts)
+        entity_kind = next((e.kind for e in mentions if e.canonical == entity), "title" if entity else "none")
+        evidence = Evidence(entity_from, metric_from, rivals, doubts, entity_kind)
         fact = Fact(
             entity=entity,
             metric=metric,
@@ -499,7 +512,7 @@ def _is_fact_figure(text: str, f: Figure) -> bool:
 _MOVER = re.compile(
     r"([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9\-]{1,11}?)(?:股价)?"
     r"(?:盘中|盘初|早盘|午后|尾盘|收盘|开盘|一度|单日|日内|全天|均)?"
-    r"(?:(?:大涨|大跌|暴涨|暴跌|飙升|重挫|收涨|收跌|上涨|下跌|涨|跌)(?:超|近|逾|约|了)?"
+    r"(?:(?:大涨|大跌|暴涨|暴跌|飙升|重挫|收涨|收跌|上涨|下跌|高开|低开|涨|跌)(?:超|近|逾|约|了)?"
     r"|[涨跌]幅(?:扩大|收窄|缩窄)至(?:不足|超|近|逾|约)?)\s*$"
 )
 _NOT_MOVER = re.compile(
@@ -507,6 +520,14 @@ _NOT_MOVER = re.compile(
     r"|盘中|期间|此前|随后|最终|今年|年内|本周|本月|当日|全天|发稿|收盘|整体|全线|集体|纷纷|分别|一度)$"
     r"|截至|^(?:最终|随后|此前|其中|单日|当日|今年|年内|本周|本月|期间|整体|同比|环比)"
 )
+
+
+_NOT_MOVER_SHAPE = re.compile(
+    r"^(?:较|兑|双双|周内|季|年内|高开|低开|盘初|再|更)|(?:更是|再|累计|最高点|最低点|均|也|则|又|亦|仍|已|更)$"
+    r"|^[\u4e00-\u9fff][^A-Za-z]*\d"
+)
+"""``较2023年再跌65%``, ``兑日元更是跌1.1%``, ``双双跌超1%``: a comparison, a currency pair's tail or an
+adverb before the move, not the name of what moved."""
 
 
 def _mover_mentions(text: str, figures: list[Figure], mentions: list[EntityMention]) -> list[EntityMention]:
@@ -525,12 +546,13 @@ def _mover_mentions(text: str, figures: list[Figure], mentions: list[EntityMenti
         if (
             name in ALIAS_TO_ENTITY
             or name in ENTITY_STOPLIST
+            or _NOT_MOVER_SHAPE.search(name)
             or (name[0] in _NOT_NAME_START and not _opens_with_name(name))
             or _NOT_MOVER.search(name)
             or any(e.start < m.end(1) and m.start(1) < e.end for e in mentions)
         ):
             continue
-        out.append(EntityMention(m.start(1), m.end(1), name, name))
+        out.append(EntityMention(m.start(1), m.end(1), name, name, kind="mover"))
     return out
 
 

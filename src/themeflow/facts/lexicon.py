@@ -160,7 +160,7 @@ tolerance); verbs the parser also reports (增至, 达到, 预计) are not quali
 ENTITY_STOPLIST = frozenset(
     "高达 华尔街 华尔街见闻 媒体 知情人士 消息人士 市场 投资者 分析师 机构 外资 内资 券商 报道 彭博 路透 路透社 "
     "金融时报 华尔街日报 纽约时报 新华社 财联社 记者 归母 公司股份 毛利润 满负荷 安抚 远高于 远低于 高于 低于 "
-    "略高于 略低于 明显高于 明显低于 人工智能 芯片智能".split()
+    "略高于 略低于 明显高于 明显低于 人工智能 芯片智能 高开高 低开低 季增 年增 月增 周增 环增".split()
 )
 """Words rjieba tags as names that are never the subject of a figure (高达 is 'as much as', 远高于 'far
 above'; outlets report figures, they do not own them)."""

@@ -65,6 +65,8 @@ CHANGE_ONLY = {
     "暴跌": "跌幅",
     "重挫": "跌幅",
     "收跌": "跌幅",
+    "高开": "高开",  # 特发信息高开8%: the opening gap is its own measure
+    "低开": "低开",
 }
 _NON_METRIC = frozenset(
     "完成 获得 出售 包括 包含 宣布 显示 表示 称 指出 透露 认为 预测 预计 估计 计划 拟 将 已 约 超过 超 近 逾 "
