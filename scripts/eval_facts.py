@@ -14,6 +14,10 @@ Label sets (all in ``tests/data/``):
   generalisation estimate);
 * ``figures_labels_dev2.jsonl`` — a second blind dev set: draws 31–40, 10 ``fr-`` articles labelled in
   full before any extractor output was looked at; rules may be checked on it (it is a dev set now).
+* ``figures_labels_blind3.jsonl`` — draws 41–70, 30 articles labelled in full by three labellers following
+  ``docs/figure-labelling.md``; scored blind once (precision 0.710), a development set since.
+* ``figures_labels_blind4.jsonl`` — draws 71–85, 15 articles, labelled after the rules were frozen and
+  scored once (precision 0.874, recall 0.383): the current generalisation estimate.
 
 The blind articles were drawn with :func:`pick_articles` (seed 20260807; see its docstring).
 
@@ -83,7 +87,8 @@ def pick_articles(news: Path, exclude: set[str], rounds: int = 8) -> list[tuple[
     ``fr-`` records not in ``exclude`` (the development set's ids) with 800–3,000 characters of body,
     sorted by id; ``random.Random(PICK_SEED)``; each round draws one not-yet-drawn article per topic
     (keyword in title or first 300 characters). Draws 1–20 are the held-out set, 21–30 the check set,
-    31–40 the second blind dev set (``figures_labels_dev2.jsonl``).
+    31–40 the second blind dev set (``figures_labels_dev2.jsonl``), 41–70 the third and 71–85 the fourth
+    blind set.
     """
     import random
 
@@ -108,6 +113,14 @@ def pick_articles(news: Path, exclude: set[str], rounds: int = 8) -> list[tuple[
             seen.add(d["id"])
             picked.append((topic, d["id"]))
     return picked
+
+
+def _draw_set(n: int) -> str:
+    """Which label file holds blind draw ``n``."""
+    for last, name in ((20, "heldout"), (30, "check"), (40, "dev2"), (70, "blind3"), (85, "blind4")):
+        if n <= last:
+            return name
+    return "unlabelled"
 
 
 def evaluate_extraction(
@@ -174,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.pick:
         exclude = {lab.doc_id for lab in load_labels(LABELS)}
-        for n, (topic, doc_id) in enumerate(pick_articles(args.data / "news.jsonl", exclude), 1):
-            print(n, "heldout" if n <= 20 else "check" if n <= 30 else "dev2", topic, doc_id)
+        for n, (topic, doc_id) in enumerate(pick_articles(args.data / "news.jsonl", exclude, rounds=17), 1):
+            print(n, _draw_set(n), topic, doc_id)
         return 0
     print(json.dumps(evaluate_extraction(args.data, args.errors, args.labels), ensure_ascii=False, indent=2))
     if args.themes:
