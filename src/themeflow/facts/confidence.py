@@ -19,6 +19,8 @@ Why these factors (measured on the hand labels, ``scripts/eval_facts.py``):
   window may name a subject of its own: :data:`REMOTE_WINDOW_FACTOR`);
   one inherited from an earlier figure of the sentence less so, and one taken from a clause head before
   the first entity (``数据显示…``) was wrong in every labelled case.
+* **name kind** (:data:`KIND_FACTORS`): a name found only by the segmenter's tags, or an all-capitals
+  acronym (ESS, MaaS, ABF: segments and jargon as often as organizations), is less often the real subject.
 * **doubts** (:func:`~themeflow.facts.metric.metric_doubt`): a metric that is a place, a landmark word
   (大关, 关口), a bare anaphor (数据, 数字, 公司), a clause with its own verb, or a lone acronym; and
   (:func:`~themeflow.facts.extract.scored_paragraph`) an entity from an earlier clause or sentence whose
