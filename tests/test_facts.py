@@ -289,3 +289,21 @@ def test_speaker_does_not_own_the_figures_in_the_quote() -> None:
 def test_metric_acronym_is_not_an_entity() -> None:
     names = {e.canonical for e in entity_mentions("示例公司调整后EBITDA利润率提升至35%，GBV同比增长16%。")}
     assert not names & {"EBITDA", "GBV"}
+
+
+def test_an_agency_publishing_data_is_not_the_subject_but_a_data_center_owner_is() -> None:
+    customs = "海关总署6月9日发布数据显示，2026年前5个月，我国货物贸易进出口总值20.68万亿元。"
+    (fact,) = facts_of(customs, title_entity=None)
+    assert fact.entity == "中国"  # 我国, not the customs office that published the data
+    (fact,) = facts_of("英伟达数据中心营收达到411亿美元。", title_entity=None)
+    assert (fact.entity, fact.metric) == ("英伟达", "数据中心营收")
+
+
+def test_how_a_name_was_recognized_is_kept_as_evidence() -> None:
+    from themeflow.facts.extract import scored_paragraph
+
+    kinds = {
+        s.fact.entity: s.evidence.entity_kind
+        for s in scored_paragraph("MaaS收入约15亿元，Lancium营收达到13亿美元。", doc_id="d", paragraph=1)
+    }
+    assert kinds == {"MaaS": "acronym", "Lancium": "latin"}

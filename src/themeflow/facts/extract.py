@@ -86,7 +86,7 @@ _LATIN_ORG = re.compile(
     r"(?<![A-Za-z0-9])(?:[A-Z][a-z]*[A-Z][A-Za-z]*|[A-Z][a-z]{2,}[A-Za-z]*|[A-Z]{2,5}|x[A-Z]{2})(?![A-Za-z0-9-])"
 )
 _LATIN_WORD = r"(?:[A-Z][A-Za-z]*|x[A-Z]{2})"
-_ACRONYM = re.compile(r"[A-Z][A-Za-z]?[A-Z]{1,4}|[A-Z]{2}[a-z][A-Z]")
+_ACRONYM = re.compile(r"[A-Z][A-Za-z]?[A-Z]{1,4}|[A-Z]{2}[a-z][A-Z]|[A-Z]aa[A-Z]")
 """All capitals (ESS, FICC), also with one lower-case letter (MaaS): an acronym rather than a name."""
 _LATIN_NAME = re.compile(rf"(?<![A-Za-z0-9]){_LATIN_WORD}(?: {_LATIN_WORD})*(?![A-Za-z0-9-])")
 _VERSION_AFTER = re.compile(r" ?\d+(?:\.\d+)?(?![\d.]*\s*(?:亿|万|%|美元|元|年|GW|个))")
@@ -260,7 +260,6 @@ def _not_subject(text: str, start: int, end: int, canonical: str = "") -> bool:
         return True
     if STATISTICS_SOURCES.match(text, end) and canonical not in WEAK_ENTITIES:
         return True  # 海关总署6月9日发布数据显示: the agency reports the figure
-
     if SPEAKER_ROLES.search(text, max(0, start - 12), start):
         return True  # 首席执行官伊万·埃斯皮诺萨…表示, 美银分析师Vivek Arya预计
     if SAYS_AFTER.match(text, end) and _PERSON_NAME.fullmatch(text[start:end]):

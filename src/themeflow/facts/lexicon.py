@@ -166,10 +166,12 @@ ENTITY_STOPLIST = frozenset(
 above'; outlets report figures, they do not own them)."""
 
 STATISTICS_SOURCES = re.compile(
-    r"[)）]?\s*(?:[\d月日年周一二三四五六七]{0,8})?(?:最新)?(?:发布|公布)?的?(?:最新)?(?:数据|统计|报告)(?:显示|表明|称)?"
+    r"[)）]?\s*[\d月日年周一二三四五六七]{0,8}(?:(?:发布|公布)的?(?:最新)?|的?最新)(?:数据|统计|报告)"
+    r"|[)）]?\s*[\d月日年]{0,8}(?:数据|统计)(?:显示|表明)"
 )
 """``海关总署6月9日发布数据显示``, ``根据CFTC的最新数据``: an agency publishing data reports the figure of
-whatever the data is about (我国外贸, 投机性头寸), it is not its subject."""
+whatever the data is about (我国外贸, 投机性头寸), it is not its subject. A name before 数据中心 or 报告期
+is not publishing anything, so the pattern needs 发布/公布/最新 before the data word or 显示/表明 after it."""
 
 METRIC_VERBS = frozenset(
     "营收 收入 买入 卖出 净买入 净卖出 流入 流出 投入 投资 追加 套现 融资 募资 支出 开支 出资 亏损 盈利 回购 减持 增持 "

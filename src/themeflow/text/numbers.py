@@ -436,7 +436,7 @@ def _read_number(text: str, m: re.Match[str]) -> _Raw | None:
         unit, factor, kind, pos = "%", 10.0, "percent", pos + 1  # 三成 = 30%
     elif currency:
         unit, kind = currency[0], "money"
-    if is_arabic and (unit == "CNY" and text[pos - 1 : pos] == "元" or not unit and has_scale):
+    if is_arabic and ((unit == "CNY" and text[pos - 1 : pos] == "元") or (not unit and has_scale)):
         named = _CJK_CURRENCY_BEFORE.search(text, max(0, start - 3), start)
         if named:  # 新台币1.2万亿元 is TWD, not CNY; 港币5亿 is HKD
             unit, kind, factor = _CJK_CURRENCY[named.group()], "money", 1.0
