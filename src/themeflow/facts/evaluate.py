@@ -30,7 +30,7 @@ from themeflow.facts.group import entity_key, metric_key, metrics_match
 from themeflow.model import Fact
 from themeflow.text.numbers import Figure, find_figures
 
-__all__ = ["Label", "Score", "complete_docs", "load_labels", "score_facts"]
+__all__ = ["Label", "Score", "complete_docs", "judge_facts", "load_labels", "score_facts"]
 
 _DIRECTION = {"暴涨": "涨幅", "大涨": "涨幅", "涨超": "涨幅", "飙升": "涨幅", "上涨": "涨幅", "累涨": "涨幅"}
 _DIRECTION |= {"暴跌": "跌幅", "大跌": "跌幅", "跌超": "跌幅", "重挫": "跌幅", "下跌": "跌幅"}
@@ -197,6 +197,37 @@ def score_facts(facts: Iterable[Fact], labels: Sequence[Label], complete: Iterab
             )
     score.missed = _missed(labels, used)
     return score
+
+
+def judge_facts(
+    facts: Sequence[Fact], labels: Sequence[Label], complete: Iterable[str] = ()
+) -> list[bool | None]:
+    """Each fact on its own: True when it matches a label of its paragraph (value+unit, entity and
+    metric, as in :func:`score_facts`), False when it does not, None when its paragraph is not scored.
+
+    Unlike :func:`score_facts` a label may be matched by several facts: this judges candidates (the
+    training rows of the confidence model), not a final answer set.
+    """
+    whole = set(complete)
+    gold: dict[tuple[str, int], list[tuple[Label, Figure | None]]] = defaultdict(list)
+    for lab in labels:
+        gold[(lab.doc_id, lab.paragraph)].append((lab, _figure(lab.value)))
+    out: list[bool | None] = []
+    for fact in facts:
+        key = (fact.citation.doc_id, fact.citation.paragraph)
+        if key not in gold and key[0] not in whole:
+            out.append(None)
+            continue
+        out.append(
+            any(
+                fig is not None
+                and _same_value(fact, fig)
+                and entity_ok(fact.entity, g.entity)
+                and metric_ok(fact.metric, g.metric)
+                for g, fig in gold.get(key, ())
+            )
+        )
+    return out
 
 
 def _missed(labels: Sequence[Label], used: set[int]) -> list[str]:

@@ -35,11 +35,13 @@ from dataclasses import dataclass
 
 import rjieba
 
-from themeflow.facts.confidence import CONFIDENCE_THRESHOLD, Evidence, ScoredFact, confidence
+from themeflow.facts.confidence import CONFIDENCE_THRESHOLD, ScoredFact, confidence
+from themeflow.facts.evidence import Evidence
 from themeflow.facts.lexicon import (
     ACRONYM_STOPLIST,
     ALIAS_TO_ENTITY,
     APPROXIMATIONS,
+    ATTRIBUTION_WORDS,
     CHANGE_WORDS,
     COMMODITIES,
     ENTITY_RE,
@@ -69,6 +71,9 @@ from themeflow.text.numbers import Figure, find_figures
 
 __all__ = [
     "EntityMention",
+    "candidate_facts",
+    "candidate_paragraph",
+    "change_partners",
     "entity_mentions",
     "extract_facts",
     "extract_paragraph",
@@ -289,10 +294,46 @@ def extract_facts(doc: Document) -> list[Fact]:
 def scored_facts(doc: Document) -> list[ScoredFact]:
     """Every candidate fact of a document with its confidence and evidence, including those below the
     threshold (what ``extract_facts`` drops and why)."""
+    return _score(candidate_facts(doc))
+
+
+def _score(found: list[tuple[Fact, Evidence]]) -> list[ScoredFact]:
+    scores = [confidence(fact, ev) for fact, ev in found]
+    for i, partner in enumerate(change_partners(found)):
+        if partner is not None:
+            scores[i] = scores[partner]
+    return [ScoredFact(fact, score, ev) for (fact, ev), score in zip(found, scores, strict=True)]
+
+
+def change_partners(found: list[tuple[Fact, Evidence]]) -> list[int | None]:
+    """For the end value of a change (``从114.3GW增长至236GW``: 236GW), the index of its start value;
+    None for every other fact.
+
+    Why: the two ends are one claim, with one subject and one metric, and the end value only inherits
+    both from the start. On the labelled figures the two ends were right or wrong together in every
+    pair (17 of 17), so the end takes the start's score rather than a lower one of its own.
+    """
+    out: list[int | None] = []
+    last_from: int | None = None
+    for i, (fact, ev) in enumerate(found):
+        partner = None
+        if ev.role == "from":
+            last_from = i
+        elif ev.role == "to" and last_from is not None:
+            start = found[last_from][0]
+            if (start.citation, start.entity, start.metric) == (fact.citation, fact.entity, fact.metric):
+                partner = last_from
+            last_from = None
+        out.append(partner)
+    return out
+
+
+def candidate_facts(doc: Document) -> list[tuple[Fact, Evidence]]:
+    """Every candidate fact of a document with its evidence, unscored (the confidence model's inputs)."""
     fallback = title_entity(doc.title)
-    out: list[ScoredFact] = []
+    out: list[tuple[Fact, Evidence]] = []
     for n, text in enumerate(doc.paragraphs, start=1):
-        out.extend(scored_paragraph(text, doc_id=doc.id, paragraph=n, title_entity=fallback))
+        out.extend(candidate_paragraph(text, doc_id=doc.id, paragraph=n, title_entity=fallback))
     return out
 
 
@@ -311,6 +352,13 @@ def scored_paragraph(
     text: str, *, doc_id: str, paragraph: int, title_entity: str | None = None
 ) -> list[ScoredFact]:
     """The candidate facts of one paragraph, each with its confidence (see :mod:`.confidence`)."""
+    return _score(candidate_paragraph(text, doc_id=doc_id, paragraph=paragraph, title_entity=title_entity))
+
+
+def candidate_paragraph(
+    text: str, *, doc_id: str, paragraph: int, title_entity: str | None = None
+) -> list[tuple[Fact, Evidence]]:
+    """The candidate facts of one paragraph, each with where its entity and metric came from."""
     figures = [f for f in find_figures(text) if _is_fact_figure(text, f)]
     if not figures:
         return []
@@ -333,7 +381,7 @@ def scored_paragraph(
         for e in mentions
         if not any(f.start < e.end and e.start < f.end for f in figures)
     ]
-    out: list[ScoredFact] = []
+    out: list[tuple[Fact, Evidence]] = []
     prev: dict[int, list[tuple[Figure, str, str | None]]] = {}  # clause start → its earlier facts
     in_sentence: dict[int, list[tuple[Figure, str, str | None]]] = {}
     for f in figures:
@@ -433,7 +481,10 @@ def scored_paragraph(
         if entity_from in ("sentence", "paragraph") and _speaker(text, mentions, entity, s_start, f.start):
             doubts += ("speaker",)  # 鲍威尔说道，…核心PCE同比通胀率可能为3%: who says it does not own it
         entity_kind = next((e.kind for e in mentions if e.canonical == entity), "title" if entity else "none")
-        evidence = Evidence(entity_from, metric_from, rivals, doubts, entity_kind)
+        own = [e for e in mentions if e.canonical == entity and e.end <= f.start] if entity else []
+        gap = f.start - own[-1].end if own else -1
+        attributed = bool(own) and ATTRIBUTION_WORDS.search(text, own[-1].end, f.start) is not None
+        evidence = Evidence(entity_from, metric_from, rivals, doubts, entity_kind, gap, attributed, role)
         fact = Fact(
             entity=entity,
             metric=metric,
@@ -445,7 +496,7 @@ def scored_paragraph(
             citation=Citation(doc_id, paragraph),
             qualifier=qualifier,
         )
-        out.append(ScoredFact(fact, confidence(evidence), evidence))
+        out.append((fact, evidence))
     return out
 
 
@@ -454,6 +505,7 @@ _TIMES_BASE = re.compile(r"(?:是|为|相当于|达到|达)[^，。；]{1,16}的
 _BARE_MOVE = re.compile(r"(?<![上下大暴累])[涨跌]$")
 _MARKET_METRIC = re.compile(r"(?:全球|全国|行业|全行业)[\u4e00-\u9fffA-Za-z]")
 _LIST_SEP = "、"
+_LIST_INTRO = re.compile(r"(?:包括|包含|涵盖|分别为|分别是)\s*$")
 
 
 _SAYS = re.compile(
@@ -735,8 +787,11 @@ def _inherit(
     if after:
         return after, role, "after"
     first = min((e.start for e in mentions if c_start <= e.start < f.start), default=None)
-    head = metric_phrase(text[c_start:first]) if first is not None and first > c_start else None
-    return head, role, "head"
+    if first is None or first <= c_start:
+        return None, role, "head"
+    lead = text[c_start:first]
+    # 主要合约包括甲骨文OCI 3000亿美元 微软Azure…: a head that introduces a list names the list's metric
+    return metric_phrase(lead), role, ("list_head" if _LIST_INTRO.search(lead) else "head")
 
 
 # -- period ----------------------------------------------------------------------------------------------

@@ -373,3 +373,32 @@ LEAD_FILLERS = (
     "间",
 )
 """Function words trimmed from either end of a metric phrase."""
+
+# -- confidence features ----------------------------------------------------------------------------
+FORECASTERS = re.compile(
+    r"^(?:高盛|摩根士丹利|摩根大通|花旗|瑞银|巴克莱|中金公司|贝莱德|美国银行|美银|野村|德意志银行|德银|汇丰|"
+    r"富国银行|杰富瑞|伯恩斯坦|麦格理|瑞穗|法巴|法国巴黎银行|桥水|先锋领航|惠誉|穆迪|标普全球|晨星|"
+    r"Jefferies|Bernstein|Goldman Sachs|Morgan Stanley|Citi|UBS|Nomura|HSBC|Macquarie|Moody's|Fitch)"
+    r"|(?:证券|研究院|研究所|研究中心|咨询|资管|资产管理|投行|评级|Research|Securities|Capital)$"
+)
+"""Banks, brokers, rating agencies and research houses: they publish forecasts and target prices about
+other companies far more often than figures of their own (``花旗…三星电子目标价``)."""
+
+INSTITUTIONS = re.compile(r"联储|央行|中央银行|货币基金组织|IMF|世界银行|统计局|财政部|政府|交易所|委员会|总署")
+"""Central banks, agencies and governments: the subject of a paragraph about the markets they move
+(美联储…美元指数上涨1%), rarely the owner of the market's figures."""
+
+MEASURE_WORDS = re.compile(
+    r"涨|跌|营收|收入|利润|净利|市值|价|收益率|利率|规模|估值|开支|支出|成交|买入|卖出|融资|募资|出货|销量|销售|"
+    r"份额|占比|比例|增速|增长|同比|环比|毛利|回报|订单|产能|装机|需求|投资|股息|分红|派息|目标|指数|概率|通胀|"
+    r"失业|GDP|就业|储备|持仓|余额|流入|流出|发行|配售|认购|金额|成本|费用|亏损|现金|资产|负债|EPS|市盈率|"
+    r"算力|容量|产量|出口|进口|用电|功率|储量|人数|用户|员工|裁员|贷款|存款|贸易|赤字|盈余|"
+    r"率|额|量|值|数|税|息|薪|租金|运价|报价|售价|票价|评级|仓位|敞口|头寸"
+)
+"""Words that name a measure: a metric holding one is a measure, not a stray noun phrase."""
+
+EXPECTATION_WORDS = re.compile(r"预期|预估|共识|预测")
+"""``远超市场预期的19.9亿美元``: the figure is the consensus, a metric of its own kind."""
+
+ATTRIBUTION_WORDS = re.compile(r"预计|预测|预期|认为|表示|称|指出|估计|测算|显示|报告|研报|看来|写道|援引")
+"""A verb of saying or forecasting between the entity and its figure: the entity may only be the source."""

@@ -32,6 +32,7 @@ __all__ = [
     "figure_matches",
     "figures_equal",
     "find_figures",
+    "unit_kind",
 ]
 
 
@@ -216,6 +217,17 @@ for _w in (
     _add("count", _w, 1, _w)
 
 _ASCII_UNIT = re.compile(r"[A-Za-z$]")
+
+
+_UNIT_KINDS: dict[str, str] = {canonical: kind for canonical, _, kind in _UNITS.values()}
+
+
+def unit_kind(unit: str) -> str:
+    """What kind of quantity a canonical unit measures (``GW`` → power, ``USD`` → money); ``count`` for a
+    counted noun (股, 辆, 人), ``bare`` for no unit."""
+    if not unit:
+        return "bare"
+    return _UNIT_KINDS.get(unit, "count")
 
 
 def _unit_pattern() -> re.Pattern[str]:
