@@ -87,8 +87,8 @@ def pick_articles(news: Path, exclude: set[str], rounds: int = 8) -> list[tuple[
     ``fr-`` records not in ``exclude`` (the development set's ids) with 800–3,000 characters of body,
     sorted by id; ``random.Random(PICK_SEED)``; each round draws one not-yet-drawn article per topic
     (keyword in title or first 300 characters). Draws 1–20 are the held-out set, 21–30 the check set,
-    31–40 the second blind dev set (``figures_labels_dev2.jsonl``), 41–70 the third, 71–85 the fourth
-    and 86–105 the fifth blind set.
+    31–40 the second blind dev set (``figures_labels_dev2.jsonl``), 41–70 the third, 71–85 the fourth,
+    86–105 the fifth and 106–125 the sixth blind set.
     """
     import random
 
@@ -117,7 +117,7 @@ def pick_articles(news: Path, exclude: set[str], rounds: int = 8) -> list[tuple[
 
 def _draw_set(n: int) -> str:
     """Which label file holds blind draw ``n``."""
-    for last, name in ((20, "heldout"), (30, "check"), (40, "dev2"), (70, "blind3"), (85, "blind4"), (105, "blind5")):
+    for last, name in ((20, "heldout"), (30, "check"), (40, "dev2"), (70, "blind3"), (85, "blind4"), (105, "blind5"), (125, "blind6")):
         if n <= last:
             return name
     return "unlabelled"
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.pick:
         exclude = {lab.doc_id for lab in load_labels(LABELS)}
-        for n, (topic, doc_id) in enumerate(pick_articles(args.data / "news.jsonl", exclude, rounds=21), 1):
+        for n, (topic, doc_id) in enumerate(pick_articles(args.data / "news.jsonl", exclude, rounds=25), 1):
             print(n, _draw_set(n), topic, doc_id)
         return 0
     print(json.dumps(evaluate_extraction(args.data, args.errors, args.labels), ensure_ascii=False, indent=2))

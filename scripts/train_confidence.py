@@ -29,8 +29,8 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from themeflow.facts.extract import candidate_facts, change_partners
 from themeflow.facts.evaluate import complete_docs, judge_facts, load_labels
+from themeflow.facts.extract import candidate_facts, change_partners
 from themeflow.facts.features import FEATURE_NAMES, fact_features
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
