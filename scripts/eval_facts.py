@@ -117,7 +117,15 @@ def pick_articles(news: Path, exclude: set[str], rounds: int = 8) -> list[tuple[
 
 def _draw_set(n: int) -> str:
     """Which label file holds blind draw ``n``."""
-    for last, name in ((20, "heldout"), (30, "check"), (40, "dev2"), (70, "blind3"), (85, "blind4"), (105, "blind5"), (125, "blind6")):
+    for last, name in (
+        (20, "heldout"),
+        (30, "check"),
+        (40, "dev2"),
+        (70, "blind3"),
+        (85, "blind4"),
+        (105, "blind5"),
+        (125, "blind6"),
+    ):
         if n <= last:
             return name
     return "unlabelled"

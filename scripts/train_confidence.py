@@ -45,8 +45,9 @@ TRAIN_SETS = (
     "figures_labels_dev2",
     "figures_labels_blind3",
     "figures_labels_blind4",
+    "figures_labels_blind5",
 )
-HELD_OUT = ("figures_labels_blind5",)
+HELD_OUT = ("figures_labels_blind6",)
 REGULARIZATION_C = 1.0
 FOLDS = 10
 

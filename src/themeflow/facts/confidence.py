@@ -45,23 +45,28 @@ class ConfidenceModel:
         z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
         return 1.0 / (1.0 + math.exp(-z))
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ConfidenceModel:
+        """A model from its JSON form. Its features must be exactly :data:`FEATURE_NAMES`: a model trained
+        on other features would silently score with missing weights, so a mismatch is an error."""
+        if tuple(raw.get("features", ())) != FEATURE_NAMES:
+            raise ThemeflowError(
+                f"{MODEL_FILE} was trained on other features than this version reads; "
+                "retrain it with scripts/train_confidence.py"
+            )
+        return cls(
+            weights=dict(zip(raw["features"], raw["weights"], strict=True)),
+            bias=raw["bias"],
+            threshold=raw["threshold"],
+            meta={k: v for k, v in raw.items() if k not in ("features", "weights", "bias", "threshold")},
+        )
+
 
 @cache
 def load_model() -> ConfidenceModel:
-    """The shipped model. Its features must be exactly :data:`FEATURE_NAMES`: a model trained on other
-    features would silently score with missing weights, so a mismatch is an error."""
+    """The shipped model (``confidence_model.json`` next to this module)."""
     raw = json.loads(resources.files("themeflow.facts").joinpath(MODEL_FILE).read_text(encoding="utf-8"))
-    if tuple(raw["features"]) != FEATURE_NAMES:
-        raise ThemeflowError(
-            f"{MODEL_FILE} was trained on other features than this version reads; "
-            "retrain it with scripts/train_confidence.py"
-        )
-    return ConfidenceModel(
-        weights=dict(zip(raw["features"], raw["weights"], strict=True)),
-        bias=raw["bias"],
-        threshold=raw["threshold"],
-        meta={k: v for k, v in raw.items() if k not in ("features", "weights", "bias", "threshold")},
-    )
+    return ConfidenceModel.from_dict(raw)
 
 
 def _shipped_threshold() -> float:

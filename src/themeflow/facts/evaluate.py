@@ -8,7 +8,9 @@ answer, ``工人正在紧张施工`` vs ``工人数量`` is not. The rules, in o
 * **entity**: same canonical name (aliases folded: 英伟达 = NVIDIA), or one name contains the other;
   a label may list alternatives ``A|B``; an empty label only matches an empty entity.
 * **metric**: :func:`~themeflow.facts.group.metrics_match`, or one comparison key contains the other,
-  or character-bigram Dice ≥ 0.5 on the keys; direction words fold (暴涨/涨超 → 涨幅).
+  or character-bigram Dice ≥ 0.5 on the keys; direction words fold (暴涨/涨超/收涨/高开 → 涨幅, as the
+  labelling guide lets a move be labelled with the article's own word), and so do price words
+  (报价/交投价 → 价格, 收于/收报 → 收盘价).
 
 A fact is *correct* when value+unit, entity and metric all match a label of its paragraph (one-to-one).
 Only labelled paragraphs are scored: the labeller labels every figure of a paragraph or none. A label
@@ -34,6 +36,10 @@ __all__ = ["Label", "Score", "complete_docs", "judge_facts", "load_labels", "sco
 
 _DIRECTION = {"暴涨": "涨幅", "大涨": "涨幅", "涨超": "涨幅", "飙升": "涨幅", "上涨": "涨幅", "累涨": "涨幅"}
 _DIRECTION |= {"暴跌": "跌幅", "大跌": "跌幅", "跌超": "跌幅", "重挫": "跌幅", "下跌": "跌幅"}
+# the labelling guide lets a price move be labelled with the article's own word (收涨, 高开): the same metric
+_DIRECTION |= {"收涨": "涨幅", "收高": "涨幅", "高开": "涨幅", "收跌": "跌幅", "收低": "跌幅", "低开": "跌幅"}
+# a quoted or traded price is the price (每桶报价 = 每桶价格), and a close is the closing price
+_DIRECTION |= {"交投价": "价格", "报价": "价格", "收于": "收盘价", "收报": "收盘价"}
 
 
 @dataclass(frozen=True, slots=True)

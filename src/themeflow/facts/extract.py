@@ -483,6 +483,10 @@ def candidate_paragraph(
         entity_kind = next((e.kind for e in mentions if e.canonical == entity), "title" if entity else "none")
         own = [e for e in mentions if e.canonical == entity and e.end <= f.start] if entity else []
         gap = f.start - own[-1].end if own else -1
+        if entity_from == "owner":  # 640亿美元的CoreWeave: named right after the figure
+            gap = min(
+                (e.start - f.end for e in mentions if e.canonical == entity and e.start >= f.end), default=-1
+            )
         attributed = bool(own) and ATTRIBUTION_WORDS.search(text, own[-1].end, f.start) is not None
         evidence = Evidence(entity_from, metric_from, rivals, doubts, entity_kind, gap, attributed, role)
         fact = Fact(

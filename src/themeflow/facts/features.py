@@ -25,7 +25,18 @@ from themeflow.text.numbers import unit_kind
 
 __all__ = ["FEATURE_NAMES", "fact_features", "unit_class"]
 
-_ENTITY_FROM = ("window", "clause", "owner", "sentence", "scope", "bracket", "coref", "paragraph", "title", "none")
+_ENTITY_FROM = (
+    "window",
+    "clause",
+    "owner",
+    "sentence",
+    "scope",
+    "bracket",
+    "coref",
+    "paragraph",
+    "title",
+    "none",
+)
 _METRIC_FROM = ("window", "change", "after", "bracket", "inherited", "list_head", "head")
 _ENTITY_KINDS = ("known", "index", "latin", "acronym", "tagged", "mover", "title", "none")
 _UNIT_CLASSES = ("percent", "money", "points", "multiple", "physical", "count", "bare")

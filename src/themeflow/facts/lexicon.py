@@ -113,7 +113,8 @@ is not one): the whole name is the entity, never the segmenter's pieces (生物�
 
 SOURCES = frozenset(
     """Polymarket Kalshi PredictIt FactSet LSEG Refinitiv Wind Bloomberg Reuters Dealogic EPFR CME FedWatch
-    Trendforce TrendForce 集邦咨询 彭博 路透 万得 同花顺 东方财富 芝商所 FedWatch工具 预测市场""".split()
+    Trendforce TrendForce 集邦咨询 彭博 路透 万得 同花顺 东方财富 芝商所 FedWatch工具 预测市场 IBES
+    伦敦证券交易所集团""".split()
 )
 """Prediction markets and data vendors: they report or price a figure, they never own it."""
 
@@ -142,7 +143,7 @@ ACRONYM_STOPLIST = frozenset(
     LP GP BD CRO CDMO EV SUV MPV OTA KOL TV UP MAU DAU WAU DeepSeek ChatGPT GPT Sora Gemini Claude Grok
     Llama Copilot Blackwell Rubin Hopper NVL CUDA AWS GCP OCI Azure iPhone iPad Mac Vision Pro Max Plus
     Ultra Mini Pro SZ SH Group Inc Corp Ltd LLC HK US Exp Beta Alpha Delta Labs News Energy The A An GAAP Non
-    EBITDA EBIT GBV GMV ARPU ROAS ROIC FCF CAGR NIM INE GFEX SHFE DCE CZCE""".split()
+    EBITDA EBIT GBV GMV ARPU ROAS ROIC FCF CAGR NIM INE GFEX SHFE DCE CZCE IFRS""".split()
 )
 """Capitalized tokens that are not organizations (products, units, finance jargon). Products are not
 entities: ``Azure 2500亿美元`` is a contract *with* Microsoft."""
@@ -160,7 +161,7 @@ tolerance); verbs the parser also reports (增至, 达到, 预计) are not quali
 ENTITY_STOPLIST = frozenset(
     "高达 华尔街 华尔街见闻 媒体 知情人士 消息人士 市场 投资者 分析师 机构 外资 内资 券商 报道 彭博 路透 路透社 "
     "金融时报 华尔街日报 纽约时报 新华社 财联社 记者 归母 公司股份 毛利润 满负荷 安抚 远高于 远低于 高于 低于 "
-    "略高于 略低于 明显高于 明显低于 人工智能 芯片智能 高开高 低开低 季增 年增 月增 周增 环增".split()
+    "略高于 略低于 明显高于 明显低于 人工智能 芯片智能 高开高 低开低 季增 年增 月增 周增 环增 小幅 大幅 微幅".split()
 )
 """Words rjieba tags as names that are never the subject of a figure (高达 is 'as much as', 远高于 'far
 above'; outlets report figures, they do not own them)."""
@@ -384,7 +385,9 @@ FORECASTERS = re.compile(
 """Banks, brokers, rating agencies and research houses: they publish forecasts and target prices about
 other companies far more often than figures of their own (``花旗…三星电子目标价``)."""
 
-INSTITUTIONS = re.compile(r"联储|央行|中央银行|货币基金组织|IMF|世界银行|统计局|财政部|政府|交易所|委员会|总署")
+INSTITUTIONS = re.compile(
+    r"联储|央行|中央银行|货币基金组织|IMF|世界银行|统计局|财政部|政府|交易所|委员会|总署"
+)
 """Central banks, agencies and governments: the subject of a paragraph about the markets they move
 (美联储…美元指数上涨1%), rarely the owner of the market's figures."""
 
