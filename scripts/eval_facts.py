@@ -17,7 +17,13 @@ Label sets (all in ``tests/data/``):
 * ``figures_labels_blind3.jsonl`` — draws 41–70, 30 articles labelled in full by three labellers following
   ``docs/figure-labelling.md``; scored blind once (precision 0.710), a development set since.
 * ``figures_labels_blind4.jsonl`` — draws 71–85, 15 articles, labelled after the rules were frozen and
-  scored once (precision 0.874, recall 0.383): the current generalisation estimate.
+  scored once (precision 0.874, recall 0.383).
+* ``figures_labels_blind5.jsonl`` — draws 86–105, 20 articles, 704 figures: scored once with the first
+  learned confidence model (0.890; 0.932 with the scorer's move-word folds); a training set since.
+* ``figures_labels_blind6.jsonl`` — draws 106–125, 20 articles, 509 figures: never trained on, scored once
+  with the frozen model (precision 0.910, recall 0.379): the current generalisation estimate.
+
+The confidence model (``scripts/train_confidence.py``) is trained on every set but the newest blind one.
 
 The blind articles were drawn with :func:`pick_articles` (seed 20260807; see its docstring).
 

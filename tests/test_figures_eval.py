@@ -31,6 +31,7 @@ LABEL_SETS = {
     "figures_labels_blind3.jsonl": (0.87, 0.25, 30),
     "figures_labels_blind4.jsonl": (0.94, 0.39, 15),
     "figures_labels_blind5.jsonl": (0.95, 0.40, 20),
+    "figures_labels_blind6.jsonl": (0.90, 0.37, 20),
 }
 """Floors per label set (see scripts/eval_facts.py and docs/figure-labelling.md for how each was made).
 
@@ -42,10 +43,11 @@ but wrong on the blind ones (title-entity anaphors, inherited metrics); every ot
 recall. History of the blind estimates: the third set was scored once at 0.710, the fourth at 0.874 (rule
 factors); the fifth (draws 86–105) was scored once at 0.890 with the first learned model, trained on the
 other six sets — 0.932 once the scorer accepted the guide's own move words (收涨, 高开) and price words
-(报价), against 0.847 for the rule factors on the same articles. It is a training set since; the sixth
-set (draws 106–125, ``figures_labels_blind6.jsonl``) is the held-out estimate."""
-POOLED_PRECISION_FLOOR = 0.94
-"""Every labelled figure together (3,437 figures, 125 articles): measured 0.945 (1,245 of 1,317 facts)."""
+(报价), against 0.847 for the rule factors on the same articles. It is a training set since. The sixth
+set (draws 106–125, 509 figures) was labelled while the model was built, never trained or tuned on, and
+scored once with the frozen model: precision 0.910, recall 0.379 (the rule factors: 0.878 / 0.381)."""
+POOLED_PRECISION_FLOOR = 0.93
+"""Every labelled figure together (3,946 figures, 145 articles): measured 0.940 (1,438 of 1,529 facts)."""
 VALUE_PRECISION_FLOOR = 0.99
 DOCTORED_FLAGGED_FLOOR = 8
 """Of the 12 doctored copies in tests/data/conflict_cases.jsonl: 10 were flagged with the rule factors, 8

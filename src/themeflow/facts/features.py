@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 import rjieba
 
@@ -98,7 +99,7 @@ def fact_features(fact: Fact, ev: Evidence) -> dict[str, float]:
         "metric_measure_word": float(bool(MEASURE_WORDS.search(metric))),
         "metric_length": min(len(metric), 12) / 12,
         "metric_expectation": float(bool(EXPECTATION_WORDS.search(metric))),
-        "metric_has_name": float(any(tag in _NAME_TAGS for _, tag in rjieba.tag(metric))),
+        "metric_has_name": float(_has_name(metric)),
         "metric_has_latin": float(bool(_LATIN.search(metric))),
         "has_period": float(bool(fact.period)),
     }
@@ -106,3 +107,10 @@ def fact_features(fact: Fact, ev: Evidence) -> dict[str, float]:
 
 
 _KNOWN = frozenset(FEATURE_NAMES)
+
+
+@lru_cache(maxsize=8192)
+def _has_name(metric: str) -> bool:
+    """A name-tagged token inside the metric (``美债收益率``, ``宏力跌幅``): the metric names a subject
+    of its own. Cached: the same metric phrases recur across a corpus."""
+    return any(tag in _NAME_TAGS for _, tag in rjieba.tag(metric))
