@@ -194,6 +194,8 @@ def entity_mentions(text: str) -> list[EntityMention]:
                 prev[1] not in ALIAS_TO_ENTITY
                 and prev[1][0] not in _NOT_NAME_START
                 and name not in ENTITY_STOPLIST
+                and prev[1] not in _PERIOD_NOUNS
+                and not _SUFFIX_INTO_MEASURE.match(text, pos)
             ):
                 found.append(
                     EntityMention(prev[0], pos, prev[1] + word, prev[1] + word, kind="tagged")
@@ -234,6 +236,10 @@ def entity_mentions(text: str) -> list[EntityMention]:
     return out
 
 
+_PERIOD_NOUNS = frozenset("年度 季度 月度 全年 半年 上半年 下半年 本年 当年 今年 去年 明年 同期 当期".split())
+"""``年度资本支出``: a period before an organization suffix makes no name."""
+_SUFFIX_INTO_MEASURE = re.compile(r"支出|开支|性支出|回报|充足率|开销")
+"""``…资本支出``, ``…资本充足率``: the suffix word opens a measure, not the end of a name."""
 _NAME_PIECE_TAGS = frozenset({"nr", "nrt", "nrfg", "ng"})
 _PLACE_TAILS = "市州省县区镇村岛"
 
