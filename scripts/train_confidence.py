@@ -60,12 +60,15 @@ def training_rows(data: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     ys: list[int] = []
     groups: list[str] = []
     source: list[int] = []
-    gold = 0
+    sets = []
     for name in TRAIN_SETS:
         path = REPO / "tests" / "data" / f"{name}.jsonl"
         labels, whole = load_labels(path), complete_docs(path)
-        gold += len(labels)
-        for doc in load_documents(data / "news.jsonl", {lab.doc_id for lab in labels} | whole):
+        sets.append((labels, whole, {lab.doc_id for lab in labels} | whole))
+    wanted = set().union(*(ids for _, _, ids in sets))
+    docs = {d.id: d for d in load_documents(data / "news.jsonl", wanted)}  # one pass over the corpus
+    for labels, whole, ids in sets:
+        for doc in (docs[i] for i in sorted(ids) if i in docs):
             found = candidate_facts(doc)
             verdicts = judge_facts([fact for fact, _ in found], labels, whole)
             row_of: dict[int, int] = {}
@@ -79,7 +82,8 @@ def training_rows(data: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
                 xs.append([feats.get(k, 0.0) for k in FEATURE_NAMES])
                 ys.append(int(ok))
                 groups.append(doc.id)
-                source.append(row_of.get(partner, len(ys) - 1) if partner is not None else len(ys) - 1)
+                source.append(row_of.get(partner, row_of[i]))  # partner None: the row itself
+    gold = sum(len(labels) for labels, _, _ in sets)
     return np.array(xs), np.array(ys), np.array(groups), np.array(source), gold
 
 
@@ -139,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     target = args.target or shipped.get("target_precision") or 0.93
     result = fit(args.data, target)
     if args.check:
+        if not shipped:
+            print(f"no shipped model at {MODEL_PATH} to compare with", file=sys.stderr)
+            return 1
         drift = max(abs(a - b) for a, b in zip(result["weights"], shipped["weights"], strict=True))  # type: ignore[arg-type]
         same = result["features"] == shipped["features"] and result["threshold"] == shipped["threshold"]
         print(json.dumps({"max_weight_drift": drift, "same_features_and_threshold": same}))

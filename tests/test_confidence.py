@@ -64,8 +64,16 @@ def test_a_head_that_introduces_a_list_names_its_metric() -> None:
 def test_features_of_an_owner_a_forecaster_and_a_count() -> None:
     (owner,) = scored_paragraph("Nebius股价大涨，市值逼近640亿美元的CoreWeave。", doc_id="d", paragraph=1)
     assert owner.evidence.entity_from == "owner" and owner.evidence.gap == 1  # 的 between figure and name
-    (target,) = candidate_paragraph("高盛将三星电子目标价上调至53万韩元。", doc_id="d", paragraph=1)
-    assert fact_features(*target).get("forecaster") == 1.0  # the bank, not the company, was picked
+    bank = Fact("高盛", "目标价", "53万韩元", "韩元", 5.3e5, "KRW", None, Citation("d", 1))
+    broker = Fact("中信证券", "目标价", "53万韩元", "韩元", 5.3e5, "KRW", None, Citation("d", 1))
+    maker = Fact("三星电子", "目标价", "53万韩元", "韩元", 5.3e5, "KRW", None, Citation("d", 1))
+    assert [
+        fact_features(f, Evidence("window", "window")).get("forecaster") for f in (bank, broker, maker)
+    ] == [
+        1.0,
+        1.0,
+        None,
+    ]
     counted = Fact("某公司", "员工", "2000人", "人", 2000.0, "人", None, Citation("d", 1))
     assert fact_features(counted, Evidence("window", "window")).get("unit:count") == 1.0
 

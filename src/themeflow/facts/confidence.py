@@ -63,18 +63,20 @@ class ConfidenceModel:
 
 
 @cache
+def _model_json() -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads(
+        resources.files("themeflow.facts").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    )
+    return raw
+
+
+@cache
 def load_model() -> ConfidenceModel:
     """The shipped model (``confidence_model.json`` next to this module)."""
-    raw = json.loads(resources.files("themeflow.facts").joinpath(MODEL_FILE).read_text(encoding="utf-8"))
-    return ConfidenceModel.from_dict(raw)
+    return ConfidenceModel.from_dict(_model_json())
 
 
-def _shipped_threshold() -> float:
-    raw = json.loads(resources.files("themeflow.facts").joinpath(MODEL_FILE).read_text(encoding="utf-8"))
-    return float(raw["threshold"])
-
-
-CONFIDENCE_THRESHOLD: float = _shipped_threshold()
+CONFIDENCE_THRESHOLD: float = float(_model_json()["threshold"])
 """Facts scoring below this are not shown (see the module docstring for how it is chosen). Read without
 checking the features, so that the training script can import the extractor to retrain a stale model."""
 

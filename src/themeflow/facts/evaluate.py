@@ -224,16 +224,18 @@ def judge_facts(
         if key not in gold and key[0] not in whole:
             out.append(None)
             continue
-        out.append(
-            any(
-                fig is not None
-                and _same_value(fact, fig)
-                and entity_ok(fact.entity, g.entity)
-                and metric_ok(fact.metric, g.metric)
-                for g, fig in gold.get(key, ())
-            )
-        )
+        out.append(any(_matches(fact, g, fig) for g, fig in gold.get(key, ())))
     return out
+
+
+def _matches(fact: Fact, label: Label, figure: Figure | None) -> bool:
+    """The whole-fact rule of the module docstring: value+unit, entity and metric."""
+    return (
+        figure is not None
+        and _same_value(fact, figure)
+        and entity_ok(fact.entity, label.entity)
+        and metric_ok(fact.metric, label.metric)
+    )
 
 
 def _missed(labels: Sequence[Label], used: set[int]) -> list[str]:

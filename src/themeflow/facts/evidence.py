@@ -83,10 +83,9 @@ class Evidence:
     entity_kind: str = "known"
     """How the entity's name was recognized (:attr:`~themeflow.facts.extract.EntityMention.kind`)."""
     gap: int = -1
-    """Characters between the entity's latest mention before the figure and the figure; -1 when the
-    paragraph names it nowhere before (a title or anaphor entity)."""
-    attributed: bool = False
-    """A verb of saying or forecasting stands between that mention and the figure (``高盛预计…``)."""
+    """Characters between the entity's mention and the figure: its latest mention before the figure, or
+    for an owner its name right after (``640亿美元的CoreWeave``: 1); -1 when the paragraph does not name
+    it there (a title or anaphor entity)."""
     role: str | None = None
     """``from`` or ``to`` for the two ends of a change (``从114.3GW增长至236GW``), else None."""
 

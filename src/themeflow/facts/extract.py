@@ -41,7 +41,6 @@ from themeflow.facts.lexicon import (
     ACRONYM_STOPLIST,
     ALIAS_TO_ENTITY,
     APPROXIMATIONS,
-    ATTRIBUTION_WORDS,
     CHANGE_WORDS,
     COMMODITIES,
     ENTITY_RE,
@@ -493,8 +492,7 @@ def candidate_paragraph(
             gap = min(
                 (e.start - f.end for e in mentions if e.canonical == entity and e.start >= f.end), default=-1
             )
-        attributed = bool(own) and ATTRIBUTION_WORDS.search(text, own[-1].end, f.start) is not None
-        evidence = Evidence(entity_from, metric_from, rivals, doubts, entity_kind, gap, attributed, role)
+        evidence = Evidence(entity_from, metric_from, rivals, doubts, entity_kind, gap, role)
         fact = Fact(
             entity=entity,
             metric=metric,

@@ -1,10 +1,10 @@
 """The features the confidence model reads from a candidate fact.
 
 Why features and a learned model rather than more hand-set factors: the rule factors in
-:mod:`.confidence` each come from one measurement, and their product was not calibrated (facts scored
+:mod:`.evidence` each come from one measurement, and their product was not calibrated (facts scored
 0.65 were right half the time, facts scored 0.9 four times in five). A logistic model over the same
 evidence, plus a few signals the rules did not use (a forecaster or institution as entity, a metric
-with no measure word, a saying verb between entity and figure), gives a score that means what it says.
+with no measure word, the distance from the entity's mention), gives a score that means what it says.
 ``scripts/train_confidence.py`` fits it on the hand-labelled figures; this module only describes a fact.
 
 Every feature is a property of the fact's own words or of where its parts came from, never of the
@@ -53,7 +53,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     "doubts",
     "rivals",
     "log_gap",
-    "attributed",
     "forecaster",
     "institution",
     "move_from_afar",
@@ -91,7 +90,6 @@ def fact_features(fact: Fact, ev: Evidence) -> dict[str, float]:
         "doubts": float(len(ev.doubts)),
         "rivals": float(min(ev.rivals, 3)),
         "log_gap": math.log1p(min(ev.gap, 200)) if ev.gap >= 0 else math.log1p(200),
-        "attributed": float(ev.attributed),
         "forecaster": float(bool(entity and FORECASTERS.search(entity))),
         "institution": float(bool(entity and INSTITUTIONS.search(entity))),
         # a price move whose mover is not named in the figure's own words: 美联储…，周内累计上涨逾1%

@@ -414,6 +414,3 @@ MEASURE_WORDS = re.compile(
 
 EXPECTATION_WORDS = re.compile(r"预期|预估|共识|预测")
 """``远超市场预期的19.9亿美元``: the figure is the consensus, a metric of its own kind."""
-
-ATTRIBUTION_WORDS = re.compile(r"预计|预测|预期|认为|表示|称|指出|估计|测算|显示|报告|研报|看来|写道|援引")
-"""A verb of saying or forecasting between the entity and its figure: the entity may only be the source."""
