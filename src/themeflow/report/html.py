@@ -4,6 +4,12 @@ Why this shape:
 - **No external assets.** Fonts come from the system CJK stack, styles are inline, the only script is a
   few optional lines that open a source view when a citation is followed (modern Chromium already opens a
   ``<details>`` on fragment navigation; the page works without script).
+- **A strict Content-Security-Policy in a ``<meta>``**, because a digest file is opened from disk or a
+  mail attachment where no server sends headers: no script but :data:`REVEAL_SCRIPT` (allowed by its
+  SHA-256 hash), nothing loaded from anywhere (``default-src 'none'``), no forms, no ``<base>``. Inline
+  styles stay allowed: the day and outlet bars are sized with ``style`` attributes, and CSS cannot run code.
+- **Only http(s) links** (:func:`themeflow.report.links.safe_url`): a stored ``javascript:`` URL leaves the
+  title as plain text.
 - **Every article string is escaped** by Jinja2 autoescape: titles and paragraphs are third-party text and
   a ``<script>`` in a headline must print as text.
 - **Citations are links.** ``[n]`` points to ``#doc-<id>-p<n>``, the numbered paragraph in the item's
@@ -13,20 +19,46 @@ Why this shape:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from themeflow.report.digest import UNKNOWN_DAY, Digest, anchor_id, source_id, stamp
 from themeflow.report.figures import TOP_FIGURES, shown_qualifier
+from themeflow.report.links import safe_url
 
-__all__ = ["render_html"]
+__all__ = ["CSP", "REVEAL_SCRIPT", "render_html"]
 
 MAX_DAYS = 31
 """The day chart shows the latest this many days that have articles (oldest left)."""
 MAX_OUTLETS = 8
+
+REVEAL_SCRIPT = """
+(function () {
+  function reveal() {
+    var id;
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
+    var el = id && document.getElementById(id);
+    if (!el) return;
+    var box = el.closest("details");
+    if (box && !box.open) { box.open = true; el.scrollIntoView({ block: "center" }); }
+  }
+  window.addEventListener("hashchange", reveal);
+  reveal();
+})();
+"""
+"""The page's only script: no article data ever goes into it, so its hash is fixed."""
+
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(REVEAL_SCRIPT.encode()).digest()).decode()
+CSP = (
+    f"default-src 'none'; script-src 'sha256-{_SCRIPT_HASH}'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +74,7 @@ def _env() -> Environment:
     env.globals["anchor_id"] = anchor_id
     env.globals["source_id"] = source_id
     env.globals["qualifier"] = shown_qualifier
+    env.globals["safe_url"] = safe_url
     return env
 
 
@@ -92,5 +125,7 @@ def render_html(digest: Digest) -> str:
         max_outlet=max((n for _, n in by_outlet), default=1),
         article_count=len(digest.articles()),
         doc_ids=digest.document_ids(),
+        csp=CSP,
+        script=Markup(REVEAL_SCRIPT),
         **_figures_context(digest),
     )

@@ -2,7 +2,8 @@
 
 Same layout as the HTML page. Markdown has no safe expandable source view, so each item ends with the
 paragraphs its summary cites, quoted and numbered, which keeps every ``[n]`` checkable in plain text.
-Article text is escaped so a headline cannot inject links, HTML or headings into the document.
+Article text is escaped so a headline cannot inject links, HTML or headings into the document, and only
+http(s) URLs become links (:func:`themeflow.report.links.safe_url`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from themeflow.model import Bullet, Citation, Document
 from themeflow.report.digest import Digest, DigestItem, stamp
 from themeflow.report.figures import TOP_FIGURES, KeyFigures, shown_qualifier
+from themeflow.report.links import markdown_url
 
 __all__ = ["render_markdown"]
 
@@ -30,7 +32,8 @@ def _bullet(b: Bullet) -> str:
 def _item(d: Digest, it: DigestItem) -> list[str]:
     doc: Document = it.document
     title = md_escape(doc.title)
-    lines = [f"### [{title}]({doc.url.replace(')', '%29')})" if doc.url else f"### {title}", ""]
+    url = markdown_url(doc.url)
+    lines = [f"### [{title}]({url})" if url else f"### {title}", ""]
     meta = f"{md_escape(doc.source or '来源未知')} · {stamp(doc.published_at, d.tz)}"
     if it.status == "new":
         meta += " · **新 new**"

@@ -11,14 +11,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
 from themeflow.errors import NotAvailableError, ThemeflowError
 from themeflow.model import Copy, Document, Snippet, Summary
+from themeflow.report.links import safe_url
 from themeflow.service import Themeflow
 from themeflow.summarize.verify import drop_unverified
+
+__all__ = ["safe_url"]  # the ``safe_url`` template filter: the one link rule every renderer shares
 
 TIME_ORIGIN_NOTE = {"fetch": "抓取时间", "feed": "订阅源时间", "unknown": ""}
 
@@ -38,17 +41,6 @@ def fmt_date(dt: datetime | None, tz: tzinfo | None = None) -> str:
     if tz is not None and dt.tzinfo is not None:
         dt = dt.astimezone(tz)
     return dt.strftime("%Y-%m-%d")
-
-
-def safe_url(url: str | None) -> str | None:
-    """Only http(s) links leave the app: a ``javascript:`` URL in an article record must never be clickable."""
-    if not url:
-        return None
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return None
-    return url.strip() if scheme in ("http", "https") else None
 
 
 def highlight(snippet: Snippet | None, limit: int = 240) -> Markup:
