@@ -40,3 +40,19 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 def test_readme_quickstart_runs_the_demo() -> None:
     blocks = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
     assert "pip install" in blocks[0] and "themeflow demo" in blocks[0]
+
+
+def test_ci_runs_the_readme_install_command_verbatim_before_anything_touches_the_venv() -> None:
+    """A stock venv's bundled pip is what a new user has: upgrading it first would hide resolver quirks
+    (an older pip dropped lxml's html_clean extra and every ingest failed)."""
+    blocks = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
+    install = blocks[0].strip()
+    ci_lines = [
+        line.strip()
+        for line in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert install in ci_lines, "README's Quickstart command must appear verbatim in .ci/run"
+    before = ci_lines[: ci_lines.index(install)]
+    touches_venv = re.compile(r"\bpip\b|\.venv/bin|\bactivate\b")
+    assert not [line for line in before if touches_venv.search(line)]

@@ -2,63 +2,65 @@
 
 Every read command takes ``--json`` and prints exactly one JSON document on stdout; messages, progress
 bars and errors go to stderr, so ``themeflow search … --json | jq`` always works.
+
+Start-up is kept short on purpose: this module imports only typer and :mod:`themeflow.cli_common`; each
+command imports the store, search or summarizers when it runs (``bench/startup.py`` measures it).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from importlib import resources
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from themeflow import __version__
-from themeflow.cli_render import print_document, print_page, print_stats, print_summary
-from themeflow.errors import InputError, NotAvailableError, ThemeflowError
-from themeflow.model import IngestReport
-from themeflow.serialize import (
-    document_to_dict,
-    ingest_report_to_dict,
-    page_to_dict,
-    stats_to_dict,
-    story_to_dict,
-    summary_to_dict,
+from themeflow import __version__, cli_workflow
+from themeflow.cli_common import (
+    DbOption,
+    JsonOption,
+    QuietOption,
+    SinceOption,
+    SourceOption,
+    UntilOption,
+    err,
+    open_themeflow,
+    out,
+    print_json,
 )
-from themeflow.service import Themeflow
+from themeflow.errors import InputError, NotAvailableError, ThemeflowError
 
 app = typer.Typer(
     name="themeflow",
     help="Track investment themes across Chinese financial news: ingest, search, summarize with citations.",
-    no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    # Plain click help: rich-formatted help imports markdown-it and doubles start-up time.
+    rich_markup_mode=None,
 )
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, highlight=False)
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", envvar="THEMEFLOW_DB", help="SQLite database file (default: ~/.themeflow/themeflow.db)."
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-SinceOption = Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")]
-UntilOption = Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")]
-SourceOption = Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")]
 
 
-def _open(db: Path | None, *, read_only: bool = False) -> Themeflow:
-    return Themeflow.open(db, read_only=read_only)
+def _version_callback(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"{__version__}\n")
+        raise typer.Exit(0)
 
 
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+        ),
+    ] = None,
+) -> None:
+    """Track investment themes across Chinese financial news: ingest, search, summarize with citations."""
+    if ctx.invoked_subcommand is None:
+        # `themeflow` alone is a request for help, not a mistake: help on stdout, exit 0.
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
 
 
 def _parse_map(items: list[str] | None) -> dict[str, str]:
@@ -71,30 +73,6 @@ def _parse_map(items: list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def _ingest_with_progress(
-    tf: Themeflow, targets: list[str], field_map: dict[str, str], quiet: bool
-) -> IngestReport:
-    if quiet or not err.is_terminal:
-        return tf.ingest(targets, field_map=field_map)
-    with Progress(
-        TextColumn("[bold]ingest"),
-        BarColumn(bar_width=None),
-        TextColumn("{task.fields[read]} read · {task.fields[failed]} failed · {task.fields[rate]} docs/s"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("ingest", total=None, read=0, failed=0, rate="-")
-
-        def on_progress(report: IngestReport, _where: str | None) -> None:
-            if report.read % 50 == 0:
-                progress.update(
-                    task, read=report.read, failed=report.failed, rate=f"{report.docs_per_second:.0f}"
-                )
-
-        return tf.ingest(targets, field_map=field_map, on_progress=on_progress)
-
-
 @app.command()
 def ingest(
     targets: Annotated[list[str], typer.Argument(help="Files, folders, globs, feed or article URLs.")],
@@ -104,24 +82,32 @@ def ingest(
         typer.Option("--map", help="Override a field's column: --map title=headline (repeatable)."),
     ] = None,
     as_json: JsonOption = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Ingest documents; every bad record is listed with its reason, and the rest still land."""
+    from themeflow.cli_progress import ingest_with_progress
+    from themeflow.serialize import ingest_report_to_dict
+
     field_map = _parse_map(map_)
-    with _open(db) as tf:
-        report = _ingest_with_progress(tf, targets, field_map, quiet or as_json)
+    with open_themeflow(db) as tf:
+        report = ingest_with_progress(tf, targets, field_map, console=err, quiet=quiet or as_json)
     if as_json:
-        _print_json(ingest_report_to_dict(report))
+        print_json(ingest_report_to_dict(report))
     else:
         for e in report.errors[:50]:
             where = f"{e.source}" + (f" record {e.record}" if e.record else "")
             err.print(f"[red]failed[/red] {where}: {e.reason}", markup=True, highlight=False)
         if len(report.errors) > 50:
             err.print(f"… and {len(report.errors) - 50} more failures (use --json for all)")
-        err.print(
+        line = (
             f"read {report.read} · new {report.new} · updated {report.updated} · unchanged {report.unchanged}"
-            f" · failed {report.failed} · {report.docs_per_second:.0f} docs/s"
+            f" · failed {report.failed}"
         )
+        stored = report.read - report.failed
+        if stored >= 20 and report.seconds >= 0.05:
+            # A rate over a handful of records (or over failures only) measures nothing.
+            line += f" · {report.docs_per_second:.0f} docs/s"
+        err.print(line)
     if report.failed:
         raise typer.Exit(1)
 
@@ -133,29 +119,41 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Print a document with numbered paragraphs; a summary citation points to its paragraph number."""
-    with _open(db) as tf:
+    with open_themeflow(db) as tf:
         doc = tf.document(doc_id)
     if as_json:
-        _print_json(document_to_dict(doc))
+        from themeflow.serialize import document_to_dict
+
+        print_json(document_to_dict(doc))
     else:
+        from themeflow.cli_render import print_document
+
         print_document(out, doc)
 
 
 @app.command()
 def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Counts of documents, sources, stories and summaries in the database."""
-    with _open(db) as tf:
+    with open_themeflow(db) as tf:
         s = tf.stats()
     if as_json:
-        _print_json(stats_to_dict(s))
+        from themeflow.serialize import stats_to_dict
+
+        print_json(stats_to_dict(s))
     else:
+        from themeflow.cli_render import print_stats
+
         print_stats(out, s)
 
 
 @app.command()
 def search(
     query: Annotated[
-        str, typer.Argument(help='Query: terms, "phrases", OR, -exclude, title:, source:, since:, until:')
+        str,
+        typer.Argument(
+            help='Query: terms, "phrases", OR, -exclude, title:, source:, since:, until:. '
+            "A query that starts with '-' goes after '--': themeflow search -- '-加息 降息'"
+        ),
     ],
     db: DbOption = None,
     since: SinceOption = None,
@@ -177,7 +175,7 @@ def search(
         raise InputError(f"--sort must be time or relevance (got {sort!r})")
     if mode not in ("bm25", "semantic", "hybrid"):
         raise InputError(f"--mode must be bm25, semantic or hybrid (got {mode!r})")
-    with _open(db) as tf:
+    with open_themeflow(db) as tf:
         page = tf.search(
             query,
             since=since,
@@ -192,12 +190,16 @@ def search(
         )
         by_doc = {h.document.id: tf.summarize(h.document) for h in page.hits} if summaries else {}
     if as_json:
+        from themeflow.serialize import page_to_dict, summary_to_dict
+
         data = page_to_dict(page)
         if summaries:
             for hit in data["hits"]:
                 hit["summary"] = summary_to_dict(by_doc[hit["id"]])
-        _print_json(data)
+        print_json(data)
     else:
+        from themeflow.cli_render import print_page
+
         print_page(out, page, by_doc)
 
 
@@ -213,12 +215,15 @@ def summarize(
     as_json: JsonOption = False,
 ) -> None:
     """A structured summary whose every bullet cites the paragraphs it rests on, verified."""
-    tf = Themeflow.open(db, summarizer=summarizer)
-    with tf:
+    with open_themeflow(db, summarizer=summarizer) as tf:
         summary = tf.summarize(doc_id, refresh=refresh)
     if as_json:
-        _print_json(summary_to_dict(summary))
+        from themeflow.serialize import summary_to_dict
+
+        print_json(summary_to_dict(summary))
     else:
+        from themeflow.cli_render import print_summary
+
         print_summary(out, summary, show_unverified=show_unverified)
 
 
@@ -232,11 +237,13 @@ def stories(
     as_json: JsonOption = False,
 ) -> None:
     """Stories published by several outlets (syndicated copies folded together)."""
-    with _open(db) as tf:
+    with open_themeflow(db) as tf:
         found = tf.stories(since=since, limit=limit)
         canon = tf.store.get_documents([s.canonical_id for s in found])
     if as_json:
-        _print_json({"stories": [story_to_dict(s, canon.get(s.canonical_id)) for s in found]})
+        from themeflow.serialize import story_to_dict
+
+        print_json({"stories": [story_to_dict(s, canon.get(s.canonical_id)) for s in found]})
         return
     for s in found:
         doc = canon.get(s.canonical_id)
@@ -251,11 +258,15 @@ def stories(
 @app.command()
 def demo(db: DbOption = None) -> None:
     """Ingest the bundled sample corpus and show what themeflow does with it."""
+    from importlib import resources
+
+    from themeflow.cli_render import print_page, print_stats
+
     sample = resources.files("themeflow") / "data" / "sample.jsonl"
     with resources.as_file(sample) as path:
         if not path.exists():
             raise NotAvailableError("the bundled sample corpus is missing from this installation")
-        with _open(db) as tf:
+        with open_themeflow(db) as tf:
             report = tf.ingest([str(path)])
             err.print(
                 f"sample ingested: read {report.read} · new {report.new} · unchanged {report.unchanged}"
@@ -268,13 +279,7 @@ def demo(db: DbOption = None) -> None:
             cli_workflow.demo_workflow(tf)
 
 
-def _not_yet(what: str) -> None:
-    raise NotAvailableError(f"{what} is not yet available in this version of themeflow")
-
-
 # -- workflows: `workflow add|list|show|edit|remove|run`, `report`, `scheduler` (see cli_workflow.py)
-from themeflow import cli_workflow  # noqa: E402
-
 cli_workflow.register(app)
 
 
@@ -287,16 +292,53 @@ def figures(
     source: SourceOption = None,
     limit: Annotated[int, typer.Option(help="Read at most this many matching documents.")] = 200,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Key figures of a theme with their citations, and the sources that disagree (conflicts first)."""
+    from themeflow.cli_progress import stages
     from themeflow.facts import print_theme_figures, theme_figures_to_dict
 
-    with _open(db) as tf:
+    with open_themeflow(db) as tf, stages(err, "figures", quiet=quiet or as_json):
         result = tf.figures(query, since=since, until=until, sources=source or (), limit=limit)
     if as_json:
-        _print_json(theme_figures_to_dict(result))
+        print_json(theme_figures_to_dict(result))
     else:
         print_theme_figures(out, result)
+
+
+def _bind(host: str, port: int):  # type: ignore[no-untyped-def]
+    """Bind the listening socket before anything is printed, so a busy port is one clear error.
+
+    The bound socket is handed to uvicorn, so nothing can take the port between the check and the serve.
+    """
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise InputError(f"--host {host!r} is not an address this machine can bind: {exc}") from exc
+    family, kind, proto, _name, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise InputError(
+                f"port {port} on {host} is already in use (another themeflow serve?); "
+                f"choose another with --port, e.g. --port {port + 1 if port < 65535 else 8000}"
+            ) from exc
+        if exc.errno == errno.EACCES:
+            raise InputError(
+                f"no permission to listen on port {port}; ports below 1024 need privileges, "
+                "use --port 8000 or higher"
+            ) from exc
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 @app.command()
@@ -304,7 +346,7 @@ def serve(
     host: Annotated[
         str, typer.Option(help="Interface to bind: loopback by default; 0.0.0.0 exposes it to the network.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     db: DbOption = None,
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Refuse every route that changes data (403).")
@@ -318,28 +360,58 @@ def serve(
     scheduler_interval: Annotated[float, typer.Option(help="Seconds between scheduler checks.")] = 60.0,
 ) -> None:
     """The web app and JSON API: search, documents with cited summaries, workflows (docs at /docs)."""
+    if scheduler and read_only:
+        raise InputError("--scheduler writes workflow runs; it cannot be combined with --read-only")
+    sock = _bind(host, port)
     import uvicorn
 
     from themeflow.web.app import create_app
 
-    if scheduler and read_only:
-        raise InputError("--scheduler writes workflow runs; it cannot be combined with --read-only")
     web = create_app(db, read_only=read_only, scheduler_interval=scheduler_interval if scheduler else None)
-    err.print(f"themeflow web on http://{host}:{port}" + (" (read-only)" if read_only else ""))
-    uvicorn.run(web, host=host, port=port, log_level="info", server_header=False)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"themeflow web on http://{shown}:{port}" + (" (read-only)" if read_only else ""))
+    config = uvicorn.Config(web, log_level="info", server_header=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command()
 def version() -> None:
     """Print the version."""
-    out.print(__version__)
+    sys.stdout.write(f"{__version__}\n")
 
 
-def main() -> None:
-    """Console entry point: user mistakes become one clear line on stderr and a non-zero exit."""
+def _click_exception_class() -> type[Exception]:
+    """The ``ClickException`` base that this typer raises usage errors with.
+
+    Recent typer releases bundle their own copy of click, so ``click.ClickException`` from an installed
+    click is a different class; typer's own ``BadParameter`` always descends from the right one.
+    """
+    for cls in typer.BadParameter.__mro__:
+        if cls.__name__ == "ClickException":
+            return cls
+    return typer.BadParameter  # pragma: no cover - every click has ClickException
+
+
+def _usage_hint(exc: Exception, argv: list[str]) -> None:
+    """Add the one hint a usage error needs that click does not give: a query such as ``-加息 降息``
+    is read as options unless it comes after ``--``."""
+    name = getattr(exc, "option_name", "") or ""
+    if type(exc).__name__ != "NoSuchOption" or not name.startswith("-") or name.startswith("--"):
+        return
+    typed = next((a for a in argv if a.startswith(name)), name)
+    exc.message = (  # type: ignore[attr-defined]
+        f"{exc.message}\n"  # type: ignore[attr-defined]
+        f"A query or argument that starts with '-' goes after '--', e.g.: themeflow search -- {typed!r}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: user mistakes become one clear message on stderr and a non-zero exit
+    (usage errors 2, as click's own; bad input 2; a missing capability 4; an internal error 70)."""
+    click_exception = _click_exception_class()
     try:
         # Without standalone mode click returns the code of a `typer.Exit` instead of exiting.
-        code = app(standalone_mode=False)
+        code = app(args=argv, prog_name="themeflow", standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
     except ThemeflowError as exc:
@@ -347,18 +419,17 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
     except KeyboardInterrupt:
         err.print("interrupted: everything committed so far is kept; run the command again to resume")
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show(file=sys.stderr)
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        if isinstance(exc, click_exception):
+            _usage_hint(exc, sys.argv[1:] if argv is None else argv)
+            exc.show(file=sys.stderr)  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        if type(exc).__name__ == "Abort" or isinstance(exc, typer.Abort):
+            err.print("aborted")
+            sys.exit(130)
         if os.environ.get("THEMEFLOW_DEBUG"):
             raise
         err.print(

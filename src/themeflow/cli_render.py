@@ -19,20 +19,20 @@ from rich.text import Text
 
 from themeflow.model import Copy, Document, Hit, SearchPage, Summary
 from themeflow.store.base import StoreStats
+from themeflow.timefmt import display_time
 
 
 def when(dt: datetime | None, time_origin: str = "document") -> str:
-    """``YYYY-MM-DD HH:MM`` in the time's own zone; a crawl time is labelled as such."""
-    if dt is None:
-        return "time unknown"
-    text = dt.strftime("%Y-%m-%d %H:%M")
-    return f"{text} (captured)" if time_origin == "fetch" else text
+    """``YYYY-MM-DD HH:MM UTC+8`` in the configured zone (:mod:`themeflow.timefmt`); a crawl time is
+    labelled as such, since it is when we saw the article, not when it was published."""
+    text = display_time(dt)
+    return f"{text} (captured)" if dt is not None and time_origin == "fetch" else text
 
 
 def copies_line(copies: tuple[Copy, ...]) -> str:
     parts = []
     for c in copies:
-        stamp = c.published_at.strftime("%Y-%m-%d %H:%M") if c.published_at else "time unknown"
+        stamp = display_time(c.published_at)
         parts.append(f"{c.source or '(unknown outlet)'} {stamp}")
     return "also in: " + " · ".join(parts)
 

@@ -6,49 +6,44 @@ Kept apart from ``cli.py`` so the workflow commands can grow without touching th
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from themeflow.cli_render import copies_line, print_summary, when
+from themeflow.cli_common import (
+    DbOption,
+    JsonOption,
+    ListOption,
+    err,
+    open_themeflow,
+    out,
+    print_json,
+)
 from themeflow.errors import InputError
-from themeflow.model import Theme
-from themeflow.report.digest import Digest
-from themeflow.serialize import iso
-from themeflow.service import Themeflow
-from themeflow.workflow.records import RunRecord
+from themeflow.timefmt import display_time
 
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db", envvar="THEMEFLOW_DB", help="SQLite database file (default: ~/.themeflow/themeflow.db)."
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-ListOption = Annotated[list[str] | None, typer.Option(help="Repeatable, or comma-separated.")]
+if TYPE_CHECKING:
+    from themeflow.model import Theme
+    from themeflow.report.digest import Digest
+    from themeflow.service import Themeflow
+    from themeflow.workflow.records import RunRecord
 
 workflow_app = typer.Typer(
     help="Saved themes: add, list, show, edit, remove and run them (incrementally).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: rich-formatted help imports markdown-it and doubles start-up time.
+    rich_markup_mode=None,
 )
 
 
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
 def theme_to_dict(theme: Theme) -> dict[str, Any]:
+    from themeflow.serialize import iso
+
     return {
         "name": theme.name,
         "query": theme.query,
@@ -62,6 +57,8 @@ def theme_to_dict(theme: Theme) -> dict[str, Any]:
 
 
 def run_to_dict(run: RunRecord) -> dict[str, Any]:
+    from themeflow.serialize import iso
+
     return {
         "run_id": run.id,
         "theme": run.theme,
@@ -107,6 +104,8 @@ def _flags(
 
 
 def _print_theme(theme: Theme, tf: Themeflow) -> None:
+    from rich.text import Text
+
     out.print(Text(theme.name, style="bold cyan"))
     out.print(f"query       {theme.query}")
     if theme.keywords:
@@ -116,7 +115,7 @@ def _print_theme(theme: Theme, tf: Themeflow) -> None:
     if theme.sources:
         out.print(f"sources     {', '.join(theme.sources)}")
     if theme.since:
-        out.print(f"since       {theme.since.astimezone(tf.settings.timezone):%Y-%m-%d %H:%M} (first run)")
+        out.print(f"since       {display_time(theme.since, tf.settings.timezone)} (first run)")
     out.print(f"schedule    {theme.schedule or 'on demand'}")
     out.print(f"summarizer  {theme.summarizer}")
 
@@ -140,7 +139,7 @@ def add(
     from themeflow.workflow.themes import load_theme_file, theme_from_mapping
 
     flags = _flags(name, query, keyword, exclude, source, since, schedule, summarizer)
-    with Themeflow.open(db) as tf:
+    with open_themeflow(db) as tf:
         tz = tf.settings.timezone
         if file is not None:
             theme = load_theme_file(file, tz=tz, overrides=flags)
@@ -150,7 +149,7 @@ def add(
             )
         saved = tf.add_theme(theme, replace=replace)
     if as_json:
-        _print_json(theme_to_dict(saved))
+        print_json(theme_to_dict(saved))
     else:
         err.print(f"saved workflow {saved.name!r}; run it with: themeflow workflow run {saved.name}")
 
@@ -158,12 +157,16 @@ def add(
 @workflow_app.command("list")
 def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Saved themes with their schedule and last run."""
-    with Themeflow.open(db) as tf:
+    from rich.text import Text
+
+    from themeflow.serialize import iso
+
+    with open_themeflow(db) as tf:
         themes = tf.themes()
         last = {t.name: (tf.runs(t.name, limit=1) or [None])[0] for t in themes}
         due = {d.name: d for d in tf.due_workflows()}
     if as_json:
-        _print_json(
+        print_json(
             {
                 "workflows": [
                     {
@@ -184,7 +187,7 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
         line.append(f"  {t.query}")
         line.append(f"  · {t.schedule or 'on demand'}", style="dim")
         if r is not None:
-            line.append(f"  · last run #{r.id} {r.status} {r.started_at:%Y-%m-%d %H:%M} UTC", style="dim")
+            line.append(f"  · last run #{r.id} {r.status} {display_time(r.started_at)}", style="dim")
         out.print(line)
 
 
@@ -196,18 +199,20 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """A theme's definition and its recent runs."""
-    with Themeflow.open(db) as tf:
+    from rich.text import Text
+
+    with open_themeflow(db) as tf:
         theme = tf.theme(name)
         runs = tf.runs(name, limit=limit)
         if as_json:
-            _print_json({**theme_to_dict(theme), "runs": [run_to_dict(r) for r in runs]})
+            print_json({**theme_to_dict(theme), "runs": [run_to_dict(r) for r in runs]})
             return
         _print_theme(theme, tf)
         tz = tf.settings.timezone
     out.print()
     out.print(Text("runs", style="bold"))
     for r in runs:
-        line = f"#{r.id}  {r.started_at.astimezone(tz):%Y-%m-%d %H:%M}  {r.status:<7} {r.trigger:<9}"
+        line = f"#{r.id}  {display_time(r.started_at, tz)}  {r.status:<7} {r.trigger:<9}"
         line += f" new {r.new_documents} · items {r.items} · summarized {r.summarized}"
         out.print(line + (f"  error: {r.error}" if r.error else ""))
         if r.reports.get("html"):
@@ -234,10 +239,10 @@ def edit(
     changes = _flags(rename, query, keyword, exclude, source, since, schedule, summarizer)
     if all(v is None for v in changes.values()):
         raise InputError("nothing to change; pass e.g. --query, --keyword, --schedule")
-    with Themeflow.open(db) as tf:
+    with open_themeflow(db) as tf:
         theme = tf.edit_theme(name, **changes)
     if as_json:
-        _print_json(theme_to_dict(theme))
+        print_json(theme_to_dict(theme))
     else:
         err.print(f"updated workflow {theme.name!r}")
 
@@ -248,7 +253,7 @@ def remove(
     db: DbOption = None,
 ) -> None:
     """Delete a theme and its run history (report files on disk are kept)."""
-    with Themeflow.open(db) as tf:
+    with open_themeflow(db) as tf:
         tf.remove_theme(name)
     err.print(f"removed workflow {name!r}")
 
@@ -263,10 +268,10 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """Run a theme over what is new since its last successful run; writes HTML, Markdown and JSON."""
-    with Themeflow.open(db) as tf:
+    with open_themeflow(db) as tf:
         result = tf.run_workflow(name, reports_dir=out_dir)
     if as_json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
         return
     print_digest(result.digest, limit=5)
     err.print(f"report: {result.reports.get('html', '(not written)')}")
@@ -275,6 +280,10 @@ def run(
 def print_digest(digest: Digest, *, limit: int = 5, full: bool = False) -> None:
     """A short terminal rendering of a digest: header, counts, then the first items like the seed
     (core views and section titles; ``full`` prints whole summaries)."""
+    from rich.text import Text
+
+    from themeflow.cli_render import copies_line, print_summary, when
+
     run = f"run #{digest.run_id} · " if digest.run_id is not None else ""
     out.print(Text(f"{'Workflow' if digest.kind == 'workflow' else 'Search'} · {digest.title}", style="bold"))
     new = f" · {digest.new_documents} new documents" if digest.new_documents is not None else ""
@@ -327,7 +336,7 @@ def report(
     from themeflow.report.write import normalize_format, render, write_text
 
     fmt = normalize_format(fmt)
-    with Themeflow.open(db) as tf:
+    with open_themeflow(db) as tf:
         digest = tf.report(query, run_id=run_id, since=since, until=until, sources=source or (), limit=limit)
     text = render(digest, fmt)
     if out_path is None:
@@ -344,6 +353,7 @@ def scheduler(
     as_json: JsonOption = False,
 ) -> None:
     """Run saved workflows when their schedule says they are due; state is kept in the database."""
+    from themeflow.serialize import iso
     from themeflow.workflow.scheduler import Outcome, run_forever
 
     if interval < 1:
@@ -360,13 +370,13 @@ def scheduler(
         else:
             err.print(f"{o.name}: {o.status}: {o.error}")
 
-    with Themeflow.open(db) as tf:
+    with open_themeflow(db) as tf:
         if once:
             outcomes = tf.run_due_workflows()
             for o in outcomes:
                 report_outcome(o)
             if as_json:
-                _print_json(
+                print_json(
                     {
                         "checked_at": iso(datetime.now(UTC)),
                         "runs": [
@@ -391,6 +401,8 @@ def scheduler(
 
 def demo_workflow(tf: Themeflow) -> Path | None:
     """The demo's showcase: save the ``AI资本开支周期`` theme, run it, print where the digest is."""
+    from rich.text import Text
+
     from themeflow.workflow.themes import theme_from_mapping
 
     theme = theme_from_mapping(

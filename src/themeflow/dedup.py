@@ -49,7 +49,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -213,9 +212,18 @@ def _identity(x: int) -> int:
     return x
 
 
+@lru_cache(maxsize=1)
+def _minhash_class() -> type:
+    """datasketch, imported on first fingerprint: its package import pulls in scipy (~0.3 s), which
+    every read-only command (stats, search, show) would otherwise pay at start-up."""
+    from datasketch import MinHash
+
+    return MinHash
+
+
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int, seed: int) -> np.ndarray:
-    return MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    return _minhash_class()(num_perm=num_perm, seed=seed, scheme="affine32").permutations
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +268,7 @@ def fingerprint_text(body: str, title: str = "", config: DedupConfig = DEFAULT_C
     if len(norm) < config.min_chars:
         return Fingerprint(digest, len(norm), None, figs, _title_form(title))
     hashes = shingle_hashes(norm, config.shingle_k)
-    mh = MinHash(
+    mh = _minhash_class()(
         num_perm=config.num_perm,
         seed=config.seed,
         hashfunc=_identity,

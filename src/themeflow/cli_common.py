@@ -1,0 +1,91 @@
+"""What every ``themeflow`` command file shares: option types, the two consoles, JSON output.
+
+Kept free of heavy imports on purpose: ``themeflow --help`` and ``themeflow version`` import only this,
+typer and the command files, so they start in a few tens of milliseconds. The store, search, summarizers
+and rich's console are imported by the command that needs them, when it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from themeflow.service import Themeflow
+
+__all__ = [
+    "DbOption",
+    "JsonOption",
+    "ListOption",
+    "QuietOption",
+    "SinceOption",
+    "SourceOption",
+    "UntilOption",
+    "err",
+    "open_themeflow",
+    "out",
+    "print_json",
+]
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", envvar="THEMEFLOW_DB", help="SQLite database file (default: ~/.themeflow/themeflow.db)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+SinceOption = Annotated[
+    str | None, typer.Option(help="Published on or after: YYYY, YYYY-MM, YYYY-MM-DD, or 30d (days ago).")
+]
+UntilOption = Annotated[
+    str | None, typer.Option(help="Published on or before: YYYY, YYYY-MM or YYYY-MM-DD (the whole period).")
+]
+SourceOption = Annotated[list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")]
+ListOption = Annotated[list[str] | None, typer.Option(help="Repeatable, or comma-separated.")]
+
+
+class LazyConsole:
+    """A rich ``Console`` built on first use, so a command that prints nothing never imports rich.
+
+    Attribute access is forwarded; ``.console`` is the real object, for APIs that type-check it
+    (a ``Progress`` display).
+    """
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, soft_wrap=True, highlight=False)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+
+out = LazyConsole(stderr=False)
+"""Results: the one thing on stdout."""
+err = LazyConsole(stderr=True)
+"""Messages, progress and errors: stderr, so ``--json | jq`` always works."""
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def open_themeflow(db: Path | None, *, read_only: bool = False, **overrides: str | None) -> Themeflow:
+    """The service over the configured store (imported here, not at start-up)."""
+    from themeflow.service import Themeflow
+
+    return Themeflow.open(db, read_only=read_only, **overrides)
