@@ -7,8 +7,6 @@ Start-up is kept short on purpose: this module imports only typer and :mod:`them
 command imports the store, search or summarizers when it runs (``bench/startup.py`` measures it).
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from typing import Annotated

@@ -4,8 +4,6 @@ Kept apart from ``cli.py`` so the workflow commands can grow without touching th
 :func:`register` attaches them to the main app.
 """
 
-from __future__ import annotations
-
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +39,7 @@ workflow_app = typer.Typer(
 )
 
 
-def theme_to_dict(theme: Theme) -> dict[str, Any]:
+def theme_to_dict(theme: "Theme") -> dict[str, Any]:
     from themeflow.serialize import iso
 
     return {
@@ -56,7 +54,7 @@ def theme_to_dict(theme: Theme) -> dict[str, Any]:
     }
 
 
-def run_to_dict(run: RunRecord) -> dict[str, Any]:
+def run_to_dict(run: "RunRecord") -> dict[str, Any]:
     from themeflow.serialize import iso
 
     return {
@@ -103,7 +101,7 @@ def _flags(
     }
 
 
-def _print_theme(theme: Theme, tf: Themeflow) -> None:
+def _print_theme(theme: "Theme", tf: "Themeflow") -> None:
     from rich.text import Text
 
     out.print(Text(theme.name, style="bold cyan"))
@@ -277,7 +275,7 @@ def run(
     err.print(f"report: {result.reports.get('html', '(not written)')}")
 
 
-def print_digest(digest: Digest, *, limit: int = 5, full: bool = False) -> None:
+def print_digest(digest: "Digest", *, limit: int = 5, full: bool = False) -> None:
     """A short terminal rendering of a digest: header, counts, then the first items like the seed
     (core views and section titles; ``full`` prints whole summaries)."""
     from rich.text import Text
@@ -399,15 +397,21 @@ def scheduler(
         run_forever(tf, interval=interval, on_outcome=report_outcome)
 
 
-def demo_workflow(tf: Themeflow) -> Path | None:
-    """The demo's showcase: save the ``AI资本开支周期`` theme, run it, print where the digest is."""
+DEMO_THEME = "AI算力示例"
+
+
+def demo_workflow(tf: "Themeflow") -> Path | None:
+    """The demo's showcase: save the ``AI算力示例`` theme, run it, print where the digest is.
+
+    Named apart from README's own example (``workflow add AI资本开支周期 …``), so a user who runs the
+    demo and then follows README does not collide with a theme the demo made."""
     from rich.text import Text
 
     from themeflow.workflow.themes import theme_from_mapping
 
     theme = theme_from_mapping(
         {
-            "name": "AI资本开支周期",
+            "name": DEMO_THEME,
             "query": "英伟达 GPU",
             "keywords": ["AI 算力", "AI 服务器", "算力 投资", "资本开支 数据中心"],
             "exclusions": ["三大指数", "股指期货", "收评"],
