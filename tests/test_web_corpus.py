@@ -159,10 +159,13 @@ def test_corpus_ids_are_unique() -> None:
 
 
 def make_client(app: object, **kwargs: object) -> object:
-    """A Starlette TestClient; its import warns that httpx2 is preferred (not installed here)."""
+    """A Starlette TestClient; its import warns that httpx2 is preferred (not installed here).
+
+    It talks to ``http://localhost`` (TestClient's own ``testserver`` is a Host name the app refuses)."""
     import warnings
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
         from fastapi.testclient import TestClient
+    kwargs.setdefault("base_url", "http://localhost")
     return TestClient(app, **kwargs)  # type: ignore[arg-type]

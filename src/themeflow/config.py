@@ -35,6 +35,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("summarizer", "extractive", "Default summarizer: extractive (built in, no model) or llm."),
     Setting("reports_dir", None, "Where digest reports are written (default: HOME/reports)."),
     Setting("api_token", None, "Token required by mutating web/API routes when set.", secret=True),
+    Setting(
+        "allowed_hosts",
+        None,
+        "Comma-separated extra Host names the web server answers to (loopback and the bound address always;"
+        " * leaves the check to a reverse proxy).",
+    ),
     Setting("llm_base_url", None, "OpenAI-compatible endpoint for LLM summaries (not yet available)."),
     Setting("llm_model", None, "Model name for the LLM endpoint (not yet available)."),
     Setting("llm_api_key", None, "API key for the LLM endpoint.", secret=True),

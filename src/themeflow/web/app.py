@@ -9,7 +9,7 @@ Swagger UI is not mounted because it loads its assets from a CDN; ``/openapi.jso
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import tzinfo
 from functools import partial
@@ -22,8 +22,10 @@ from fastapi.templating import Jinja2Templates
 from themeflow import __version__
 from themeflow.web import api, errors, pages, workflow_pages
 from themeflow.web.context import STATIC_DIR, TEMPLATES_DIR, TfSource, WebState, open_service
+from themeflow.web.guard import HostPolicy, RequestGuard
 from themeflow.web.headers import SecurityHeaders
 from themeflow.web.present import fmt_date, fmt_time, highlight, safe_url
+from themeflow.web.throttle import LoginThrottle
 
 
 def make_templates(tz: tzinfo | None = None) -> Jinja2Templates:
@@ -52,21 +54,32 @@ def create_app(
     read_only: bool = False,
     token: str | None = None,
     scheduler_interval: float | None = None,
+    bind_host: str | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+    throttle: LoginThrottle | None = None,
 ) -> FastAPI:
     """Build the app over ``source``: a ``Themeflow``, a factory returning one, or a SQLite path.
 
     ``token`` defaults to the ``api_token`` setting (``THEMEFLOW_API_TOKEN``); when set, mutating routes
-    need it. ``read_only`` refuses every mutating route with 403. ``scheduler_interval`` (seconds) runs
+    need it. ``read_only`` opens a database path read-only and refuses every mutating route with 403.
+    The app answers only to loopback names, ``bind_host`` (the address ``serve`` binds) and
+    ``allowed_hosts`` (default: the ``allowed_hosts`` setting, comma-separated); see :mod:`.guard`.
+    ``throttle`` limits wrong tokens per client (a default one when None). ``scheduler_interval`` (seconds) runs
     due workflows in a background thread for the life of the server, so one process serves and schedules;
     the scheduler's lock rows keep it from double-running a theme that a separate ``themeflow scheduler``
     also holds.
     """
-    tf = open_service(source)
+    tf = open_service(source, read_only=read_only)
+    if allowed_hosts is None:
+        allowed_hosts = (tf.settings.get("allowed_hosts") or "").split(",")
+    hosts = HostPolicy.build(bind_host, allowed_hosts)
     state = WebState(
         tf=tf,
         templates=make_templates(tf.settings.timezone),
         read_only=read_only,
         token=token if token is not None else tf.settings.get("api_token") or None,
+        hosts=hosts,
+        throttle=throttle or LoginThrottle(),
     )
 
     @asynccontextmanager
@@ -101,7 +114,10 @@ def create_app(
     )
     app.state.web = state
     errors.install(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestGuard, policy=hosts)
+    app.add_middleware(
+        SecurityHeaders
+    )  # added last: outermost, so the guard's refusals carry the headers too
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -20,8 +20,10 @@ from markupsafe import Markup
 
 from themeflow.model import Document
 from themeflow.service import Themeflow
+from themeflow.web.guard import HostPolicy
 from themeflow.web.present import summary_view
 from themeflow.web.searching import SearchCache
+from themeflow.web.throttle import LoginThrottle
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -36,6 +38,8 @@ class WebState:
     templates: Jinja2Templates
     read_only: bool = False
     token: str | None = None
+    hosts: HostPolicy = field(default_factory=HostPolicy.build)
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
     search_cache: SearchCache = field(default_factory=SearchCache)
     _sources: tuple[float, list[tuple[str, int]]] | None = field(default=None, repr=False)
     _blocks: OrderedDict[tuple[str, str], Markup] = field(default_factory=OrderedDict, repr=False)
@@ -95,13 +99,17 @@ async def web_state(request: Request) -> WebState:
 TfSource = Themeflow | Callable[[], Themeflow] | str | Path | None
 
 
-def open_service(source: TfSource) -> Themeflow:
-    """Accept a ready service, a factory, or a database path (None: the configured default database)."""
+def open_service(source: TfSource, *, read_only: bool = False) -> Themeflow:
+    """Accept a ready service, a factory, or a database path (None: the configured default database).
+
+    ``read_only`` opens a path read-only (SQLite ``mode=ro``), so ``serve --read-only`` works on a
+    database in a folder it cannot write.
+    """
     if isinstance(source, Themeflow):
         return source
     if callable(source):
         return source()
-    return Themeflow.open(source)
+    return Themeflow.open(source, read_only=read_only)
 
 
 def template_globals() -> dict[str, Any]:

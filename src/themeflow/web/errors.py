@@ -29,6 +29,7 @@ STATUS_TITLES = {
     404: "页面不存在",
     405: "不支持的请求方法",
     422: "参数有误",
+    429: "尝试次数过多",
     500: "服务器内部错误",
     501: "功能尚未提供",
     502: "摘要服务出错",
@@ -39,10 +40,11 @@ STATUS_TITLES = {
 class WebError(Exception):
     """A refusal decided by the web layer itself (auth, CSRF, read-only), carrying its status."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 def error_body(message: str, status: int) -> dict[str, Any]:
@@ -54,21 +56,25 @@ def is_api(request: Request) -> bool:
     return request.url.path == "/api" or request.url.path.startswith("/api/")
 
 
-def render_error(request: Request, status: int, message: str) -> Response:
-    """The envelope for API paths, the error page for everything else."""
+def render_error(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """The envelope for API paths, the error page for everything else (``headers`` added, e.g. Retry-After)."""
     if is_api(request):
-        return JSONResponse(error_body(message, status), status_code=status, headers=header_items())
+        return JSONResponse(
+            error_body(message, status), status_code=status, headers={**header_items(), **(headers or {})}
+        )
     from themeflow.web.render import render  # late: render -> security -> errors
 
     context = {"status": status, "title": STATUS_TITLES.get(status, "出错了"), "message": message}
     try:
         response = render(request, "error.html", context, status=status)
-        response.headers.update(header_items())
+        response.headers.update({**header_items(), **(headers or {})})
         return response
     except Exception:  # the error page itself must never fail; fall back to plain escaped HTML
         log.exception("error page failed to render")
         body = f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
-        return HTMLResponse(body, status_code=status, headers=header_items())
+        return HTMLResponse(body, status_code=status, headers={**header_items(), **(headers or {})})
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -88,7 +94,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(WebError)
     async def _web_error(request: Request, exc: WebError) -> Response:
-        return render_error(request, exc.status, exc.message)
+        return render_error(request, exc.status, exc.message, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -19,7 +19,7 @@ from themeflow.web.context import WebState, web_state
 from themeflow.web.present import Pager, copies_line, query_string, summary_view
 from themeflow.web.render import render
 from themeflow.web.searching import QUERY_HINT, SearchParams, run_search, search_params
-from themeflow.web.security import SESSION_COOKIE, check_csrf, same_secret, session_value
+from themeflow.web.security import SESSION_COOKIE, check_csrf, check_offered_token, session_value
 
 router = APIRouter(include_in_schema=False)
 State = Annotated[WebState, Depends(web_state)]
@@ -99,7 +99,7 @@ async def login(
     check_csrf(request, form)
     if not state.token:
         return RedirectResponse(_local_path(next), status_code=303)
-    if not same_secret(token, state.token):
+    if not token or not check_offered_token(request, token):
         return render(request, "login.html", {"next": _local_path(next), "error": "令牌不正确"}, status=401)
     response = RedirectResponse(_local_path(next), status_code=303)
     response.set_cookie(

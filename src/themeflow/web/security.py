@@ -1,5 +1,8 @@
 """Security for a server that shows untrusted articles and can change saved workflows.
 
+- **Before routing** (:mod:`themeflow.web.guard`): requests naming an unknown ``Host`` are refused (400,
+  against DNS rebinding) and POST/PUT/PATCH/DELETE from another origin are refused (403) whether or not a
+  token is configured.
 - **Headers on every response** (:mod:`themeflow.web.headers`): a strict Content-Security-Policy —
   scripts and styles only from our own ``/static``, no inline script, no framing — plus
   ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy``.
@@ -11,6 +14,8 @@
   ``HttpOnly``. JSON ``POST`` routes demand ``Content-Type: application/json``, which a cross-site form
   cannot send (``PUT``/``DELETE`` cannot be sent cross-site without a CORS preflight, which we never grant).
 - The token itself is never put in a page, a cookie or a log line: the session cookie holds an HMAC of it.
+- **Wrong tokens are throttled** per client (:mod:`themeflow.web.throttle`): after a few failures each
+  further one locks the address out for a doubling delay (429 with ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ import hmac
 import secrets
 from collections.abc import MutableMapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 
 from themeflow.web.errors import WebError
+from themeflow.web.guard import origin_problem
+from themeflow.web.throttle import LoginThrottle, Throttled
 
 CSRF_COOKIE = "tf_csrf"
 CSRF_FIELD = "csrf_token"
@@ -61,16 +67,35 @@ def is_logged_in(request: Request) -> bool:
 
 
 def check_same_origin(request: Request) -> None:
-    """Refuse a form post whose ``Origin`` (or, lacking it, ``Referer``) names another site."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin or origin == "null":
-        if origin == "null":
-            raise WebError(403, "cross-site form submission refused (Origin: null)")
-        return
-    parts = urlsplit(origin)
-    host = request.headers.get("host", "")
-    if parts.netloc != host:
-        raise WebError(403, "cross-site form submission refused (Origin does not match this server)")
+    """Refuse a request whose ``Origin`` (or, lacking it, ``Referer``) names another site (the guard
+    middleware already did; this keeps each mutating route safe on its own)."""
+    problem = origin_problem(request.headers, request.app.state.web.hosts)
+    if problem is not None:
+        raise WebError(403, problem)
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check_offered_token(request: Request, offered: str) -> bool:
+    """Compare a token a visitor offered with the configured one, throttled per client address.
+
+    Raises 429 while the client is locked out (before comparing, so a lockout never confirms a guess);
+    records the outcome otherwise.
+    """
+    state = request.app.state.web
+    throttle: LoginThrottle = state.throttle
+    key = client_key(request)
+    try:
+        throttle.check(key)
+    except Throttled as exc:
+        raise WebError(429, str(exc), {"Retry-After": str(exc.retry_after)}) from None
+    if same_secret(offered, state.token):
+        throttle.success(key)
+        return True
+    throttle.failure(key)
+    return False
 
 
 def check_csrf(request: Request, form: MutableMapping[str, Any] | Any) -> None:
@@ -90,8 +115,10 @@ async def require_write(request: Request) -> None:
     form = await request.form()
     check_csrf(request, form)
     token: str | None = request.app.state.web.token
-    if token and not is_logged_in(request) and not same_secret(str(form.get("token") or ""), token):
-        raise WebError(401, "log in with the API token first (this server requires THEMEFLOW_API_TOKEN)")
+    if token and not is_logged_in(request):
+        offered = str(form.get("token") or "")
+        if not offered or not check_offered_token(request, offered):
+            raise WebError(401, "log in with the API token first (this server requires THEMEFLOW_API_TOKEN)")
 
 
 async def require_api_write(request: Request) -> None:
@@ -101,7 +128,8 @@ async def require_api_write(request: Request) -> None:
     token: str | None = request.app.state.web.token
     if token:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not same_secret(given.strip(), token):
+        given = given.strip()
+        if scheme.lower() != "bearer" or not given or not check_offered_token(request, given):
             raise WebError(401, "missing or wrong API token: send 'Authorization: Bearer <token>'")
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if request.method == "POST" and ctype != "application/json":
