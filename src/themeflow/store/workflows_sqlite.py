@@ -96,6 +96,10 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 
+SQLITE_MAX_INT = 2**63 - 1
+"""Ids and limits beyond a signed 64-bit integer cannot be bound as SQLite parameters (OverflowError)."""
+
+
 def _dt(epoch: float | None) -> datetime | None:
     return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
 
@@ -294,6 +298,9 @@ def _item_ids(conn: sqlite3.Connection, run_id: int) -> tuple[str, ...]:
 
 
 def get_run(conn: sqlite3.Connection, run_id: int) -> RunRecord | None:
+    """The run with id ``run_id``; None for any id that cannot exist (0, negative, beyond 64 bits)."""
+    if not 0 < run_id <= SQLITE_MAX_INT:
+        return None
     row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
     return _run_from_row(row, _item_ids(conn, run_id)) if row else None
 
@@ -323,7 +330,8 @@ def last_run(conn: sqlite3.Connection, theme_id: int) -> RunRecord | None:
 
 def list_runs(conn: sqlite3.Connection, theme_id: int, limit: int = 20) -> list[RunRecord]:
     rows = conn.execute(
-        "SELECT * FROM runs WHERE theme_id = ? ORDER BY id DESC LIMIT ?", (theme_id, limit)
+        "SELECT * FROM runs WHERE theme_id = ? ORDER BY id DESC LIMIT ?",
+        (theme_id, max(0, min(limit, SQLITE_MAX_INT))),
     ).fetchall()
     return [_run_from_row(r) for r in rows]
 
