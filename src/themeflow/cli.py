@@ -166,6 +166,9 @@ def search(
         bool, typer.Option("--expand", help="Show every syndicated copy as its own result.")
     ] = False,
     summaries: Annotated[bool, typer.Option("--summaries", help="Print each hit's cited summary.")] = False,
+    ids: Annotated[
+        bool, typer.Option("--ids", help="Print only the hits' document ids, one per line (for scripts).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Full-text search (Chinese-aware, BM25) with filters and highlighted snippets."""
@@ -186,7 +189,11 @@ def search(
             recency_boost=recency,
             collapse=not expand,
         )
-        by_doc = {h.document.id: tf.summarize(h.document) for h in page.hits} if summaries else {}
+        wanted = summaries and not ids
+        by_doc = {h.document.id: tf.summarize(h.document) for h in page.hits} if wanted else {}
+    if ids:
+        sys.stdout.write("".join(f"{h.document.id}\n" for h in page.hits))
+        return
     if as_json:
         from themeflow.serialize import page_to_dict, summary_to_dict
 

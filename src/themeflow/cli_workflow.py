@@ -15,6 +15,7 @@ from themeflow.cli_common import (
     DbOption,
     JsonOption,
     ListOption,
+    QuietOption,
     err,
     open_themeflow,
     out,
@@ -264,9 +265,12 @@ def run(
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run a theme over what is new since its last successful run; writes HTML, Markdown and JSON."""
-    with open_themeflow(db) as tf:
+    from themeflow.cli_progress import stages
+
+    with open_themeflow(db) as tf, stages(err, f"workflow {name}", quiet=quiet or as_json):
         result = tf.run_workflow(name, reports_dir=out_dir)
     if as_json:
         print_json(result.to_dict())
@@ -329,14 +333,18 @@ def report(
     source: Annotated[list[str] | None, typer.Option("--source", help="Search: only this outlet.")] = None,
     limit: Annotated[int, typer.Option(help="Search: at most this many stories.")] = 30,
     db: DbOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """A digest (HTML, Markdown or JSON) of a search or of a workflow run."""
+    from themeflow import progress
+    from themeflow.cli_progress import stages
     from themeflow.report.write import normalize_format, render, write_text
 
     fmt = normalize_format(fmt)
-    with open_themeflow(db) as tf:
+    with open_themeflow(db) as tf, stages(err, "report", quiet=quiet):
         digest = tf.report(query, run_id=run_id, since=since, until=until, sources=source or (), limit=limit)
-    text = render(digest, fmt)
+        progress.stage(f"rendering {fmt}")
+        text = render(digest, fmt)
     if out_path is None:
         sys.stdout.write(text)
     else:

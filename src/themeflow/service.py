@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from datetime import time as dtime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -180,6 +180,7 @@ class Themeflow:
             mode=mode,
             recency_boost=recency_boost,
             collapse=collapse,
+            tz=tz,
         )
         return self.store.search(request)
 
@@ -232,10 +233,13 @@ class Themeflow:
     ) -> ThemeFigures:
         """Key figures of a theme: facts of the matching documents lined up across outlets, conflicts
         flagged. Every syndicated copy is read (a copy may have changed a number), but counts once."""
+        from themeflow import progress
         from themeflow.facts import figures_for_documents
 
+        progress.stage("searching")
         page = self.search(query, since=since, until=until, sources=sources, limit=limit, collapse=False)
         docs = [h.document for h in page.hits]
+        progress.stage(f"reading the figures of {len(docs)} documents")
         return figures_for_documents(docs, self.store.stories_for([d.id for d in docs]))
 
     # -- workflows -------------------------------------------------------------------------------
@@ -369,20 +373,18 @@ def _dedupe_batch(batch: list[Document]) -> list[Document]:
     return list(seen.values())
 
 
-def _as_datetime(value: str | date | datetime | None, tz, *, end: bool, flag: str) -> datetime | None:  # type: ignore[no-untyped-def]
-    """Dates from flags: ``2025-11-01`` means the start of that day (``--until``: its end), in ``tz``."""
+def _as_datetime(value: str | date | datetime | None, tz: tzinfo, *, end: bool, flag: str) -> datetime | None:
+    """Dates from flags, read as :func:`themeflow.dates.parse_bound` reads them everywhere: ``2025-11``
+    is the month (``--until``: to its last instant), naive times are in ``tz``."""
+    from themeflow.dates import DateFormatError, parse_bound
+
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, date):
         return datetime.combine(value, dtime.max if end else dtime.min, tzinfo=tz)
-    text = str(value).strip()
     try:
-        if len(text) == 10:
-            d = date.fromisoformat(text)
-            return datetime.combine(d, dtime.max if end else dtime.min, tzinfo=tz)
-        dt = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise InputError(f"{flag} {text!r} is not a date; use YYYY-MM-DD (e.g. 2025-11-01)") from exc
-    return dt if dt.tzinfo else dt.replace(tzinfo=tz)
+        return parse_bound(str(value), end=end, tz=tz)
+    except DateFormatError as exc:
+        raise InputError(f"{flag} {exc}") from None

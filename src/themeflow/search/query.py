@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Literal
 
+from themeflow.dates import DateFormatError, parse_bound
 from themeflow.errors import QueryError
 from themeflow.text.segment import gram_phrase, in_vocabulary, query_words
 
@@ -170,7 +171,7 @@ def _find_close(raw: str, start: int) -> int:
 
 
 # -- parsing ----------------------------------------------------------------------------------------------
-def parse_query(text: str) -> ParsedQuery:
+def parse_query(text: str, *, tz: tzinfo = BEIJING) -> ParsedQuery:
     """Parse a query string; raises :class:`QueryError` (with the character position) when it is malformed."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(
@@ -221,7 +222,7 @@ def parse_query(text: str) -> ParsedQuery:
         if tok.field in ("since", "until"):
             if negated:
                 raise QueryError(f"'-{tok.field}:' is not supported; use the other bound", tok.position)
-            bound = parse_date_bound(tok.text, end=tok.field == "until", position=tok.value_position)
+            bound = parse_date_bound(tok.text, end=tok.field == "until", position=tok.value_position, tz=tz)
             if tok.field == "since":
                 since = bound if since is None else max(since, bound)
             else:
@@ -270,41 +271,17 @@ def _searchable(term: Term) -> bool:
     return bool(gram_phrase(term.text)[0])
 
 
-_DATE_RE = re.compile(r"^(\d{4})(?:[-/.年]?(\d{1,2})(?:[-/.月]?(\d{1,2})日?)?月?)?年?$")
-
-
-def parse_date_bound(text: str, *, end: bool, position: int = 0) -> datetime:
+def parse_date_bound(text: str, *, end: bool, position: int = 0, tz: tzinfo = BEIJING) -> datetime:
     """A date or datetime as the start (``end=False``) or inclusive end (``end=True``) of the period it names.
 
-    ``2025`` → the year, ``2025-11`` → the month, ``2025-11-20`` → the day, an ISO datetime → that instant.
-    Naive values are Beijing time. Raises :class:`QueryError` at ``position`` when ``text`` is no date.
+    ``2025`` → the year, ``2025-11`` → the month, ``2025-11-20`` → the day, an ISO datetime → that instant,
+    ``30d`` → thirty days ago; naive values are in ``tz`` (:func:`themeflow.dates.parse_bound`, the one
+    reading of dates shared with the command-line flags). Raises :class:`QueryError` at ``position``.
     """
-    value = text.strip()
-    m = _DATE_RE.match(value)
     try:
-        if m:
-            year = int(m.group(1))
-            month = int(m.group(2)) if m.group(2) else None
-            day = int(m.group(3)) if m.group(3) else None
-            start = datetime(year, month or 1, day or 1, tzinfo=BEIJING)
-            if not end:
-                return start
-            if day is not None:
-                nxt = start + timedelta(days=1)
-            elif month is not None:
-                nxt = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=BEIJING)
-            else:
-                nxt = datetime(year + 1, 1, 1, tzinfo=BEIJING)
-            return nxt - timedelta(microseconds=1)
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        dt = None
-    if dt is None:
-        raise QueryError(
-            f"{value!r} is not a date — use YYYY-MM-DD (e.g. 2025-11-01), YYYY-MM or an ISO datetime",
-            position,
-        )
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=BEIJING)
+        return parse_bound(text, end=end, tz=tz)
+    except DateFormatError as exc:
+        raise QueryError(str(exc), position) from None
 
 
 # -- compiling --------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ narrower bound.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Literal
 
 from themeflow.errors import InputError
@@ -44,6 +44,8 @@ class SearchRequest:
     recency_boost: bool = False
     collapse: bool = True
     analysis: AnalysisName = "word+bigram"
+    tz: tzinfo | None = None
+    """Zone of naive dates inside the query (``since:2025-11``); None = Beijing time."""
 
     def __post_init__(self) -> None:
         if self.sort not in ("time", "relevance"):

@@ -41,6 +41,7 @@ from themeflow.search.docmeta import DocMeta, StoryCols, doc_meta, story_cols
 from themeflow.search.query import BEIJING, ParsedQuery, compile_exclusions, compile_match, parse_query
 from themeflow.search.request import SearchRequest
 from themeflow.search.snippet import Highlighter, make_snippet
+from themeflow.text.outlets import canonical_outlet, is_unknown_outlet
 from themeflow.text.segment import fold
 
 __all__ = ["RECENCY_HALF_LIFE_DAYS", "normalize_source", "resolve_sources", "run"]
@@ -87,11 +88,33 @@ def normalize_source(name: str) -> str:
     return out
 
 
+def _source_keys(wanted: Sequence[str]) -> list[str]:
+    """Normalized names a source filter asks for: as typed and, when the outlet table knows the spelling,
+    its canonical outlet (上证报 also means 上海证券报). ``(unknown)`` asks for no name (see ``_wants_unknown``)."""
+    keys: list[str] = []
+    for w in wanted:
+        if w.strip() and not is_unknown_outlet(w):
+            keys += [normalize_source(w)] + [normalize_source(c) for c in (canonical_outlet(w),) if c]
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def _wants_unknown(wanted: Sequence[str]) -> bool:
+    """True when the filter asks for documents without an outlet (the ``(unknown)`` facet chip)."""
+    return any(is_unknown_outlet(w) for w in wanted)
+
+
+def _source_matches(name: str, keys: Sequence[str]) -> bool:
+    """A stored outlet name matches by its own spelling or its canonical one (a store written before the
+    outlet table, opened read-only, still holds old spellings)."""
+    forms = {normalize_source(name)} | {normalize_source(c) for c in (canonical_outlet(name),) if c}
+    return any(f.startswith(k) for f in forms for k in keys)
+
+
 def resolve_sources(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
     """The outlet names in the store that a requested name means: same normalized name, or starting with it."""
-    keys = [normalize_source(w) for w in wanted if w.strip()]
+    keys = _source_keys(wanted)
     known = [r[0] for r in conn.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL")]
-    return [s for s in known if any(normalize_source(s).startswith(k) for k in keys)]
+    return [s for s in known if keys and _source_matches(s, keys)]
 
 
 def _epoch(dt: datetime | None) -> float | None:
@@ -107,7 +130,7 @@ def run(store: _Store, request: SearchRequest) -> SearchPage:
             f"--mode {request.mode} is not yet available: dense retrieval lands in a later release; "
             "use --mode bm25 (the default)"
         )
-    query = parse_query(request.query)
+    query = parse_query(request.query, tz=request.tz or BEIJING)
     conn = store.conn
     match = compile_match(query, request.analysis)
     ranked = match is not None and request.sort == "relevance"
@@ -171,9 +194,11 @@ def _filters(
     wanted = list(dict.fromkeys([*request.sources, *query.sources]))
     if wanted:
         names = resolve_sources(conn, wanted)
-        if not names:
+        if not names and not _wants_unknown(wanted):
             return None, []
-        where.append(f"d.source IN ({','.join('?' * len(names))})")
+        either = [f"d.source IN ({','.join('?' * len(names))})"] if names else []
+        either += ["d.source IS NULL"] if _wants_unknown(wanted) else []
+        where.append("(" + " OR ".join(either) + ")")
         params.extend(names)
     since = [t for t in (_epoch(request.since), _epoch(query.since)) if t is not None]
     until = [t for t in (_epoch(request.until), _epoch(query.until)) if t is not None]
@@ -302,10 +327,9 @@ def _mask(
     keep: npt.NDArray[np.bool_] | None = None
     wanted = list(dict.fromkeys([*request.sources, *query.sources]))
     if wanted:
-        keys = [normalize_source(w) for w in wanted if w.strip()]
-        codes = [
-            i for i, s in enumerate(meta.sources) if any(normalize_source(s).startswith(k) for k in keys)
-        ]
+        keys = _source_keys(wanted)
+        codes = [i for i, s in enumerate(meta.sources) if keys and _source_matches(s, keys)]
+        codes += [-1] if _wants_unknown(wanted) else []  # code -1: no outlet
         keep = np.isin(meta.source_code[rowids], np.array(codes, dtype=np.int32))
     since = [t for t in (_epoch(request.since), _epoch(query.since)) if t is not None]
     until = [t for t in (_epoch(request.until), _epoch(query.until)) if t is not None]

@@ -25,7 +25,7 @@ from typing import Any
 
 from themeflow.errors import InputError
 from themeflow.model import Theme
-from themeflow.schedule import parse_duration, parse_schedule
+from themeflow.schedule import parse_schedule
 
 __all__ = [
     "FIELDS",
@@ -73,7 +73,10 @@ def _terms(field: str, value: Any, *, where: str) -> tuple[str, ...]:
 
 
 def _since(value: Any, *, where: str, now: datetime, tz: tzinfo) -> datetime | None:
-    """``2025-09-01``, an ISO datetime, or a duration back from now (``30d``), as an aware datetime."""
+    """``2025-09-01``, ``2025-09``, an ISO datetime, or a duration back from now (``30d``), as an aware
+    datetime: the same reading as ``--since`` and ``since:`` (:func:`themeflow.dates.parse_bound`)."""
+    from themeflow.dates import DateFormatError, parse_bound
+
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -81,18 +84,10 @@ def _since(value: Any, *, where: str, now: datetime, tz: tzinfo) -> datetime | N
     if isinstance(value, date):
         return datetime.combine(value, time.min, tzinfo=tz)
     text = _text("since", value, where=where)
-    if text and text[-1:].lower() in "smhdw" and text[:-1].strip().isdigit():
-        return now - parse_duration(text, what=f"{where}: since")
     try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time.min, tzinfo=tz)
-        dt = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise InputError(
-            f"{where}: since {text!r} is not a date; use YYYY-MM-DD (2025-09-01) or a duration back from "
-            "now (30d)"
-        ) from exc
-    return dt if dt.tzinfo else dt.replace(tzinfo=tz)
+        return parse_bound(text, end=False, tz=tz, now=now)
+    except DateFormatError as exc:
+        raise InputError(f"{where}: since {exc}") from None
 
 
 def theme_from_mapping(
