@@ -15,7 +15,6 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import lxml.html
-import trafilatura
 from lxml import etree
 
 from themeflow.ingest.document import Draft
@@ -93,6 +92,10 @@ def html_draft(
     html: str, *, url: str | None = None, tz: str = "Asia/Shanghai", now: datetime | None = None
 ) -> Draft:
     """Main text (one paragraph per line), title, site name, canonical URL and publish time of a page."""
+    # Imported here, not at module load: trafilatura and its justext/lxml-clean chain are the heaviest and
+    # most fragile imports of ingest, and JSONL/CSV/text ingests never need them.
+    import trafilatura
+
     extracted = trafilatura.bare_extraction(
         html,
         url=url,

@@ -13,9 +13,6 @@ import logging
 import re
 import statistics
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
-
 from themeflow.errors import InputError
 from themeflow.ingest.document import Draft
 from themeflow.ingest.textfiles import join_lines
@@ -60,6 +57,9 @@ def pdf_draft(data: bytes, *, source: str) -> Draft:
         raise InputError(f"{source}: not a PDF file (no %PDF header)")
     if b"%%EOF" not in data[-2048:]:
         raise InputError(f"{source}: PDF is truncated (no end-of-file marker); download it again")
+    from pypdf import PdfReader  # only a PDF ingest pays for pypdf
+    from pypdf.errors import PdfReadError, PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
