@@ -1,4 +1,7 @@
-"""Feeds, article pages and failure modes against a real HTTP server on 127.0.0.1 (no mocks)."""
+"""Feeds, article pages and failure modes against a real HTTP server on 127.0.0.1 (no mocks).
+
+Fetching refuses loopback addresses unless allow-listed, so every fetcher here allows ``127.0.0.1``.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,10 @@ from themeflow.model import Document, IngestError
 
 FIX = Path(__file__).parent / "fixtures" / "ingest"
 CST = timezone(timedelta(hours=8))
-FAST = FetchConfig(timeout=0.5, retries=3, backoff=0.01, max_backoff=0.05, min_interval=0)
+LOOPBACK = ("127.0.0.1",)
+FAST = FetchConfig(
+    timeout=0.5, retries=3, backoff=0.01, max_backoff=0.05, min_interval=0, allow_hosts=LOOPBACK
+)
 
 PARAS = [
     "云厂商上调资本开支指引，全年合计超过3,800亿美元，同比增长约60%，算力投资仍是主线。",
@@ -176,7 +182,9 @@ def test_bozo_feed_that_still_parses_yields_entries() -> None:
 
 
 def test_timeout_is_a_quick_ingest_error(server: str) -> None:
-    with HttpFetcher(FetchConfig(timeout=0.3, retries=2, backoff=0.01, min_interval=0)) as f:
+    with HttpFetcher(
+        FetchConfig(timeout=0.3, retries=2, backoff=0.01, min_interval=0, allow_hosts=LOOPBACK)
+    ) as f:
         start = time.monotonic()
         err, doc = list(read_targets([f"{server}/slow", f"{server}/nodate"], fetcher=f))
         elapsed = time.monotonic() - start
@@ -206,7 +214,7 @@ def test_404_connection_refused_and_size_cap(server: str, fetcher: HttpFetcher) 
     with pytest.raises(InputError, match="cannot connect"):
         fetcher.get("http://127.0.0.1:9/")
     with (
-        HttpFetcher(FetchConfig(max_bytes=1000, min_interval=0)) as small,
+        HttpFetcher(FetchConfig(max_bytes=1000, min_interval=0, allow_hosts=LOOPBACK)) as small,
         pytest.raises(InputError, match="cap"),
     ):
         small.get(f"{server}/big")
@@ -220,7 +228,7 @@ def test_user_agent_names_themeflow(server: str, fetcher: HttpFetcher) -> None:
 
 
 def test_per_host_rate_limit(server: str) -> None:
-    with HttpFetcher(FetchConfig(min_interval=0.15, backoff=0.01)) as polite:
+    with HttpFetcher(FetchConfig(min_interval=0.15, backoff=0.01, allow_hosts=LOOPBACK)) as polite:
         for _ in range(3):
             polite.get(f"{server}/nodate")
     times = Handler.hits["/nodate"]

@@ -46,6 +46,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_api_key", None, "API key for the LLM endpoint.", secret=True),
     Setting("user_agent", None, "User agent for fetching feeds and pages (default names themeflow)."),
     Setting("fetch_min_interval", "1.0", "Minimum seconds between two requests to the same host."),
+    Setting(
+        "fetch_allow_hosts",
+        None,
+        "Comma-separated hosts, IPs or CIDR ranges that fetching may reach although they are loopback,"
+        " private or link-local (default: none; only public addresses are fetched).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -9,6 +9,11 @@ feedparser tolerates a lot ("bozo" feeds with small errors still yield entries â
 that yields nothing and is broken is one IngestError for the whole feed. Entry times come from the feed
 (``time_origin="feed"``); an entry with no date borrows the fetched page's date, which is a document
 time, and otherwise has none.
+
+An entry's link is somebody else's text: only an http(s) link is stored or followed (a ``javascript:`` or
+``file:`` link is dropped and noted in ``meta``), and the fetch itself refuses internal addresses (see
+:mod:`themeflow.ingest.fetch`), so a refused article leaves its teaser with the reason in ``fetch_error``.
+A feed with no entries is reported, so that an ingest of it does not look like a success.
 """
 
 from __future__ import annotations
@@ -19,13 +24,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-import feedparser
-
 from themeflow.errors import InputError
 from themeflow.ingest.document import Draft, Limits, build_document
 from themeflow.ingest.fetch import Fetcher
 from themeflow.ingest.html import decode_html, html_draft, html_fragment_text
 from themeflow.ingest.times import parse_time
+from themeflow.ingest.urls import http_url, redact_url
 from themeflow.model import Document, IngestError
 from themeflow.text.normalize import clean_text
 
@@ -78,6 +82,8 @@ def read_feed(
 ) -> Iterator[Document | IngestError]:
     """Entries of the feed in ``data``; ``source`` (path or URL) names it in errors and ``origin``."""
     options = options or FeedOptions()
+    import feedparser  # only a feed ingest pays for feedparser
+
     parsed = feedparser.parse(io.BytesIO(data))
     entries = parsed.get("entries") or []
     if not entries:
@@ -86,6 +92,8 @@ def read_feed(
             yield IngestError(source, None, f"malformed feed: {reason}")
         elif not parsed.get("version"):
             yield IngestError(source, None, "not an RSS or Atom feed")
+        else:
+            yield IngestError(source, None, "feed has no entries")
         return
     feed_title = (parsed.get("feed") or {}).get("title")
     for index, entry in enumerate(entries, start=1):
@@ -101,13 +109,16 @@ def _entry_document(
     options: FeedOptions,
     fetched_at: datetime | None,
 ) -> Document | IngestError:
-    link = entry.get("link") or None
+    raw_link = entry.get("link") or None
+    link = http_url(raw_link)  # without userinfo: what is stored and shown
     where = link or f"entry {index}"
     text = _entry_body(entry)
     published = _entry_time(entry, options.tz, options.now)
     meta: dict[str, str] = {}
     if entry.get("id"):
         meta["source_id"] = str(entry.get("id"))
+    if raw_link and link is None:
+        meta["link_dropped"] = "not an http(s) URL"
     draft = Draft(
         title=entry.get("title"),
         text=text,
@@ -119,18 +130,20 @@ def _entry_document(
         meta=meta,
     )
     if link and options.fetcher is not None and len(clean_text(text)) < TEASER_CHARS:
-        draft = _with_article(draft, link, options, meta)
+        draft = _with_article(draft, str(raw_link).strip(), options, meta)
     return build_document(
         draft, source=source, record=where, origin=f"{source}#{where}", limits=options.limits
     )
 
 
 def _with_article(teaser: Draft, link: str, options: FeedOptions, meta: dict[str, str]) -> Draft:
+    """The teaser with its linked article's text; ``link`` may hold a password, used for the fetch only."""
     assert options.fetcher is not None
+    shown = redact_url(link)
     try:
         page = options.fetcher().get(link)
         article = html_draft(
-            decode_html(page.content, source=link, http_charset=page.charset),
+            decode_html(page.content, source=shown, http_charset=page.charset),
             url=page.url,
             tz=options.tz,
             now=options.now,
@@ -142,7 +155,7 @@ def _with_article(teaser: Draft, link: str, options: FeedOptions, meta: dict[str
     article_text = article.text if isinstance(article.text, str) else "\n".join(article.text)
     if not clean_text(article_text):
         meta["teaser"] = "true"
-        meta["fetch_error"] = f"{link}: no article text found on the page"
+        meta["fetch_error"] = f"{shown}: no article text found on the page"
         return replace(teaser, meta=meta)
     meta["fetched_article"] = "true"
     published, origin = teaser.published_at, teaser.time_origin
@@ -154,7 +167,7 @@ def _with_article(teaser: Draft, link: str, options: FeedOptions, meta: dict[str
         source=teaser.source or article.source,
         published_at=published,
         time_origin=origin,
-        url=link,
+        url=shown,
         fetched_at=page.fetched_at,
         meta=meta,
     )

@@ -12,9 +12,11 @@ Upstream ids go to ``meta["source_id"]``; a record that says its time is a captu
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
+from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +25,9 @@ from typing import Any
 from themeflow.errors import InputError
 from themeflow.ingest.document import Draft, Limits, build_document
 from themeflow.ingest.times import parse_time
+from themeflow.ingest.urls import http_url
 from themeflow.model import Document, IngestError
-from themeflow.text.encoding import decode_bytes
+from themeflow.text.encoding import decode_bytes, line_encoding, reads_by_bytes, utf8_damage
 from themeflow.text.normalize import restore_breaks
 
 __all__ = ["FIELD_NAMES", "RecordOptions", "normalize_field_map", "read_csv", "read_json", "read_jsonl"]
@@ -127,7 +130,7 @@ def _record_document(
         source=str(src) if src is not None else None,
         published_at=published,
         time_origin="fetch" if capture else "document",
-        url=str(url) if isinstance(url, str) and url.startswith(("http://", "https://")) else None,
+        url=http_url(url),
         fetched_at=published if capture else None,
         meta=meta,
     )
@@ -137,45 +140,80 @@ def _record_document(
 
 
 def _sniff_encoding(path: Path) -> str:
-    """The encoding of a line-oriented file, judged on its first 64 KB without splitting a character."""
+    """The encoding of a line-oriented file, judged line by line on its first 64 KB (see line_encoding)."""
     with path.open("rb") as fh:
         head = fh.read(65_536)
-        partial = bool(fh.read(1))
-    if partial:
+        more = bool(fh.read(1))
+    if more:
         cut = head.rfind(b"\n")
         if cut > 0:
-            head = head[: cut + 1]
-        else:  # one giant line: the read may have split a multi-byte character; UTF-8 then is fine
-            for trim in range(4):
+            head, more = head[: cut + 1], False
+    return line_encoding(head, partial=more, source=str(path))
+
+
+def _label(encoding: str) -> str:
+    name = codecs.lookup(encoding).name
+    return {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "gb18030": "GB18030", "big5": "BIG5"}.get(
+        name, name.upper()
+    )
+
+
+def _lines(path: Path, encoding: str) -> Iterator[tuple[int, str, str | None]]:
+    """``(line number, text, problem)`` for each physical line; ``problem`` says why the text is not usable.
+
+    Lines are decoded one at a time and strictly, so a bad byte spoils its own line and no other.
+    """
+    label = _label(encoding)
+    if reads_by_bytes(encoding):
+        with path.open("rb") as fh:
+            lineno = 0
+            for raw in fh:
+                problem = "contains NUL bytes: binary data, not text" if b"\x00" in raw else None
                 try:
-                    head[: len(head) - trim].decode("utf-8")
-                    return "utf-8-sig"
-                except UnicodeDecodeError:
-                    continue
-    _, encoding = decode_bytes(head, source=str(path))
-    return "utf-8-sig" if encoding in {"utf-8", "utf-8-sig"} else encoding
+                    text = raw.decode(encoding)
+                except UnicodeDecodeError as exc:
+                    text = raw.decode(encoding, errors="replace")
+                    problem = (
+                        f"not valid {label} text (bad byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+                    )
+                # a line ending in a lone CR (old Mac files) holds several lines
+                pieces = text.splitlines(keepends=True) if "\r" in text.rstrip("\r\n") else [text]
+                for piece in pieces:
+                    lineno += 1
+                    yield lineno, piece, problem
+        return
+    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        for lineno, text in enumerate(fh, start=1):
+            problem = None
+            if "\ufffd" in text:
+                problem = f"not valid {label} text"
+            elif "\x00" in text:
+                problem = "contains NUL characters: binary data, not text"
+            yield lineno, text, problem
 
 
 def read_jsonl(path: Path, options: RecordOptions | None = None) -> Iterator[Document | IngestError]:
-    """One Document per line; a line that is not JSON yields an IngestError naming it (``line 7``)."""
+    """One Document per line; a line that is not JSON or not text yields an IngestError naming it (``line 7``)."""
     options = options or RecordOptions()
     field_map = normalize_field_map(options.field_map)
     source = str(path)
     encoding = _sniff_encoding(path)
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            where = f"line {lineno}"
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw.decode(encoding))
-            except UnicodeDecodeError:
-                yield IngestError(source, where, f"not valid {encoding} text")
-                continue
-            except ValueError as exc:
-                yield IngestError(source, where, f"not valid JSON: {exc}")
-                continue
-            yield _record_document(record, source=source, where=where, options=options, field_map=field_map)
+    for lineno, line, problem in _lines(path, encoding):
+        where = f"line {lineno}"
+        if not line.strip():
+            continue
+        if problem is not None:
+            yield IngestError(source, where, problem)
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            yield IngestError(source, where, f"not valid JSON: {exc}")
+            continue
+        except RecursionError:
+            yield IngestError(source, where, "not valid JSON: nested too deeply")
+            continue
+        yield _record_document(record, source=source, where=where, options=options, field_map=field_map)
 
 
 def _json_records(data: Any) -> list[Any]:
@@ -190,60 +228,150 @@ def _json_records(data: Any) -> list[Any]:
 
 
 def read_json(path: Path, options: RecordOptions | None = None) -> Iterator[Document | IngestError]:
-    """A JSON array of records, an object holding one (``{"items": [...]}``), or a single record."""
+    """A JSON array of records, an object holding one (``{"items": [...]}``), or a single record.
+
+    A file that is UTF-8 except for a few bad bytes still yields its good records: each record that holds
+    a damaged character is an error of its own.
+    """
     options = options or RecordOptions()
     field_map = normalize_field_map(options.field_map)
     source = str(path)
-    text, _ = decode_bytes(path.read_bytes(), source=source)
+    data = path.read_bytes()
+    damaged = False
     try:
-        data = json.loads(text)
-    except ValueError as exc:
+        text, _ = decode_bytes(data, source=source)
+    except InputError:
+        if utf8_damage(data) is None:
+            raise
+        text, damaged = data.decode("utf-8", errors="replace"), True
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError) as exc:
         if text.lstrip().startswith("{") and "\n{" in text:
             yield from read_jsonl(path, options)  # JSON Lines saved as .json
             return
-        yield IngestError(source, None, f"not valid JSON: {exc}")
+        reason = exc if isinstance(exc, ValueError) else "nested too deeply"
+        yield IngestError(source, None, f"not valid JSON: {reason}")
         return
-    for index, record in enumerate(_json_records(data), start=1):
-        yield _record_document(
-            record, source=source, where=f"record {index}", options=options, field_map=field_map
-        )
+    for index, record in enumerate(_json_records(parsed), start=1):
+        where = f"record {index}"
+        if damaged and "\ufffd" in json.dumps(record, ensure_ascii=False):
+            yield IngestError(source, where, "not valid UTF-8 text (a damaged character in this record)")
+            continue
+        yield _record_document(record, source=source, where=where, options=options, field_map=field_map)
 
 
 def read_csv(path: Path, options: RecordOptions | None = None) -> Iterator[Document | IngestError]:
-    """A CSV/TSV with a header row; the delimiter is sniffed. Errors name the physical line."""
+    """A CSV/TSV with a header row; the delimiter is sniffed. Errors name the record's first line.
+
+    Python's csv module, left to itself, lets an unclosed quote swallow every following row into one
+    field, without an error. So each record is parsed on its own, strictly, from the lines it needs: a
+    record that breaks (a stray quote, a quote run to the end of the file, a multi-line record with the
+    wrong number of fields) is reported at its first line, and parsing starts again on the next line,
+    so the rows after it still land.
+    """
     options = options or RecordOptions()
     field_map = normalize_field_map(options.field_map)
     source = str(path)
     encoding = _sniff_encoding(path)
     csv.field_size_limit(options.limits.max_bytes)
-    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
-        sample = fh.read(8192)
-        fh.seek(0)
-        try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.DictReader(fh, dialect=dialect)
-        if not reader.fieldnames:
-            yield IngestError(source, None, "empty CSV: no header row")
+    records = _CsvRecords(_lines(path, encoding))
+    dialect = records.sniff_dialect()
+    header = next(records.parse(dialect), None)
+    if header is None or header.problem or not header.fields or not any(f.strip() for f in header.fields):
+        yield IngestError(source, None, "empty CSV: no header row")
+        return
+    columns = [c.lstrip("\ufeff") for c in header.fields]
+    if field_map:
+        missing = [c for c in field_map.values() if c not in columns]
+        if missing:
+            yield IngestError(
+                source,
+                None,
+                f"--map names columns not in the header: {', '.join(missing)} (columns: {', '.join(columns)})",
+            )
             return
-        if field_map:
-            missing = [c for c in field_map.values() if c not in reader.fieldnames]
-            if missing:
-                yield IngestError(
-                    source,
-                    None,
-                    f"--map names columns not in the header: {', '.join(missing)} "
-                    f"(columns: {', '.join(reader.fieldnames)})",
-                )
-                return
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                yield IngestError(source, f"line {reader.line_num}", f"malformed CSV: {exc}")
-                continue
-            where = f"line {reader.line_num}"
+    for record in records.parse(dialect, len(columns)):
+        where = f"line {record.line}"
+        if record.problem:
+            yield IngestError(source, where, record.problem)
+        elif not record.fields:
+            continue  # a blank line
+        elif len(record.fields) > len(columns):
+            yield IngestError(
+                source,
+                where,
+                f"malformed CSV: {len(record.fields)} fields but the header has {len(columns)}"
+                " (an unquoted delimiter in a value?)",
+            )
+        else:
+            row: dict[str, str | None] = dict.fromkeys(columns)
+            row.update(zip(columns, record.fields, strict=False))
             yield _record_document(row, source=source, where=where, options=options, field_map=field_map)
+
+
+@dataclass(frozen=True, slots=True)
+class _CsvRecord:
+    line: int
+    fields: list[str]
+    problem: str | None = None
+
+
+class _CsvRecords:
+    """CSV records from numbered lines, with the recovery :func:`read_csv` describes."""
+
+    def __init__(self, lines: Iterator[tuple[int, str, str | None]]) -> None:
+        self._lines = lines
+        self._pending: deque[tuple[int, str, str | None]] = deque()
+
+    def _next_line(self) -> tuple[int, str, str | None] | None:
+        return self._pending.popleft() if self._pending else next(self._lines, None)
+
+    def _feed(self, used: list[tuple[int, str, str | None]]) -> Iterator[str]:
+        """Lines for one record's reader, noting in ``used`` which ones it took."""
+        while (item := self._next_line()) is not None:
+            used.append(item)
+            yield item[1]
+
+    def sniff_dialect(self) -> type[csv.Dialect] | csv.Dialect:
+        sample: list[tuple[int, str, str | None]] = []
+        size = 0
+        while size < 8192 and (item := self._next_line()) is not None:
+            sample.append(item)
+            size += len(item[1])
+        self._pending.extendleft(reversed(sample))
+        try:
+            return csv.Sniffer().sniff("".join(t for _, t, _ in sample), delimiters=",\t;|")
+        except csv.Error:
+            return csv.excel
+
+    def parse(
+        self, dialect: type[csv.Dialect] | csv.Dialect, columns: int | None = None
+    ) -> Iterator[_CsvRecord]:
+        """Records in order. One that spans lines must have ``columns`` fields, or its quote is suspect."""
+        while True:
+            used: list[tuple[int, str, str | None]] = []
+            reader = csv.reader(self._feed(used), dialect, strict=True)
+            try:
+                fields: list[str] | None = next(reader)
+                error = None
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                fields, error = None, str(exc)
+            if not used:  # pragma: no cover - the reader raised before reading anything
+                return
+            first = used[0][0]
+            spans = len(used) > 1
+            miscounted = spans and columns is not None and fields is not None and len(fields) != columns
+            if error is not None or miscounted:
+                if spans:  # the lines after the first are read again as rows of their own
+                    self._pending.extendleft(reversed(used[1:]))
+                reason = error or (
+                    f"a quoted value opened on this line runs on for {len(used)} lines and leaves "
+                    f"{len(fields or [])} fields where the header has {columns} (an unclosed quote?)"
+                )
+                yield _CsvRecord(first, [], f"malformed CSV: {reason}")
+                continue
+            bad = next((p for _, _, p in used if p), None)
+            yield _CsvRecord(first, fields or [], bad)
