@@ -257,6 +257,26 @@ def remove(
     err.print(f"removed workflow {name!r}")
 
 
+@workflow_app.command("unlock")
+def unlock(
+    name: Annotated[str, typer.Argument(help="Theme name.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Remove the lock even if its holder looks alive.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Remove a run lock left by a run that was killed (a dead holder's lock is also taken over by itself)."""
+    from themeflow.workflow.locks import describe_holder, unlock_workflow
+
+    with open_themeflow(db) as tf:
+        done = unlock_workflow(tf, name, force=force)
+    if done.holder is None:
+        err.print(f"workflow {name!r} is not locked")
+        return
+    runs = f"; {done.interrupted_runs} interrupted run(s) marked failed" if done.interrupted_runs else ""
+    err.print(f"unlocked workflow {name!r} (was held by {describe_holder(done.holder)}){runs}")
+
+
 @workflow_app.command("run")
 def run(
     name: Annotated[str, typer.Argument(help="Theme name.")],

@@ -12,7 +12,8 @@ Tables:
 - ``run_items``: the stories a run reported, in report order.
 - ``theme_seen``: per theme, the (document, content hash) pairs already reported. Written in the same
   transaction that marks a run ``ok``; this is what makes a re-run report nothing twice.
-- ``scheduler_locks``: one row per workflow being run, with owner and expiry.
+- ``scheduler_locks``: one row per workflow being run, with owner (``host:pid:thread:nonce``) and an expiry
+  the running run pushes forward (its heartbeat).
 
 Times are stored as epoch seconds (REAL) and returned as aware UTC datetimes.
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from themeflow.model import Snippet, Theme
@@ -408,19 +409,31 @@ def mark_seen(
 
 # -- scheduler locks -----------------------------------------------------------------------------------
 def acquire_lock(
-    conn: sqlite3.Connection, name: str, owner: str, *, now: float, ttl: float
+    conn: sqlite3.Connection,
+    name: str,
+    owner: str,
+    *,
+    now: float,
+    ttl: float,
+    is_stale: Callable[[str], bool] | None = None,
 ) -> LockHolder | None:
     """Take the lock on ``name`` for ``owner``; returns None on success, else the current holder.
 
     Call inside a ``BEGIN IMMEDIATE`` transaction: the read and the write then happen under SQLite's
-    single write lock, so two schedulers cannot both see the row free. An expired lock is taken over
-    (its owner died); the owner itself may re-acquire to extend.
+    single write lock, so two schedulers cannot both see the row free. A lock is taken over when its
+    heartbeat expired or ``is_stale(holder)`` says its owner is gone (a process on this host that no
+    longer exists); the owner itself may re-acquire to extend.
     """
-    row = conn.execute("SELECT owner, expires_at FROM scheduler_locks WHERE name = ?", (name,)).fetchone()
-    if row is not None and row["owner"] != owner and float(row["expires_at"]) > now:
-        expires = _dt(float(row["expires_at"]))
-        assert expires is not None
-        return LockHolder(name=name, owner=row["owner"], expires_at=expires)
+    row = conn.execute(
+        "SELECT owner, acquired_at, expires_at FROM scheduler_locks WHERE name = ?", (name,)
+    ).fetchone()
+    if (
+        row is not None
+        and row["owner"] != owner
+        and float(row["expires_at"]) > now
+        and not (is_stale is not None and is_stale(row["owner"]))
+    ):
+        return _holder(name, row)
     conn.execute(
         "INSERT INTO scheduler_locks(name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at,"
@@ -430,8 +443,35 @@ def acquire_lock(
     return None
 
 
-def release_lock(conn: sqlite3.Connection, name: str, owner: str) -> bool:
-    """Release the lock if ``owner`` still holds it (a taken-over lock is left to its new owner)."""
+def refresh_lock(conn: sqlite3.Connection, name: str, owner: str, *, now: float, ttl: float) -> bool:
+    """The heartbeat: push the expiry of ``owner``'s lock to ``now + ttl``. False when the lock is no longer
+    ``owner``'s (it expired and was taken over, or was removed by ``workflow unlock``)."""
+    return bool(
+        conn.execute(
+            "UPDATE scheduler_locks SET expires_at = ? WHERE name = ? AND owner = ?", (now + ttl, name, owner)
+        ).rowcount
+    )
+
+
+def lock_holder(conn: sqlite3.Connection, name: str) -> LockHolder | None:
+    """Who holds the lock on ``name`` (expired or not), or None."""
+    row = conn.execute(
+        "SELECT owner, acquired_at, expires_at FROM scheduler_locks WHERE name = ?", (name,)
+    ).fetchone()
+    return _holder(name, row) if row is not None else None
+
+
+def _holder(name: str, row: sqlite3.Row) -> LockHolder:
+    expires, acquired = _dt(float(row["expires_at"])), _dt(float(row["acquired_at"]))
+    assert expires is not None and acquired is not None
+    return LockHolder(name=name, owner=row["owner"], expires_at=expires, acquired_at=acquired)
+
+
+def release_lock(conn: sqlite3.Connection, name: str, owner: str | None = None) -> bool:
+    """Release the lock if ``owner`` still holds it (a taken-over lock is left to its new owner);
+    ``owner=None`` removes it whoever holds it (``workflow unlock``)."""
+    if owner is None:
+        return bool(conn.execute("DELETE FROM scheduler_locks WHERE name = ?", (name,)).rowcount)
     return bool(
         conn.execute("DELETE FROM scheduler_locks WHERE name = ? AND owner = ?", (name, owner)).rowcount
     )

@@ -78,8 +78,10 @@ class RunItem:
 
 @dataclass(frozen=True, slots=True)
 class LockHolder:
-    """Who holds a workflow's scheduler lock, and until when."""
+    """Who holds a workflow's run lock, since when, and until when its heartbeat keeps it."""
 
     name: str
     owner: str
+    """``host:pid:thread:nonce`` of the process running it (see ``workflow.locks``)."""
     expires_at: datetime
+    acquired_at: datetime | None = None

@@ -21,16 +21,14 @@ How a run decides what is new (and why):
 - **Key figures of what the run reports.** The digest's figures and conflicts are read from the run's
   items, every copy included, with stories counted once (``report.figures.key_figures_of_items``).
 - **One runner per theme.** A lock row (owner + expiry, taken under ``BEGIN IMMEDIATE``) keeps two
-  schedulers, or a scheduler and a manual run, from running the same theme at once.
+  schedulers, or a scheduler and a manual run, from running the same theme at once. The run refreshes it
+  (a heartbeat), and a killed run's lock is taken over at once on its own host or within minutes
+  elsewhere (:mod:`themeflow.workflow.locks`).
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,18 +41,30 @@ from themeflow.report.digest import Digest, DigestItem
 from themeflow.report.figures import key_figures_of_items
 from themeflow.report.write import write_reports
 from themeflow.workflow.catalog import get_theme, reading, tables, writing
+from themeflow.workflow.locks import (
+    HEARTBEAT_SECONDS,
+    LOCK_TTL_SECONDS,
+    Heartbeat,
+    describe_holder,
+    make_owner,
+    owner_is_gone,
+)
 from themeflow.workflow.records import ItemStatus, RunItem, RunRecord
 from themeflow.workflow.themes import describe_query, search_queries
 
 if TYPE_CHECKING:
     from themeflow.service import Themeflow
 
-__all__ = ["RunResult", "WorkflowBusyError", "run_workflow", "digest_of_run", "make_owner"]
+__all__ = [
+    "RunResult",
+    "WorkflowBusyError",
+    "run_workflow",
+    "digest_of_run",
+    "make_owner",
+]
 
 OVERLAP_SECONDS = 120.0
 """Longer than the store's busy timeout (30 s) plus a write batch, so no late commit is missed."""
-LOCK_TTL_SECONDS = 3600.0
-"""A lock older than this is taken over: its owner died. Long runs extend it as they go."""
 MAX_SUMMARIES = 100
 """Items beyond this many (newest first) are listed without a summary; they can be summarized later."""
 SEARCH_PAGE = 1000
@@ -97,11 +107,6 @@ class RunResult:
             "conflicts": d["conflicts"],
             "reports": dict(self.reports),
         }
-
-
-def make_owner() -> str:
-    """A lock owner id unique to this process and thread."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
 
 
 def _dt(epoch: float) -> datetime:
@@ -204,18 +209,25 @@ def run_workflow(
     reports_dir: str | Path | None = None,
     write: bool = True,
     max_summaries: int = MAX_SUMMARIES,
+    lock_ttl: float = LOCK_TTL_SECONDS,
+    heartbeat: float = HEARTBEAT_SECONDS,
 ) -> RunResult:
-    """Run theme ``name`` once over everything written since its last successful run; see module doc."""
+    """Run theme ``name`` once over everything written since its last successful run; see module doc.
+
+    ``lock_ttl`` and ``heartbeat`` (seconds) set how long the run lock lives without a refresh and how
+    often the running run refreshes it.
+    """
     theme = get_theme(tf, name)
     wf = tables(tf.store)
     owner = owner or make_owner()
     with writing(tf.store) as conn:
-        holder = wf.acquire_lock(conn, name, owner, now=time.time(), ttl=LOCK_TTL_SECONDS)
+        holder = wf.acquire_lock(conn, name, owner, now=time.time(), ttl=lock_ttl, is_stale=owner_is_gone)
     if holder is not None:
         raise WorkflowBusyError(
-            f"workflow {name!r} is being run by {holder.owner} (lock until {holder.expires_at:%Y-%m-%d %H:%M} UTC);"
-            " try again when it finishes"
+            f"workflow {name!r} is being run by {describe_holder(holder)}; try again when it finishes,"
+            f" or run `themeflow workflow unlock {name}` if that run is gone"
         )
+    beat = Heartbeat(str(tf.store.path), name, owner, ttl=lock_ttl, interval=heartbeat)  # type: ignore[attr-defined]
     try:
         started = time.time()
         with writing(tf.store) as conn:
@@ -234,9 +246,20 @@ def run_workflow(
                 slot_at=slot_at,
             )
         try:
-            return _execute(
-                tf, theme, tid, run_id, owner, started, window_start, reports_dir, write, max_summaries
-            )
+            with beat:
+                return _execute(
+                    tf,
+                    theme,
+                    tid,
+                    run_id,
+                    owner,
+                    beat,
+                    started,
+                    window_start,
+                    reports_dir,
+                    write,
+                    max_summaries,
+                )
         except BaseException as exc:
             message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             with writing(tf.store) as conn:
@@ -253,6 +276,7 @@ def _execute(
     tid: int,
     run_id: int,
     owner: str,
+    beat: Heartbeat,
     started: float,
     window_start: datetime | None,
     reports_dir: str | Path | None,
@@ -289,9 +313,6 @@ def _execute(
     for i, item in enumerate(items):
         summary: Summary | None = summarizer.summarize(item.document) if i < max_summaries else None
         done.append(_with_summary(item, summary))
-        if i and i % 20 == 0:  # a long run keeps its lock
-            with writing(tf.store) as conn:
-                wf.acquire_lock(conn, theme.name, owner, now=time.time(), ttl=LOCK_TTL_SECONDS)
     finished = time.time()
     digest = Digest(
         kind="workflow",
@@ -329,6 +350,12 @@ def _execute(
     for it in done:
         seen_rows.setdefault(it.document.id, (it.document.id, it.document.content_hash, it.story_id))
     with writing(tf.store) as conn:
+        holder = wf.lock_holder(conn, theme.name)
+        if beat.lost or holder is None or holder.owner != owner:
+            raise WorkflowBusyError(
+                f"workflow {theme.name!r} lost its run lock while running (it expired and was taken over,"
+                " or was removed with `workflow unlock`); nothing was recorded — run it again"
+            )
         wf.finish_run(
             conn,
             run_id,
