@@ -182,3 +182,33 @@ def test_new_documents_show_up_despite_the_search_cache(tmp_path: Path) -> None:
             )
             writer.ingest_documents([fresh])
         assert c.get("/api/search", params={"q": "午后拉升"}).json()["total"] == before + 1
+
+
+def test_workflow_list_json_and_the_api_give_the_same_body(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from themeflow.service import Themeflow
+
+    db = build_store(tmp_path / "wf.db")
+    with Themeflow.open(db) as tf:
+        tf.add_theme({"name": "AI资本开支", "query": CAPACITY_QUERY, "schedule": "1d"})
+        tf.add_theme({"name": "按需", "query": "资本开支"})
+        tf.run_workflow("AI资本开支", reports_dir=tmp_path / "reports")
+    env = {**os.environ, "THEMEFLOW_DB": str(db)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "themeflow.cli", "workflow", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with make_client(create_app(db)) as c:
+        api = c.get("/api/workflows").json()
+    cli = json.loads(proc.stdout)
+    assert cli == api
+    entry = next(w for w in cli["workflows"] if w["name"] == "AI资本开支")
+    assert entry["last_run"]["status"] == "ok" and entry["next_due"] is not None

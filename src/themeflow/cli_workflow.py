@@ -41,38 +41,15 @@ workflow_app = typer.Typer(
 
 
 def theme_to_dict(theme: "Theme") -> dict[str, Any]:
-    from themeflow.serialize import iso
+    from themeflow.serialize import theme_to_dict
 
-    return {
-        "name": theme.name,
-        "query": theme.query,
-        "keywords": list(theme.keywords),
-        "exclusions": list(theme.exclusions),
-        "sources": list(theme.sources),
-        "since": iso(theme.since),
-        "schedule": theme.schedule,
-        "summarizer": theme.summarizer,
-    }
+    return theme_to_dict(theme)
 
 
 def run_to_dict(run: "RunRecord") -> dict[str, Any]:
-    from themeflow.serialize import iso
+    from themeflow.serialize import run_to_dict
 
-    return {
-        "run_id": run.id,
-        "theme": run.theme,
-        "status": run.status,
-        "trigger": run.trigger,
-        "started_at": iso(run.started_at),
-        "finished_at": iso(run.finished_at),
-        "window": {"start": iso(run.window_start), "end": iso(run.window_end)},
-        "candidates": run.candidates,
-        "new_documents": run.new_documents,
-        "items": run.items,
-        "summarized": run.summarized,
-        "error": run.error,
-        "reports": dict(run.reports),
-    }
+    return run_to_dict(run)
 
 
 def _flags(
@@ -158,25 +135,18 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Saved themes with their schedule and last run."""
     from rich.text import Text
 
-    from themeflow.serialize import iso
-
     with open_themeflow(db) as tf:
         themes = tf.themes()
         last = {t.name: (tf.runs(t.name, limit=1) or [None])[0] for t in themes}
         due = {d.name: d for d in tf.due_workflows()}
     if as_json:
-        print_json(
-            {
-                "workflows": [
-                    {
-                        **theme_to_dict(t),
-                        "last_run": run_to_dict(last[t.name]) if last[t.name] else None,  # type: ignore[arg-type]
-                        "next_due": iso(due[t.name].next_due) if t.name in due else None,
-                    }
-                    for t in themes
-                ]
-            }
-        )
+        from themeflow.serialize import workflow_entry_to_dict
+
+        entries = [
+            workflow_entry_to_dict(t, last[t.name], due[t.name].next_due if t.name in due else None)
+            for t in themes
+        ]
+        print_json({"workflows": entries})
         return
     if not themes:
         err.print("no saved workflows; add one with: themeflow workflow add NAME --query '…'")

@@ -7,10 +7,14 @@ disagree about a key.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from themeflow.model import Bullet, Copy, Document, Hit, IngestReport, SearchPage, Section, Story, Summary
 from themeflow.store.base import StoreStats
+
+if TYPE_CHECKING:
+    from themeflow.model import Theme
+    from themeflow.workflow.records import RunRecord
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -160,4 +164,49 @@ def stats_to_dict(s: StoreStats) -> dict[str, Any]:
         "summaries": s.summaries,
         "ingests": s.ingests,
         "schema": s.schema,
+    }
+
+
+def theme_to_dict(theme: Theme) -> dict[str, Any]:
+    """A saved theme, as ``workflow show --json`` and ``/api/workflows/NAME`` give it."""
+    return {
+        "name": theme.name,
+        "query": theme.query,
+        "keywords": list(theme.keywords),
+        "exclusions": list(theme.exclusions),
+        "sources": list(theme.sources),
+        "since": iso(theme.since),
+        "schedule": theme.schedule,
+        "summarizer": theme.summarizer,
+    }
+
+
+def run_to_dict(run: RunRecord) -> dict[str, Any]:
+    """One workflow run, as the CLI and the API give it (``reports``: format → file written)."""
+    return {
+        "run_id": run.id,
+        "theme": run.theme,
+        "status": run.status,
+        "trigger": run.trigger,
+        "started_at": iso(run.started_at),
+        "finished_at": iso(run.finished_at),
+        "window": {"start": iso(run.window_start), "end": iso(run.window_end)},
+        "candidates": run.candidates,
+        "new_documents": run.new_documents,
+        "items": run.items,
+        "summarized": run.summarized,
+        "error": run.error,
+        "reports": dict(run.reports),
+    }
+
+
+def workflow_entry_to_dict(
+    theme: Theme, last_run: RunRecord | None, next_due: datetime | None
+) -> dict[str, Any]:
+    """One entry of ``workflow list --json`` and ``/api/workflows``: the theme, its latest run and when
+    the scheduler will run it next (None: on demand, or not due)."""
+    return {
+        **theme_to_dict(theme),
+        "last_run": run_to_dict(last_run) if last_run is not None else None,
+        "next_due": iso(next_due),
     }

@@ -14,7 +14,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from themeflow.model import Document
-from themeflow.serialize import document_to_dict, page_to_dict, stats_to_dict, summary_to_dict
+from themeflow.serialize import (
+    document_to_dict,
+    page_to_dict,
+    run_to_dict,
+    stats_to_dict,
+    summary_to_dict,
+    theme_to_dict,
+    workflow_entry_to_dict,
+)
 from themeflow.web import figures, workflows
 from themeflow.web.context import WebState, web_state
 from themeflow.web.searching import SearchParams, run_search, search_params
@@ -77,12 +85,10 @@ def api_stats(state: State) -> dict[str, Any]:
 @router.get("/workflows")
 def api_workflows(state: State) -> dict[str, Any]:
     """Saved themes, each with its latest run."""
+    due = {d.name: d.next_due for d in state.tf.due_workflows()}
     return {
         "workflows": [
-            {
-                **workflows.theme_to_dict(row.theme),
-                "last_run": workflows.run_to_dict(row.last_run) if row.last_run else None,
-            }
+            workflow_entry_to_dict(row.theme, row.last_run, due.get(row.theme.name))
             for row in workflows.overview(state.tf)
         ]
     }
@@ -91,21 +97,21 @@ def api_workflows(state: State) -> dict[str, Any]:
 @router.get("/workflows/{name}")
 def api_workflow(state: State, name: str) -> dict[str, Any]:
     """One saved theme."""
-    return workflows.theme_to_dict(workflows.theme(state.tf, name))
+    return theme_to_dict(workflows.theme(state.tf, name))
 
 
 @router.post("/workflows", status_code=201, dependencies=[Depends(require_api_write)])
 async def api_create_workflow(request: Request, state: State) -> JSONResponse:
     """Create a theme from a JSON body: name, query, keywords, exclusions, sources, since, schedule, summarizer."""
     theme = workflows.add(state.tf, await _json_object(request))
-    return JSONResponse(workflows.theme_to_dict(theme), status_code=201)
+    return JSONResponse(theme_to_dict(theme), status_code=201)
 
 
 @router.put("/workflows/{name}", dependencies=[Depends(require_api_write)])
 async def api_update_workflow(request: Request, state: State, name: str) -> dict[str, Any]:
     """Change some fields of a theme (the others are kept); run history is kept."""
     theme = workflows.edit(state.tf, name, await _json_object(request))
-    return workflows.theme_to_dict(theme)
+    return theme_to_dict(theme)
 
 
 @router.delete("/workflows/{name}", dependencies=[Depends(require_api_write)])
@@ -128,7 +134,7 @@ def api_runs(state: State, name: str, limit: Annotated[int, Query(ge=1, le=200)]
     """Run history, newest first."""
     return {
         "theme": name,
-        "runs": [workflows.run_to_dict(r) for r in workflows.runs(state.tf, name, limit=limit)],
+        "runs": [run_to_dict(r) for r in workflows.runs(state.tf, name, limit=limit)],
     }
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from themeflow.model import Theme
-from themeflow.serialize import iso
 from themeflow.service import Themeflow
 
 FORM_FIELDS = ("name", "query", "keywords", "exclusions", "sources", "since", "schedule", "summarizer")
@@ -100,37 +99,6 @@ def overview(tf: Themeflow) -> list[ThemeRow]:
     for t in themes(tf):
         latest = runs(tf, t.name, limit=1)
         out.append(ThemeRow(t, latest[0] if latest else None))
-    return out
-
-
-def theme_to_dict(t: Theme) -> dict[str, Any]:
-    return {
-        "name": t.name,
-        "query": t.query,
-        "keywords": list(t.keywords),
-        "exclusions": list(t.exclusions),
-        "sources": list(t.sources),
-        "since": iso(t.since),
-        "schedule": t.schedule,
-        "summarizer": t.summarizer,
-    }
-
-
-def run_to_dict(r: Any) -> dict[str, Any]:
-    """A run record as JSON (the fields every run record has; extras when the record carries them)."""
-    out: dict[str, Any] = {
-        "run_id": r.id,
-        "theme": r.theme,
-        "status": r.status,
-        "started_at": iso(r.started_at),
-        "finished_at": iso(r.finished_at),
-        "window": {"start": iso(r.window_start), "end": iso(r.window_end)},
-        "new_documents": r.new_documents,
-        "error": r.error,
-    }
-    for extra in ("trigger", "candidates", "items", "summarized"):
-        if hasattr(r, extra):
-            out[extra] = getattr(r, extra)
     return out
 
 
