@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from themeflow.model import Copy, Document, Hit, Snippet, Summary
 from themeflow.summarize.verify import drop_unverified
+from themeflow.timefmt import display_time
 
 if TYPE_CHECKING:
     from themeflow.report.figures import KeyFigures
@@ -38,8 +39,9 @@ def source_id(doc_id: str) -> str:
 
 
 def stamp(dt: datetime | None, tz: tzinfo) -> str:
-    """``YYYY-MM-DD HH:MM`` in the report's time zone (the seed's ``outlet · time`` line)."""
-    return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if dt is not None else "时间未知"
+    """``YYYY-MM-DD HH:MM UTC+8`` in the report's time zone (the seed's ``outlet · time`` line, with the
+    zone written out as everywhere else: :func:`themeflow.timefmt.display_time`)."""
+    return display_time(dt, tz, unknown="时间未知")
 
 
 def displayable(summary: Summary) -> Summary:

@@ -20,6 +20,7 @@ from themeflow.model import Copy, Document, Snippet, Summary
 from themeflow.report.links import safe_url
 from themeflow.service import Themeflow
 from themeflow.summarize.verify import drop_unverified
+from themeflow.timefmt import display_date, display_time
 
 __all__ = ["safe_url"]  # the ``safe_url`` template filter: the one link rule every renderer shares
 
@@ -27,20 +28,13 @@ TIME_ORIGIN_NOTE = {"fetch": "抓取时间", "feed": "订阅源时间", "unknown
 
 
 def fmt_time(dt: datetime | None, tz: tzinfo | None = None) -> str:
-    """``YYYY-MM-DD HH:MM`` in ``tz`` (the configured zone, Beijing time by default), as the seed shows."""
-    if dt is None:
-        return "时间未知"
-    if tz is not None and dt.tzinfo is not None:
-        dt = dt.astimezone(tz)
-    return dt.strftime("%Y-%m-%d %H:%M")
+    """``YYYY-MM-DD HH:MM UTC+8`` in the configured zone: the one display rule of
+    :func:`themeflow.timefmt.display_time`, shared with the terminal and the digest files."""
+    return display_time(dt, tz, unknown="时间未知")
 
 
 def fmt_date(dt: datetime | None, tz: tzinfo | None = None) -> str:
-    if dt is None:
-        return ""
-    if tz is not None and dt.tzinfo is not None:
-        dt = dt.astimezone(tz)
-    return dt.strftime("%Y-%m-%d")
+    return display_date(dt, tz, unknown="")
 
 
 def highlight(snippet: Snippet | None, limit: int = 240) -> Markup:
