@@ -1,9 +1,13 @@
 """Turn what a reader found (raw title, text, times, URL) into a normalized :class:`Document`.
 
 Every reader ends here, so the rules live in one place: text is cleaned and split into paragraphs
-numbered from 1; a document with no text left is an error, not an empty record; a giant document is
+numbered from 1; page furniture (原标题, 责任编辑, 返回搜狐…, disclaimers, datelines glued to titles) is
+removed by the rules in ``data/boilerplate.toml`` and the outlet is stored under its canonical name from
+``data/outlets.toml`` (a headline fragment offered as an outlet is refused); a document with no text
+left is an error, not an empty record; a giant document is
 capped (and the cap recorded in ``meta``) so one 20 MB file cannot exhaust memory downstream; the id is
-derived by :func:`themeflow.ids.document_id`.
+derived by :func:`themeflow.ids.document_id`. A link is kept only if it is an http(s) URL, and then
+without any ``user:password@``: the web app renders it as a link, and stored text is shown to everyone.
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from themeflow.ids import document_id
+from themeflow.ingest.urls import http_url
 from themeflow.model import Document, IngestError, TimeOrigin
+from themeflow.text.boilerplate import strip_paragraphs, strip_title
 from themeflow.text.normalize import clean_line, split_long_paragraph, split_paragraphs
+from themeflow.text.outlets import canonical_outlet
 
 __all__ = ["Limits", "build_document", "derive_title"]
 
@@ -112,22 +119,30 @@ def build_document(
 ) -> Document | IngestError:
     """Normalize ``draft`` into a Document, or an IngestError naming ``source``/``record`` and why."""
     limits = limits or Limits()
-    paragraphs, note = _capped(draft.text, limits)
-    if not paragraphs:
+    raw_paragraphs, note = _capped(draft.text, limits)
+    if not raw_paragraphs:
         return IngestError(source, record, "empty document: no text left after cleaning")
     meta = dict(draft.meta)
     if note:
         meta["truncated"] = note
-    title = clean_line(draft.title or "")
+    raw_title = clean_line(draft.title or "")
+    url = http_url(draft.url)
+    # The id is taken from the text as read, before boilerplate removal: ids must not change when a rule
+    # is added, or re-ingesting a file would store every content-addressed document a second time.
+    doc_id = document_id(url, raw_title or derive_title(raw_paragraphs), raw_paragraphs)
+    title, title_credit = strip_title(raw_title)
+    stripped = strip_paragraphs(raw_paragraphs, title)
+    paragraphs = stripped.paragraphs or raw_paragraphs  # all furniture? keep it rather than lose the record
     if not title:
-        title = derive_title(paragraphs)
+        title, derived_credit = strip_title(derive_title(paragraphs))
+        title_credit = title_credit or derived_credit
         meta.setdefault("title_origin", "derived from the first sentence")
-    url = (draft.url or "").strip() or None
+    outlet = _outlet(draft.source, [c for c in (title_credit, *stripped.credits) if c], meta)
     return Document(
-        id=document_id(url, title, paragraphs),
-        title=title,
+        id=doc_id,
+        title=title or raw_title or derive_title(raw_paragraphs),
         paragraphs=tuple(paragraphs),
-        source=clean_line(draft.source or "") or None,
+        source=outlet,
         published_at=draft.published_at,
         time_origin=draft.time_origin if draft.published_at else "unknown",
         url=url,
@@ -136,3 +151,22 @@ def build_document(
         origin=origin,
         meta=meta,
     )
+
+
+def _outlet(given: str | None, credits: list[str], meta: dict[str, str]) -> str | None:
+    """The canonical outlet: the reader's when it names one, else one credited in the text.
+
+    A given name that the table rewrote or refused is kept in ``meta["source_given"]``, so nothing a
+    feed or file said is lost (and a wrong refusal can be spotted).
+    """
+    raw = clean_line(given or "")
+    outlet = canonical_outlet(raw) if raw else None
+    if raw and outlet != raw:
+        meta["source_given"] = raw
+    if outlet is None:
+        for credit in credits:
+            outlet = canonical_outlet(credit)
+            if outlet is not None:
+                meta["source_origin"] = "credited in the text"
+                break
+    return outlet

@@ -1,16 +1,22 @@
 """Named, append-only schema migrations for the SQLite store.
 
 Each module that owns tables (core here, the full-text index in ``search/fts.py``, stories in
-``store/stories_sqlite.py``, workflows) contributes a list of ``(name, sql)`` pairs. Names are recorded in
-``schema_migrations``; an applied migration is never edited, only followed by a new one.
+``store/stories_sqlite.py``, workflows) contributes a list of ``(name, step)`` pairs, where a step is a SQL
+script or, for a data migration SQL cannot express (rewriting outlet names through the outlet table), a
+function of the connection. Names are recorded in ``schema_migrations``; an applied migration is never
+edited, only followed by a new one.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
+from collections.abc import Callable
 
-CORE: list[tuple[str, str]] = [
+Step = str | Callable[[sqlite3.Connection], None]
+
+CORE: list[tuple[str, Step]] = [
     (
         "core_0001_documents",
         """
@@ -75,7 +81,33 @@ CORE: list[tuple[str, str]] = [
 ]
 
 
-def all_migrations() -> list[tuple[str, str]]:
+def normalize_stored_outlets(conn: sqlite3.Connection) -> None:
+    """Rewrite every stored outlet name to its canonical form (``data/outlets.toml``); a name the table
+    refuses as a headline fragment becomes NULL. The name as it was is kept in ``meta["source_given"]``,
+    as ingest does for new documents. Touches only rows whose name changes (one UPDATE per distinct name)."""
+    from themeflow.text.outlets import canonical_outlet
+
+    names = [r[0] for r in conn.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL")]
+    for name in names:
+        canonical = canonical_outlet(name)
+        if canonical == name:
+            continue
+        rows = conn.execute("SELECT rowid, meta FROM documents WHERE source = ?", (name,)).fetchall()
+        for rowid, meta in rows:
+            data = json.loads(meta) if meta else {}
+            data.setdefault("source_given", name)
+            conn.execute(
+                "UPDATE documents SET source = ?, meta = ? WHERE rowid = ?",
+                (canonical, json.dumps(data, ensure_ascii=False), rowid),
+            )
+
+
+CORE.append(("core_0003_canonical_outlets", normalize_stored_outlets))
+"""Outlet names stored before the outlet table existed (东方财富 / 东方财富网, 央视 / 央视网 …). After a change
+to the table that remaps stored names, append another step calling :func:`normalize_stored_outlets`."""
+
+
+def all_migrations() -> list[tuple[str, Step]]:
     """Every migration in the order it must run: core, index, stories, workflows."""
     from themeflow.search import fts
 
@@ -95,7 +127,7 @@ def all_migrations() -> list[tuple[str, str]]:
     return out
 
 
-def apply(conn: sqlite3.Connection, migrations: list[tuple[str, str]]) -> list[str]:
+def apply(conn: sqlite3.Connection, migrations: list[tuple[str, Step]]) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction; returns the names applied."""
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
@@ -107,8 +139,11 @@ def apply(conn: sqlite3.Connection, migrations: list[tuple[str, str]]) -> list[s
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(sql):
-                conn.execute(statement)
+            if callable(sql):
+                sql(conn)
+            else:
+                for statement in _statements(sql):
+                    conn.execute(statement)
             conn.execute("INSERT INTO schema_migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
         except BaseException:
             conn.execute("ROLLBACK")
