@@ -172,7 +172,9 @@ _DATE_CREDIT = r"\d{1,2}月\d{1,2}日(?:讯|电|消息)"
 _TAIL_DATELINE = re.compile(_DATE_CREDIT + r"(?:\s*[（(](?:编辑|记者|通讯员)[^）)]{0,12}[）)]?)?\s*$")
 _HEAD_DATELINE = re.compile(
     r"^(?P<credit>[^\s，。！？：:、“”\"]{2,14}?)"
+    + r"(?:"
     + _DATE_CREDIT
+    + r"|讯(?=[（(](?:编辑|记者)))"  # 财联社讯（编辑 梓隆）: no date, but the byline makes it a dateline
     + r"(?:\s*[（(][^（）()]{0,20}[）)])?[\s，,：:]*(?:题[：:]\s*)?"
 )
 """A dateline opening a text: outlet (and place), date, 讯/电, then the byline in brackets and 题： if any."""
