@@ -236,28 +236,31 @@ def summarize(
 def stories(
     db: DbOption = None,
     since: Annotated[
-        str | None, typer.Option(help="Stories with a copy published on or after (YYYY-MM-DD).")
+        str | None,
+        typer.Option(
+            help="Stories with a copy published on or after (YYYY-MM-DD; publish time, not ingest)."
+        ),
     ] = None,
     limit: Annotated[int, typer.Option(help="At most this many stories.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """Stories published by several outlets (syndicated copies folded together)."""
+    from themeflow.cli_render import print_stories, story_listing
+
     with open_themeflow(db) as tf:
         found = tf.stories(since=since, limit=limit)
         canon = tf.store.get_documents([s.canonical_id for s in found])
+        any_story = bool(found) or bool(tf.stories(limit=1))
     if as_json:
-        from themeflow.serialize import story_to_dict
-
-        print_json({"stories": [story_to_dict(s, canon.get(s.canonical_id)) for s in found]})
+        print_json({"stories": [story_listing(s, canon.get(s.canonical_id)) for s in found]})
         return
-    for s in found:
-        doc = canon.get(s.canonical_id)
-        title = doc.title if doc else s.canonical_id
-        out.print(f"[bold]{title}[/bold]  ({s.size} copies)", markup=True, highlight=False)
-        outlets = [doc.source if doc else None] + [c.source for c in s.copies]
-        out.print("  " + " · ".join(o or "(unknown)" for o in outlets))
+    print_stories(out, found, canon)
     if not found:
-        err.print("no multi-copy stories yet")
+        err.print(
+            f"no multi-copy stories published since {since}; drop --since to list all"
+            if since and any_story
+            else "no multi-copy stories yet"
+        )
 
 
 @app.command()
