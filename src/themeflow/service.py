@@ -79,7 +79,8 @@ class Themeflow:
         One bad record never aborts the batch: it is counted in ``failed`` and listed in ``errors``.
         Documents are written in batches of :data:`BATCH_SIZE`, each its own transaction.
         """
-        from themeflow.ingest import read_targets
+        from themeflow.ingest import fetch_config_from_settings, read_targets
+        from themeflow.ingest.urls import redact_url
 
         report = IngestReport()
         started = datetime.now().astimezone()
@@ -100,6 +101,7 @@ class Themeflow:
             [str(t) for t in targets],
             field_map=field_map,
             tz=self.settings.get("timezone") or "Asia/Shanghai",
+            fetch_config=fetch_config_from_settings(self.settings),
         )
         try:
             for item in items:
@@ -121,7 +123,7 @@ class Themeflow:
         finally:
             report.seconds = time.perf_counter() - t0
             if report.read:
-                label = ", ".join(str(t) for t in targets)[:500]
+                label = ", ".join(redact_url(str(t)) for t in targets)[:500]
                 self.store.record_ingest(label, report, started)
         return report
 

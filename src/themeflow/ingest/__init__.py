@@ -8,7 +8,14 @@ belong to :mod:`themeflow.service`. Readers for single formats live in their own
 from __future__ import annotations
 
 from themeflow.ingest.document import Limits
-from themeflow.ingest.fetch import USER_AGENT, FetchConfig, Fetcher, FetchResult, HttpFetcher
+from themeflow.ingest.fetch import (
+    USER_AGENT,
+    FetchConfig,
+    Fetcher,
+    FetchResult,
+    HttpFetcher,
+    fetch_config_from_settings,
+)
 from themeflow.ingest.records import FIELD_NAMES
 from themeflow.ingest.targets import EXTENSIONS, read_targets
 from themeflow.ingest.times import parse_time
@@ -22,6 +29,7 @@ __all__ = [
     "Fetcher",
     "HttpFetcher",
     "Limits",
+    "fetch_config_from_settings",
     "parse_time",
     "read_targets",
 ]

@@ -206,7 +206,7 @@ def read_jsonl(path: Path, options: RecordOptions | None = None) -> Iterator[Doc
             yield IngestError(source, where, problem)
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line.lstrip("\ufeff"))  # files joined with `cat` keep each one's BOM
         except ValueError as exc:
             yield IngestError(source, where, f"not valid JSON: {exc}")
             continue
@@ -351,7 +351,9 @@ class _CsvRecords:
         """Records in order. One that spans lines must have ``columns`` fields, or its quote is suspect."""
         while True:
             used: list[tuple[int, str, str | None]] = []
-            reader = csv.reader(self._feed(used), dialect, strict=True)
+            # doublequote: the sniffer turns it off when the sample has no "" in it, and then a stray
+            # quote would end a value silently instead of being an error
+            reader = csv.reader(self._feed(used), dialect, strict=True, doublequote=True)
             try:
                 fields: list[str] | None = next(reader)
                 error = None

@@ -227,14 +227,17 @@ def reads_by_bytes(encoding: str) -> bool:
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
-    """UTF-16 text without a BOM shows as a NUL in every other byte of its ASCII (JSON punctuation)."""
-    even, odd = head[0::2], head[1::2]
-    if len(head) < 8:
+    """UTF-16 without a BOM: its ASCII (JSON punctuation, CSV commas) puts a NUL in every other byte."""
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    nuls = even + odd
+    if len(head) < 8 or nuls < max(4, len(head) // 100):
         return None
-    if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
-        return "utf-16-le"
-    if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
-        return "utf-16-be"
+    for enc, hits in (("utf-16-le", odd), ("utf-16-be", even)):
+        if hits >= 0.9 * nuls:
+            size = len(head) // 2 * 2
+            # the head may end inside a surrogate pair
+            if any(_strict(head[: size - cut], enc) is not None for cut in (0, 2)):
+                return enc
     return None
 
 
