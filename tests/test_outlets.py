@@ -214,3 +214,22 @@ def test_corpus_outlets_fold(shared_data: Path) -> None:
     for variant in ("东方财富", "央视", "央视网", "WIND", "上证报", "中证报", "澎湃", "智通财经网"):
         assert variant not in after
     assert after["东方财富网"] == given["东方财富网"] + given["东方财富"] + given["东方财富Choice数据"]
+
+
+def test_unknown_chip_on_the_search_page_finds_the_documents_without_outlet(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    import html as html_lib
+    import re
+
+    from tests.test_web_corpus import make_client
+    from themeflow.web.app import create_app
+
+    store.close()
+    with make_client(create_app(tmp_path / "t.db"), follow_redirects=False) as client:
+        page = client.get("/", params={"q": "美联储"}).text  # type: ignore[attr-defined]
+        chip = re.search(r'<a href="(/\?[^"]*)"[^>]*>来源未知 <span>1</span>', page)
+        assert chip, "the chip for documents without an outlet is labelled 来源未知"
+        filtered = client.get(html_lib.unescape(chip.group(1))).text  # type: ignore[attr-defined]
+    assert "共 <strong>1</strong> 条结果" in filtered
+    assert "标题3" in filtered
