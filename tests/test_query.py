@@ -127,3 +127,64 @@ def test_in_vocabulary_terms_skip_the_gram_alternative() -> None:
     assert compile_match(parse_query('"美联储"')) == '{title_g body_g} : ("美联" + "联储")'
     excl = compile_match(parse_query("降息 -美联储"))
     assert excl and excl.endswith('NOT ({title_g body_g} : ("美联" + "联储"))')
+
+
+# -- bounds on hostile queries, and the highlighter they compile to ---------------------------------------
+def test_a_term_of_hundreds_of_parts_is_refused_with_its_position() -> None:
+    """``'A股,' * 333`` is one 999-character 'word'; it used to cost ~0.5 s of regex work per search page."""
+    from themeflow.search.query import MAX_TERM_CHARS, MAX_TERM_PARTS
+
+    with pytest.raises(QueryError, match="too long") as exc:
+        parse_query("资本开支 " + "A股," * 331)
+    assert exc.value.position == len("资本开支 ")
+    with pytest.raises(QueryError, match=f"too many parts.*limit is {MAX_TERM_PARTS}"):
+        parse_query("A股," * 9)  # 18 parts
+    with pytest.raises(QueryError, match=f"limit is {MAX_TERM_CHARS}"):
+        parse_query('"' + "资" * (MAX_TERM_CHARS + 1) + '"')
+    assert parse_query("A股," * 8).positive_terms()[0].text == "A股," * 8  # 16 parts: allowed
+
+
+def _worst_legal_queries() -> dict[str, str]:
+    return {
+        "64 distinct terms": " ".join(f"资本开支{n}期" for n in range(64)),
+        "many 16-part terms": " ".join("A股," * 7 + f"b{n}股" for n in range(40))[:1000],
+        "one term repeated": "A股 " * 60,
+        "long in-vocabulary phrases": " ".join(["资本开支周期仍将持续美联储降息预期升温南下资金"] * 30)[
+            :1000
+        ],
+    }
+
+
+@pytest.mark.parametrize("name", list(_worst_legal_queries()))
+def test_highlighter_size_is_bounded_whatever_the_query(name: str) -> None:
+    """The operation count of highlighting is (text length) x (alternatives tried at a position where a
+    match can start); alternatives are deduplicated and capped, and each starts with a literal character
+    so the regex engine skips, in C, every position no alternative can start at."""
+    import re
+
+    from themeflow.search.snippet import MAX_PATTERNS, Highlighter
+
+    query = _worst_legal_queries()[name]
+    h = Highlighter.for_query(parse_query(query))
+    assert 1 <= h.size <= MAX_PATTERNS
+    assert h.pattern is not None and len(h.pattern.pattern) <= MAX_PATTERNS * 1000
+    alternatives = re.split(r"\|(?=[^|]?\(\?P<t\d+>)", h.pattern.pattern)
+    assert len(alternatives) == h.size
+    for alt in alternatives:  # a literal first character, then the named group
+        assert re.match(r"^(?:\\.|[^\\(\[|])\(\?P<t\d+>", alt), alt[:40]
+    if name == "one term repeated":
+        assert h.size == 1, "sixty copies of a term compile once"
+
+
+def test_highlight_boundaries_survive_the_literal_first_rewrite() -> None:
+    from themeflow.search.snippet import Highlighter
+
+    def marked(query: str, text: str) -> list[str]:
+        return [text[s:e] for s, e, _ in Highlighter.for_query(parse_query(query)).matches(text)]
+
+    assert marked("15", "2015年增长15%，115亿") == ["15"]
+    assert marked("ai", "said AI and aim; ai") == ["AI", "ai"]
+    assert marked("5", "5G 与 25 和 5") == ["5", "5"]
+    assert marked('"A股 港股"', "A股、港股联动，A股 港股") == ["A股、港股", "A股 港股"]
+    assert marked("资本开支 周期", "资本开支周期") == ["资本开支", "周期"]
+    assert marked('"资本开支周期"', "资本开支周期延长") == ["资本开支周期"]

@@ -27,10 +27,12 @@ from typing import Literal
 
 from themeflow.dates import DateFormatError, parse_bound
 from themeflow.errors import QueryError
-from themeflow.text.segment import gram_phrase, in_vocabulary, query_words
+from themeflow.text.segment import fold, gram_phrase, in_vocabulary, query_words, runs
 
 __all__ = [
     "MAX_QUERY_CHARS",
+    "MAX_TERM_CHARS",
+    "MAX_TERM_PARTS",
     "MAX_TERMS",
     "Analysis",
     "ParsedQuery",
@@ -46,6 +48,11 @@ Field = Literal["any", "title"]
 MAX_QUERY_CHARS = 1000
 """Longer input is almost certainly a pasted article, not a query; FTS5 would grind on thousands of terms."""
 MAX_TERMS = 64
+MAX_TERM_CHARS = 100
+"""One term (a word or a quoted phrase) longer than this is a pasted sentence; a headline is ~40 characters."""
+MAX_TERM_PARTS = 16
+"""Runs of one script (CJK, Latin, digits) in one term. Each part is a piece of the term's FTS5 phrase and of
+its highlight pattern, so ``A股,A股,…`` (one 'word' of 666 parts) cost ~1 s of regex compilation per page."""
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 """Dates without an offset are read in China time: the corpus is Chinese news stamped in +08:00."""
@@ -230,6 +237,7 @@ def parse_query(text: str, *, tz: tzinfo = BEIJING) -> ParsedQuery:
             pending_or, prev_kind = None, "filter"
             continue
         term = Term(tok.text, tok.quoted, "title" if tok.field == "title" else "any", tok.position)
+        _check_size(term)
         if not _searchable(term):
             dropped.append(term)
             if pending_or is not None:
@@ -265,6 +273,24 @@ def parse_query(text: str, *, tz: tzinfo = BEIJING) -> ParsedQuery:
         until=until,
         dropped=tuple(dropped),
     )
+
+
+def _check_size(term: Term) -> None:
+    """Refuse a term too long to be a search term (see :data:`MAX_TERM_CHARS`, :data:`MAX_TERM_PARTS`)."""
+    shown = term.text if len(term.text) <= 24 else term.text[:20] + "…"
+    if len(term.text) > MAX_TERM_CHARS:
+        raise QueryError(
+            f"search term {shown!r} is too long ({len(term.text)} characters; the limit is {MAX_TERM_CHARS})"
+            " — search for its key words instead",
+            term.position,
+        )
+    parts = sum(1 for _ in runs(fold(term.text)))
+    if parts > MAX_TERM_PARTS:
+        raise QueryError(
+            f"search term {shown!r} has too many parts ({parts} separate runs of Chinese, letters or digits;"
+            f" the limit is {MAX_TERM_PARTS}) — separate words with spaces, e.g. A股 港股",
+            term.position,
+        )
 
 
 def _searchable(term: Term) -> bool:
