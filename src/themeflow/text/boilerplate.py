@@ -208,7 +208,10 @@ def strip_title_dateline(title: str) -> tuple[str, str | None]:
     """
     m = _HEAD_DATELINE.match(title)
     if m and m.end() < len(title):
-        return title[m.end() :].strip(), m.group("credit")
+        credit = m.group("credit").strip("【】[]（）()")
+        start = _credit_start(credit)
+        # Name the outlet only when the table knows it (新华社成都 is 新华社; 红网时刻新闻 is not guessed at).
+        return title[m.end() :].strip(), credit[start:] if start is not None else None
     m = _TAIL_DATELINE.search(title)
     if m and m.start() > 0:
         start = _credit_start(title[: m.start()])

@@ -43,7 +43,7 @@ _UNKNOWN_SPELLINGS = frozenset({"(unknown)", "unknown", "来源未知", "未知�
 
 _FOLD_DROP = re.compile(r"[\s·•・|｜_\-—]+")
 _WRAPPERS = re.compile(r"^[\s【\[（(「『《<“\"'‘]+|[\s】\]）)」』》>”\"'’。，,；;：:]+$")
-_LABEL = re.compile(r"^(?:本文|文章|稿件|新闻|消息)?(?:来源|来自|出处)[：:]\s*|^(?:转载自|转自|来自)\s*")
+_LABEL = re.compile(r"^(?:本文|文章|稿件|新闻|消息)?(?:来源|来自|出处)[：:]\s*|^(?:转载自|转自|来自|据)\s*")
 _DATE_TAIL = re.compile(
     r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日?)?(?:上午|下午|晚间|早间|晚|早)?$|\d{4}年\d{0,2}$"
 )
