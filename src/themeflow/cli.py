@@ -87,8 +87,22 @@ def ingest(
     from themeflow.serialize import ingest_report_to_dict
 
     field_map = _parse_map(map_)
-    with open_themeflow(db) as tf:
-        report = ingest_with_progress(tf, targets, field_map, console=err, quiet=quiet or as_json)
+    try:
+        with open_themeflow(db) as tf:
+            report = ingest_with_progress(tf, targets, field_map, console=err, quiet=quiet or as_json)
+    except Exception as exc:
+        # A script reads stdout: an ingest that stops (disk full, read-only) still prints one document.
+        if as_json:
+            known = isinstance(exc, ThemeflowError)
+            print_json(
+                {
+                    "ok": False,
+                    "error": str(exc) if known else f"internal error: {type(exc).__name__}: {exc}",
+                    "exit_code": exc.exit_code if isinstance(exc, ThemeflowError) else 70,
+                    "note": "documents committed before the failure are kept; run the command again to resume",
+                }
+            )
+        raise
     if as_json:
         print_json(ingest_report_to_dict(report))
     else:

@@ -14,6 +14,7 @@ Why this shape:
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -23,6 +24,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from themeflow.errors import NotFoundError, StoreError
 from themeflow.model import Document, IngestReport, SearchPage, Story, Summary, content_hash_of
@@ -35,6 +37,11 @@ if TYPE_CHECKING:
     from themeflow.search.request import SearchRequest
 
 BUSY_TIMEOUT_MS = 30_000
+
+
+def _cannot_write(path: Path) -> bool:
+    """An existing database this process cannot write: the file, or its folder (for the WAL files)."""
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
 def _epoch(dt: datetime | None) -> float | None:
@@ -54,9 +61,14 @@ class SQLiteStore:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._generation = 0
+        if not read_only and _cannot_write(self.path):
+            # Only ever read: a read-write open would fail on its first WAL or migration write.
+            self.read_only = read_only = True
         if read_only:
             if not self.path.exists():
                 raise StoreError(f"database {self.path} does not exist; ingest something first")
+            with self._translate("open the database"):
+                self._check_schema()
         else:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,9 +92,7 @@ class SQLiteStore:
     def _connect(self) -> sqlite3.Connection:
         try:
             if self.read_only:
-                conn = sqlite3.connect(
-                    f"file:{self.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
-                )
+                conn = self._connect_read_only()
             else:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
@@ -95,6 +105,36 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """``mode=ro``, which never writes. A WAL database whose ``-shm`` file is gone (its last writer
+        closed cleanly) cannot be opened that way in a folder we cannot write, since SQLite would have to
+        create the ``-shm``; with no ``-wal`` file there is no writer either, so it is read as immutable."""
+        uri = f"file:{quote(str(self.path))}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+            if Path(f"{self.path}-wal").exists() or not _cannot_write(self.path):
+                raise
+        return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+
+    def _check_schema(self) -> None:
+        """A read-only store cannot migrate: say so clearly instead of failing later on a missing column."""
+        names = [name for name, _ in migrations.all_migrations()]
+        try:
+            done = {r[0] for r in self.conn.execute("SELECT name FROM schema_migrations")}
+        except sqlite3.OperationalError:
+            done = set()
+        missing = [n for n in names if n not in done]
+        if missing:
+            raise StoreError(
+                f"database {self.path} needs {len(missing)} schema upgrade(s) ({', '.join(missing[:3])}) but can"
+                " only be read here; open it once with write access (any command, e.g. `themeflow stats`,"
+                " as a user who can write the file and its folder) to upgrade it"
+            )
+
     @contextmanager
     def _translate(self, what: str) -> Iterator[None]:
         try:
@@ -106,7 +146,10 @@ class SQLiteStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on any error."""
         if self.read_only:
-            raise StoreError(f"{self.path} is open read-only")
+            raise StoreError(
+                f"{self.path} is open read-only (--read-only, or the file or its folder cannot be written);"
+                " nothing can be changed"
+            )
         with self._write_lock, self._translate("write"):
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
@@ -409,6 +452,8 @@ class SQLiteStore:
         return summary_from_dict(json.loads(row[0])) if row else None
 
     def put_summary(self, summary: Summary) -> None:
+        if self.read_only:  # a cache: a read-only store computes summaries without keeping them
+            return
         payload = json.dumps(summary_to_dict(summary), ensure_ascii=False)
         with self.transaction() as conn:
             conn.execute(
