@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -292,3 +296,67 @@ def test_a_form_token_field_is_throttled_too(db: Path) -> None:
             for _ in range(10)
         ]
         assert codes[:6] == [401] * 6 and set(codes[6:]) == {429}
+
+
+# -- serve: a network address needs a token ------------------------------------------------------------
+@dataclass
+class Served:
+    """What ``themeflow serve`` did: its exit code if it refused to start, else the status it gave a
+    request to 127.0.0.1 carrying a rebinding Host; and what it printed on stderr."""
+
+    exit_code: int | None
+    rebound_status: int | None
+    stderr: str
+
+
+def _serve(db: Path, *args: str, env: dict[str, str] | None = None) -> Served:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "themeflow.cli", "serve", "--port", str(port), *args],
+        env={**os.environ, "THEMEFLOW_DB": str(db), **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    rebound: int | None = None
+    try:
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                assert _raw(port, "GET", "/api/stats", f"127.0.0.1:{port}") == 200
+                rebound = _raw(port, "GET", "/api/stats", f"{EVIL}:{port}")
+                break
+            except OSError:
+                time.sleep(0.2)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        _, stderr = proc.communicate(timeout=20)
+    return Served(None if rebound is not None else proc.returncode, rebound, stderr)
+
+
+def test_serve_refuses_a_network_address_without_a_token(db: Path) -> None:
+    served = _serve(db, "--host", "0.0.0.0")
+    assert served.exit_code == 2 and served.rebound_status is None, served.stderr
+    assert "without an API token" in served.stderr and "--insecure-no-token" in served.stderr
+
+
+def test_serve_on_a_network_address_with_insecure_no_token_warns(db: Path) -> None:
+    served = _serve(db, "--host", "0.0.0.0", "--insecure-no-token")
+    assert "WARNING" in served.stderr and "no API token" in served.stderr
+    assert served.rebound_status == 400, "the Host check still applies"
+
+
+def test_serve_on_a_network_address_with_a_token_or_read_only_starts(db: Path) -> None:
+    for served in (
+        _serve(db, "--host", "0.0.0.0", env={"THEMEFLOW_API_TOKEN": TOKEN}),
+        _serve(db, "--host", "0.0.0.0", "--read-only"),
+    ):
+        assert served.rebound_status == 400 and "WARNING" not in served.stderr, served.stderr
+
+
+def test_serve_on_loopback_needs_no_token(db: Path) -> None:
+    served = _serve(db)
+    assert served.rebound_status == 400 and "WARNING" not in served.stderr, served.stderr

@@ -380,16 +380,42 @@ def serve(
         ),
     ] = False,
     scheduler_interval: Annotated[float, typer.Option(help="Seconds between scheduler checks.")] = 60.0,
+    insecure_no_token: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-no-token",
+            help="Serve a non-loopback address with changes open to anyone who can reach it (no API token).",
+        ),
+    ] = False,
 ) -> None:
     """The web app and JSON API: search, documents with cited summaries, workflows (docs at /docs)."""
+    from themeflow.config import load_settings
+    from themeflow.web.guard import is_loopback
+
     if scheduler and read_only:
         raise InputError("--scheduler writes workflow runs; it cannot be combined with --read-only")
+    if not read_only and not is_loopback(host) and not load_settings().get("api_token"):
+        if not insecure_no_token:
+            raise InputError(
+                f"refusing to serve {host} without an API token: anyone who can reach it could create, run"
+                " and delete workflows. Set THEMEFLOW_API_TOKEN, bind 127.0.0.1 (e.g. behind a reverse"
+                " proxy), add --read-only, or pass --insecure-no-token if this network is trusted"
+            )
+        err.print(
+            f"WARNING: serving {host} with no API token (--insecure-no-token): every change is open to"
+            " anyone who can reach this address"
+        )
     sock = _bind(host, port)
     import uvicorn
 
     from themeflow.web.app import create_app
 
-    web = create_app(db, read_only=read_only, scheduler_interval=scheduler_interval if scheduler else None)
+    web = create_app(
+        db,
+        read_only=read_only,
+        scheduler_interval=scheduler_interval if scheduler else None,
+        bind_host=host,
+    )
     shown = f"[{host}]" if ":" in host else host
     err.print(f"themeflow web on http://{shown}:{port}" + (" (read-only)" if read_only else ""))
     config = uvicorn.Config(web, log_level="info", server_header=False)
