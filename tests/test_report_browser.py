@@ -41,3 +41,20 @@ def test_clicking_a_citation_reveals_the_cited_paragraph(browser, tmp_path: Path
     assert "114.3GW" in target.inner_text()
     assert page.evaluate("location.hash") == "#doc-u00000000000000aa-p3"
     page.close()
+
+
+def test_the_digest_csp_lets_its_own_script_run_and_nothing_else(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The meta CSP allows exactly the page's script (by hash): no violation is reported, and the script
+    runs — following a citation by changing the hash opens the source view even where the browser would
+    not on its own."""
+    page_file = tmp_path / "digest.html"
+    page_file.write_text(render_html(_digest()), encoding="utf-8")
+    page = browser.new_page()
+    messages: list[str] = []
+    page.on("console", lambda msg: messages.append(msg.text))
+    page.goto(page_file.as_uri())
+    page.evaluate("document.getElementById('doc-u00000000000000aa').open = false")
+    page.evaluate("location.hash = '#doc-u00000000000000aa-p3'")
+    page.wait_for_function("document.getElementById('doc-u00000000000000aa').open === true", timeout=3000)
+    assert not [m for m in messages if "Content Security Policy" in m], messages
+    page.close()
