@@ -44,9 +44,9 @@ def test_clicking_a_citation_reveals_the_cited_paragraph(browser, tmp_path: Path
 
 
 def test_the_digest_csp_lets_its_own_script_run_and_nothing_else(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """The meta CSP allows exactly the page's script (by hash): no violation is reported, and the script
-    runs — following a citation by changing the hash opens the source view even where the browser would
-    not on its own."""
+    """The meta CSP allows exactly the page's script (by hash): following a citation opens the source view
+    and the browser reports no CSP violation (a blocked inline script would be reported on the console).
+    The hash itself is checked without a browser in ``test_report_links.py``."""
     page_file = tmp_path / "digest.html"
     page_file.write_text(render_html(_digest()), encoding="utf-8")
     page = browser.new_page()
