@@ -84,7 +84,11 @@ def read_feed(
     options = options or FeedOptions()
     import feedparser  # only a feed ingest pays for feedparser
 
-    parsed = feedparser.parse(io.BytesIO(data))
+    try:
+        parsed = feedparser.parse(io.BytesIO(data))
+    except Exception as exc:  # feedparser's own decoding raises plain ValueError/UnicodeError on odd bytes
+        yield IngestError(source, None, f"malformed feed: {type(exc).__name__}: {exc}")
+        return
     entries = parsed.get("entries") or []
     if not entries:
         if parsed.get("bozo"):

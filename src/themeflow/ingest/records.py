@@ -369,6 +369,8 @@ class _CsvRecords:
             if error is not None or miscounted:
                 if spans:  # the lines after the first are read again as rows of their own
                     self._pending.extendleft(reversed(used[1:]))
+                if error == "unexpected end of data":
+                    error = "a quoted value opened on this line is never closed"
                 reason = error or (
                     f"a quoted value opened on this line runs on for {len(used)} lines and leaves "
                     f"{len(fields or [])} fields where the header has {columns} (an unclosed quote?)"
