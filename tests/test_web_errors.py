@@ -110,3 +110,18 @@ def test_bad_query_is_shown_inline_on_the_search_page(client: Any) -> None:
     assert r.status_code == 400
     assert 'role="alert"' in r.text and "position" in r.text
     assert 'value="&#34;unbalanced"' in r.text, "the form keeps the query so it can be fixed"
+
+
+def test_error_pages_speak_the_uis_language_and_give_no_command_line_hints(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_web_corpus import build_store, make_client
+    from themeflow.web.app import create_app
+
+    with make_client(create_app(build_store(tmp_path / "e.db", daily=False))) as client:
+        missing_doc = client.get("/documents/nope")
+        missing_run = client.get("/runs/424242")
+        no_page = client.get("/no/such/page")
+    for response in (missing_doc, missing_run, no_page):
+        assert response.status_code == 404
+        assert "页面不存在" in response.text and "不存在，可能已被删除" in response.text
+        section = response.text.split('class="error-page"', 1)[1].split("</section>", 1)[0]
+        assert "`themeflow" not in section and "themeflow workflow" not in section

@@ -9,6 +9,7 @@ HTML pages show the same message on a friendly error page. ``tests/test_web_erro
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,6 +36,30 @@ STATUS_TITLES = {
     502: "摘要服务出错",
     503: "数据库暂时不可用",
 }
+
+
+STATUS_EXPLANATIONS = {
+    400: "请求无法处理，请检查输入（例如查询语句或日期）后再试。",
+    401: "请先登录。",
+    403: "此操作被拒绝：服务器为只读，或请求不是来自本站页面。",
+    404: "要找的页面、文档或运行记录不存在，可能已被删除或地址有误。",
+    405: "此地址不支持这种请求方法。",
+    422: "参数有误，请检查后再试。",
+    429: "尝试次数过多，请稍后再试。",
+    500: "服务器内部出错，详情已记入服务器日志。",
+    501: "此功能尚未提供。",
+    502: "摘要服务出错，请稍后再试。",
+    503: "数据库暂时不可用，请稍后再试。",
+}
+"""What a page says, in the UI's language; the product's own (English) message follows as the detail."""
+
+_CLI_HINT = re.compile(r"[;；,，]?\s*[^;；,，]*`themeflow [^`]*`[^;；。]*")
+"""A command-line hint ("`themeflow workflow show NAME` lists runs") means nothing in a browser."""
+
+
+def page_detail(message: str) -> str:
+    """The message without command-line hints, for an HTML page."""
+    return _CLI_HINT.sub("", message).strip(" ;；,，")
 
 
 class WebError(Exception):
@@ -66,7 +91,12 @@ def render_error(
         )
     from themeflow.web.render import render  # late: render -> security -> errors
 
-    context = {"status": status, "title": STATUS_TITLES.get(status, "出错了"), "message": message}
+    context = {
+        "status": status,
+        "title": STATUS_TITLES.get(status, "出错了"),
+        "explanation": STATUS_EXPLANATIONS.get(status, "请求未能完成。"),
+        "message": page_detail(message),
+    }
     try:
         response = render(request, "error.html", context, status=status)
         response.headers.update({**header_items(), **(headers or {})})
@@ -99,7 +129,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404 and exc.detail == "Not Found":
-            message = f"no such page or endpoint: {request.url.path}"
+            message = f"not found: {request.url.path}"
         else:
             message = str(exc.detail)
         return render_error(request, exc.status_code, message)
