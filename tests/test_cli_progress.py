@@ -117,3 +117,30 @@ def test_sizes_are_known_for_local_files_only(tmp_path: Path) -> None:
     assert estimate_records([str(tmp_path / "*.jsonl")]) is None
     assert estimate_records([str(tmp_path)]) is None
     assert estimate_records(["https://example.com/feed.xml"]) is None
+
+
+def test_a_workflow_run_announces_its_stages() -> None:
+    import tempfile
+
+    from themeflow import progress
+    from themeflow.model import Document
+    from themeflow.service import Themeflow
+
+    seen: list[str] = []
+    with tempfile.TemporaryDirectory() as d, Themeflow.open(Path(d) / "s.db") as tf:
+        tf.ingest_documents(
+            [
+                Document(
+                    id=f"s{i:016d}",
+                    title=f"美联储第{i}次",
+                    paragraphs=(f"美联储官员第{i}次表示维持利率不变。",),
+                )
+                for i in range(3)
+            ]
+        )
+        tf.add_theme({"name": "fed", "query": "美联储"})
+        with progress.reporting(seen.append):
+            tf.run_workflow("fed", reports_dir=Path(d) / "reports")
+    assert any(s.startswith("searching") for s in seen)
+    assert "summarizing 1/3" in seen and "summarizing 3/3" in seen
+    assert seen[-1] == "writing the digest"

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from themeflow import progress
 from themeflow.errors import StoreError
 from themeflow.model import Document, Hit, Story, Summary, Theme
 from themeflow.report.digest import Digest, DigestItem
@@ -286,6 +287,7 @@ def _execute(
     wf = tables(tf.store)
     after = window_start.timestamp() - OVERLAP_SECONDS if window_start is not None else None
     candidates = tf.store.document_ids_written_between(after, started)  # type: ignore[attr-defined]
+    progress.stage(f"searching {len(candidates)} new or changed documents")
     matched = _matches(tf, theme, first=window_start is None, restrict=set(candidates)) if candidates else {}
     with reading(tf.store) as conn:
         seen = wf.seen_hashes(conn, tid, matched)
@@ -310,7 +312,10 @@ def _execute(
     items = _group(tf, fresh, matched, seen_before)
     summarizer = _summarizing_service(tf, theme)
     done: list[DigestItem] = []
+    to_summarize = min(len(items), max_summaries)
     for i, item in enumerate(items):
+        if i < to_summarize:
+            progress.stage(f"summarizing {i + 1}/{to_summarize}")
         summary: Summary | None = summarizer.summarize(item.document) if i < max_summaries else None
         done.append(_with_summary(item, summary))
     finished = time.time()
@@ -330,6 +335,7 @@ def _execute(
     )
     reports: dict[str, str] = {}
     if write:
+        progress.stage("writing the digest")
         folder = Path(reports_dir) if reports_dir else tf.settings.reports_dir / _slug(theme.name)
         reports = write_reports(digest, folder, f"run-{run_id:05d}")
     run_items = [
