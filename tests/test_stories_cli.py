@@ -123,3 +123,19 @@ def test_readme_example_prints_stories_on_the_sample(tmp_path: Path) -> None:
     result = run_cli("stories", *m.group(1).split(), db=db)
     assert result.returncode == 0, result.stderr
     assert re.search(r"copies · [\d,]+ 字 · ", result.stdout)
+
+
+def test_an_absurd_limit_is_a_usage_error_not_an_internal_one(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "themeflow.cli", "stories", "--limit", "99999999999999999999"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "THEMEFLOW_DB": str(tmp_path / "s.db")},
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "--limit must be between 1 and 10000" in proc.stderr

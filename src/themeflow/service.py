@@ -191,6 +191,8 @@ class Themeflow:
         return self.store.story_of(doc_id)
 
     def stories(self, *, since: str | date | datetime | None = None, limit: int = 100) -> list[Story]:
+        if not 1 <= limit <= 10_000:
+            raise InputError(f"--limit must be between 1 and 10000 (got {limit})")
         return self.store.list_stories(
             since=_as_datetime(since, self.settings.timezone, end=False, flag="--since"), limit=limit
         )
