@@ -107,3 +107,21 @@ def test_missing_file_reports_no_meaningless_rate(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "read 1" in proc.stderr and "failed 1" in proc.stderr
     assert "docs/s" not in proc.stderr
+
+
+def test_readmes_workflow_example_works_right_after_the_demo(tmp_path: Path) -> None:
+    env_home = {"THEMEFLOW_HOME": str(tmp_path / "home")}
+    exe = str(SCRIPT) if SCRIPT.exists() else shutil.which("themeflow")
+    assert exe
+    env = {k: v for k, v in os.environ.items() if k != "THEMEFLOW_DB"} | env_home
+    demo = subprocess.run([exe, "demo"], capture_output=True, text=True, env=env, timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    add = subprocess.run(
+        [exe, "workflow", "add", "AI资本开支周期", "--query", "资本开支 算力", "--keyword", "AI 数据中心"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert add.returncode == 0, add.stderr
+    assert "saved workflow 'AI资本开支周期'" in add.stderr
