@@ -5,15 +5,15 @@ Fetching refuses loopback addresses unless allow-listed, so every fetcher here a
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from tests.loopback import loopback_server
 from themeflow.errors import InputError
 from themeflow.ingest import USER_AGENT, FetchConfig, HttpFetcher, read_targets
 from themeflow.ingest.feeds import FeedOptions, read_feed
@@ -109,15 +109,8 @@ class Handler(BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     Handler.hits = {}
     Handler.agents = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with loopback_server(Handler) as url:
+        yield url
 
 
 @pytest.fixture
