@@ -365,6 +365,14 @@ class SQLiteStore:
             ).fetchall()
         return [r[0] for r in rows]
 
+    def write_fingerprint(self) -> tuple[object, ...]:
+        """A cheap value that changes whenever a document is written (result caches compare it)."""
+        with self._translate("read the write fingerprint"):
+            row = self.conn.execute(
+                "SELECT (SELECT max(rowid) FROM documents), (SELECT max(updated_at) FROM documents)"
+            ).fetchone()
+        return tuple(row)
+
     def iter_documents(self, *, ingested_after: datetime | None = None) -> Iterator[Document]:
         with self._translate("read documents"):
             if ingested_after is None:

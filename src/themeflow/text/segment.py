@@ -155,6 +155,21 @@ def words(text: str) -> list[str]:
     return [t for t in _segmenter().cut(text) if t.strip() and any(ch.isalnum() for ch in t)]
 
 
+def pos_tags(text: str) -> list[tuple[str, str]]:
+    """Words with part-of-speech tags (``nt``, ``nr``, ``v`` …) from rjieba's *stock* dictionary.
+
+    Why the stock one: the finance dictionary is tuned for the search index (it keeps compounds such as
+    ``资本开支周期`` whole) and would change which words the figure and summary rules see as names or verbs.
+    This is the one place outside this module where part-of-speech tagging happens.
+    """
+    return list(rjieba.tag(text))
+
+
+def stock_words(text: str) -> list[str]:
+    """Plain segmentation with rjieba's stock dictionary, as written (the tagger's word boundaries)."""
+    return list(rjieba.cut(text))
+
+
 def runs(folded: str) -> Iterator[tuple[RunKind, str]]:
     """Split folded text into CJK runs, numbers (commas removed) and Latin words; everything else separates."""
     for m in _RUN_RE.finditer(folded):
