@@ -25,10 +25,9 @@ from themeflow.errors import InputError
 from themeflow.timefmt import display_time
 
 if TYPE_CHECKING:
-    from themeflow.model import Theme
+    from themeflow.model import RunRecord, Theme
     from themeflow.report.digest import Digest
     from themeflow.service import Themeflow
-    from themeflow.workflow.records import RunRecord
 
 workflow_app = typer.Typer(
     help="Saved themes: add, list, show, edit, remove and run them (incrementally).",

@@ -1,7 +1,7 @@
 """The records every stage passes to the next.
 
 Stages never reach into each other's internals: ingest produces `Document`s, the store keeps them,
-search returns `Hit`s, summarizers return `Summary`s, the workflow records `Run`s. Keeping these plain
+search returns `Hit`s, summarizers return `Summary`s, the workflow records `RunRecord`s. Keeping these plain
 frozen dataclasses makes them cheap to build in tests and safe to share between threads; pydantic models
 live only at the API edge.
 
@@ -206,20 +206,64 @@ class Theme:
     summarizer: str = "extractive"
 
 
+RunStatus = Literal["running", "ok", "failed"]
+ItemStatus = Literal["new", "updated"]
+Trigger = Literal["manual", "scheduler"]
+
+
 @dataclass(frozen=True, slots=True)
-class Run:
-    """One workflow run and what it covered."""
+class RunRecord:
+    """One run of a saved theme as stored: what it covered, what it found, and the bookkeeping the scheduler
+    needs (trigger, slot, counts, report paths)."""
 
     id: int
     theme: str
     started_at: datetime
-    finished_at: datetime | None = None
-    status: Literal["running", "ok", "failed"] = "running"
-    window_start: datetime | None = None
-    window_end: datetime | None = None
+    finished_at: datetime | None
+    status: RunStatus
+    trigger: Trigger
+    slot_at: datetime | None
+    """The schedule slot this run was recorded for (see :mod:`themeflow.schedule`)."""
+    window_start: datetime | None
+    """Exclusive lower bound of the write window (None: everything written before ``window_end``)."""
+    window_end: datetime
+    """Inclusive upper bound: the next run starts here."""
+    candidates: int = 0
+    """Documents written in the window, matching or not."""
     new_documents: int = 0
-    item_ids: tuple[str, ...] = ()
+    """Matching documents new (or changed) for this theme."""
+    items: int = 0
+    """Stories reported (copies folded)."""
+    summarized: int = 0
     error: str | None = None
+    reports: Mapping[str, str] = field(default_factory=dict)
+    item_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunItem:
+    """One reported story of a run: its lead document and which of its copies were new in this run."""
+
+    run_id: int
+    position: int
+    doc_id: str
+    story_id: str | None
+    status: ItemStatus
+    new_doc_ids: tuple[str, ...]
+    score: float | None = None
+    snippet: Snippet | None = None
+    summarized: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LockHolder:
+    """Who holds a workflow's run lock, since when, and until when its heartbeat keeps it."""
+
+    name: str
+    owner: str
+    """``host:pid:thread:nonce`` of the process running it (see ``workflow/locks.py``)."""
+    expires_at: datetime
+    acquired_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

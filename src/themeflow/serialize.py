@@ -13,8 +13,7 @@ from themeflow.model import Bullet, Copy, Document, Hit, IngestReport, SearchPag
 from themeflow.store.base import StoreStats
 
 if TYPE_CHECKING:
-    from themeflow.model import Theme
-    from themeflow.workflow.records import RunRecord
+    from themeflow.model import RunRecord, Theme
 
 
 def iso(dt: datetime | None) -> str | None:

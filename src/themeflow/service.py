@@ -23,10 +23,9 @@ from themeflow.store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
     from themeflow.facts import ThemeFigures
-    from themeflow.model import Theme
+    from themeflow.model import RunRecord, Theme
     from themeflow.report.digest import Digest
     from themeflow.summarize.base import Summarizer
-    from themeflow.workflow.records import RunRecord
     from themeflow.workflow.runner import RunResult
     from themeflow.workflow.scheduler import Due, Outcome
 

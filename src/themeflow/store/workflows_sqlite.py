@@ -26,9 +26,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from themeflow.model import Snippet, Theme
+from themeflow.model import LockHolder, RunItem, RunRecord, Snippet, Theme
 from themeflow.serialize import parse_iso
-from themeflow.workflow.records import LockHolder, RunItem, RunRecord
 
 MIGRATIONS: list[tuple[str, str]] = [
     (

@@ -8,6 +8,6 @@
 The service (:class:`themeflow.service.Themeflow`) exposes all of it; import from here only records.
 """
 
-from themeflow.workflow.records import LockHolder, RunItem, RunRecord
+from themeflow.model import LockHolder, RunItem, RunRecord
 
 __all__ = ["LockHolder", "RunItem", "RunRecord"]

@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from themeflow.errors import InputError
+from themeflow.model import LockHolder
 from themeflow.workflow.catalog import get_theme, tables, writing
-from themeflow.workflow.records import LockHolder
 
 if TYPE_CHECKING:
     from themeflow.service import Themeflow

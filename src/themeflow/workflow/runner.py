@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from themeflow import progress
 from themeflow.errors import StoreError
-from themeflow.model import Document, Hit, Story, Summary, Theme
+from themeflow.model import Document, Hit, ItemStatus, RunItem, RunRecord, Story, Summary, Theme
 from themeflow.report.digest import Digest, DigestItem
 from themeflow.report.figures import key_figures_of_items
 from themeflow.report.write import write_reports
@@ -50,7 +50,6 @@ from themeflow.workflow.locks import (
     make_owner,
     owner_is_gone,
 )
-from themeflow.workflow.records import ItemStatus, RunItem, RunRecord
 from themeflow.workflow.themes import describe_query, search_queries
 
 if TYPE_CHECKING:
