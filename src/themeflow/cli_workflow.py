@@ -235,10 +235,10 @@ def unlock(
     db: DbOption = None,
 ) -> None:
     """Remove a run lock left by a run that was killed (a dead holder's lock is also taken over by itself)."""
-    from themeflow.workflow.locks import describe_holder, unlock_workflow
+    from themeflow.workflow.locks import describe_holder
 
     with open_themeflow(db) as tf:
-        done = unlock_workflow(tf, name, force=force)
+        done = tf.unlock_workflow(name, force=force)
     if done.holder is None:
         err.print(f"workflow {name!r} is not locked")
         return
@@ -349,7 +349,7 @@ def scheduler(
 ) -> None:
     """Run saved workflows when their schedule says they are due; state is kept in the database."""
     from themeflow.serialize import iso
-    from themeflow.workflow.scheduler import Outcome, run_forever
+    from themeflow.workflow.scheduler import Outcome
 
     if interval < 1:
         raise InputError(f"--interval must be at least 1 second (got {interval})")
@@ -391,7 +391,7 @@ def scheduler(
                 raise typer.Exit(1)
             return
         err.print(f"scheduler started; checking every {interval:g}s (Ctrl-C to stop)")
-        run_forever(tf, interval=interval, on_outcome=report_outcome)
+        tf.run_scheduler(interval=interval, on_outcome=report_outcome)
 
 
 DEMO_THEME = "AI算力示例"

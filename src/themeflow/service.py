@@ -7,6 +7,7 @@ behaviour. Backends (store, summarizer) are injected; :meth:`Themeflow.open` bui
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from themeflow.model import RunRecord, Theme
     from themeflow.report.digest import Digest
     from themeflow.summarize.base import Summarizer
+    from themeflow.workflow.locks import Unlocked
     from themeflow.workflow.runner import RunResult
     from themeflow.workflow.scheduler import Due, Outcome
 
@@ -337,6 +339,24 @@ class Themeflow:
         from themeflow.workflow.scheduler import run_due
 
         return run_due(self, now=now)
+
+    def run_scheduler(
+        self,
+        *,
+        interval: float = 60.0,
+        stop: threading.Event | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        """Run due themes every ``interval`` seconds until ``stop`` is set (``themeflow scheduler``)."""
+        from themeflow.workflow.scheduler import run_forever
+
+        run_forever(self, interval=interval, stop=stop, on_outcome=on_outcome)
+
+    def unlock_workflow(self, name: str, *, force: bool = False) -> Unlocked:
+        """Remove a run lock its holder left behind (see themeflow.workflow.locks)."""
+        from themeflow.workflow.locks import unlock_workflow
+
+        return unlock_workflow(self, name, force=force)
 
 
 def make_summarizer(name: str) -> Summarizer:
