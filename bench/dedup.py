@@ -3,7 +3,7 @@
     python bench/dedup.py corpus [--n 18437]          # real assign_story on the shared corpus
     python bench/dedup.py scale  [--n 200000]         # synthetic scale-up (--n 1000000 for the full run)
 
-``corpus`` times :func:`themeflow.store.stories_sqlite.assign_story` end to end (fingerprint +
+``corpus`` times :func:`themeflow.store.sqlite.stories.assign_story` end to end (fingerprint +
 candidates + verify + story update) on ``../shared/data/news.jsonl``, one transaction per 1,000
 documents like a bulk ingest, and splits the time into fingerprinting and the database step.
 
@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from themeflow import dedup  # noqa: E402
 from themeflow.model import Document  # noqa: E402
-from themeflow.store import stories_sqlite as st  # noqa: E402
+from themeflow.store.sqlite import stories as st  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data" / "news.jsonl"
 CST = timezone(timedelta(hours=8))

@@ -36,9 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from themeflow.search import fts
 from themeflow.search.request import SearchRequest
-from themeflow.store.sqlite import SQLiteStore
+from themeflow.store.sqlite import SQLiteStore, fts
 from themeflow.text.segment import analyze_both, gram_phrase, in_vocabulary, query_words
 
 REPO = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ from tests.conftest import TEST_DATA
 from tests.test_dedup_store import open_db, partition
 from themeflow import dedup
 from themeflow.model import Document
-from themeflow.store import stories_sqlite as st
+from themeflow.store.sqlite import stories as st
 
 pytestmark = pytest.mark.shared
 

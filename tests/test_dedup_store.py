@@ -21,7 +21,7 @@ from tests.test_dedup_synthetic import (
 )
 from themeflow import dedup
 from themeflow.model import Document
-from themeflow.store import stories_sqlite as st
+from themeflow.store.sqlite import stories as st
 
 DOCUMENTS_DDL = """
 CREATE TABLE IF NOT EXISTS documents (

@@ -9,11 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from themeflow.model import Document
-
-pytest.importorskip("themeflow.search.sqlite_backend", reason="search backend not in this build")
-
 from themeflow.cli import app  # noqa: E402
+from themeflow.model import Document
 from themeflow.service import Themeflow  # noqa: E402
 
 TZ = timezone(timedelta(hours=8))

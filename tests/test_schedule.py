@@ -10,7 +10,7 @@ import pytest
 
 from themeflow.errors import InputError
 from themeflow.schedule import is_due, latest_slot, next_due, parse_schedule
-from themeflow.store import workflows_sqlite as wf
+from themeflow.store.sqlite import workflows as wf
 
 from .test_workflow_support import AI_THEME, CountingSummarizer, ai_doc, open_service
 

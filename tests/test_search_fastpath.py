@@ -19,10 +19,10 @@ import pytest
 
 from tests.conftest import SHARED_DATA
 from themeflow.model import Document, SearchPage
-from themeflow.search import sqlite_backend as backend
 from themeflow.search.query import compile_match, parse_query
 from themeflow.search.request import SearchRequest
 from themeflow.store.sqlite import SQLiteStore
+from themeflow.store.sqlite import search as backend
 
 BJ = timezone(timedelta(hours=8))
 SOURCES = ("华尔街见闻", "东方财富网", "财联社", None)

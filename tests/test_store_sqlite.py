@@ -15,8 +15,7 @@ import pytest
 
 from themeflow.errors import NotFoundError, StoreError
 from themeflow.model import Bullet, Document, Section, Summary
-from themeflow.search import fts
-from themeflow.store.sqlite import SQLiteStore
+from themeflow.store.sqlite import SQLiteStore, fts
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from themeflow.errors import NotFoundError, SummarizerError
-from themeflow.store import workflows_sqlite as wf
+from themeflow.store.sqlite import workflows as wf
 from themeflow.workflow.runner import WorkflowBusyError
 
 from .test_workflow_support import AI_THEME, SH, CountingSummarizer, ai_doc, open_service, other_doc
@@ -128,7 +128,7 @@ def test_changed_article_is_reported_again_as_updated(tf, summarizer) -> None:
 
 
 def test_copies_fold_into_one_story_and_a_new_copy_updates_it(tf, summarizer) -> None:
-    pytest.importorskip("themeflow.store.stories_sqlite", reason="story detection not in this build yet")
+
     original = ai_doc(1, published=datetime(2025, 11, 20, 20, 41, tzinfo=SH))
     copy = ai_doc(
         1,

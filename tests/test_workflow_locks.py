@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from themeflow.store import workflows_sqlite as wf
+from themeflow.store.sqlite import workflows as wf
 from themeflow.workflow import locks
 from themeflow.workflow.runner import WorkflowBusyError, run_workflow
 

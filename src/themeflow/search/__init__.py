@@ -2,7 +2,7 @@
 
 ``parse_query`` turns what an analyst types into structure (raising ``QueryError`` with the position of a
 mistake); ``SearchRequest`` is what the service hands to ``store.search``. The SQLite implementation lives
-in ``sqlite_backend``; the index layout in ``fts``.
+in ``store/sqlite/`` (``search.py``, ``fts.py``).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def tables(store: Store) -> ModuleType:
         raise NotAvailableError(
             f"saved workflows need the SQLite store for now ({type(store).__name__} has no workflow tables)"
         )
-    from themeflow.store import workflows_sqlite
+    from themeflow.store.sqlite import workflows as workflows_sqlite
 
     return workflows_sqlite
 

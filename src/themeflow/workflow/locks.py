@@ -130,7 +130,7 @@ class Heartbeat:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        from themeflow.store import workflows_sqlite as wf
+        from themeflow.store.sqlite import workflows as wf
 
         conn: sqlite3.Connection | None = None
         try:

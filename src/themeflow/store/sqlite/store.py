@@ -23,15 +23,15 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from themeflow.errors import NotFoundError, StoreError
 from themeflow.model import Document, IngestReport, SearchPage, Story, Summary, content_hash_of
-from themeflow.search import fts
 from themeflow.serialize import iso, parse_iso, summary_from_dict, summary_to_dict
-from themeflow.store import migrations
 from themeflow.store.base import StoreStats, WriteOutcome
+from themeflow.store.sqlite import fts, migrations
 
 if TYPE_CHECKING:
     from themeflow.search.request import SearchRequest
@@ -164,7 +164,7 @@ class SQLiteStore:
 
     @property
     def write_generation(self) -> int:
-        """Bumped by every commit through this store (search caches compare it; see ``search/docmeta.py``)."""
+        """Bumped by every commit through this store (search caches compare it; see ``docmeta.py``)."""
         return self._generation
 
     @property
@@ -306,9 +306,7 @@ class SQLiteStore:
         )
 
     def _assign_story(self, conn: sqlite3.Connection, doc: Document) -> None:
-        stories = _stories_module()
-        if stories is not None:
-            stories.assign_story(conn, doc)
+        _stories().assign_story(conn, doc)
 
     def _row_to_document(self, conn: sqlite3.Connection, row: sqlite3.Row) -> Document:
         paragraphs = tuple(
@@ -425,10 +423,10 @@ class SQLiteStore:
 
     # -- search ----------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchPage:
-        from themeflow.search import sqlite_backend
+        from themeflow.store.sqlite import search  # numpy loads with the first search, not at start-up
 
         with self._translate("search"):
-            return sqlite_backend.run(self, request)
+            return search.run(self, request)
 
     # -- ingest log ------------------------------------------------------------------------------
     def record_ingest(self, source: str, report: IngestReport, started_at: datetime) -> None:
@@ -473,27 +471,20 @@ class SQLiteStore:
 
     # -- stories ---------------------------------------------------------------------------------
     def story_of(self, doc_id: str) -> Story | None:
-        stories = _stories_module()
-        if stories is None:
-            return None
         with self._translate("read a story"):
-            return stories.story_of(self.conn, doc_id)
+            return _stories().story_of(self.conn, doc_id)
 
     def stories_for(self, doc_ids: Sequence[str]) -> dict[str, Story]:
-        stories = _stories_module()
-        if stories is None or not doc_ids:
+        if not doc_ids:
             return {}
         with self._translate("read stories"):
-            return stories.stories_for(self.conn, list(doc_ids))
+            return _stories().stories_for(self.conn, list(doc_ids))
 
     def list_stories(
         self, *, since: datetime | None = None, min_size: int = 2, limit: int = 100
     ) -> list[Story]:
-        stories = _stories_module()
-        if stories is None:
-            return []
         with self._translate("list stories"):
-            return stories.list_stories(self.conn, since=since, min_size=min_size, limit=limit)
+            return _stories().list_stories(self.conn, since=since, min_size=min_size, limit=limit)
 
 
 def _document_from_row(row: sqlite3.Row, paragraphs: tuple[str, ...]) -> Document:
@@ -522,10 +513,8 @@ def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
     )
 
 
-def _stories_module() -> Any:
-    """The story tables module, or None while story detection is not part of this build."""
-    try:
-        from themeflow.store import stories_sqlite
-    except ImportError:
-        return None
-    return stories_sqlite
+def _stories() -> ModuleType:
+    """The story tables (imported on first use: fingerprinting loads numpy, which ``stats`` never needs)."""
+    from themeflow.store.sqlite import stories
+
+    return stories

@@ -36,11 +36,11 @@ import numpy.typing as npt
 
 from themeflow.errors import NotAvailableError
 from themeflow.model import Copy, Document, Hit, SearchPage, Story
-from themeflow.search import fts
-from themeflow.search.docmeta import DocMeta, StoryCols, doc_meta, story_cols
 from themeflow.search.query import BEIJING, ParsedQuery, compile_exclusions, compile_match, parse_query
 from themeflow.search.request import SearchRequest
 from themeflow.search.snippet import Highlighter, make_snippet
+from themeflow.store.sqlite import fts
+from themeflow.store.sqlite.docmeta import DocMeta, StoryCols, doc_meta, story_cols
 from themeflow.text.outlets import canonical_outlet, is_unknown_outlet
 from themeflow.text.segment import fold
 

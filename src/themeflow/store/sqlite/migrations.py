@@ -1,7 +1,7 @@
 """Named, append-only schema migrations for the SQLite store.
 
-Each module that owns tables (core here, the full-text index in ``search/fts.py``, stories in
-``store/stories_sqlite.py``, workflows) contributes a list of ``(name, step)`` pairs, where a step is a SQL
+Each module that owns tables (core here, the full-text index in ``fts.py``, stories in
+``stories.py``, workflows) contributes a list of ``(name, step)`` pairs, where a step is a SQL
 script or, for a data migration SQL cannot express (rewriting outlet names through the outlet table), a
 function of the connection. Names are recorded in ``schema_migrations``; an applied migration is never
 edited, only followed by a new one.
@@ -109,22 +109,9 @@ to the table that remaps stored names, append another step calling :func:`normal
 
 def all_migrations() -> list[tuple[str, Step]]:
     """Every migration in the order it must run: core, index, stories, workflows."""
-    from themeflow.search import fts
+    from themeflow.store.sqlite import fts, stories, workflows
 
-    out = list(CORE) + list(fts.MIGRATIONS)
-    try:
-        from themeflow.store import stories_sqlite
-    except ImportError:
-        pass
-    else:
-        out += list(stories_sqlite.MIGRATIONS)
-    try:
-        from themeflow.store import workflows_sqlite
-    except ImportError:
-        pass
-    else:
-        out += list(workflows_sqlite.MIGRATIONS)
-    return out
+    return [*CORE, *fts.MIGRATIONS, *stories.MIGRATIONS, *workflows.MIGRATIONS]
 
 
 def apply(conn: sqlite3.Connection, migrations: list[tuple[str, Step]]) -> list[str]:
