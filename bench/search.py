@@ -73,7 +73,7 @@ def timed(fn, queries: list[str]) -> list[float]:  # type: ignore[no-untyped-def
 def query_tokens(q: str) -> list[str]:
     """The bag a bm25 library gets for a query: the words and grams themeflow matches on.
 
-    Like ``query.term_expr``: an in-vocabulary term is matched on its words only, others on words and grams.
+    Like ``store/sqlite/match.term_expr``: an in-vocabulary term is matched on its words only, others on words and grams.
     """
     out: list[str] = []
     for term in q.split():

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from tests.test_web_corpus import build_store, make_client
 from themeflow.errors import QueryError
-from themeflow.search.query import MAX_QUERY_CHARS, ParsedQuery, compile_match, parse_query
+from themeflow.search.query import MAX_QUERY_CHARS, ParsedQuery, parse_query
 from themeflow.search.snippet import MAX_PATTERNS, Highlighter
+from themeflow.store.sqlite.match import compile_match
 from themeflow.web.app import create_app
 
 SYNTAX = [

@@ -8,7 +8,8 @@ import pytest
 
 from themeflow.errors import QueryError
 from themeflow.search import parse_query
-from themeflow.search.query import MAX_QUERY_CHARS, compile_match, parse_date_bound
+from themeflow.search.query import MAX_QUERY_CHARS, parse_date_bound
+from themeflow.store.sqlite.match import compile_match
 from themeflow.text.segment import in_vocabulary
 
 BJ = timezone(timedelta(hours=8))

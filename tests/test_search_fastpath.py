@@ -19,10 +19,11 @@ import pytest
 
 from tests.conftest import SHARED_DATA
 from themeflow.model import Document, SearchPage
-from themeflow.search.query import compile_match, parse_query
+from themeflow.search.query import parse_query
 from themeflow.search.request import SearchRequest
 from themeflow.store.sqlite import SQLiteStore
 from themeflow.store.sqlite import search as backend
+from themeflow.store.sqlite.match import compile_match
 
 BJ = timezone(timedelta(hours=8))
 SOURCES = ("华尔街见闻", "东方财富网", "财联社", None)

@@ -1,4 +1,4 @@
-"""Run a :class:`SearchRequest` against the SQLite store's FTS5 index.
+"""Run a :class:`SearchRequest` against the SQLite store's FTS5 index (ranking rules: ``search/ranking.py``).
 
 Plan, chosen so the common case stays cheap at a million documents:
 
@@ -22,11 +22,8 @@ Snippets and highlights are built for the page's documents only.
 
 from __future__ import annotations
 
-import math
 import sqlite3
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 from typing import Any, Protocol
@@ -35,23 +32,17 @@ import numpy as np
 import numpy.typing as npt
 
 from themeflow.errors import NotAvailableError
-from themeflow.model import Copy, Document, Hit, SearchPage, Story
-from themeflow.search.query import BEIJING, ParsedQuery, compile_exclusions, compile_match, parse_query
+from themeflow.model import Document, SearchPage, Story
+from themeflow.search.hits import build_hits
+from themeflow.search.query import BEIJING, ParsedQuery, parse_query
+from themeflow.search.ranking import Candidate, fold_columns, rank_fold, sorted_counts
 from themeflow.search.request import SearchRequest
-from themeflow.search.snippet import Highlighter, make_snippet
+from themeflow.search.sources import source_keys, source_matches, wanted_sources, wants_unknown
 from themeflow.store.sqlite import fts
 from themeflow.store.sqlite.docmeta import DocMeta, StoryCols, doc_meta, story_cols
-from themeflow.text.outlets import canonical_outlet, is_unknown_outlet
-from themeflow.text.segment import fold
+from themeflow.store.sqlite.match import compile_exclusions, compile_match
 
-__all__ = ["RECENCY_HALF_LIFE_DAYS", "normalize_source", "resolve_sources", "run"]
-
-RECENCY_HALF_LIFE_DAYS = 30.0
-RECENCY_FLOOR = 0.8
-"""With the recency prior a document's score is multiplied by between 0.8 (old or undated) and 1.0 (as new as
-the newest match): enough to break near-ties toward fresh news, too little to bury a clearly better match."""
-
-_SOURCE_SUFFIXES = ("官网", "客户端", "app", "网")
+__all__ = ["resolve_sources", "run"]
 
 
 class _Store(Protocol):
@@ -69,52 +60,11 @@ class _Store(Protocol):
     def search_cache(self) -> dict[str, Any]: ...
 
 
-@dataclass(slots=True)
-class _Row:
-    rowid: int
-    id: str
-    source: str | None
-    ts: float | None
-    score: float = 0.0
-
-
-def normalize_source(name: str) -> str:
-    """Outlet name for matching: folded, no spaces, without a trailing 网 / APP / 客户端 (东方财富网 = 东方财富)."""
-    out = "".join(fold(name).split())
-    for suffix in _SOURCE_SUFFIXES:
-        if len(out) > len(suffix) and out.endswith(suffix):
-            out = out[: -len(suffix)]
-            break
-    return out
-
-
-def _source_keys(wanted: Sequence[str]) -> list[str]:
-    """Normalized names a source filter asks for: as typed and, when the outlet table knows the spelling,
-    its canonical outlet (上证报 also means 上海证券报). ``(unknown)`` asks for no name (see ``_wants_unknown``)."""
-    keys: list[str] = []
-    for w in wanted:
-        if w.strip() and not is_unknown_outlet(w):
-            keys += [normalize_source(w)] + [normalize_source(c) for c in (canonical_outlet(w),) if c]
-    return list(dict.fromkeys(k for k in keys if k))
-
-
-def _wants_unknown(wanted: Sequence[str]) -> bool:
-    """True when the filter asks for documents without an outlet (the ``(unknown)`` facet chip)."""
-    return any(is_unknown_outlet(w) for w in wanted)
-
-
-def _source_matches(name: str, keys: Sequence[str]) -> bool:
-    """A stored outlet name matches by its own spelling or its canonical one (a store written before the
-    outlet table, opened read-only, still holds old spellings)."""
-    forms = {normalize_source(name)} | {normalize_source(c) for c in (canonical_outlet(name),) if c}
-    return any(f.startswith(k) for f in forms for k in keys)
-
-
 def resolve_sources(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
     """The outlet names in the store that a requested name means: same normalized name, or starting with it."""
-    keys = _source_keys(wanted)
+    keys = source_keys(wanted)
     known = [r[0] for r in conn.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL")]
-    return [s for s in known if keys and _source_matches(s, keys)]
+    return [s for s in known if keys and source_matches(s, keys)]
 
 
 def _epoch(dt: datetime | None) -> float | None:
@@ -170,12 +120,12 @@ def _result(
     store: _Store,
     query: ParsedQuery,
     request: SearchRequest,
-    page_rows: list[_Row],
+    page_rows: list[Candidate],
     total: int,
     per_source: dict[str, int],
     stories: dict[str, Story],
 ) -> SearchPage:
-    hits = _hits(store, query, request, page_rows, stories)
+    hits = build_hits(page_rows, stories, query, request, store.get_documents)
     return SearchPage(
         query=request.query,
         total=total,
@@ -191,13 +141,13 @@ def _filters(
 ) -> tuple[list[str] | None, list[Any]]:
     where: list[str] = []
     params: list[Any] = []
-    wanted = list(dict.fromkeys([*request.sources, *query.sources]))
+    wanted = wanted_sources(request.sources, query.sources)
     if wanted:
         names = resolve_sources(conn, wanted)
-        if not names and not _wants_unknown(wanted):
+        if not names and not wants_unknown(wanted):
             return None, []
         either = [f"d.source IN ({','.join('?' * len(names))})"] if names else []
-        either += ["d.source IS NULL"] if _wants_unknown(wanted) else []
+        either += ["d.source IS NULL"] if wants_unknown(wanted) else []
         where.append("(" + " OR ".join(either) + ")")
         params.extend(names)
     since = [t for t in (_epoch(request.since), _epoch(query.since)) if t is not None]
@@ -213,7 +163,7 @@ def _filters(
 
 def _single_pass(
     store: _Store, match: str, query: ParsedQuery, request: SearchRequest, ranked: bool, *, fold: bool = False
-) -> tuple[list[_Row], int, dict[str, int]]:
+) -> tuple[list[Candidate], int, dict[str, int]]:
     """One FTS5 pass (rowid, bm25) for every match; filters, folding, counts and the page from cached columns.
 
     Same answer as ``_counts`` + ``_page`` (same bm25 doubles, same tie order: time, then rowid, newest
@@ -237,7 +187,9 @@ def _single_pass(
         cols = story_cols(conn, store.write_generation, store.search_cache)
         if len(rowids) and int(rowids.max()) >= len(cols.story):
             cols = StoryCols.load(conn)
-        sel, shown, score = _fold(cols, rowids, bm25, newest, ranked)
+        sel, shown, score = fold_columns(
+            cols.story, cols.canonical, cols.n_stories, rowids, bm25, newest, ranked
+        )
         rowids, bm25, newest = rowids[sel], bm25[sel], newest[sel]
     codes = meta.source_code[shown]
     tally = np.bincount(codes + 1, minlength=len(meta.sources) + 1)
@@ -267,46 +219,11 @@ def _single_pass(
         )
     }
     page = [
-        _Row(rid, found[rid][1], found[rid][2], found[rid][3], scores[rid])
+        Candidate(rid, found[rid][1], found[rid][2], found[rid][3], scores[rid])
         for rid in page_ids
         if rid in found
     ]
     return page, total, per_source
-
-
-def _fold(
-    cols: StoryCols,
-    rowids: npt.NDArray[np.int64],
-    bm25: npt.NDArray[np.float64],
-    newest: npt.NDArray[np.float64],
-    ranked: bool,
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """Fold the matches into stories exactly as :func:`_rank_fold` does; returns (sel, shown, score).
-
-    One row per story survives: its best-ranked match in the requested order (``sel`` indexes the input,
-    whose rank keys stay those of that best match). The document *shown* is the story's canonical copy when
-    it is among the matches (filters applied), else that best match; its score is the better of the two.
-    Documents in no multi-copy story stand for themselves.
-    """
-    key = cols.story[rowids]
-    multi = np.flatnonzero(key < cols.n_stories)
-    if not len(multi):
-        return np.arange(len(rowids)), rowids, -bm25
-    mk = key[multi]
-    keys = (-rowids[multi], newest[multi], bm25[multi], mk) if ranked else (-rowids[multi], newest[multi], mk)
-    grouped = multi[np.lexsort(keys)]  # by story, best-ranked first
-    gk = key[grouped]
-    first = np.ones(len(grouped), dtype=np.bool_)
-    first[1:] = gk[1:] != gk[:-1]
-    best = grouped[first]  # one per story, in story-key order
-    shown = best.copy()
-    canon = multi[cols.canonical[rowids[multi]]]  # at most one per story
-    shown[np.searchsorted(gk[first], key[canon])] = canon
-    single = np.flatnonzero(key >= cols.n_stories)
-    sel = np.concatenate([single, best])
-    shown_rowids = np.concatenate([rowids[single], rowids[shown]])
-    score = np.concatenate([-bm25[single], -np.minimum(bm25[best], bm25[shown])])
-    return sel, shown_rowids, score
 
 
 def _scan(store: _Store, match: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
@@ -325,11 +242,11 @@ def _mask(
 ) -> npt.NDArray[np.bool_] | None:
     """The source and date filters of ``_filters``, over the cached columns (None: nothing to filter)."""
     keep: npt.NDArray[np.bool_] | None = None
-    wanted = list(dict.fromkeys([*request.sources, *query.sources]))
+    wanted = wanted_sources(request.sources, query.sources)
     if wanted:
-        keys = _source_keys(wanted)
-        codes = [i for i, s in enumerate(meta.sources) if keys and _source_matches(s, keys)]
-        codes += [-1] if _wants_unknown(wanted) else []  # code -1: no outlet
+        keys = source_keys(wanted)
+        codes = [i for i, s in enumerate(meta.sources) if keys and source_matches(s, keys)]
+        codes += [-1] if wants_unknown(wanted) else []  # code -1: no outlet
         keep = np.isin(meta.source_code[rowids], np.array(codes, dtype=np.int32))
     since = [t for t in (_epoch(request.since), _epoch(query.since)) if t is not None]
     until = [t for t in (_epoch(request.until), _epoch(query.until)) if t is not None]
@@ -347,8 +264,7 @@ def _mask(
 
 def _counts(conn: sqlite3.Connection, frm: str, where: str, params: list[Any]) -> dict[str, int]:
     rows = conn.execute(f"SELECT d.source, count(*) FROM {frm} WHERE {where} GROUP BY d.source", params)
-    counts = {(r[0] or "(unknown)"): int(r[1]) for r in rows}
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return sorted_counts({r[0]: int(r[1]) for r in rows})
 
 
 _TIME_ORDER = "(d.published_ts IS NULL), d.published_ts DESC, d.rowid DESC"
@@ -362,7 +278,7 @@ def _page(
     request: SearchRequest,
     ranked: bool,
     scored: bool,
-) -> list[_Row]:
+) -> list[Candidate]:
     if request.limit == 0:
         return []
     if ranked:
@@ -378,15 +294,15 @@ def _page(
             f"ORDER BY {_TIME_ORDER} LIMIT ? OFFSET ?"
         )
     rows = conn.execute(sql, [*params, request.limit, request.offset]).fetchall()
-    return [_Row(int(r[0]), r[1], r[2], r[3], -float(r[4])) for r in rows]
+    return [Candidate(int(r[0]), r[1], r[2], r[3], -float(r[4])) for r in rows]
 
 
 def _all_rows(
     conn: sqlite3.Connection, frm: str, where: str, params: list[Any], *, scored: bool
-) -> list[_Row]:
+) -> list[Candidate]:
     score = f"{fts.bm25_sql()}" if scored else "0.0"
     sql = f"SELECT d.rowid, d.id, d.source, d.published_ts, {score} FROM {frm} WHERE {where}"
-    return [_Row(int(r[0]), r[1], r[2], r[3], -float(r[4])) for r in conn.execute(sql, params)]
+    return [Candidate(int(r[0]), r[1], r[2], r[3], -float(r[4])) for r in conn.execute(sql, params)]
 
 
 def _has_stories(conn: sqlite3.Connection) -> bool:
@@ -398,76 +314,9 @@ def _has_stories(conn: sqlite3.Connection) -> bool:
 
 
 def _rank_fold(
-    store: _Store, rows: list[_Row], request: SearchRequest, ranked: bool, fold_copies: bool
-) -> tuple[list[_Row], int, dict[str, int], dict[str, Story]]:
+    store: _Store, rows: list[Candidate], request: SearchRequest, ranked: bool, fold_copies: bool
+) -> tuple[list[Candidate], int, dict[str, int], dict[str, Story]]:
     """Rank every match, fold copies into stories, count, and cut the page (the slow, general path)."""
-    if ranked and request.recency_boost:
-        newest = max((r.ts for r in rows if r.ts is not None), default=None)
-        for r in rows:
-            if newest is None or r.ts is None:
-                factor = RECENCY_FLOOR
-            else:
-                age_days = max(0.0, (newest - r.ts) / 86400.0)
-                factor = RECENCY_FLOOR + (1 - RECENCY_FLOOR) * math.pow(
-                    0.5, age_days / RECENCY_HALF_LIFE_DAYS
-                )
-            r.score *= factor
-    if ranked:
-        rows.sort(key=lambda r: (-r.score, r.ts is None, -(r.ts or 0.0), -r.rowid))
-    else:
-        rows.sort(key=lambda r: (r.ts is None, -(r.ts or 0.0), -r.rowid))
     stories = store.stories_for([r.id for r in rows]) if fold_copies and rows else {}
-    kept: list[_Row] = []
-    by_story: dict[str, int] = {}
-    for r in rows:
-        story = stories.get(r.id)
-        if story is None:
-            kept.append(r)
-            continue
-        at = by_story.get(story.id)
-        if at is None:
-            by_story[story.id] = len(kept)
-            kept.append(r)
-        elif r.id == story.canonical_id:
-            # The canonical copy represents its story, at the rank of the story's best member.
-            best = kept[at]
-            kept[at] = _Row(r.rowid, r.id, r.source, r.ts, max(best.score, r.score))
-    per_source = Counter((r.source or "(unknown)") for r in kept)
-    page = kept[request.offset : request.offset + request.limit]
-    counts = dict(sorted(per_source.items(), key=lambda kv: (-kv[1], kv[0])))
-    return page, len(kept), counts, stories
-
-
-def _hits(
-    store: _Store, query: ParsedQuery, request: SearchRequest, rows: list[_Row], stories: dict[str, Story]
-) -> list[Hit]:
-    if not rows:
-        return []
-    docs = store.get_documents([r.id for r in rows])
-    highlighter = Highlighter.for_query(query, loose=request.analysis != "bigram")
-    hits: list[Hit] = []
-    for r in rows:
-        doc = docs.get(r.id)
-        if doc is None:  # deleted between the two queries
-            continue
-        story = stories.get(r.id)
-        hits.append(
-            Hit(
-                document=doc,
-                score=r.score,
-                snippet=make_snippet(doc, highlighter),
-                story_id=story.id if story else None,
-                copies=_copies(store, story, doc.id) if story else (),
-            )
-        )
-    return hits
-
-
-def _copies(store: _Store, story: Story, shown_id: str) -> tuple[Copy, ...]:
-    """The story's other members: its copies, plus the canonical one when a copy represents the story."""
-    out = [c for c in story.copies if c.id != shown_id]
-    if story.canonical_id != shown_id:
-        canon = store.get_documents([story.canonical_id]).get(story.canonical_id)
-        if canon is not None:
-            out.insert(0, Copy(canon.id, canon.source, canon.published_at, canon.url, canon.title))
-    return tuple(out)
+    page, total, counts = rank_fold(rows, stories, request, ranked)
+    return page, total, counts, stories

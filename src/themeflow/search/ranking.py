@@ -1,0 +1,138 @@
+"""Ranking and story folding over scored candidates, backend-free.
+
+A backend finds the matches and their bm25 scores; what happens next is the same everywhere: an optional
+recency prior, the order (relevance or newest first, ties broken by time then insertion order), one row per
+story (its canonical copy shown at the rank of the story's best member), per-outlet counts and the page.
+
+Two implementations of one rule: :func:`rank_fold` over Python rows (the general path, and the reference),
+and :func:`fold_columns` over numpy arrays (the fast path of a backend that keeps per-document columns).
+``tests/test_search_fastpath.py`` holds them to the same answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from themeflow.model import Story
+from themeflow.search.request import SearchRequest
+
+__all__ = [
+    "RECENCY_FLOOR",
+    "RECENCY_HALF_LIFE_DAYS",
+    "Candidate",
+    "fold_columns",
+    "rank_fold",
+    "sorted_counts",
+]
+
+RECENCY_HALF_LIFE_DAYS = 30.0
+RECENCY_FLOOR = 0.8
+"""With the recency prior a document's score is multiplied by between 0.8 (old or undated) and 1.0 (as new as
+the newest match): enough to break near-ties toward fresh news, too little to bury a clearly better match."""
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One matching document: its position in the index (insertion order), id, outlet, time and score."""
+
+    rowid: int
+    id: str
+    source: str | None
+    ts: float | None
+    score: float = 0.0
+
+
+def sorted_counts(counts: Mapping[str | None, int]) -> dict[str, int]:
+    """Per-outlet counts, largest first then by name; no outlet is ``(unknown)``."""
+    merged: Counter[str] = Counter()
+    for name, n in counts.items():
+        merged[name or "(unknown)"] += n
+    return dict(sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _apply_recency(rows: list[Candidate]) -> None:
+    newest = max((r.ts for r in rows if r.ts is not None), default=None)
+    for r in rows:
+        if newest is None or r.ts is None:
+            factor = RECENCY_FLOOR
+        else:
+            age_days = max(0.0, (newest - r.ts) / 86400.0)
+            factor = RECENCY_FLOOR + (1 - RECENCY_FLOOR) * math.pow(0.5, age_days / RECENCY_HALF_LIFE_DAYS)
+        r.score *= factor
+
+
+def rank_fold(
+    rows: list[Candidate], stories: Mapping[str, Story], request: SearchRequest, ranked: bool
+) -> tuple[list[Candidate], int, dict[str, int]]:
+    """Rank every match, fold copies into stories, count, and cut the page: ``(page, total, per_source)``.
+
+    ``stories`` maps document ids to their multi-copy story (empty: nothing to fold). ``rows`` is sorted in
+    place.
+    """
+    if ranked and request.recency_boost:
+        _apply_recency(rows)
+    if ranked:
+        rows.sort(key=lambda r: (-r.score, r.ts is None, -(r.ts or 0.0), -r.rowid))
+    else:
+        rows.sort(key=lambda r: (r.ts is None, -(r.ts or 0.0), -r.rowid))
+    kept: list[Candidate] = []
+    by_story: dict[str, int] = {}
+    for r in rows:
+        story = stories.get(r.id)
+        if story is None:
+            kept.append(r)
+            continue
+        at = by_story.get(story.id)
+        if at is None:
+            by_story[story.id] = len(kept)
+            kept.append(r)
+        elif r.id == story.canonical_id:
+            # The canonical copy represents its story, at the rank of the story's best member.
+            best = kept[at]
+            kept[at] = Candidate(r.rowid, r.id, r.source, r.ts, max(best.score, r.score))
+    page = kept[request.offset : request.offset + request.limit]
+    return page, len(kept), sorted_counts(Counter(r.source for r in kept))
+
+
+def fold_columns(
+    story: npt.NDArray[np.int64],
+    canonical: npt.NDArray[np.bool_],
+    n_stories: int,
+    rowids: npt.NDArray[np.int64],
+    bm25: npt.NDArray[np.float64],
+    newest: npt.NDArray[np.float64],
+    ranked: bool,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Fold the matches into stories exactly as :func:`rank_fold` does; returns (sel, shown, score).
+
+    ``story[rowid]`` is the story key of each document (keys ``>= n_stories`` stand for documents in no
+    multi-copy story), ``canonical[rowid]`` whether it is its story's canonical copy. One row per story
+    survives: its best-ranked match in the requested order (``sel`` indexes the input, whose rank keys stay
+    those of that best match). The document *shown* is the story's canonical copy when it is among the
+    matches (filters applied), else that best match; its score is the better of the two.
+    """
+    key = story[rowids]
+    multi = np.flatnonzero(key < n_stories)
+    if not len(multi):
+        return np.arange(len(rowids)), rowids, -bm25
+    mk = key[multi]
+    keys = (-rowids[multi], newest[multi], bm25[multi], mk) if ranked else (-rowids[multi], newest[multi], mk)
+    grouped = multi[np.lexsort(keys)]  # by story, best-ranked first
+    gk = key[grouped]
+    first = np.ones(len(grouped), dtype=np.bool_)
+    first[1:] = gk[1:] != gk[:-1]
+    best = grouped[first]  # one per story, in story-key order
+    shown = best.copy()
+    canon = multi[canonical[rowids[multi]]]  # at most one per story
+    shown[np.searchsorted(gk[first], key[canon])] = canon
+    single = np.flatnonzero(key >= n_stories)
+    sel = np.concatenate([single, best])
+    shown_rowids = np.concatenate([rowids[single], rowids[shown]])
+    score = np.concatenate([-bm25[single], -np.minimum(bm25[best], bm25[shown])])
+    return sel, shown_rowids, score
