@@ -338,6 +338,11 @@ def test_bad_fetch_settings_are_config_errors(monkeypatch: pytest.MonkeyPatch) -
     assert config.min_interval == 2.0 and config.allow_hosts == ("intranet.local", "10.0.0.0/8")
 
 
+def test_an_empty_min_interval_setting_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THEMEFLOW_FETCH_MIN_INTERVAL", "")
+    assert fetch_config_from_settings(load_settings()).min_interval == FetchConfig().min_interval == 1.0
+
+
 # -- folders, globs and links ----------------------------------------------------------------------
 
 _WALK = """

@@ -43,10 +43,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -212,13 +213,35 @@ def _identity(x: int) -> int:
     return x
 
 
+class _MinHash(Protocol):
+    """The part of ``datasketch.MinHash`` used here (datasketch ships no type information)."""
+
+    permutations: np.ndarray
+    hashvalues: np.ndarray
+
+    def update_batch(self, b: Iterable[int]) -> None: ...
+
+
+class _MinHashClass(Protocol):
+    def __call__(
+        self,
+        num_perm: int = ...,
+        seed: int = ...,
+        *,
+        hashfunc: Callable[[int], int] | None = ...,
+        permutations: np.ndarray | None = ...,
+        scheme: Literal["affine32", "affine64", "legacy"] | None = ...,
+    ) -> _MinHash: ...
+
+
 @lru_cache(maxsize=1)
-def _minhash_class() -> type:
+def _minhash_class() -> _MinHashClass:
     """datasketch, imported on first fingerprint: its package import pulls in scipy (~0.3 s), which
     every read-only command (stats, search, show) would otherwise pay at start-up."""
     from datasketch import MinHash
 
-    return MinHash
+    minhash: _MinHashClass = MinHash
+    return minhash
 
 
 @lru_cache(maxsize=8)

@@ -63,7 +63,8 @@ def _entry_time(entry: Any, tz: str, now: datetime | None) -> datetime | None:
                 return dt
     for key in ("published_parsed", "updated_parsed"):
         if parsed := entry.get(key):
-            return datetime(*parsed[:6], tzinfo=UTC)  # feedparser normalizes these to UTC
+            # a time.struct_time, which feedparser normalizes to UTC
+            return datetime(*parsed[:6]).replace(tzinfo=UTC)
     return None
 
 

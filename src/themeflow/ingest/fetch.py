@@ -86,6 +86,10 @@ class Fetcher(Protocol):
     def get(self, url: str) -> FetchResult: ...
 
 
+_DEFAULT_MIN_INTERVAL = 1.0
+"""FetchConfig's default; the class attribute is a slot descriptor (``slots=True``), not this value."""
+
+
 @dataclass(frozen=True, slots=True)
 class FetchConfig:
     """Fetch settings with defaults fit for news sites; tests shrink the times."""
@@ -99,7 +103,7 @@ class FetchConfig:
     backoff: float = 0.5
     """First retry delay in seconds; doubles per attempt, capped at ``max_backoff``."""
     max_backoff: float = 8.0
-    min_interval: float = 1.0
+    min_interval: float = _DEFAULT_MIN_INTERVAL
     """Minimum seconds between two requests to the same host."""
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
@@ -115,7 +119,7 @@ def fetch_config_from_settings(settings: Settings) -> FetchConfig:
     """
     raw_interval = settings.get("fetch_min_interval")
     try:
-        interval = float(raw_interval) if raw_interval not in (None, "") else FetchConfig.min_interval
+        interval = float(raw_interval) if raw_interval not in (None, "") else _DEFAULT_MIN_INTERVAL
     except ValueError:
         interval = -1.0
     if not interval >= 0 or interval == float("inf"):
@@ -308,7 +312,7 @@ class HttpFetcher:
             self._deadline.at = None
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        delay = min(self.config.backoff * 2**attempt, self.config.max_backoff)
+        delay = min(self.config.backoff * 2.0**attempt, self.config.max_backoff)
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.config.max_backoff))
         return delay

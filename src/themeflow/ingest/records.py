@@ -221,8 +221,8 @@ def _json_records(data: Any) -> list[Any]:
         return data
     if isinstance(data, dict):
         for key in ("data", "items", "articles", "records", "docs", "documents", "news", "results"):
-            if isinstance(data.get(key), list):
-                return data[key]
+            if isinstance(items := data.get(key), list):
+                return items
         return [data]
     return [data]
 
