@@ -119,7 +119,7 @@ def fetch_config_from_settings(settings: Settings) -> FetchConfig:
     """
     raw_interval = settings.get("fetch_min_interval")
     try:
-        interval = float(raw_interval) if raw_interval not in (None, "") else _DEFAULT_MIN_INTERVAL
+        interval = float(raw_interval) if raw_interval else _DEFAULT_MIN_INTERVAL
     except ValueError:
         interval = -1.0
     if not interval >= 0 or interval == float("inf"):
