@@ -10,7 +10,6 @@ import pytest
 
 from themeflow.errors import InputError
 from themeflow.schedule import is_due, latest_slot, next_due, parse_schedule
-from themeflow.store.sqlite import workflows as wf
 
 from .test_workflow_support import AI_THEME, CountingSummarizer, ai_doc, open_service
 
@@ -135,11 +134,9 @@ def test_failed_scheduled_run_is_retried_after_a_pause(tmp_path: Path) -> None:
 def test_busy_theme_is_skipped_by_the_scheduler(tmp_path: Path) -> None:
     tf = open_service(tmp_path / "busy.db")
     tf.add_theme({**AI_THEME, "schedule": "1d"})
-    with tf.store.transaction() as conn:
+    with tf.store.workflows.writing() as wf:
         assert (
-            wf.acquire_lock(
-                conn, AI_THEME["name"], "other-host:1", now=datetime.now(UTC).timestamp(), ttl=600
-            )
+            wf.acquire_lock(AI_THEME["name"], "other-host:1", now=datetime.now(UTC).timestamp(), ttl=600)
             is None
         )
     [outcome] = tf.run_due_workflows()

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from themeflow.errors import NotFoundError, SummarizerError
-from themeflow.store.sqlite import workflows as wf
 from themeflow.workflow.runner import WorkflowBusyError
 
 from .test_workflow_support import AI_THEME, SH, CountingSummarizer, ai_doc, open_service, other_doc
@@ -103,12 +102,10 @@ def test_failed_run_is_recorded_and_leaves_previous_state_intact(tf, summarizer)
     failed = tf.runs("AI资本开支周期")[0]
     assert failed.status == "failed" and "summarizer down" in (failed.error or "")
     assert failed.item_ids == () and failed.items == 0
-    with tf.store.transaction() as conn:
-        assert wf.last_successful_run(conn, wf.theme_id(conn, "AI资本开支周期")).id == ok.run.id
-        assert wf.acquire_lock(conn, "AI资本开支周期", "someone", now=time.time(), ttl=1) is None, (
-            "lock released"
-        )
-        wf.release_lock(conn, "AI资本开支周期", "someone")
+    with tf.store.workflows.writing() as wf:
+        assert wf.last_successful_run(wf.theme_id("AI资本开支周期")).id == ok.run.id
+        assert wf.acquire_lock("AI资本开支周期", "someone", now=time.time(), ttl=1) is None, "lock released"
+        wf.release_lock("AI资本开支周期", "someone")
 
     summarizer.fail_on = set()
     retry = tf.run_workflow("AI资本开支周期")
@@ -210,8 +207,8 @@ def test_lock_is_taken_by_exactly_one_of_many_concurrent_contenders(tmp_path) ->
     def contend(n: int) -> None:
         svc = open_service(path)
         barrier.wait()
-        with svc.store.transaction() as conn:
-            if wf.acquire_lock(conn, "theme", f"owner-{n}", now=time.time(), ttl=60) is None:
+        with svc.store.workflows.writing() as wf:
+            if wf.acquire_lock("theme", f"owner-{n}", now=time.time(), ttl=60) is None:
                 winners.append(f"owner-{n}")
         svc.close()
 
@@ -229,22 +226,20 @@ def test_lock_is_taken_by_exactly_one_of_many_concurrent_contenders(tmp_path) ->
     assert owner == winners[0]
     # An expired lock (its owner died) is taken over; a live one is not.
     svc = open_service(path)
-    with svc.store.transaction() as c:
-        assert wf.acquire_lock(c, "theme", "late", now=expires - 1, ttl=60) is not None
-        assert wf.acquire_lock(c, "theme", "late", now=expires + 1, ttl=60) is None
-        assert not wf.release_lock(c, "theme", winners[0]), (
-            "a taken-over lock is not released by its old owner"
-        )
+    with svc.store.workflows.writing() as wf:
+        assert wf.acquire_lock("theme", "late", now=expires - 1, ttl=60) is not None
+        assert wf.acquire_lock("theme", "late", now=expires + 1, ttl=60) is None
+        assert not wf.release_lock("theme", winners[0]), "a taken-over lock is not released by its old owner"
     svc.close()
 
 
 def test_a_run_left_running_by_a_dead_process_is_marked_failed(tf) -> None:
     tf.ingest_documents([ai_doc(1)])
-    with tf.store.transaction() as conn:
-        tid = wf.theme_id(conn, "AI资本开支周期")
+    with tf.store.workflows.writing() as wf:
+        tid = wf.theme_id("AI资本开支周期")
         now = datetime.now(SH)
         stale = wf.start_run(
-            conn, theme_id=tid, theme="AI资本开支周期", started_at=now, window_start=None, window_end=now
+            theme_id=tid, theme="AI资本开支周期", started_at=now, window_start=None, window_end=now
         )
     result = tf.run_workflow("AI资本开支周期")
     assert result.run.window_start is None, "the dead run never succeeded: the window is unchanged"

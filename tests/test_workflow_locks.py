@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 
-from themeflow.store.sqlite import workflows as wf
 from themeflow.workflow import locks
 from themeflow.workflow.runner import WorkflowBusyError, run_workflow
 
@@ -44,7 +43,7 @@ class Hang(CountingSummarizer):
         return super().summarize(doc)
 
 tf = open_service(Path(sys.argv[1]), Hang())
-run_workflow(tf, sys.argv[2], write=False, lock_ttl=float(sys.argv[3]), heartbeat=float(sys.argv[4]))
+run_workflow(tf.workflow_context(), sys.argv[2], write=False, lock_ttl=float(sys.argv[3]), heartbeat=float(sys.argv[4]))
 """
 
 
@@ -161,7 +160,7 @@ def test_a_running_run_refreshes_its_lock(holder: tuple[Path, subprocess.Popen[s
     assert later > first + 1 and later > time.time()
     tf = open_service(path)
     with pytest.raises(WorkflowBusyError):
-        run_workflow(tf, NAME, write=False)
+        run_workflow(tf.workflow_context(), NAME, write=False)
     tf.close()
     assert str(proc.pid) in owner
 
@@ -169,8 +168,8 @@ def test_a_running_run_refreshes_its_lock(holder: tuple[Path, subprocess.Popen[s
 def _foreign_lock(path: Path, *, expires_in: float) -> None:
     tf = open_service(path)
     now = time.time()
-    with tf.store.transaction() as conn:
-        assert wf.acquire_lock(conn, NAME, "far-host:4242:1:abcd", now=now - 10, ttl=expires_in + 10) is None
+    with tf.store.workflows.writing() as wf:
+        assert wf.acquire_lock(NAME, "far-host:4242:1:abcd", now=now - 10, ttl=expires_in + 10) is None
     tf.close()
 
 
@@ -215,12 +214,12 @@ def test_a_run_that_lost_its_lock_records_nothing(tmp_path: Path) -> None:
 
     tf = open_service(path, Usurped())
     with pytest.raises(WorkflowBusyError, match="lost its run lock"):
-        run_workflow(tf, NAME, write=False)
+        run_workflow(tf.workflow_context(), NAME, write=False)
     [run] = tf.runs(NAME)
     assert run.status == "failed" and run.items == 0
-    with tf.store.transaction() as conn:
-        assert wf.seen_hashes(conn, wf.theme_id(conn, NAME), [ai_doc(1).id, ai_doc(2).id]) == {}
-        holder = wf.lock_holder(conn, NAME)
+    with tf.store.workflows.writing() as wf:
+        assert wf.seen_hashes(wf.theme_id(NAME), [ai_doc(1).id, ai_doc(2).id]) == {}
+        holder = wf.lock_holder(NAME)
     assert holder is not None and holder.owner == "far-host:1:1:x", "the new owner's lock is left alone"
     tf.close()
 

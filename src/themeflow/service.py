@@ -19,14 +19,15 @@ from typing import TYPE_CHECKING, Literal
 from themeflow.config import Settings, load_settings
 from themeflow.errors import InputError, NotAvailableError
 from themeflow.model import Document, IngestError, IngestReport, SearchPage, Story, Summary
+from themeflow.store import open_store
 from themeflow.store.base import Store, StoreStats
-from themeflow.store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
     from themeflow.facts import ThemeFigures
     from themeflow.model import RunRecord, Theme
     from themeflow.report.digest import Digest
     from themeflow.summarize.base import Summarizer
+    from themeflow.workflow.context import WorkflowContext
     from themeflow.workflow.locks import Unlocked
     from themeflow.workflow.runner import RunResult
     from themeflow.workflow.scheduler import Due, Outcome
@@ -49,14 +50,17 @@ class Themeflow:
         self.store = store
         self.settings = settings or load_settings()
         self._summarizer = summarizer
+        self._named_summarizers: dict[str, Summarizer] = {}
 
     @classmethod
     def open(
         cls, db: str | Path | None = None, *, read_only: bool = False, **overrides: str | None
     ) -> Themeflow:
-        """The embedded default: a SQLite file (``db``, ``THEMEFLOW_DB`` or HOME/themeflow.db)."""
+        """The store named by ``db``, ``THEMEFLOW_DB`` or the default HOME/themeflow.db (a SQLite file; a
+        URL picks its backend by scheme, see ``store/__init__.py``)."""
         settings = load_settings({"db": str(db) if db else None, **overrides})
-        return cls(SQLiteStore(settings.db_path, read_only=read_only), settings=settings)
+        location = settings.get("db") or str(settings.db_path)
+        return cls(open_store(location, read_only=read_only), settings=settings)
 
     def close(self) -> None:
         self.store.close()
@@ -205,7 +209,17 @@ class Themeflow:
             self._summarizer = make_summarizer(self.settings.get("summarizer") or "extractive")
         return self._summarizer
 
-    def summarize(self, doc: str | Document, *, refresh: bool = False) -> Summary:
+    def summarizer_named(self, name: str | None) -> Summarizer:
+        """The configured summarizer (``name`` None or the configured one), else the named one, made once."""
+        if name is None or name == (self.settings.get("summarizer") or "extractive"):
+            return self.summarizer
+        if name not in self._named_summarizers:
+            self._named_summarizers[name] = make_summarizer(name)
+        return self._named_summarizers[name]
+
+    def summarize(
+        self, doc: str | Document, *, refresh: bool = False, summarizer: str | None = None
+    ) -> Summary:
         """The verified summary of a document, from the cache when its content was summarized before.
 
         Every summary passes :func:`themeflow.summarize.verify.verify`; the stored copy keeps failing
@@ -216,13 +230,14 @@ class Themeflow:
         from themeflow.summarize.verify import verify
 
         document = self.store.get_document(doc) if isinstance(doc, str) else doc
-        key = summarizer_key(self.summarizer)
+        chosen = self.summarizer_named(summarizer)
+        key = summarizer_key(chosen)
         if not refresh:
             cached = self.store.get_summary(document.content_hash, key)
             if cached is not None:
                 # A syndicated copy with identical text shares the cached summary: name this document.
                 return cached if cached.doc_id == document.id else replace(cached, doc_id=document.id)
-        summary = verify(self.summarizer.summarize(document), document)
+        summary = verify(chosen.summarize(document), document)
         self.store.put_summary(summary)
         return summary
 
@@ -248,34 +263,43 @@ class Themeflow:
         return figures_for_documents(docs, self.store.stories_for([d.id for d in docs]))
 
     # -- workflows -------------------------------------------------------------------------------
-    # Thin wrappers: the logic lives in themeflow.workflow (catalog, runner, scheduler) and report.
+    # Thin wrappers: the logic lives in themeflow.workflow, which gets the store, this service's search
+    # and summarize, and the settings (a WorkflowContext) — never the service itself.
+    def workflow_context(self) -> WorkflowContext:
+        """What the workflow engine works with: the store, :meth:`search`, :meth:`summarize`, settings."""
+        from themeflow.workflow.context import WorkflowContext
+
+        return WorkflowContext(
+            store=self.store, search=self.search, summarize=self.summarize, settings=self.settings
+        )
+
     def add_theme(self, theme: Theme | dict[str, object], *, replace: bool = False) -> Theme:
         """Save a theme (a Theme, or a mapping validated like a theme TOML file)."""
         from themeflow.workflow import catalog
 
-        return catalog.add_theme(self, theme, replace=replace)
+        return catalog.add_theme(self.store, theme, tz=self.settings.timezone, replace=replace)
 
     def themes(self) -> list[Theme]:
         from themeflow.workflow import catalog
 
-        return catalog.list_themes(self)
+        return catalog.list_themes(self.store)
 
     def theme(self, name: str) -> Theme:
         from themeflow.workflow import catalog
 
-        return catalog.get_theme(self, name)
+        return catalog.get_theme(self.store, name)
 
     def edit_theme(self, name: str, /, **changes: object) -> Theme:
         """Change fields of a saved theme (None leaves a field as it is; '' clears since/schedule;
         ``name=`` renames)."""
         from themeflow.workflow import catalog
 
-        return catalog.edit_theme(self, name, changes)
+        return catalog.edit_theme(self.store, name, changes, tz=self.settings.timezone)
 
     def remove_theme(self, name: str) -> None:
         from themeflow.workflow import catalog
 
-        catalog.remove_theme(self, name)
+        catalog.remove_theme(self.store, name)
 
     def run_workflow(
         self, name: str, *, reports_dir: str | Path | None = None, write_reports: bool = True
@@ -283,29 +307,18 @@ class Themeflow:
         """Run a saved theme incrementally (see themeflow.workflow.runner) and write its digest."""
         from themeflow.workflow.runner import run_workflow
 
-        return run_workflow(self, name, reports_dir=reports_dir, write=write_reports)
+        return run_workflow(self.workflow_context(), name, reports_dir=reports_dir, write=write_reports)
 
     def runs(self, name: str, *, limit: int = 20) -> list[RunRecord]:
         """The theme's runs, newest first."""
         from themeflow.workflow import catalog
 
-        catalog.get_theme(self, name)
-        wf = catalog.tables(self.store)
-        with catalog.reading(self.store) as conn:
-            return list(wf.list_runs(conn, wf.theme_id(conn, name), limit))
+        return catalog.list_runs(self.store, name, limit=limit)
 
     def run_record(self, run_id: int) -> RunRecord:
-        from themeflow.errors import NotFoundError
         from themeflow.workflow import catalog
 
-        wf = catalog.tables(self.store)
-        with catalog.reading(self.store) as conn:
-            record: RunRecord | None = wf.get_run(conn, run_id)
-        if record is None:
-            raise NotFoundError(
-                f"no workflow run with id {run_id}; `themeflow workflow show NAME` lists runs"
-            )
-        return record
+        return catalog.get_run(self.store, run_id)
 
     def report(
         self,
@@ -318,27 +331,33 @@ class Themeflow:
         limit: int = 30,
     ) -> Digest:
         """The digest of a stored run (``run_id``) or of a search (``query``); render with report.write."""
+        from themeflow.workflow.digests import digest_of_run, digest_of_search
+
         if (query is None) == (run_id is None):
             raise InputError("give either a search query or --run ID for the report, not both")
         if run_id is not None:
-            from themeflow.workflow.runner import digest_of_run
-
-            return digest_of_run(self, run_id)
-        from themeflow.report.build import digest_of_search
-
+            return digest_of_run(self.workflow_context(), run_id)
         assert query is not None
-        return digest_of_search(self, query, since=since, until=until, sources=sources, limit=limit)
+        tz = self.settings.timezone
+        return digest_of_search(
+            self.workflow_context(),
+            query,
+            since=_as_datetime(since, tz, end=False, flag="--since"),
+            until=_as_datetime(until, tz, end=True, flag="--until"),
+            sources=sources,
+            limit=limit,
+        )
 
     def due_workflows(self, *, now: datetime | None = None) -> list[Due]:
         from themeflow.workflow.scheduler import due_workflows
 
-        return due_workflows(self, now=now)
+        return due_workflows(self.workflow_context(), now=now)
 
     def run_due_workflows(self, *, now: datetime | None = None) -> list[Outcome]:
         """Run every scheduled theme that is due (what ``themeflow scheduler --once`` does)."""
         from themeflow.workflow.scheduler import run_due
 
-        return run_due(self, now=now)
+        return run_due(self.workflow_context(), now=now)
 
     def run_scheduler(
         self,
@@ -350,13 +369,13 @@ class Themeflow:
         """Run due themes every ``interval`` seconds until ``stop`` is set (``themeflow scheduler``)."""
         from themeflow.workflow.scheduler import run_forever
 
-        run_forever(self, interval=interval, stop=stop, on_outcome=on_outcome)
+        run_forever(self.workflow_context(), interval=interval, stop=stop, on_outcome=on_outcome)
 
     def unlock_workflow(self, name: str, *, force: bool = False) -> Unlocked:
         """Remove a run lock its holder left behind (see themeflow.workflow.locks)."""
         from themeflow.workflow.locks import unlock_workflow
 
-        return unlock_workflow(self, name, force=force)
+        return unlock_workflow(self.store, name, force=force)
 
 
 def make_summarizer(name: str) -> Summarizer:

@@ -3,8 +3,8 @@
 :class:`~themeflow.facts.ThemeFigures` says which paragraph of which document states each figure. A page
 also needs an outlet to label each citation with, the cited paragraph to quote in the conflicts box, and,
 in a self-contained HTML digest, a place inside the file for every citation to land. :class:`KeyFigures`
-carries the record with the cited documents; it never queries the store (:func:`key_figures_of_items` does,
-once, when a digest is built).
+carries the record with the cited documents; it never queries the store (``workflow/digests.py`` reads the
+documents and stories once, when a digest is built).
 
 Why these rules:
 - **All copies are read, stories count once.** A syndicated copy may have changed a number (that is how a
@@ -28,10 +28,8 @@ from themeflow.model import Citation, Document, Story
 
 if TYPE_CHECKING:
     from themeflow.facts import Conflict, FigureGroup, ThemeFigures
-    from themeflow.report.digest import DigestItem
-    from themeflow.store.base import Store
 
-__all__ = ["TOP_FIGURES", "KeyFigures", "Quote", "key_figures", "key_figures_of_items"]
+__all__ = ["TOP_FIGURES", "KeyFigures", "Quote", "key_figures"]
 
 TOP_FIGURES = 15
 """Figure groups a digest shows (most outlets first); the JSON report carries all of them."""
@@ -179,16 +177,3 @@ def key_figures(docs: Sequence[Document], stories: Mapping[str, Story] | None = 
     cited = {c.doc_id for g in result.figures for c in g.citations}
     cited |= {c.doc_id for k in result.conflicts for v in k.values for c in v.citations}
     return KeyFigures(result, {d.id: d for d in docs if d.id in cited})
-
-
-def key_figures_of_items(store: Store, items: Sequence[DigestItem]) -> KeyFigures | None:
-    """The key figures of a digest's items: every lead document and every copy read, stories counted once.
-
-    None when the figures capability is not in this build (the digest then shows no figures section).
-    """
-    docs: dict[str, Document] = {it.document.id: it.document for it in items}
-    copy_ids = list(dict.fromkeys(c.id for it in items for c in it.copies if c.id not in docs))
-    if copy_ids:
-        docs.update(store.get_documents(copy_ids))
-    stories = store.stories_for(list(docs)) if docs else {}
-    return key_figures(list(docs.values()), stories)

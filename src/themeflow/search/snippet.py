@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from themeflow.model import Document, Snippet
@@ -60,7 +61,7 @@ def _piece_pattern(kind: str, piece: str, *, lead: bool = False) -> str:
     return f"{before}{body}{after}"
 
 
-def _surface(pieces: list[tuple[str, str]]) -> _Surface:
+def _surface(pieces: Sequence[tuple[str, str]]) -> _Surface:
     (kind, head), tail = pieces[0], pieces[1:]
     rest = _piece_pattern(kind, head, lead=True) + "".join(_SEP + _piece_pattern(k, p) for k, p in tail)
     return _Surface(head[0], rest)

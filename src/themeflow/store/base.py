@@ -1,20 +1,54 @@
-"""The `Store` protocol: everything the service needs from persistence, and nothing more.
+"""The storage protocols: everything the service, workflows, reports and web pages need from persistence.
 
-Backends (``sqlite.py`` now, ``postgres.py`` later) implement it; the service, CLI and web app only ever
-see this interface, so the same test suite can run against each backend.
+A backend (``store/sqlite/`` now; ``store/postgres/`` for teams) implements :class:`Store`, which is the
+sum of smaller protocols, each one job:
+
+- :class:`DocumentStore`: documents with their paragraphs, write history and ingest log;
+- :class:`SearchIndex`: full-text search over the analyzed text (the query language and ranking rules are
+  backend-free, in ``search/``);
+- :class:`StoryStore`: which documents are copies of one story;
+- :class:`SummaryStore`: the summary cache, keyed by content hash and summarizer;
+- :class:`WorkflowStore`: saved themes, runs, seen sets and run locks, read and written through
+  :class:`WorkflowTables` inside a read or a write transaction.
+
+Nothing outside ``store/`` sees a connection, a row or SQL, so the same test suite runs against each backend
+and adding one touches only its package and the registry in ``store/__init__.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
-from themeflow.model import Document, IngestReport, SearchPage, Story, Summary
+from themeflow.model import (
+    Document,
+    IngestReport,
+    LockHolder,
+    RunItem,
+    RunRecord,
+    SearchPage,
+    Story,
+    Summary,
+    Theme,
+)
 
 if TYPE_CHECKING:
     from themeflow.search.request import SearchRequest
+
+__all__ = [
+    "DocumentStore",
+    "SearchIndex",
+    "Store",
+    "StoreStats",
+    "StoryStore",
+    "SummaryStore",
+    "WorkflowStore",
+    "WorkflowTables",
+    "WriteOutcome",
+]
 
 WriteOutcome = Literal["new", "updated", "unchanged"]
 
@@ -36,11 +70,11 @@ class StoreStats:
     location: str = ""
 
 
-@runtime_checkable
-class Store(Protocol):
-    """Persistence for documents, their index, stories, summaries and ingest history."""
+class DocumentStore(Protocol):
+    """Documents, their write history and the ingest log."""
 
     location: str
+    """Where the data lives, for messages (a file path; a URL with the password removed)."""
 
     def upsert_documents(self, docs: Sequence[Document]) -> list[WriteOutcome]:
         """Write a batch in one transaction: new ids are inserted, changed content is updated in place
@@ -59,30 +93,184 @@ class Store(Protocol):
         """Every document (optionally only those written after a time), in ingest order."""
         ...
 
+    def document_ids_written_between(self, after: float | None, until: float) -> list[str]:
+        """Ids of documents written (new or changed) in ``(after, until]``, epoch seconds, in write order:
+        what an incremental workflow run looks at."""
+        ...
+
     def count_documents(self) -> int: ...
 
     def stats(self) -> StoreStats: ...
 
-    def search(self, request: SearchRequest) -> SearchPage:
-        """Run a parsed search request against the full-text index."""
+    def write_fingerprint(self) -> tuple[object, ...]:
+        """A cheap value that changes whenever a document is written (result caches compare it)."""
         ...
 
     def record_ingest(self, source: str, report: IngestReport, started_at: datetime) -> None: ...
 
-    def get_summary(self, content_hash: str, summarizer: str) -> Summary | None: ...
 
-    def put_summary(self, summary: Summary) -> None: ...
+class SearchIndex(Protocol):
+    """Full-text search over the analyzed text of every document."""
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        """Run a search request: QueryError for a malformed query, NotAvailableError for a mode this
+        backend does not offer."""
+        ...
+
+    def optimize(self) -> None:
+        """Compact the index after a large write (a no-op where the backend needs none)."""
+        ...
+
+    def reindex(self) -> int:
+        """Rebuild the index from the stored documents; returns the number indexed."""
+        ...
+
+
+class StoryStore(Protocol):
+    """Stories: syndicated copies of one article grouped, with a canonical copy."""
 
     def story_of(self, doc_id: str) -> Story | None: ...
 
-    def stories_for(self, doc_ids: Sequence[str]) -> dict[str, Story]: ...
+    def stories_for(self, doc_ids: Sequence[str]) -> dict[str, Story]:
+        """The multi-copy story of each document among ``doc_ids`` that has one."""
+        ...
 
     def list_stories(
         self, *, since: datetime | None = None, min_size: int = 2, limit: int = 100
     ) -> list[Story]: ...
 
-    def optimize(self) -> None:
-        """Compact the search index after a large write (a no-op where the backend needs none)."""
+
+class SummaryStore(Protocol):
+    """The summary cache: a summary is kept per content hash and summarizer, so copies share it."""
+
+    def get_summary(self, content_hash: str, summarizer: str) -> Summary | None: ...
+
+    def put_summary(self, summary: Summary) -> None:
+        """Keep a summary (a read-only store computes summaries without keeping them)."""
         ...
+
+
+class WorkflowTables(Protocol):
+    """The workflow tables within one read or write transaction (see :class:`WorkflowStore`)."""
+
+    def theme_id(self, name: str) -> int | None: ...
+
+    def insert_theme(self, theme: Theme, now: float | None = None) -> int | None:
+        """Insert a theme; returns its id, or None when the name is taken."""
+        ...
+
+    def update_theme(self, name: str, theme: Theme, now: float | None = None) -> bool:
+        """Replace the definition of theme ``name`` (which may be renamed to ``theme.name``)."""
+        ...
+
+    def delete_theme(self, name: str) -> bool:
+        """Delete a theme with its runs, items, seen set and lock."""
+        ...
+
+    def get_theme(self, name: str) -> Theme | None: ...
+
+    def list_themes(self) -> list[Theme]: ...
+
+    def start_run(
+        self,
+        *,
+        theme_id: int,
+        theme: str,
+        started_at: datetime,
+        window_start: datetime | None,
+        window_end: datetime,
+        trigger: str = "manual",
+        slot_at: datetime | None = None,
+    ) -> int:
+        """Record a run as ``running``; returns its id (ids are never reused: reports are named after them)."""
+        ...
+
+    def interrupt_stale_runs(self, theme_id: int, now: float) -> int:
+        """Mark runs left ``running`` by a process that died as failed (only while holding the lock)."""
+        ...
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        finished_at: datetime,
+        candidates: int,
+        new_documents: int,
+        items: Sequence[RunItem],
+        summarized: int,
+        reports: Mapping[str, str],
+    ) -> None:
+        """Record a run's items and mark it ``ok``: the one write that moves the theme's window forward."""
+        ...
+
+    def fail_run(self, run_id: int, *, finished_at: datetime, error: str) -> None: ...
+
+    def get_run(self, run_id: int) -> RunRecord | None: ...
+
+    def last_successful_run(self, theme_id: int) -> RunRecord | None: ...
+
+    def first_successful_window_end(self, theme_id: int) -> datetime | None:
+        """End of the theme's first successful run: documents written up to then are its backfill."""
+        ...
+
+    def last_run(self, theme_id: int) -> RunRecord | None: ...
+
+    def list_runs(self, theme_id: int, limit: int = 20) -> list[RunRecord]: ...
+
+    def run_items(self, run_id: int) -> list[RunItem]: ...
+
+    def seen_hashes(self, theme_id: int, doc_ids: Iterable[str]) -> dict[str, str]:
+        """``doc_id -> content_hash`` for the documents among ``doc_ids`` this theme already reported."""
+        ...
+
+    def mark_seen(self, theme_id: int, run_id: int, docs: Iterable[tuple[str, str, str | None]]) -> None:
+        """Record ``(doc_id, content_hash, story_id)`` as reported by ``run_id``."""
+        ...
+
+    def acquire_lock(
+        self,
+        name: str,
+        owner: str,
+        *,
+        now: float,
+        ttl: float,
+        is_stale: Callable[[str], bool] | None = None,
+    ) -> LockHolder | None:
+        """Take the run lock on ``name`` for ``owner``: None on success, else the current holder. Inside a
+        write transaction, so two schedulers cannot both see it free."""
+        ...
+
+    def refresh_lock(self, name: str, owner: str, *, now: float, ttl: float) -> bool: ...
+
+    def lock_holder(self, name: str) -> LockHolder | None: ...
+
+    def release_lock(self, name: str, owner: str | None = None) -> bool:
+        """Release the lock if ``owner`` still holds it; ``owner=None`` removes it whoever holds it."""
+        ...
+
+
+class WorkflowStore(Protocol):
+    """Saved themes and their runs: a read, or a write transaction, over :class:`WorkflowTables`."""
+
+    def reading(self) -> AbstractContextManager[WorkflowTables]:
+        """The tables for reading (errors become StoreError)."""
+        ...
+
+    def writing(self) -> AbstractContextManager[WorkflowTables]:
+        """The tables in one write transaction: committed on success, rolled back on any error."""
+        ...
+
+    def refresh_lock(self, name: str, owner: str, *, now: float, ttl: float) -> bool:
+        """The run heartbeat: push ``owner``'s lock expiry to ``now + ttl``; False when the lock is no longer
+        theirs. Safe to call from any thread; StoreError when the store is briefly unavailable."""
+        ...
+
+
+@runtime_checkable
+class Store(DocumentStore, SearchIndex, StoryStore, SummaryStore, Protocol):
+    """Everything themeflow keeps: what a backend implements."""
+
+    @property
+    def workflows(self) -> WorkflowStore: ...
 
     def close(self) -> None: ...

@@ -87,11 +87,8 @@ def create_app(
         stop = threading.Event()
         worker: threading.Thread | None = None
         if scheduler_interval is not None and not read_only:
-            from themeflow.workflow.scheduler import run_forever
-
             worker = threading.Thread(
-                target=run_forever,
-                args=(tf,),
+                target=tf.run_scheduler,
                 kwargs={"interval": scheduler_interval, "stop": stop},
                 name="themeflow-scheduler",
                 daemon=True,

@@ -1,6 +1,6 @@
 """Run locks that do not outlive their run: owner liveness, a heartbeat, and a manual unlock.
 
-One run per theme at a time is enforced by a lock row (``store/workflows_sqlite.py``). A process that is
+One run per theme at a time is enforced by a lock row (the store's ``WorkflowTables.acquire_lock``). A process that is
 killed (``kill -9``, OOM, a closed laptop lid that never reopens) cannot release it, so:
 
 - **The owner names its process** (``host:pid:thread:nonce``). A lock whose owner is on this host and
@@ -20,20 +20,16 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import sqlite3
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
-from themeflow.errors import InputError
+from themeflow.errors import InputError, StoreError
 from themeflow.model import LockHolder
-from themeflow.workflow.catalog import get_theme, tables, writing
-
-if TYPE_CHECKING:
-    from themeflow.service import Themeflow
+from themeflow.store.base import Store, WorkflowStore
+from themeflow.workflow.catalog import get_theme
 
 __all__ = [
     "HEARTBEAT_SECONDS",
@@ -104,14 +100,16 @@ def describe_holder(holder: LockHolder) -> str:
 
 
 class Heartbeat:
-    """Refreshes a run's lock every ``interval`` seconds from a daemon thread, on its own connection.
+    """Refreshes a run's lock every ``interval`` seconds from a daemon thread.
 
-    Its own short-lived SQLite connection (not the store's per-thread one) is closed when the run ends,
-    so a server that runs workflows for weeks does not collect a connection per run.
+    Each refresh goes through :meth:`WorkflowStore.refresh_lock`, which is safe from any thread and keeps
+    no connection open between beats, so a server that runs workflows for weeks collects nothing per run.
     """
 
-    def __init__(self, db_path: str, name: str, owner: str, *, ttl: float, interval: float) -> None:
-        self.db_path = db_path
+    def __init__(
+        self, workflows: WorkflowStore, name: str, owner: str, *, ttl: float, interval: float
+    ) -> None:
+        self.workflows = workflows
         self.name = name
         self.owner = owner
         self.ttl = ttl
@@ -130,26 +128,16 @@ class Heartbeat:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        from themeflow.store.sqlite import workflows as wf
-
-        conn: sqlite3.Connection | None = None
-        try:
-            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
-            while not self._stop.wait(self.interval):
-                try:
-                    kept = wf.refresh_lock(conn, self.name, self.owner, now=time.time(), ttl=self.ttl)
-                except sqlite3.Error as exc:  # busy or briefly unavailable: the next beat retries
-                    log.warning("could not refresh the lock of workflow %r: %s", self.name, exc)
-                    continue
-                if not kept:
-                    self.lost = True
-                    log.error("workflow %r lost its run lock (it expired and was taken over)", self.name)
-                    return
-        except sqlite3.Error as exc:
-            log.warning("lock heartbeat for workflow %r could not start: %s", self.name, exc)
-        finally:
-            if conn is not None:
-                conn.close()
+        while not self._stop.wait(self.interval):
+            try:
+                kept = self.workflows.refresh_lock(self.name, self.owner, now=time.time(), ttl=self.ttl)
+            except StoreError as exc:  # busy or briefly unavailable: the next beat retries
+                log.warning("could not refresh the lock of workflow %r: %s", self.name, exc)
+                continue
+            if not kept:
+                self.lost = True
+                log.error("workflow %r lost its run lock (it expired and was taken over)", self.name)
+                return
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,18 +148,17 @@ class Unlocked:
     interrupted_runs: int = 0
 
 
-def unlock_workflow(tf: Themeflow, name: str, *, force: bool = False) -> Unlocked:
+def unlock_workflow(store: Store, name: str, *, force: bool = False) -> Unlocked:
     """Remove the run lock of theme ``name`` and mark the runs its holder left ``running`` as failed.
 
     Without ``force`` a lock is only removed when its holder is gone (a dead process on this host) or its
     heartbeat expired; a live holder on this host, or a fresh heartbeat from another host, is refused
     with the reason, because removing it would let two runs report the same window.
     """
-    get_theme(tf, name)  # NotFoundError for an unknown theme
-    wf = tables(tf.store)
+    get_theme(store, name)  # NotFoundError for an unknown theme
     now = time.time()
-    with writing(tf.store) as conn:
-        holder: LockHolder | None = wf.lock_holder(conn, name)
+    with store.workflows.writing() as wf:
+        holder = wf.lock_holder(name)
         if holder is None:
             return Unlocked(None)
         fresh = holder.expires_at > datetime.fromtimestamp(now, UTC)
@@ -183,6 +170,7 @@ def unlock_workflow(tf: Themeflow, name: str, *, force: bool = False) -> Unlocke
                 f"workflow {name!r} is locked by {describe_holder(holder)} and {why}; "
                 "stop that run first, or pass --force if you are sure it is gone"
             )
-        wf.release_lock(conn, name)
-        interrupted = wf.interrupt_stale_runs(conn, wf.theme_id(conn, name), now)
+        wf.release_lock(name)
+        tid = wf.theme_id(name)
+        interrupted = wf.interrupt_stale_runs(tid, now) if tid is not None else 0
     return Unlocked(holder, interrupted)

@@ -19,7 +19,7 @@ How a run decides what is new (and why):
   in one transaction at the end. An exception marks the run ``failed`` and changes nothing else, so the
   next run covers the same window again.
 - **Key figures of what the run reports.** The digest's figures and conflicts are read from the run's
-  items, every copy included, with stories counted once (``report.figures.key_figures_of_items``).
+  items, every copy included, with stories counted once (``workflow.digests.key_figures_of_items``).
 - **One runner per theme.** A lock row (owner + expiry, taken under ``BEGIN IMMEDIATE``) keeps two
   schedulers, or a scheduler and a manual run, from running the same theme at once. The run refreshes it
   (a heartbeat), and a killed run's lock is taken over at once on its own host or within minutes
@@ -30,18 +30,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from themeflow import progress
 from themeflow.errors import StoreError
 from themeflow.model import Document, Hit, ItemStatus, RunItem, RunRecord, Story, Summary, Theme
 from themeflow.report.digest import Digest, DigestItem
-from themeflow.report.figures import key_figures_of_items
 from themeflow.report.write import write_reports
-from themeflow.workflow.catalog import get_theme, reading, tables, writing
+from themeflow.store.base import WorkflowTables
+from themeflow.workflow.catalog import get_theme
+from themeflow.workflow.context import WorkflowContext
+from themeflow.workflow.digests import key_figures_of_items
 from themeflow.workflow.locks import (
     HEARTBEAT_SECONDS,
     LOCK_TTL_SECONDS,
@@ -52,15 +54,11 @@ from themeflow.workflow.locks import (
 )
 from themeflow.workflow.themes import describe_query, search_queries
 
-if TYPE_CHECKING:
-    from themeflow.service import Themeflow
-
 __all__ = [
     "RunResult",
     "WorkflowBusyError",
-    "run_workflow",
-    "digest_of_run",
     "make_owner",
+    "run_workflow",
 ]
 
 OVERLAP_SECONDS = 120.0
@@ -109,28 +107,178 @@ class RunResult:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """One run's bookkeeping: its row, its theme's id, the lock owner and the write window it covers."""
+
+    run_id: int
+    theme_id: int
+    owner: str
+    started: float
+    """Epoch seconds; the window's inclusive end."""
+    start: datetime | None
+    """Exclusive start: the previous successful run's end (None: the theme's first run)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What a run found: documents written in its window, those matching the theme, and those not yet
+    reported in this version."""
+
+    candidates: int
+    matched: dict[str, Hit]
+    fresh: dict[str, Hit]
+
+
 def _dt(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-def _summarizing_service(tf: Themeflow, theme: Theme) -> Themeflow:
-    """The service to summarize with: ``tf`` itself unless the theme names a different summarizer."""
-    from themeflow.service import Themeflow, make_summarizer
+def run_workflow(
+    ctx: WorkflowContext,
+    name: str,
+    *,
+    trigger: str = "manual",
+    slot_at: datetime | None = None,
+    owner: str | None = None,
+    reports_dir: str | Path | None = None,
+    write: bool = True,
+    max_summaries: int = MAX_SUMMARIES,
+    lock_ttl: float = LOCK_TTL_SECONDS,
+    heartbeat: float = HEARTBEAT_SECONDS,
+) -> RunResult:
+    """Run theme ``name`` once over everything written since its last successful run; see module doc.
 
-    default = tf.settings.get("summarizer") or "extractive"
-    if theme.summarizer == default:
-        return tf
-    return Themeflow(tf.store, summarizer=make_summarizer(theme.summarizer), settings=tf.settings)
+    ``lock_ttl`` and ``heartbeat`` (seconds) set how long the run lock lives without a refresh and how
+    often the running run refreshes it.
+    """
+    theme = get_theme(ctx.store, name)
+    owner = owner or make_owner()
+    workflows = ctx.store.workflows
+    with workflows.writing() as wf:
+        holder = wf.acquire_lock(name, owner, now=time.time(), ttl=lock_ttl, is_stale=owner_is_gone)
+    if holder is not None:
+        raise WorkflowBusyError(
+            f"workflow {name!r} is being run by {describe_holder(holder)}; try again when it finishes,"
+            f" or run `themeflow workflow unlock {name}` if that run is gone"
+        )
+    beat = Heartbeat(workflows, name, owner, ttl=lock_ttl, interval=heartbeat)
+    try:
+        window = _start_run(ctx, name, owner, trigger, slot_at)
+        try:
+            with beat:
+                return _execute(ctx, theme, window, beat, reports_dir, write, max_summaries)
+        except BaseException as exc:
+            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            with workflows.writing() as wf:
+                wf.fail_run(window.run_id, finished_at=_dt(time.time()), error=message)
+            raise
+    finally:
+        with workflows.writing() as wf:
+            wf.release_lock(name, owner)
 
 
-def _matches(tf: Themeflow, theme: Theme, *, first: bool, restrict: set[str]) -> dict[str, Hit]:
+def _start_run(
+    ctx: WorkflowContext, name: str, owner: str, trigger: str, slot_at: datetime | None
+) -> _Window:
+    """Record the run as ``running`` (after marking runs a dead process left running as failed); its
+    window starts where the last successful run ended."""
+    started = time.time()
+    with ctx.store.workflows.writing() as wf:
+        tid = _theme_id(wf, name)
+        wf.interrupt_stale_runs(tid, started)
+        last = wf.last_successful_run(tid)
+        window_start = last.window_end if last else None
+        run_id = wf.start_run(
+            theme_id=tid,
+            theme=name,
+            started_at=_dt(started),
+            window_start=window_start,
+            window_end=_dt(started),
+            trigger=trigger,
+            slot_at=slot_at,
+        )
+    return _Window(run_id, tid, owner, started, window_start)
+
+
+def _theme_id(wf: WorkflowTables, name: str) -> int:
+    tid = wf.theme_id(name)
+    if tid is None:  # removed between reading the theme and starting its run
+        from themeflow.errors import NotFoundError
+
+        raise NotFoundError(f"no workflow named {name!r}; `themeflow workflow list` shows the saved ones")
+    return tid
+
+
+def _execute(
+    ctx: WorkflowContext,
+    theme: Theme,
+    window: _Window,
+    beat: Heartbeat,
+    reports_dir: str | Path | None,
+    write: bool,
+    max_summaries: int,
+) -> RunResult:
+    """Find, group, summarize, render, and commit the run (all or nothing)."""
+    found = _find(ctx, theme, window)
+
+    def seen_before(ids: Sequence[str]) -> bool:
+        with ctx.store.workflows.reading() as wf:
+            return bool(wf.seen_hashes(window.theme_id, ids))
+
+    items = _summarized(ctx, theme, _group(ctx, found.fresh, found.matched, seen_before), max_summaries)
+    finished = time.time()
+    digest = Digest(
+        kind="workflow",
+        title=theme.name,
+        query=describe_query(theme),
+        generated_at=_dt(finished),
+        tz=ctx.tz,
+        items=tuple(items),
+        run_id=window.run_id,
+        window_start=window.start,
+        window_end=_dt(window.started),
+        new_documents=len(found.fresh),
+        figures=key_figures_of_items(ctx.store, items),
+        notes=_notes(len(items), max_summaries),
+    )
+    reports: dict[str, str] = {}
+    if write:
+        progress.stage("writing the digest")
+        folder = Path(reports_dir) if reports_dir else ctx.reports_dir / _slug(theme.name)
+        reports = write_reports(digest, folder, f"run-{window.run_id:05d}")
+    record = _commit(ctx, theme, window, beat, found, items, finished, reports)
+    return RunResult(run=record, theme=theme, digest=digest, reports=reports)
+
+
+def _find(ctx: WorkflowContext, theme: Theme, window: _Window) -> _Found:
+    """Documents written in the window (plus the overlap) that match the theme and were not reported in
+    this version; on a theme with ``since``, the first run's backfill stays bounded by it."""
+    store = ctx.store
+    after = window.start.timestamp() - OVERLAP_SECONDS if window.start is not None else None
+    candidates = store.document_ids_written_between(after, window.started)
+    progress.stage(f"searching {len(candidates)} new or changed documents")
+    matched = _matches(ctx, theme, first=window.start is None, restrict=set(candidates)) if candidates else {}
+    with store.workflows.reading() as wf:
+        seen = wf.seen_hashes(window.theme_id, matched)
+        first_end = wf.first_successful_window_end(window.theme_id)
+    since = theme.since
+    if since is not None and first_end is not None and after is not None and after < first_end.timestamp():
+        # The re-scanned overlap reaches into the first run's backfill, which ``since`` bounded.
+        backfill = set(store.document_ids_written_between(after, first_end.timestamp()))
+        matched = {i: h for i, h in matched.items() if i not in backfill or _since_ok(h.document, since)}
+    fresh = {i: h for i, h in matched.items() if seen.get(i) != h.document.content_hash}
+    return _Found(len(candidates), matched, fresh)
+
+
+def _matches(ctx: WorkflowContext, theme: Theme, *, first: bool, restrict: set[str]) -> dict[str, Hit]:
     """Documents among ``restrict`` that match the theme: the union of one search per alternative."""
     found: dict[str, Hit] = {}
     since = theme.since if first else None
     for q in search_queries(theme):
         offset = 0
         while True:
-            page = tf.search(
+            page = ctx.search(
                 q,
                 since=since,
                 sources=theme.sources,
@@ -154,13 +302,13 @@ def _newest_first(item: DigestItem) -> tuple[bool, float, float]:
 
 
 def _group(
-    tf: Themeflow,
+    ctx: WorkflowContext,
     fresh: dict[str, Hit],
     matched: dict[str, Hit],
     seen_before: Callable[[Sequence[str]], bool],
 ) -> list[DigestItem]:
     """Fold fresh documents into stories; one item per story, led by its canonical document."""
-    stories: dict[str, Story] = tf.store.stories_for(list(fresh)) if fresh else {}
+    stories: dict[str, Story] = ctx.store.stories_for(list(fresh)) if fresh else {}
     groups: dict[str, list[str]] = {}
     story_of: dict[str, Story | None] = {}
     for doc_id in fresh:
@@ -170,7 +318,7 @@ def _group(
         story_of[key] = story
     leads = {k: (s.canonical_id if s else groups[k][0]) for k, s in story_of.items()}
     missing = [lead for lead in leads.values() if lead not in matched]
-    loaded: dict[str, Document] = tf.store.get_documents(missing) if missing else {}
+    loaded: dict[str, Document] = ctx.store.get_documents(missing) if missing else {}
     items: list[DigestItem] = []
     for key, doc_ids in groups.items():
         story = story_of[key]
@@ -199,147 +347,36 @@ def _group(
     return items
 
 
-def run_workflow(
-    tf: Themeflow,
-    name: str,
-    *,
-    trigger: str = "manual",
-    slot_at: datetime | None = None,
-    owner: str | None = None,
-    reports_dir: str | Path | None = None,
-    write: bool = True,
-    max_summaries: int = MAX_SUMMARIES,
-    lock_ttl: float = LOCK_TTL_SECONDS,
-    heartbeat: float = HEARTBEAT_SECONDS,
-) -> RunResult:
-    """Run theme ``name`` once over everything written since its last successful run; see module doc.
-
-    ``lock_ttl`` and ``heartbeat`` (seconds) set how long the run lock lives without a refresh and how
-    often the running run refreshes it.
-    """
-    theme = get_theme(tf, name)
-    wf = tables(tf.store)
-    owner = owner or make_owner()
-    with writing(tf.store) as conn:
-        holder = wf.acquire_lock(conn, name, owner, now=time.time(), ttl=lock_ttl, is_stale=owner_is_gone)
-    if holder is not None:
-        raise WorkflowBusyError(
-            f"workflow {name!r} is being run by {describe_holder(holder)}; try again when it finishes,"
-            f" or run `themeflow workflow unlock {name}` if that run is gone"
-        )
-    beat = Heartbeat(str(tf.store.path), name, owner, ttl=lock_ttl, interval=heartbeat)  # type: ignore[attr-defined]
-    try:
-        started = time.time()
-        with writing(tf.store) as conn:
-            tid = wf.theme_id(conn, name)
-            wf.interrupt_stale_runs(conn, tid, started)
-            last = wf.last_successful_run(conn, tid)
-            window_start = last.window_end if last else None
-            run_id = wf.start_run(
-                conn,
-                theme_id=tid,
-                theme=name,
-                started_at=_dt(started),
-                window_start=window_start,
-                window_end=_dt(started),
-                trigger=trigger,
-                slot_at=slot_at,
-            )
-        try:
-            with beat:
-                return _execute(
-                    tf,
-                    theme,
-                    tid,
-                    run_id,
-                    owner,
-                    beat,
-                    started,
-                    window_start,
-                    reports_dir,
-                    write,
-                    max_summaries,
-                )
-        except BaseException as exc:
-            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            with writing(tf.store) as conn:
-                wf.fail_run(conn, run_id, finished_at=_dt(time.time()), error=message)
-            raise
-    finally:
-        with writing(tf.store) as conn:
-            wf.release_lock(conn, name, owner)
-
-
-def _execute(
-    tf: Themeflow,
-    theme: Theme,
-    tid: int,
-    run_id: int,
-    owner: str,
-    beat: Heartbeat,
-    started: float,
-    window_start: datetime | None,
-    reports_dir: str | Path | None,
-    write: bool,
-    max_summaries: int,
-) -> RunResult:
-    wf = tables(tf.store)
-    after = window_start.timestamp() - OVERLAP_SECONDS if window_start is not None else None
-    candidates = tf.store.document_ids_written_between(after, started)  # type: ignore[attr-defined]
-    progress.stage(f"searching {len(candidates)} new or changed documents")
-    matched = _matches(tf, theme, first=window_start is None, restrict=set(candidates)) if candidates else {}
-    with reading(tf.store) as conn:
-        seen = wf.seen_hashes(conn, tid, matched)
-        first_end = wf.first_successful_window_end(conn, tid)
-    if (
-        theme.since is not None
-        and first_end is not None
-        and after is not None
-        and after < first_end.timestamp()
-    ):
-        # The re-scanned overlap reaches into the first run's backfill, which ``since`` bounded.
-        backfill = set(tf.store.document_ids_written_between(after, first_end.timestamp()))  # type: ignore[attr-defined]
-        matched = {
-            i: h for i, h in matched.items() if i not in backfill or _since_ok(h.document, theme.since)
-        }
-    fresh = {i: h for i, h in matched.items() if seen.get(i) != h.document.content_hash}
-
-    def seen_before(ids: Sequence[str]) -> bool:
-        with reading(tf.store) as conn:
-            return bool(wf.seen_hashes(conn, tid, ids))
-
-    items = _group(tf, fresh, matched, seen_before)
-    summarizer = _summarizing_service(tf, theme)
+def _summarized(
+    ctx: WorkflowContext, theme: Theme, items: list[DigestItem], max_summaries: int
+) -> list[DigestItem]:
+    """The items with summaries by the theme's summarizer, newest first, up to ``max_summaries``."""
     done: list[DigestItem] = []
     to_summarize = min(len(items), max_summaries)
     for i, item in enumerate(items):
+        summary: Summary | None = None
         if i < to_summarize:
             progress.stage(f"summarizing {i + 1}/{to_summarize}")
-        summary: Summary | None = summarizer.summarize(item.document) if i < max_summaries else None
-        done.append(_with_summary(item, summary))
-    finished = time.time()
-    digest = Digest(
-        kind="workflow",
-        title=theme.name,
-        query=describe_query(theme),
-        generated_at=_dt(finished),
-        tz=tf.settings.timezone,
-        items=tuple(done),
-        run_id=run_id,
-        window_start=window_start,
-        window_end=_dt(started),
-        new_documents=len(fresh),
-        figures=key_figures_of_items(tf.store, done),
-        notes=_notes(len(items), max_summaries),
-    )
-    reports: dict[str, str] = {}
-    if write:
-        progress.stage("writing the digest")
-        folder = Path(reports_dir) if reports_dir else tf.settings.reports_dir / _slug(theme.name)
-        reports = write_reports(digest, folder, f"run-{run_id:05d}")
+            summary = ctx.summarize(item.document, summarizer=theme.summarizer)
+        done.append(replace(item, summary=summary))
+    return done
+
+
+def _commit(
+    ctx: WorkflowContext,
+    theme: Theme,
+    window: _Window,
+    beat: Heartbeat,
+    found: _Found,
+    items: list[DigestItem],
+    finished: float,
+    reports: dict[str, str],
+) -> RunRecord:
+    """Write the run's items and seen set and mark it ``ok`` in one transaction — unless the run lost its
+    lock meanwhile, in which case nothing is recorded."""
     run_items = [
         RunItem(
-            run_id=run_id,
+            run_id=window.run_id,
             position=n,
             doc_id=it.document.id,
             story_id=it.story_id,
@@ -349,41 +386,35 @@ def _execute(
             snippet=it.snippet,
             summarized=it.summary is not None,
         )
-        for n, it in enumerate(done, start=1)
+        for n, it in enumerate(items, start=1)
     ]
-    seen_rows = {i: (i, h.document.content_hash, h.story_id) for i, h in fresh.items()}
-    for it in done:
+    seen_rows = {i: (i, h.document.content_hash, h.story_id) for i, h in found.fresh.items()}
+    for it in items:
         seen_rows.setdefault(it.document.id, (it.document.id, it.document.content_hash, it.story_id))
-    with writing(tf.store) as conn:
-        holder = wf.lock_holder(conn, theme.name)
-        if beat.lost or holder is None or holder.owner != owner:
+    with ctx.store.workflows.writing() as wf:
+        holder = wf.lock_holder(theme.name)
+        if beat.lost or holder is None or holder.owner != window.owner:
             raise WorkflowBusyError(
                 f"workflow {theme.name!r} lost its run lock while running (it expired and was taken over,"
                 " or was removed with `workflow unlock`); nothing was recorded — run it again"
             )
         wf.finish_run(
-            conn,
-            run_id,
+            window.run_id,
             finished_at=_dt(finished),
-            candidates=len(candidates),
-            new_documents=len(fresh),
+            candidates=found.candidates,
+            new_documents=len(found.fresh),
             items=run_items,
-            summarized=sum(1 for it in done if it.summary is not None),
+            summarized=sum(1 for it in items if it.summary is not None),
             reports=reports,
         )
-        wf.mark_seen(conn, tid, run_id, seen_rows.values())
-        record = wf.get_run(conn, run_id)
-    return RunResult(run=record, theme=theme, digest=digest, reports=reports)
+        wf.mark_seen(window.theme_id, window.run_id, seen_rows.values())
+        record = wf.get_run(window.run_id)
+    assert record is not None, "the run row was written in this transaction"
+    return record
 
 
 def _since_ok(doc: Document, since: datetime) -> bool:
     return doc.published_at is not None and doc.published_at >= since
-
-
-def _with_summary(item: DigestItem, summary: Summary | None) -> DigestItem:
-    from dataclasses import replace
-
-    return replace(item, summary=summary)
 
 
 def _notes(n_items: int, max_summaries: int) -> tuple[str, ...]:
@@ -396,55 +427,3 @@ def _slug(name: str) -> str:
     """A folder name for a theme: the name itself, minus characters file systems reject."""
     bad = '<>:"/\\|?*'
     return "".join("-" if ch in bad or ch.isspace() else ch for ch in name).strip("-.") or "theme"
-
-
-def digest_of_run(tf: Themeflow, run_id: int) -> Digest:
-    """Rebuild the digest of a stored run (for ``themeflow report --run ID``): items as recorded, copies
-    as the stories stand now, summaries from the cache."""
-    from themeflow.errors import NotFoundError
-
-    wf = tables(tf.store)
-    with reading(tf.store) as conn:
-        run: RunRecord | None = wf.get_run(conn, run_id)
-        if run is None:
-            raise NotFoundError(
-                f"no workflow run with id {run_id}; `themeflow workflow show NAME` lists runs"
-            )
-        stored: list[RunItem] = wf.run_items(conn, run_id)
-        theme = wf.get_theme(conn, run.theme)
-    docs = tf.store.get_documents([it.doc_id for it in stored])
-    stories = tf.store.stories_for([it.doc_id for it in stored])
-    summarizer = _summarizing_service(tf, theme) if theme is not None else tf
-    items: list[DigestItem] = []
-    for it in stored:
-        doc = docs.get(it.doc_id)
-        if doc is None:
-            continue
-        story = stories.get(it.doc_id)
-        items.append(
-            DigestItem(
-                document=doc,
-                summary=summarizer.summarize(doc) if it.summarized else None,
-                copies=tuple(c for c in story.copies if c.id != doc.id) if story else (),
-                score=it.score,
-                snippet=it.snippet,
-                story_id=it.story_id,
-                status=it.status,
-                new_doc_ids=it.new_doc_ids,
-            )
-        )
-    notes = () if len(items) == len(stored) else (f"{len(stored) - len(items)} 篇文档已从库中删除。",)
-    return Digest(
-        kind="workflow",
-        title=run.theme,
-        query=describe_query(theme) if theme is not None else run.theme,
-        generated_at=datetime.now(UTC),
-        tz=tf.settings.timezone,
-        items=tuple(items),
-        run_id=run.id,
-        window_start=run.window_start,
-        window_end=run.window_end,
-        new_documents=run.new_documents,
-        figures=key_figures_of_items(tf.store, items),
-        notes=notes,
-    )

@@ -19,15 +19,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from themeflow.errors import ThemeflowError
 from themeflow.schedule import latest_slot, next_due, parse_schedule
-from themeflow.workflow.catalog import reading, tables
+from themeflow.workflow.context import WorkflowContext
 from themeflow.workflow.runner import RunResult, WorkflowBusyError, make_owner, run_workflow
-
-if TYPE_CHECKING:
-    from themeflow.service import Themeflow
 
 __all__ = ["RETRY_AFTER", "Due", "Outcome", "due_workflows", "run_due", "run_forever"]
 
@@ -58,20 +55,19 @@ class Outcome:
     error: str | None = None
 
 
-def due_workflows(tf: Themeflow, *, now: datetime | None = None) -> list[Due]:
+def due_workflows(ctx: WorkflowContext, *, now: datetime | None = None) -> list[Due]:
     """Every scheduled theme with its next due time (due ones first); on-demand themes are left out."""
-    tz = tf.settings.timezone
+    tz = ctx.tz
     now = now or datetime.now(UTC)
-    wf = tables(tf.store)
     out: list[Due] = []
-    with reading(tf.store) as conn:
-        for theme in wf.list_themes(conn):
-            if not theme.schedule:
+    with ctx.store.workflows.reading() as wf:
+        for theme in wf.list_themes():
+            tid = wf.theme_id(theme.name)
+            if not theme.schedule or tid is None:
                 continue
             schedule = parse_schedule(theme.schedule)
-            tid = wf.theme_id(conn, theme.name)
-            last = wf.last_successful_run(conn, tid)
-            latest = wf.last_run(conn, tid)
+            last = wf.last_successful_run(tid)
+            latest = wf.last_run(tid)
             anchor = (last.slot_at or last.started_at) if last else None
             nxt = next_due(schedule, anchor, now=now, tz=tz)
             retry_at = None
@@ -95,7 +91,7 @@ def due_workflows(tf: Themeflow, *, now: datetime | None = None) -> list[Due]:
 
 
 def run_due(
-    tf: Themeflow,
+    ctx: WorkflowContext,
     *,
     now: datetime | None = None,
     owner: str | None = None,
@@ -104,11 +100,11 @@ def run_due(
     """Run every theme that is due now, one after another; a failure in one never stops the others."""
     owner = owner or make_owner()
     outcomes: list[Outcome] = []
-    for due in due_workflows(tf, now=now):
+    for due in due_workflows(ctx, now=now):
         if not due.due:
             continue
         try:
-            result = run_workflow(tf, due.name, trigger="scheduler", slot_at=due.slot, owner=owner)
+            result = run_workflow(ctx, due.name, trigger="scheduler", slot_at=due.slot, owner=owner)
         except WorkflowBusyError as exc:
             outcome = Outcome(due.name, "busy", error=str(exc))
         except ThemeflowError as exc:
@@ -124,7 +120,7 @@ def run_due(
 
 
 def run_forever(
-    tf: Themeflow,
+    ctx: WorkflowContext,
     *,
     interval: float = 60.0,
     stop: threading.Event | None = None,
@@ -134,5 +130,5 @@ def run_forever(
     stop = stop or threading.Event()
     owner = make_owner()
     while not stop.is_set():
-        run_due(tf, owner=owner, on_outcome=on_outcome)
+        run_due(ctx, owner=owner, on_outcome=on_outcome)
         stop.wait(interval)

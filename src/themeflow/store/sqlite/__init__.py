@@ -11,6 +11,16 @@ in :mod:`themeflow.store.base`.
 - :mod:`.workflows`: saved themes, runs, seen sets and run locks.
 """
 
+from pathlib import Path
+
 from themeflow.store.sqlite.store import SQLiteStore
 
-__all__ = ["SQLiteStore"]
+__all__ = ["SQLiteStore", "open_sqlite"]
+
+
+def open_sqlite(location: str | Path, *, read_only: bool = False) -> SQLiteStore:
+    """The registry's opener (``store/__init__.py``): a file path, or ``sqlite:///path``."""
+    text = str(location)
+    if text.lower().startswith("sqlite://"):
+        text = text[len("sqlite://") :]
+    return SQLiteStore(text, read_only=read_only)

@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -32,6 +31,7 @@ from themeflow.model import Document, IngestReport, SearchPage, Story, Summary, 
 from themeflow.serialize import iso, parse_iso, summary_from_dict, summary_to_dict
 from themeflow.store.base import StoreStats, WriteOutcome
 from themeflow.store.sqlite import fts, migrations
+from themeflow.store.sqlite.workflows import SQLiteWorkflowStore
 
 if TYPE_CHECKING:
     from themeflow.search.request import SearchRequest
@@ -77,6 +77,11 @@ class SQLiteStore:
             with self._translate("open the database"):
                 migrations.apply(self.conn, migrations.all_migrations())
                 self._check_analyzer()
+
+    @property
+    def workflows(self) -> SQLiteWorkflowStore:
+        """Saved themes, runs and run locks (:class:`~themeflow.store.base.WorkflowStore`)."""
+        return SQLiteWorkflowStore(self)
 
     # -- connections -----------------------------------------------------------------------------
     @property
@@ -306,7 +311,9 @@ class SQLiteStore:
         )
 
     def _assign_story(self, conn: sqlite3.Connection, doc: Document) -> None:
-        _stories().assign_story(conn, doc)
+        from themeflow.store.sqlite import stories  # fingerprints load numpy: not at start-up
+
+        stories.assign_story(conn, doc)
 
     def _row_to_document(self, conn: sqlite3.Connection, row: sqlite3.Row) -> Document:
         paragraphs = tuple(
@@ -471,20 +478,26 @@ class SQLiteStore:
 
     # -- stories ---------------------------------------------------------------------------------
     def story_of(self, doc_id: str) -> Story | None:
+        from themeflow.store.sqlite import stories  # fingerprints load numpy: not at start-up
+
         with self._translate("read a story"):
-            return _stories().story_of(self.conn, doc_id)
+            return stories.story_of(self.conn, doc_id)
 
     def stories_for(self, doc_ids: Sequence[str]) -> dict[str, Story]:
+        from themeflow.store.sqlite import stories  # fingerprints load numpy: not at start-up
+
         if not doc_ids:
             return {}
         with self._translate("read stories"):
-            return _stories().stories_for(self.conn, list(doc_ids))
+            return stories.stories_for(self.conn, list(doc_ids))
 
     def list_stories(
         self, *, since: datetime | None = None, min_size: int = 2, limit: int = 100
     ) -> list[Story]:
+        from themeflow.store.sqlite import stories  # fingerprints load numpy: not at start-up
+
         with self._translate("list stories"):
-            return _stories().list_stories(self.conn, since=since, min_size=min_size, limit=limit)
+            return stories.list_stories(self.conn, since=since, min_size=min_size, limit=limit)
 
 
 def _document_from_row(row: sqlite3.Row, paragraphs: tuple[str, ...]) -> Document:
@@ -511,10 +524,3 @@ def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
         ).fetchone()
         is not None
     )
-
-
-def _stories() -> ModuleType:
-    """The story tables (imported on first use: fingerprinting loads numpy, which ``stats`` never needs)."""
-    from themeflow.store.sqlite import stories
-
-    return stories

@@ -251,12 +251,12 @@ def _assign_fp(conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, pub
     if matches:
         ids = [m.doc_id for m in matches]
         for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
+            id_chunk = ids[i : i + 500]
             story_ids += [
                 str(r[0])
                 for r in conn.execute(
-                    f"SELECT DISTINCT story_id FROM story_members WHERE doc_id IN ({','.join('?' * len(chunk))})",
-                    chunk,
+                    f"SELECT DISTINCT story_id FROM story_members WHERE doc_id IN ({','.join('?' * len(id_chunk))})",
+                    id_chunk,
                 )
             ]
         story_ids = sorted(set(story_ids))

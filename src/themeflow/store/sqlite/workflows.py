@@ -1,8 +1,9 @@
 """SQLite tables and access functions for saved themes, runs, run items and scheduler locks.
 
-Every function takes a ``sqlite3.Connection`` (the store's ``conn`` for reads, the connection yielded by
-``store.transaction()`` for writes) and returns workflow records, never rows. That is the seam: a
-Postgres store provides a module with the same functions, and the workflow engine does not change.
+:class:`SQLiteWorkflowTables` reads and writes them through one connection and returns workflow records,
+never rows; :class:`SQLiteWorkflowStore` hands it out for a read or a write transaction. Together they
+implement the ``WorkflowStore`` / ``WorkflowTables`` protocols of ``store/base.py``, which is all the
+workflow engine sees.
 
 Tables:
 - ``themes``: one row per saved theme (lists stored as JSON arrays).
@@ -23,11 +24,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from themeflow.errors import StoreError
 from themeflow.model import LockHolder, RunItem, RunRecord, Snippet, Theme
 from themeflow.serialize import parse_iso
+
+if TYPE_CHECKING:
+    from themeflow.store.sqlite.store import SQLiteStore
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -108,7 +115,6 @@ def _ts(dt: datetime | None) -> float | None:
     return dt.timestamp() if dt is not None else None
 
 
-# -- themes --------------------------------------------------------------------------------------------
 def _theme_values(theme: Theme) -> dict[str, object]:
     return {
         "name": theme.name,
@@ -135,47 +141,6 @@ def _theme_from_row(row: sqlite3.Row) -> Theme:
     )
 
 
-def theme_id(conn: sqlite3.Connection, name: str) -> int | None:
-    row = conn.execute("SELECT id FROM themes WHERE name = ?", (name,)).fetchone()
-    return int(row[0]) if row else None
-
-
-def insert_theme(conn: sqlite3.Connection, theme: Theme, now: float | None = None) -> int | None:
-    """Insert a theme; returns its id, or None when the name is taken (the caller says what to do)."""
-    now = time.time() if now is None else now
-    values = {**_theme_values(theme), "created_at": now, "updated_at": now}
-    cols = ", ".join(values)
-    marks = ", ".join(f":{k}" for k in values)
-    cur = conn.execute(f"INSERT OR IGNORE INTO themes({cols}) VALUES ({marks})", values)
-    return int(cur.lastrowid) if cur.rowcount and cur.lastrowid else None
-
-
-def update_theme(conn: sqlite3.Connection, name: str, theme: Theme, now: float | None = None) -> bool:
-    """Replace the definition of theme ``name`` (which may be renamed to ``theme.name``)."""
-    values = {**_theme_values(theme), "updated_at": time.time() if now is None else now}
-    sets = ", ".join(f"{k} = :{k}" for k in values)
-    cur = conn.execute(f"UPDATE themes SET {sets} WHERE name = :old", {**values, "old": name})
-    if cur.rowcount and theme.name != name:
-        conn.execute("UPDATE runs SET theme = ? WHERE theme = ?", (theme.name, name))
-    return bool(cur.rowcount)
-
-
-def delete_theme(conn: sqlite3.Connection, name: str) -> bool:
-    """Delete a theme with its runs, items and seen set (cascade)."""
-    conn.execute("DELETE FROM scheduler_locks WHERE name = ?", (name,))
-    return bool(conn.execute("DELETE FROM themes WHERE name = ?", (name,)).rowcount)
-
-
-def get_theme(conn: sqlite3.Connection, name: str) -> Theme | None:
-    row = conn.execute("SELECT * FROM themes WHERE name = ?", (name,)).fetchone()
-    return _theme_from_row(row) if row else None
-
-
-def list_themes(conn: sqlite3.Connection) -> list[Theme]:
-    return [_theme_from_row(r) for r in conn.execute("SELECT * FROM themes ORDER BY name")]
-
-
-# -- runs ----------------------------------------------------------------------------------------------
 def _run_from_row(row: sqlite3.Row, item_ids: tuple[str, ...] = ()) -> RunRecord:
     window_end = _dt(row["window_end"])
     assert window_end is not None
@@ -199,159 +164,6 @@ def _run_from_row(row: sqlite3.Row, item_ids: tuple[str, ...] = ()) -> RunRecord
         reports=json.loads(row["reports"] or "{}"),
         item_ids=item_ids,
     )
-
-
-def start_run(
-    conn: sqlite3.Connection,
-    *,
-    theme_id: int,
-    theme: str,
-    started_at: datetime,
-    window_start: datetime | None,
-    window_end: datetime,
-    trigger: str = "manual",
-    slot_at: datetime | None = None,
-) -> int:
-    cur = conn.execute(
-        "INSERT INTO runs(theme_id, theme, started_at, status, trigger, slot_at, window_start, window_end)"
-        " VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
-        (
-            theme_id,
-            theme,
-            _ts(started_at),
-            trigger,
-            _ts(slot_at),
-            _ts(window_start),
-            _ts(window_end),
-        ),
-    )
-    return int(cur.lastrowid or 0)
-
-
-def interrupt_stale_runs(conn: sqlite3.Connection, theme_id: int, now: float) -> int:
-    """Mark runs left ``running`` by a process that died as failed (call only while holding the lock)."""
-    return conn.execute(
-        "UPDATE runs SET status = 'failed', finished_at = ?, "
-        "error = 'interrupted: the process ended before the run finished' "
-        "WHERE theme_id = ? AND status = 'running'",
-        (now, theme_id),
-    ).rowcount
-
-
-def finish_run(
-    conn: sqlite3.Connection,
-    run_id: int,
-    *,
-    finished_at: datetime,
-    candidates: int,
-    new_documents: int,
-    items: Sequence[RunItem],
-    summarized: int,
-    reports: Mapping[str, str],
-) -> None:
-    """Record a run's items and mark it ``ok``: the one write that moves the theme's window forward."""
-    conn.executemany(
-        "INSERT INTO run_items(run_id, position, doc_id, story_id, status, new_doc_ids, score, snippet,"
-        " summarized) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                run_id,
-                it.position,
-                it.doc_id,
-                it.story_id,
-                it.status,
-                json.dumps(list(it.new_doc_ids)),
-                it.score,
-                _snippet_json(it.snippet),
-                int(it.summarized),
-            )
-            for it in items
-        ],
-    )
-    conn.execute(
-        "UPDATE runs SET status = 'ok', finished_at = ?, candidates = ?, new_documents = ?, items = ?,"
-        " summarized = ?, reports = ?, error = NULL WHERE id = ?",
-        (
-            _ts(finished_at),
-            candidates,
-            new_documents,
-            len(items),
-            summarized,
-            json.dumps(dict(reports), ensure_ascii=False),
-            run_id,
-        ),
-    )
-
-
-def fail_run(conn: sqlite3.Connection, run_id: int, *, finished_at: datetime, error: str) -> None:
-    conn.execute(
-        "UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
-        (_ts(finished_at), error[:2000], run_id),
-    )
-
-
-def _item_ids(conn: sqlite3.Connection, run_id: int) -> tuple[str, ...]:
-    return tuple(
-        r[0]
-        for r in conn.execute("SELECT doc_id FROM run_items WHERE run_id = ? ORDER BY position", (run_id,))
-    )
-
-
-def get_run(conn: sqlite3.Connection, run_id: int) -> RunRecord | None:
-    """The run with id ``run_id``; None for any id that cannot exist (0, negative, beyond 64 bits)."""
-    if not 0 < run_id <= SQLITE_MAX_INT:
-        return None
-    row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-    return _run_from_row(row, _item_ids(conn, run_id)) if row else None
-
-
-def last_successful_run(conn: sqlite3.Connection, theme_id: int) -> RunRecord | None:
-    row = conn.execute(
-        "SELECT * FROM runs WHERE theme_id = ? AND status = 'ok' ORDER BY window_end DESC, id DESC LIMIT 1",
-        (theme_id,),
-    ).fetchone()
-    return _run_from_row(row) if row else None
-
-
-def first_successful_window_end(conn: sqlite3.Connection, theme_id: int) -> datetime | None:
-    """End of the theme's first successful run: documents written up to then are its backfill."""
-    row = conn.execute(
-        "SELECT min(window_end) FROM runs WHERE theme_id = ? AND status = 'ok'", (theme_id,)
-    ).fetchone()
-    return _dt(row[0]) if row and row[0] is not None else None
-
-
-def last_run(conn: sqlite3.Connection, theme_id: int) -> RunRecord | None:
-    row = conn.execute(
-        "SELECT * FROM runs WHERE theme_id = ? ORDER BY id DESC LIMIT 1", (theme_id,)
-    ).fetchone()
-    return _run_from_row(row) if row else None
-
-
-def list_runs(conn: sqlite3.Connection, theme_id: int, limit: int = 20) -> list[RunRecord]:
-    rows = conn.execute(
-        "SELECT * FROM runs WHERE theme_id = ? ORDER BY id DESC LIMIT ?",
-        (theme_id, max(0, min(limit, SQLITE_MAX_INT))),
-    ).fetchall()
-    return [_run_from_row(r) for r in rows]
-
-
-def run_items(conn: sqlite3.Connection, run_id: int) -> list[RunItem]:
-    rows = conn.execute("SELECT * FROM run_items WHERE run_id = ? ORDER BY position", (run_id,)).fetchall()
-    return [
-        RunItem(
-            run_id=run_id,
-            position=int(r["position"]),
-            doc_id=r["doc_id"],
-            story_id=r["story_id"],
-            status=r["status"],
-            new_doc_ids=tuple(json.loads(r["new_doc_ids"])),
-            score=r["score"],
-            snippet=_snippet_from_json(r["snippet"]),
-            summarized=bool(r["summarized"]),
-        )
-        for r in rows
-    ]
 
 
 def _snippet_json(snippet: Snippet | None) -> str | None:
@@ -378,99 +190,316 @@ def _snippet_from_json(text: str | None) -> Snippet | None:
     )
 
 
-# -- what a theme has already reported -----------------------------------------------------------------
-def seen_hashes(conn: sqlite3.Connection, theme_id: int, doc_ids: Iterable[str]) -> dict[str, str]:
-    """``doc_id -> content_hash`` for the documents among ``doc_ids`` this theme already reported."""
-    ids = list(dict.fromkeys(doc_ids))
-    out: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for r in conn.execute(
-            f"SELECT doc_id, content_hash FROM theme_seen WHERE theme_id = ? AND doc_id IN ({marks})",
-            [theme_id, *chunk],
-        ):
-            out[r[0]] = r[1]
-    return out
-
-
-def mark_seen(
-    conn: sqlite3.Connection, theme_id: int, run_id: int, docs: Iterable[tuple[str, str, str | None]]
-) -> None:
-    """Record ``(doc_id, content_hash, story_id)`` as reported by ``run_id``."""
-    conn.executemany(
-        "INSERT INTO theme_seen(theme_id, doc_id, content_hash, story_id, run_id) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT(theme_id, doc_id) DO UPDATE SET content_hash = excluded.content_hash,"
-        " story_id = excluded.story_id, run_id = excluded.run_id",
-        [(theme_id, d, h, s, run_id) for d, h, s in docs],
-    )
-
-
-# -- scheduler locks -----------------------------------------------------------------------------------
-def acquire_lock(
-    conn: sqlite3.Connection,
-    name: str,
-    owner: str,
-    *,
-    now: float,
-    ttl: float,
-    is_stale: Callable[[str], bool] | None = None,
-) -> LockHolder | None:
-    """Take the lock on ``name`` for ``owner``; returns None on success, else the current holder.
-
-    Call inside a ``BEGIN IMMEDIATE`` transaction: the read and the write then happen under SQLite's
-    single write lock, so two schedulers cannot both see the row free. A lock is taken over when its
-    heartbeat expired or ``is_stale(holder)`` says its owner is gone (a process on this host that no
-    longer exists); the owner itself may re-acquire to extend.
-    """
-    row = conn.execute(
-        "SELECT owner, acquired_at, expires_at FROM scheduler_locks WHERE name = ?", (name,)
-    ).fetchone()
-    if (
-        row is not None
-        and row["owner"] != owner
-        and float(row["expires_at"]) > now
-        and not (is_stale is not None and is_stale(row["owner"]))
-    ):
-        return _holder(name, row)
-    conn.execute(
-        "INSERT INTO scheduler_locks(name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at,"
-        " expires_at = excluded.expires_at",
-        (name, owner, now, now + ttl),
-    )
-    return None
-
-
-def refresh_lock(conn: sqlite3.Connection, name: str, owner: str, *, now: float, ttl: float) -> bool:
-    """The heartbeat: push the expiry of ``owner``'s lock to ``now + ttl``. False when the lock is no longer
-    ``owner``'s (it expired and was taken over, or was removed by ``workflow unlock``)."""
-    return bool(
-        conn.execute(
-            "UPDATE scheduler_locks SET expires_at = ? WHERE name = ? AND owner = ?", (now + ttl, name, owner)
-        ).rowcount
-    )
-
-
-def lock_holder(conn: sqlite3.Connection, name: str) -> LockHolder | None:
-    """Who holds the lock on ``name`` (expired or not), or None."""
-    row = conn.execute(
-        "SELECT owner, acquired_at, expires_at FROM scheduler_locks WHERE name = ?", (name,)
-    ).fetchone()
-    return _holder(name, row) if row is not None else None
-
-
 def _holder(name: str, row: sqlite3.Row) -> LockHolder:
     expires, acquired = _dt(float(row["expires_at"])), _dt(float(row["acquired_at"]))
     assert expires is not None and acquired is not None
     return LockHolder(name=name, owner=row["owner"], expires_at=expires, acquired_at=acquired)
 
 
-def release_lock(conn: sqlite3.Connection, name: str, owner: str | None = None) -> bool:
-    """Release the lock if ``owner`` still holds it (a taken-over lock is left to its new owner);
-    ``owner=None`` removes it whoever holds it (``workflow unlock``)."""
-    if owner is None:
-        return bool(conn.execute("DELETE FROM scheduler_locks WHERE name = ?", (name,)).rowcount)
-    return bool(
-        conn.execute("DELETE FROM scheduler_locks WHERE name = ? AND owner = ?", (name, owner)).rowcount
-    )
+class SQLiteWorkflowTables:
+    """The workflow tables seen through one connection: inside a read, or a ``BEGIN IMMEDIATE`` write
+    transaction (see :class:`SQLiteWorkflowStore`). Returns records, never rows."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def theme_id(self, name: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM themes WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+    def insert_theme(self, theme: Theme, now: float | None = None) -> int | None:
+        """Insert a theme; returns its id, or None when the name is taken (the caller says what to do)."""
+        now = time.time() if now is None else now
+        values = {**_theme_values(theme), "created_at": now, "updated_at": now}
+        cols = ", ".join(values)
+        marks = ", ".join(f":{k}" for k in values)
+        cur = self.conn.execute(f"INSERT OR IGNORE INTO themes({cols}) VALUES ({marks})", values)
+        return int(cur.lastrowid) if cur.rowcount and cur.lastrowid else None
+
+    def update_theme(self, name: str, theme: Theme, now: float | None = None) -> bool:
+        """Replace the definition of theme ``name`` (which may be renamed to ``theme.name``)."""
+        values = {**_theme_values(theme), "updated_at": time.time() if now is None else now}
+        sets = ", ".join(f"{k} = :{k}" for k in values)
+        cur = self.conn.execute(f"UPDATE themes SET {sets} WHERE name = :old", {**values, "old": name})
+        if cur.rowcount and theme.name != name:
+            self.conn.execute("UPDATE runs SET theme = ? WHERE theme = ?", (theme.name, name))
+        return bool(cur.rowcount)
+
+    def delete_theme(self, name: str) -> bool:
+        """Delete a theme with its runs, items and seen set (cascade)."""
+        self.conn.execute("DELETE FROM scheduler_locks WHERE name = ?", (name,))
+        return bool(self.conn.execute("DELETE FROM themes WHERE name = ?", (name,)).rowcount)
+
+    def get_theme(self, name: str) -> Theme | None:
+        row = self.conn.execute("SELECT * FROM themes WHERE name = ?", (name,)).fetchone()
+        return _theme_from_row(row) if row else None
+
+    def list_themes(self) -> list[Theme]:
+        return [_theme_from_row(r) for r in self.conn.execute("SELECT * FROM themes ORDER BY name")]
+
+    def start_run(
+        self,
+        *,
+        theme_id: int,
+        theme: str,
+        started_at: datetime,
+        window_start: datetime | None,
+        window_end: datetime,
+        trigger: str = "manual",
+        slot_at: datetime | None = None,
+    ) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO runs(theme_id, theme, started_at, status, trigger, slot_at, window_start, window_end)"
+            " VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+            (
+                theme_id,
+                theme,
+                _ts(started_at),
+                trigger,
+                _ts(slot_at),
+                _ts(window_start),
+                _ts(window_end),
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def interrupt_stale_runs(self, theme_id: int, now: float) -> int:
+        """Mark runs left ``running`` by a process that died as failed (call only while holding the lock)."""
+        return self.conn.execute(
+            "UPDATE runs SET status = 'failed', finished_at = ?, "
+            "error = 'interrupted: the process ended before the run finished' "
+            "WHERE theme_id = ? AND status = 'running'",
+            (now, theme_id),
+        ).rowcount
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        finished_at: datetime,
+        candidates: int,
+        new_documents: int,
+        items: Sequence[RunItem],
+        summarized: int,
+        reports: Mapping[str, str],
+    ) -> None:
+        """Record a run's items and mark it ``ok``: the one write that moves the theme's window forward."""
+        self.conn.executemany(
+            "INSERT INTO run_items(run_id, position, doc_id, story_id, status, new_doc_ids, score, snippet,"
+            " summarized) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    run_id,
+                    it.position,
+                    it.doc_id,
+                    it.story_id,
+                    it.status,
+                    json.dumps(list(it.new_doc_ids)),
+                    it.score,
+                    _snippet_json(it.snippet),
+                    int(it.summarized),
+                )
+                for it in items
+            ],
+        )
+        self.conn.execute(
+            "UPDATE runs SET status = 'ok', finished_at = ?, candidates = ?, new_documents = ?, items = ?,"
+            " summarized = ?, reports = ?, error = NULL WHERE id = ?",
+            (
+                _ts(finished_at),
+                candidates,
+                new_documents,
+                len(items),
+                summarized,
+                json.dumps(dict(reports), ensure_ascii=False),
+                run_id,
+            ),
+        )
+
+    def fail_run(self, run_id: int, *, finished_at: datetime, error: str) -> None:
+        self.conn.execute(
+            "UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
+            (_ts(finished_at), error[:2000], run_id),
+        )
+
+    def _item_ids(self, run_id: int) -> tuple[str, ...]:
+        return tuple(
+            r[0]
+            for r in self.conn.execute(
+                "SELECT doc_id FROM run_items WHERE run_id = ? ORDER BY position", (run_id,)
+            )
+        )
+
+    def get_run(self, run_id: int) -> RunRecord | None:
+        """The run with id ``run_id``; None for any id that cannot exist (0, negative, beyond 64 bits)."""
+        if not 0 < run_id <= SQLITE_MAX_INT:
+            return None
+        row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _run_from_row(row, self._item_ids(run_id)) if row else None
+
+    def last_successful_run(self, theme_id: int) -> RunRecord | None:
+        row = self.conn.execute(
+            "SELECT * FROM runs WHERE theme_id = ? AND status = 'ok' ORDER BY window_end DESC, id DESC LIMIT 1",
+            (theme_id,),
+        ).fetchone()
+        return _run_from_row(row) if row else None
+
+    def first_successful_window_end(self, theme_id: int) -> datetime | None:
+        """End of the theme's first successful run: documents written up to then are its backfill."""
+        row = self.conn.execute(
+            "SELECT min(window_end) FROM runs WHERE theme_id = ? AND status = 'ok'", (theme_id,)
+        ).fetchone()
+        return _dt(row[0]) if row and row[0] is not None else None
+
+    def last_run(self, theme_id: int) -> RunRecord | None:
+        row = self.conn.execute(
+            "SELECT * FROM runs WHERE theme_id = ? ORDER BY id DESC LIMIT 1", (theme_id,)
+        ).fetchone()
+        return _run_from_row(row) if row else None
+
+    def list_runs(self, theme_id: int, limit: int = 20) -> list[RunRecord]:
+        rows = self.conn.execute(
+            "SELECT * FROM runs WHERE theme_id = ? ORDER BY id DESC LIMIT ?",
+            (theme_id, max(0, min(limit, SQLITE_MAX_INT))),
+        ).fetchall()
+        return [_run_from_row(r) for r in rows]
+
+    def run_items(self, run_id: int) -> list[RunItem]:
+        rows = self.conn.execute(
+            "SELECT * FROM run_items WHERE run_id = ? ORDER BY position", (run_id,)
+        ).fetchall()
+        return [
+            RunItem(
+                run_id=run_id,
+                position=int(r["position"]),
+                doc_id=r["doc_id"],
+                story_id=r["story_id"],
+                status=r["status"],
+                new_doc_ids=tuple(json.loads(r["new_doc_ids"])),
+                score=r["score"],
+                snippet=_snippet_from_json(r["snippet"]),
+                summarized=bool(r["summarized"]),
+            )
+            for r in rows
+        ]
+
+    def seen_hashes(self, theme_id: int, doc_ids: Iterable[str]) -> dict[str, str]:
+        """``doc_id -> content_hash`` for the documents among ``doc_ids`` this theme already reported."""
+        ids = list(dict.fromkeys(doc_ids))
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT doc_id, content_hash FROM theme_seen WHERE theme_id = ? AND doc_id IN ({marks})",
+                [theme_id, *chunk],
+            ):
+                out[r[0]] = r[1]
+        return out
+
+    def mark_seen(self, theme_id: int, run_id: int, docs: Iterable[tuple[str, str, str | None]]) -> None:
+        """Record ``(doc_id, content_hash, story_id)`` as reported by ``run_id``."""
+        self.conn.executemany(
+            "INSERT INTO theme_seen(theme_id, doc_id, content_hash, story_id, run_id) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(theme_id, doc_id) DO UPDATE SET content_hash = excluded.content_hash,"
+            " story_id = excluded.story_id, run_id = excluded.run_id",
+            [(theme_id, d, h, s, run_id) for d, h, s in docs],
+        )
+
+    def acquire_lock(
+        self,
+        name: str,
+        owner: str,
+        *,
+        now: float,
+        ttl: float,
+        is_stale: Callable[[str], bool] | None = None,
+    ) -> LockHolder | None:
+        """Take the lock on ``name`` for ``owner``; returns None on success, else the current holder.
+
+        Call inside a ``BEGIN IMMEDIATE`` transaction: the read and the write then happen under SQLite's
+        single write lock, so two schedulers cannot both see the row free. A lock is taken over when its
+        heartbeat expired or ``is_stale(holder)`` says its owner is gone (a process on this host that no
+        longer exists); the owner itself may re-acquire to extend.
+        """
+        row = self.conn.execute(
+            "SELECT owner, acquired_at, expires_at FROM scheduler_locks WHERE name = ?", (name,)
+        ).fetchone()
+        if (
+            row is not None
+            and row["owner"] != owner
+            and float(row["expires_at"]) > now
+            and not (is_stale is not None and is_stale(row["owner"]))
+        ):
+            return _holder(name, row)
+        self.conn.execute(
+            "INSERT INTO scheduler_locks(name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at,"
+            " expires_at = excluded.expires_at",
+            (name, owner, now, now + ttl),
+        )
+        return None
+
+    def refresh_lock(self, name: str, owner: str, *, now: float, ttl: float) -> bool:
+        """The heartbeat: push the expiry of ``owner``'s lock to ``now + ttl``. False when the lock is no longer
+        ``owner``'s (it expired and was taken over, or was removed by ``workflow unlock``)."""
+        return bool(
+            self.conn.execute(
+                "UPDATE scheduler_locks SET expires_at = ? WHERE name = ? AND owner = ?",
+                (now + ttl, name, owner),
+            ).rowcount
+        )
+
+    def lock_holder(self, name: str) -> LockHolder | None:
+        """Who holds the lock on ``name`` (expired or not), or None."""
+        row = self.conn.execute(
+            "SELECT owner, acquired_at, expires_at FROM scheduler_locks WHERE name = ?", (name,)
+        ).fetchone()
+        return _holder(name, row) if row is not None else None
+
+    def release_lock(self, name: str, owner: str | None = None) -> bool:
+        """Release the lock if ``owner`` still holds it (a taken-over lock is left to its new owner);
+        ``owner=None`` removes it whoever holds it (``workflow unlock``)."""
+        if owner is None:
+            return bool(self.conn.execute("DELETE FROM scheduler_locks WHERE name = ?", (name,)).rowcount)
+        return bool(
+            self.conn.execute(
+                "DELETE FROM scheduler_locks WHERE name = ? AND owner = ?", (name, owner)
+            ).rowcount
+        )
+
+
+class SQLiteWorkflowStore:
+    """:class:`~themeflow.store.base.WorkflowStore` for a :class:`~themeflow.store.sqlite.SQLiteStore`.
+
+    Reads use the store's per-thread connection; writes run in its ``BEGIN IMMEDIATE`` transaction, so a
+    check and the write that depends on it (a lock taken, a run started) happen under one write lock.
+    """
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = store
+
+    @contextmanager
+    def reading(self) -> Iterator[SQLiteWorkflowTables]:
+        try:
+            yield SQLiteWorkflowTables(self._store.conn)
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not read workflows in {self._store.location}: {exc}") from exc
+
+    @contextmanager
+    def writing(self) -> Iterator[SQLiteWorkflowTables]:
+        with self._store.transaction() as conn:
+            yield SQLiteWorkflowTables(conn)
+
+    def refresh_lock(self, name: str, owner: str, *, now: float, ttl: float) -> bool:
+        """The heartbeat's write, on a short-lived connection of its own: a server that runs workflows for
+        weeks must not keep a connection per heartbeat thread (the store keeps one per thread)."""
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = sqlite3.connect(self._store.path, timeout=30, isolation_level=None)
+            return SQLiteWorkflowTables(conn).refresh_lock(name, owner, now=now, ttl=ttl)
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not refresh the run lock of workflow {name!r}: {exc}") from exc
+        finally:
+            if conn is not None:
+                conn.close()

@@ -1,0 +1,63 @@
+"""What the workflow engine works with, handed in by the service: the store, a search, a summarizer.
+
+Why not the service itself: the workflow engine sits below the service (``docs/architecture.md``). It needs
+three capabilities and the settings, and taking exactly those keeps it testable on its own and free of an
+import cycle (the service imports the workflow package, never the other way round).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Literal, Protocol
+
+from themeflow.config import Settings
+from themeflow.model import Document, SearchPage, Summary
+from themeflow.store.base import Store
+
+__all__ = ["SearchFn", "SummarizeFn", "WorkflowContext"]
+
+
+class SearchFn(Protocol):
+    """``Themeflow.search``: the query language, filters, copies folded or not."""
+
+    def __call__(
+        self,
+        query: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sources: Sequence[str] = (),
+        sort: Literal["time", "relevance"] = "relevance",
+        limit: int = 20,
+        offset: int = 0,
+        collapse: bool = True,
+    ) -> SearchPage: ...
+
+
+class SummarizeFn(Protocol):
+    """``Themeflow.summarize``: the verified, cached summary of a document by the named summarizer (None:
+    the configured one)."""
+
+    def __call__(self, doc: Document, *, summarizer: str | None = None) -> Summary: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowContext:
+    """The store, a search, a summarizer and the settings a workflow run, a digest or the scheduler use."""
+
+    store: Store
+    search: SearchFn
+    summarize: SummarizeFn
+    settings: Settings
+
+    @property
+    def tz(self) -> tzinfo:
+        """The time zone dates are read and shown in."""
+        return self.settings.timezone
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.settings.reports_dir

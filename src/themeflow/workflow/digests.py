@@ -1,0 +1,122 @@
+"""Digests built from the store: of a search (``themeflow report QUERY``) and of a stored run (``--run ID``).
+
+Rendering is ``report/``'s job; here the items are gathered, summarized (from the cache where the text was
+summarized before) and their key figures read, every copy included, each story counted once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Literal
+
+from themeflow.errors import NotFoundError
+from themeflow.model import Document, RunItem
+from themeflow.report.digest import Digest, DigestItem
+from themeflow.report.figures import KeyFigures, key_figures
+from themeflow.store.base import Store
+from themeflow.workflow.context import WorkflowContext
+from themeflow.workflow.themes import describe_query
+
+__all__ = ["digest_of_run", "digest_of_search", "key_figures_of_items"]
+
+
+def digest_of_search(
+    ctx: WorkflowContext,
+    query: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sources: Sequence[str] = (),
+    sort: Literal["time", "relevance"] = "time",
+    limit: int = 30,
+    summarize: bool = True,
+) -> Digest:
+    """Search (copies folded into stories), summarize each hit (cached), newest first by default; the key
+    figures are read from the shown stories, copies included."""
+    page = ctx.search(query, since=since, until=until, sources=sources, sort=sort, limit=limit)
+    items = tuple(
+        DigestItem(
+            document=h.document,
+            summary=ctx.summarize(h.document) if summarize else None,
+            copies=h.copies,
+            score=h.score,
+            snippet=h.snippet,
+            story_id=h.story_id,
+        )
+        for h in page.hits
+    )
+    notes: tuple[str, ...] = ()
+    if page.total > len(items):
+        notes = (f"显示 {len(items)} / {page.total} 条结果 · showing {len(items)} of {page.total} results.",)
+    return Digest(
+        kind="search",
+        title=query,
+        query=query,
+        generated_at=datetime.now(UTC),
+        tz=ctx.tz,
+        items=items,
+        total=page.total,
+        figures=key_figures_of_items(ctx.store, items),
+        notes=notes,
+    )
+
+
+def digest_of_run(ctx: WorkflowContext, run_id: int) -> Digest:
+    """Rebuild the digest of a stored run: items as recorded, copies as the stories stand now, summaries
+    from the cache (by the theme's summarizer)."""
+    with ctx.store.workflows.reading() as wf:
+        run = wf.get_run(run_id)
+        if run is None:
+            raise NotFoundError(
+                f"no workflow run with id {run_id}; `themeflow workflow show NAME` lists runs"
+            )
+        stored: list[RunItem] = wf.run_items(run_id)
+        theme = wf.get_theme(run.theme)
+    docs = ctx.store.get_documents([it.doc_id for it in stored])
+    stories = ctx.store.stories_for([it.doc_id for it in stored])
+    summarizer = theme.summarizer if theme is not None else None
+    items: list[DigestItem] = []
+    for it in stored:
+        doc = docs.get(it.doc_id)
+        if doc is None:
+            continue
+        story = stories.get(it.doc_id)
+        items.append(
+            DigestItem(
+                document=doc,
+                summary=ctx.summarize(doc, summarizer=summarizer) if it.summarized else None,
+                copies=tuple(c for c in story.copies if c.id != doc.id) if story else (),
+                score=it.score,
+                snippet=it.snippet,
+                story_id=it.story_id,
+                status=it.status,
+                new_doc_ids=it.new_doc_ids,
+            )
+        )
+    notes = () if len(items) == len(stored) else (f"{len(stored) - len(items)} 篇文档已从库中删除。",)
+    return Digest(
+        kind="workflow",
+        title=run.theme,
+        query=describe_query(theme) if theme is not None else run.theme,
+        generated_at=datetime.now(UTC),
+        tz=ctx.tz,
+        items=tuple(items),
+        run_id=run.id,
+        window_start=run.window_start,
+        window_end=run.window_end,
+        new_documents=run.new_documents,
+        figures=key_figures_of_items(ctx.store, items),
+        notes=notes,
+    )
+
+
+def key_figures_of_items(store: Store, items: Sequence[DigestItem]) -> KeyFigures:
+    """The key figures of a digest's items: every lead document and every copy read (a copy may have
+    changed a number), stories counted once."""
+    docs: dict[str, Document] = {it.document.id: it.document for it in items}
+    copy_ids = list(dict.fromkeys(c.id for it in items for c in it.copies if c.id not in docs))
+    if copy_ids:
+        docs.update(store.get_documents(copy_ids))
+    stories = store.stories_for(list(docs)) if docs else {}
+    return key_figures(list(docs.values()), stories)
