@@ -1,14 +1,13 @@
 """Persistence behind the protocols of :mod:`themeflow.store.base`, and the registry that picks a backend.
 
 ``THEMEFLOW_DB`` (or ``--db``) names the store: a file path is the embedded SQLite store; a URL names its
-backend by scheme. Adding a backend is a package under ``store/`` and one line in :data:`BACKENDS`.
+backend by scheme. Adding a backend is a package under ``store/`` and its opener in :data:`BACKENDS`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from importlib import import_module
 from pathlib import Path
 
 from themeflow.errors import ConfigError
@@ -16,10 +15,20 @@ from themeflow.store.base import Store
 
 __all__ = ["BACKENDS", "open_store"]
 
-BACKENDS: dict[str, str] = {
-    "sqlite": "themeflow.store.sqlite:open_sqlite",
+Opener = Callable[[str, bool], Store]
+"""``(location, read_only) -> Store``; each imports its backend only when called (start-up stays cheap)."""
+
+
+def _sqlite(location: str, read_only: bool) -> Store:
+    from themeflow.store.sqlite import open_sqlite
+
+    return open_sqlite(location, read_only=read_only)
+
+
+BACKENDS: dict[str, Opener] = {
+    "sqlite": _sqlite,
 }
-"""URL scheme → ``module:function(location, read_only=…) -> Store``. A plain path means ``sqlite``."""
+"""URL scheme → opener. A plain path means ``sqlite``."""
 
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
 _PASSWORD = re.compile(r"(://[^/:@]*:)[^/@]*@")
@@ -33,14 +42,12 @@ def open_store(location: str | Path, *, read_only: bool = False) -> Store:
     text = str(location)
     m = _URL.match(text)
     scheme = m.group("scheme").lower() if m else "sqlite"
-    target = BACKENDS.get(scheme)
-    if target is None:
+    opener = BACKENDS.get(scheme)
+    if opener is None:
         shown = _PASSWORD.sub(r"\1***@", text)
         known = ", ".join(f"{s}://" for s in BACKENDS)
         raise ConfigError(
             f"THEMEFLOW_DB={shown}: no store for {scheme}:// in this installation"
             f" (known: a file path for SQLite, {known})"
         )
-    module, _, name = target.partition(":")
-    opener: Callable[..., Store] = getattr(import_module(module), name)
-    return opener(text, read_only=read_only)
+    return opener(text, read_only)

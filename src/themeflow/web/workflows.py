@@ -52,19 +52,13 @@ def add(tf: Themeflow, data: Mapping[str, Any]) -> Theme:
 
 
 def edit(tf: Themeflow, name: str, changes: Mapping[str, Any]) -> Theme:
-    """Change fields; an empty ``since``/``schedule`` clears it, an empty list field clears the list.
-
-    ``Themeflow.edit_theme(name, **changes)`` cannot take a ``name`` change (the keyword collides with
-    its first parameter), so a rename goes to the catalog function the method wraps.
-    """
+    """Change fields; an empty ``since``/``schedule`` clears it, an empty list field clears the list, and
+    ``name`` renames."""
     values = dict(changes)
     new_name = values.pop("name", None)
     if new_name and new_name != name:
-        from themeflow.workflow.catalog import edit_theme
-
-        renamed: Theme = edit_theme(tf, name, {**values, "name": new_name})
-        return renamed
-    edited: Theme = _call(tf, "edit_theme", name, **values)
+        values["name"] = new_name
+    edited: Theme = tf.edit_theme(name, **values)
     return edited
 
 
