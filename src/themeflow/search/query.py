@@ -177,6 +177,9 @@ def _find_close(raw: str, start: int) -> int:
 
 
 # -- parsing ----------------------------------------------------------------------------------------------
+_OR_NEEDS_TERMS = "OR needs a search term on each side, e.g. 美联储 OR 欧洲央行"
+
+
 def parse_query(text: str, *, tz: tzinfo = BEIJING) -> ParsedQuery:
     """Parse a query string; raises :class:`QueryError` (with the character position) when it is malformed."""
     if len(text) > MAX_QUERY_CHARS:
@@ -185,93 +188,126 @@ def parse_query(text: str, *, tz: tzinfo = BEIJING) -> ParsedQuery:
             "search for a few key words instead of pasting text",
             MAX_QUERY_CHARS,
         )
+    parser = _Parser(text, tz)
     toks = _lex(text)
-    groups: list[list[Term]] = []
-    excluded: list[Term] = []
-    dropped: list[Term] = []
-    sources: list[str] = []
-    since: datetime | None = None
-    until: datetime | None = None
-    pending_or: _Tok | None = None
-    pending_not: _Tok | None = None
-    prev_kind: str | None = None  # "term", "filter", "exclude" — what the last clause was, for OR checks
-
     for k, tok in enumerate(toks):
-        bare = not tok.quoted and tok.field is None and not tok.negated
-        if bare and tok.text in ("OR", "|"):
-            if prev_kind != "term" or pending_or is not None:
-                raise QueryError("OR needs a search term on each side, e.g. 美联储 OR 欧洲央行", tok.position)
-            pending_or = tok
-            continue
-        if bare and tok.text == "AND":
-            continue  # AND is what clauses mean anyway
-        if bare and tok.text == "NOT":
-            if pending_not is not None or k == len(toks) - 1:
+        if not parser.operator(tok, last=k == len(toks) - 1):
+            parser.clause(tok)
+    return parser.finish()
+
+
+class _Parser:
+    """The state of one parse: clauses seen so far and the operators (``OR``, ``NOT``) waiting for their
+    right-hand side. Each clause kind has its own step, so each rule lives in one place."""
+
+    def __init__(self, raw: str, tz: tzinfo) -> None:
+        self.raw = raw
+        self.tz = tz
+        self.groups: list[list[Term]] = []
+        self.excluded: list[Term] = []
+        self.dropped: list[Term] = []
+        self.sources: list[str] = []
+        self.since: datetime | None = None
+        self.until: datetime | None = None
+        self.pending_or: _Tok | None = None
+        self.pending_not: _Tok | None = None
+        self.prev_kind: str | None = None
+        """What the last clause was — "term", "filter" or "exclude" — for the rules of OR."""
+
+    def operator(self, tok: _Tok, *, last: bool) -> bool:
+        """Take a bare ``OR`` / ``|`` / ``AND`` / ``NOT``; False when ``tok`` is not one."""
+        if tok.quoted or tok.field is not None or tok.negated:
+            return False
+        if tok.text in ("OR", "|"):
+            if self.prev_kind != "term" or self.pending_or is not None:
+                raise QueryError(_OR_NEEDS_TERMS, tok.position)
+            self.pending_or = tok
+            return True
+        if tok.text == "AND":
+            return True  # AND is what clauses mean anyway
+        if tok.text == "NOT":
+            if self.pending_not is not None or last:
                 raise QueryError("NOT must be followed by a word to exclude, e.g. NOT 光伏", tok.position)
-            pending_not = tok
-            continue
-        negated = tok.negated or pending_not is not None
-        pending_not = None
-        if pending_or is not None and (negated or tok.field in ("source", "since", "until")):
-            if not (tok.field == "source" and prev_kind == "filter" and not negated):
-                raise QueryError("OR can only join search terms (or source: filters)", pending_or.position)
-        if tok.field == "source":
-            if negated:
+            self.pending_not = tok
+            return True
+        return False
+
+    def clause(self, tok: _Tok) -> None:
+        """A filter (``source:``, ``since:``, ``until:``) or a search term, negated by ``-`` or a ``NOT``."""
+        negated = tok.negated or self.pending_not is not None
+        self.pending_not = None
+        if self.pending_or is not None and (negated or tok.field in ("source", "since", "until")):
+            if not (tok.field == "source" and self.prev_kind == "filter" and not negated):
                 raise QueryError(
-                    "excluding a source is not supported; list the sources you want", tok.position
+                    "OR can only join search terms (or source: filters)", self.pending_or.position
                 )
-            name = tok.text.strip()
-            if name:
-                sources.append(name)
-            pending_or, prev_kind = None, "filter"
-            continue
-        if tok.field in ("since", "until"):
-            if negated:
-                raise QueryError(f"'-{tok.field}:' is not supported; use the other bound", tok.position)
-            bound = parse_date_bound(tok.text, end=tok.field == "until", position=tok.value_position, tz=tz)
-            if tok.field == "since":
-                since = bound if since is None else max(since, bound)
-            else:
-                until = bound if until is None else min(until, bound)
-            pending_or, prev_kind = None, "filter"
-            continue
+        if tok.field == "source":
+            self._source(tok, negated)
+        elif tok.field in ("since", "until"):
+            self._date_bound(tok, negated)
+        else:
+            self._term(tok, negated)
+
+    def _source(self, tok: _Tok, negated: bool) -> None:
+        if negated:
+            raise QueryError("excluding a source is not supported; list the sources you want", tok.position)
+        name = tok.text.strip()
+        if name:
+            self.sources.append(name)
+        self.pending_or, self.prev_kind = None, "filter"
+
+    def _date_bound(self, tok: _Tok, negated: bool) -> None:
+        if negated:
+            raise QueryError(f"'-{tok.field}:' is not supported; use the other bound", tok.position)
+        bound = parse_date_bound(tok.text, end=tok.field == "until", position=tok.value_position, tz=self.tz)
+        if tok.field == "since":
+            self.since = bound if self.since is None else max(self.since, bound)
+        else:
+            self.until = bound if self.until is None else min(self.until, bound)
+        self.pending_or, self.prev_kind = None, "filter"
+
+    def _term(self, tok: _Tok, negated: bool) -> None:
         term = Term(tok.text, tok.quoted, "title" if tok.field == "title" else "any", tok.position)
         _check_size(term)
         if not _searchable(term):
-            dropped.append(term)
-            if pending_or is not None:
-                pending_or = None  # "a OR *": keep a
-            prev_kind = "term" if groups and not negated else prev_kind
-            continue
+            self.dropped.append(term)
+            self.pending_or = None  # "a OR *": keep a
+            self.prev_kind = "term" if self.groups and not negated else self.prev_kind
+            return
         if negated:
-            excluded.append(term)
-            prev_kind = "exclude"
-            continue
-        if pending_or is not None and groups:
-            groups[-1].append(term)
+            self.excluded.append(term)
+            self.prev_kind = "exclude"
+            return
+        if self.pending_or is not None and self.groups:
+            self.groups[-1].append(term)
         else:
-            groups.append([term])
-        pending_or, prev_kind = None, "term"
-        if sum(len(g) for g in groups) + len(excluded) > MAX_TERMS:
+            self.groups.append([term])
+        self.pending_or, self.prev_kind = None, "term"
+        if sum(len(g) for g in self.groups) + len(self.excluded) > MAX_TERMS:
             raise QueryError(f"too many search terms (the limit is {MAX_TERMS})", tok.position)
-    if pending_or is not None:
-        raise QueryError("OR needs a search term on each side, e.g. 美联储 OR 欧洲央行", pending_or.position)
-    if since is not None and until is not None and since > until:
-        raise QueryError("since: is after until: — nothing can match; swap the dates", 0)
-    if not groups and not excluded and dropped and not sources and since is None and until is None:
-        raise QueryError(
-            f"nothing to search for: {dropped[0].text!r} has no letters or digits — type words to search for",
-            dropped[0].position,
+
+    def finish(self) -> ParsedQuery:
+        """Check what can only be checked at the end, and build the query."""
+        if self.pending_or is not None:
+            raise QueryError(_OR_NEEDS_TERMS, self.pending_or.position)
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise QueryError("since: is after until: — nothing can match; swap the dates", 0)
+        filters = self.sources or self.since is not None or self.until is not None
+        if not self.groups and not self.excluded and self.dropped and not filters:
+            first = self.dropped[0]
+            raise QueryError(
+                f"nothing to search for: {first.text!r} has no letters or digits — type words to search for",
+                first.position,
+            )
+        return ParsedQuery(
+            raw=self.raw,
+            groups=tuple(tuple(g) for g in self.groups),
+            excluded=tuple(self.excluded),
+            sources=tuple(dict.fromkeys(self.sources)),
+            since=self.since,
+            until=self.until,
+            dropped=tuple(self.dropped),
         )
-    return ParsedQuery(
-        raw=text,
-        groups=tuple(tuple(g) for g in groups),
-        excluded=tuple(excluded),
-        sources=tuple(dict.fromkeys(sources)),
-        since=since,
-        until=until,
-        dropped=tuple(dropped),
-    )
 
 
 def _check_size(term: Term) -> None:
