@@ -31,6 +31,7 @@ from themeflow.model import Document, IngestReport, SearchPage, Story, Summary, 
 from themeflow.serialize import iso, parse_iso, summary_from_dict, summary_to_dict
 from themeflow.store.base import StoreStats, WriteOutcome
 from themeflow.store.sqlite import fts, migrations
+from themeflow.store.sqlite.params import chunks, marks
 from themeflow.store.sqlite.workflows import SQLiteWorkflowStore
 
 if TYPE_CHECKING:
@@ -266,8 +267,8 @@ class SQLiteStore:
         if row is None:
             values["ingested_at"] = now
             cols = ", ".join(values)
-            marks = ", ".join(f":{k}" for k in values)
-            cur = conn.execute(f"INSERT INTO documents({cols}) VALUES ({marks})", values)
+            qmarks = ", ".join(f":{k}" for k in values)
+            cur = conn.execute(f"INSERT INTO documents({cols}) VALUES ({qmarks})", values)
             rowid = int(cur.lastrowid or 0)
             self._write_paragraphs(conn, rowid, doc)
             fts.index_document(conn, rowid, doc)
@@ -328,12 +329,11 @@ class SQLiteStore:
         self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]
     ) -> Iterator[tuple[int, Document]]:
         rows = conn.execute(sql, params).fetchall()
-        for start in range(0, len(rows), 500):
-            chunk = rows[start : start + 500]
+        for chunk in chunks(rows):
             by_rowid: dict[int, list[str]] = {int(r["rowid"]): [] for r in chunk}
-            marks = ",".join("?" * len(by_rowid))
+            qmarks = marks(len(by_rowid))
             for prow in conn.execute(
-                f"SELECT doc_rowid, text FROM paragraphs WHERE doc_rowid IN ({marks}) ORDER BY doc_rowid, n",
+                f"SELECT doc_rowid, text FROM paragraphs WHERE doc_rowid IN ({qmarks}) ORDER BY doc_rowid, n",
                 list(by_rowid),
             ):
                 by_rowid[int(prow[0])].append(prow[1])
@@ -352,11 +352,10 @@ class SQLiteStore:
             return {}
         out: dict[str, Document] = {}
         with self._translate("read documents"):
-            for start in range(0, len(doc_ids), 500):
-                chunk = list(doc_ids[start : start + 500])
-                marks = ",".join("?" * len(chunk))
+            for chunk in chunks(doc_ids):
+                qmarks = marks(len(chunk))
                 for _, doc in self._iter_rows(
-                    self.conn, f"SELECT rowid, * FROM documents WHERE id IN ({marks})", chunk
+                    self.conn, f"SELECT rowid, * FROM documents WHERE id IN ({qmarks})", chunk
                 ):
                     out[doc.id] = doc
         return out

@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from themeflow import dedup
 from themeflow.errors import StoreError
 from themeflow.model import Copy, Document, Story
+from themeflow.store.sqlite.params import chunks, marks
 
 __all__ = [
     "MIGRATIONS",
@@ -152,9 +153,8 @@ def _load(conn: sqlite3.Connection, where: str, params: Iterable[object]) -> lis
 
 def _load_ids(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> list[_Row]:
     out: list[_Row] = []
-    for i in range(0, len(doc_ids), 500):
-        chunk = doc_ids[i : i + 500]
-        out += _load(conn, f"doc_id IN ({','.join('?' * len(chunk))})", chunk)
+    for chunk in chunks(doc_ids):
+        out += _load(conn, f"doc_id IN ({marks(len(chunk))})", chunk)
     return out
 
 
@@ -193,24 +193,46 @@ def assign_fingerprinted(
 
 
 def _assign_fp(conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, published: str) -> str:
-    old = _load(conn, "doc_id = ?", (doc_id,))
-    if old:
-        prev = old[0]
-        same = (
-            prev.fp.content_hash == fp.content_hash
-            and prev.fp.title == fp.title
-            and prev.fp.figures.tobytes() == fp.figures.tobytes()
-        )
-        member = conn.execute("SELECT story_id FROM story_members WHERE doc_id = ?", (doc_id,)).fetchone()
-        if same and member is not None:
-            if prev.published != published:
-                conn.execute(
-                    "UPDATE doc_fingerprints SET published_key = ? WHERE rowid = ?", (published, prev.rowid)
-                )
-                return _refresh(conn, [str(member[0])])[0]
-            return str(member[0])
-        _remove(conn, doc_id)
+    """Keep an unchanged document where it is; otherwise (re)insert its fingerprint, find its copies and
+    join (or found, or bridge) their story."""
+    kept = _unchanged_story(conn, doc_id, fp, published)
+    if kept is not None:
+        return kept
+    rowid, keys = _insert_fingerprint(conn, doc_id, fp, published)
+    matches = _copies_of(conn, rowid, keys, fp)
+    return _join_story(conn, doc_id, _story_ids_of(conn, [m.doc_id for m in matches]))
 
+
+def _unchanged_story(
+    conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, published: str
+) -> str | None:
+    """The story of a document whose fingerprint did not change (its publish time refreshed, which can move
+    the canonical copy); None after removing a changed one, or for a document never seen."""
+    old = _load(conn, "doc_id = ?", (doc_id,))
+    if not old:
+        return None
+    prev = old[0]
+    same = (
+        prev.fp.content_hash == fp.content_hash
+        and prev.fp.title == fp.title
+        and prev.fp.figures.tobytes() == fp.figures.tobytes()
+    )
+    member = conn.execute("SELECT story_id FROM story_members WHERE doc_id = ?", (doc_id,)).fetchone()
+    if same and member is not None:
+        if prev.published != published:
+            conn.execute(
+                "UPDATE doc_fingerprints SET published_key = ? WHERE rowid = ?", (published, prev.rowid)
+            )
+            return _refresh(conn, [str(member[0])])[0]
+        return str(member[0])
+    _remove(conn, doc_id)
+    return None
+
+
+def _insert_fingerprint(
+    conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, published: str
+) -> tuple[int, list[int]]:
+    """Store the fingerprint and its LSH band keys; returns its rowid and the keys."""
     cur = conn.execute(
         "INSERT INTO doc_fingerprints(doc_id, content_hash, length, published_key, minhash, figures, title)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -219,16 +241,18 @@ def _assign_fp(conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, pub
     rowid = int(cur.lastrowid or 0)
     keys = dedup.band_keys(fp.signature, _CONFIG) if fp.signature is not None else []
     conn.executemany("INSERT OR IGNORE INTO lsh_bands(key, fp) VALUES (?, ?)", [(k, rowid) for k in keys])
+    return rowid, keys
 
-    # Candidates: a shared band key or the same normalized body. O(candidates).
+
+def _copies_of(
+    conn: sqlite3.Connection, rowid: int, keys: Sequence[int], fp: dedup.Fingerprint
+) -> list[_Row]:
+    """Stored documents that are copies of ``fp``. Candidates share a band key or the same normalized body
+    (O(candidates)); each is then checked with :func:`dedup.is_copy`."""
     cand: set[int] = set()
-    for i in range(0, len(keys), 500):
-        chunk = keys[i : i + 500]
+    for chunk in chunks(keys):
         cand.update(
-            r[0]
-            for r in conn.execute(
-                f"SELECT fp FROM lsh_bands WHERE key IN ({','.join('?' * len(chunk))})", chunk
-            )
+            r[0] for r in conn.execute(f"SELECT fp FROM lsh_bands WHERE key IN ({marks(len(chunk))})", chunk)
         )
     if fp.length > 0:  # every empty body has the same hash and is a copy of nothing
         cand.update(
@@ -239,43 +263,42 @@ def _assign_fp(conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, pub
         )
     cand.discard(rowid)
     matches: list[_Row] = []
-    cand_list = sorted(cand)
-    for i in range(0, len(cand_list), 500):
-        chunk = cand_list[i : i + 500]
-        for r in _load(conn, f"rowid IN ({','.join('?' * len(chunk))})", chunk):
-            if dedup.is_copy(fp, r.fp, _CONFIG):
-                matches.append(r)
+    for rowids in chunks(sorted(cand)):
+        matches += [
+            r
+            for r in _load(conn, f"rowid IN ({marks(len(rowids))})", rowids)
+            if dedup.is_copy(fp, r.fp, _CONFIG)
+        ]
+    return matches
 
+
+def _story_ids_of(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> list[str]:
+    """The distinct stories these documents belong to, sorted."""
+    story_ids: set[str] = set()
+    for chunk in chunks(doc_ids):
+        q = f"SELECT DISTINCT story_id FROM story_members WHERE doc_id IN ({marks(len(chunk))})"
+        story_ids.update(str(r[0]) for r in conn.execute(q, chunk))
+    return sorted(story_ids)
+
+
+def _join_story(conn: sqlite3.Connection, doc_id: str, story_ids: Sequence[str]) -> str:
+    """Add the document to the first of ``story_ids``, merging the others into it (the document bridges
+    them), or found a story of its own; returns the story's id after its refresh."""
     now = _now()
-    story_ids: list[str] = []
-    if matches:
-        ids = [m.doc_id for m in matches]
-        for i in range(0, len(ids), 500):
-            id_chunk = ids[i : i + 500]
-            story_ids += [
-                str(r[0])
-                for r in conn.execute(
-                    f"SELECT DISTINCT story_id FROM story_members WHERE doc_id IN ({','.join('?' * len(id_chunk))})",
-                    id_chunk,
-                )
-            ]
-        story_ids = sorted(set(story_ids))
     provisional = story_ids[0] if story_ids else dedup.story_id_for(doc_id)
     if not story_ids:
         conn.execute(
             "INSERT INTO stories(id, canonical_id, size, created_at, updated_at) VALUES (?, ?, 1, ?, ?)",
             (provisional, doc_id, now, now),
         )
-    else:
-        # Bridging: every story the document links to becomes one.
-        for other in story_ids[1:]:
-            conn.execute("UPDATE story_members SET story_id = ? WHERE story_id = ?", (provisional, other))
-            conn.execute(
-                "UPDATE stories SET created_at = min(created_at, (SELECT created_at FROM stories WHERE id = ?))"
-                " WHERE id = ?",
-                (other, provisional),
-            )
-            conn.execute("DELETE FROM stories WHERE id = ?", (other,))
+    for other in story_ids[1:]:
+        conn.execute("UPDATE story_members SET story_id = ? WHERE story_id = ?", (provisional, other))
+        conn.execute(
+            "UPDATE stories SET created_at = min(created_at, (SELECT created_at FROM stories WHERE id = ?))"
+            " WHERE id = ?",
+            (other, provisional),
+        )
+        conn.execute("DELETE FROM stories WHERE id = ?", (other,))
     conn.execute(
         "INSERT INTO story_members(doc_id, story_id, similarity, joined_at) VALUES (?, ?, 0, ?)",
         (doc_id, provisional, now),
@@ -395,13 +418,12 @@ def _build(conn: sqlite3.Connection, story_rows: Sequence[Sequence[object]]) -> 
     ids = [str(r[0]) for r in story_rows]
     canon = {str(r[0]): str(r[1]) for r in story_rows}
     members: dict[str, list[tuple[tuple[str, int, str], Copy]]] = {i: [] for i in ids}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
+    for chunk in chunks(ids):
         q = (
             "SELECT m.story_id, m.doc_id, f.published_key, f.length, d.source, d.published_at, d.url, d.title"
             " FROM story_members m JOIN doc_fingerprints f ON f.doc_id = m.doc_id"
             " LEFT JOIN documents d ON d.id = m.doc_id"
-            f" WHERE m.story_id IN ({','.join('?' * len(chunk))})"
+            f" WHERE m.story_id IN ({marks(len(chunk))})"
         )
         for sid, did, pub, length, source, published, url, title in conn.execute(q, chunk):
             copy = Copy(id=did, source=source, published_at=_parse_time(published), url=url, title=title)
@@ -422,16 +444,14 @@ def stories_for(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> dict[str, S
     """Stories of many documents in a few queries (for collapsing a page of search hits)."""
     try:
         by_doc: dict[str, str] = {}
-        for i in range(0, len(doc_ids), 500):
-            chunk = list(doc_ids[i : i + 500])
-            q = f"SELECT doc_id, story_id FROM story_members WHERE doc_id IN ({','.join('?' * len(chunk))})"
+        for chunk in chunks(doc_ids):
+            q = f"SELECT doc_id, story_id FROM story_members WHERE doc_id IN ({marks(len(chunk))})"
             by_doc.update((str(d), str(s)) for d, s in conn.execute(q, chunk))
         sids = sorted(set(by_doc.values()))
         rows: list[Sequence[object]] = []
-        for i in range(0, len(sids), 500):
-            chunk = sids[i : i + 500]
-            q = f"SELECT id, canonical_id FROM stories WHERE id IN ({','.join('?' * len(chunk))})"
-            rows += conn.execute(q, chunk).fetchall()
+        for sid_chunk in chunks(sids):
+            q = f"SELECT id, canonical_id FROM stories WHERE id IN ({marks(len(sid_chunk))})"
+            rows += conn.execute(q, sid_chunk).fetchall()
         stories = _build(conn, rows)
     except sqlite3.Error as exc:
         raise StoreError(f"could not read stories: {exc}") from exc

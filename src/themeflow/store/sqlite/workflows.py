@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from themeflow.errors import StoreError
 from themeflow.model import LockHolder, RunItem, RunRecord, Snippet, Theme
 from themeflow.serialize import parse_iso
+from themeflow.store.sqlite.params import chunks, marks
 
 if TYPE_CHECKING:
     from themeflow.store.sqlite.store import SQLiteStore
@@ -212,8 +213,8 @@ class SQLiteWorkflowTables:
         now = time.time() if now is None else now
         values = {**_theme_values(theme), "created_at": now, "updated_at": now}
         cols = ", ".join(values)
-        marks = ", ".join(f":{k}" for k in values)
-        cur = self.conn.execute(f"INSERT OR IGNORE INTO themes({cols}) VALUES ({marks})", values)
+        qmarks = ", ".join(f":{k}" for k in values)
+        cur = self.conn.execute(f"INSERT OR IGNORE INTO themes({cols}) VALUES ({qmarks})", values)
         return int(cur.lastrowid) if cur.rowcount and cur.lastrowid else None
 
     def update_theme(self, name: str, theme: Theme, now: float | None = None) -> bool:
@@ -387,11 +388,10 @@ class SQLiteWorkflowTables:
         """``doc_id -> content_hash`` for the documents among ``doc_ids`` this theme already reported."""
         ids = list(dict.fromkeys(doc_ids))
         out: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk in chunks(ids):
+            qmarks = marks(len(chunk))
             for r in self.conn.execute(
-                f"SELECT doc_id, content_hash FROM theme_seen WHERE theme_id = ? AND doc_id IN ({marks})",
+                f"SELECT doc_id, content_hash FROM theme_seen WHERE theme_id = ? AND doc_id IN ({qmarks})",
                 [theme_id, *chunk],
             ):
                 out[r[0]] = r[1]
