@@ -33,8 +33,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import rjieba
-
 from themeflow.facts.confidence import CONFIDENCE_THRESHOLD, ScoredFact, confidence
 from themeflow.facts.evidence import Evidence
 from themeflow.facts.lexicon import (
@@ -67,6 +65,7 @@ from themeflow.facts.metric import (
 )
 from themeflow.model import Citation, Document, Fact
 from themeflow.text.numbers import Figure, find_figures
+from themeflow.text.segment import pos_tags
 
 __all__ = [
     "EntityMention",
@@ -178,7 +177,7 @@ def entity_mentions(text: str) -> list[EntityMention]:
         found.append(EntityMention(start, end, name, name, kind=kind))
     pos = 0
     prev: tuple[int, str, str] | None = None  # (start, word, tag) of the token before
-    tagged = rjieba.tag(text)
+    tagged = pos_tags(text)
     for i, (word, tag) in enumerate(tagged):
         start, pos = pos, pos + len(word)
         if (
@@ -535,7 +534,7 @@ def _prefixed_mover(text: str, mentions: list[EntityMention], lo: int, hi: int) 
     first = next((e for e in mentions if lo <= e.start and e.end <= hi), None)
     if first is None or first.start <= lo:
         return False
-    tags = [(w, t) for w, t in rjieba.tag(text[lo : first.start]) if w.strip()]
+    tags = [(w, t) for w, t in pos_tags(text[lo : first.start]) if w.strip()]
     return any(t == "v" and is_cjk(w[0]) for w, t in tags)
 
 
@@ -618,7 +617,7 @@ def _mover_mentions(text: str, figures: list[Figure], mentions: list[EntityMenti
 def _opens_with_name(name: str) -> bool:
     """``四川黄金``, ``三星SDI``: a mover whose first character is a numeral but whose first word is a
     place or a name (not ``三家``, ``两市``)."""
-    first = rjieba.tag(name)[0]
+    first = pos_tags(name)[0]
     return len(first[0]) >= 2 and first[1] in ("ns", "nr", "nrt", "nt", "nz")
 
 
@@ -749,13 +748,13 @@ def _modifies_next(text: str, e: EntityMention, mentions: list[EntityMention]) -
         gap.startswith("的")
         and len(gap) <= 10
         and not re.search(r"[，。；、,;：:]", gap)
-        and not any(t == "v" for _, t in rjieba.tag(gap))
+        and not any(t == "v" for _, t in pos_tags(gap))
     )
 
 
 def _in_subject_position(text: str, clause_start: int, start: int) -> bool:
     prefix = text[clause_start:start]
-    return not prefix.strip() or not any(t == "v" and w not in _COPULA_VERBS for w, t in rjieba.tag(prefix))
+    return not prefix.strip() or not any(t == "v" and w not in _COPULA_VERBS for w, t in pos_tags(prefix))
 
 
 def _counted(e: EntityMention, figures: list[Figure]) -> bool:

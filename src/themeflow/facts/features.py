@@ -17,12 +17,11 @@ import math
 import re
 from functools import lru_cache
 
-import rjieba
-
 from themeflow.facts.evidence import Evidence, rule_score
 from themeflow.facts.lexicon import EXPECTATION_WORDS, FORECASTERS, INSTITUTIONS, MEASURE_WORDS
 from themeflow.model import Fact
 from themeflow.text.numbers import unit_kind
+from themeflow.text.segment import pos_tags
 
 __all__ = ["FEATURE_NAMES", "fact_features", "unit_class"]
 
@@ -111,4 +110,4 @@ _KNOWN = frozenset(FEATURE_NAMES)
 def _has_name(metric: str) -> bool:
     """A name-tagged token inside the metric (``美债收益率``, ``宏力跌幅``): the metric names a subject
     of its own. Cached: the same metric phrases recur across a corpus."""
-    return any(tag in _NAME_TAGS for _, tag in rjieba.tag(metric))
+    return any(tag in _NAME_TAGS for _, tag in pos_tags(metric))

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-import rjieba
-
 from themeflow.facts.lexicon import (
     ALIAS_TO_ENTITY,
     CHANGE_WORDS,
@@ -23,6 +21,7 @@ from themeflow.facts.lexicon import (
     MOVE_MEASURES,
     NON_MEASURES,
 )
+from themeflow.text.segment import pos_tags, stock_words
 
 __all__ = [
     "CHANGE_ONLY",
@@ -119,7 +118,7 @@ def metric_phrase(span: str) -> str | None:
 
 def _token_bounds(s: str) -> set[int]:
     bounds, pos = {0}, 0
-    for w in rjieba.cut(s):
+    for w in stock_words(s):
         pos += len(w)
         bounds.add(pos)
     return bounds
@@ -159,7 +158,7 @@ def _trim(s: str) -> str:
                 s = s[: -len(w)]
         if s == before:
             break
-    tags = [(w, t) for w, t in rjieba.tag(s) if w.strip()] if s else []
+    tags = [(w, t) for w, t in pos_tags(s) if w.strip()] if s else []
     while tags and tags[0][1] in _TRIM_TAGS:
         tags = tags[1:]
     while tags and (tags[-1][1] in _TRIM_TAGS - {"f"} or _weak_verb(*tags[-1])):
@@ -215,7 +214,7 @@ def metric_after(text: str, end: int, limit: int) -> str | None:
     if not tail or not is_cjk(tail[0]) and not tail[0].isalpha():
         return None
     words: list[tuple[str, str]] = []
-    tags = [(w, t) for w, t in rjieba.tag(tail) if w.strip()]
+    tags = [(w, t) for w, t in pos_tags(tail) if w.strip()]
     stop = len(tags)
     for i, (w, t) in enumerate(tags):
         if (
@@ -253,7 +252,7 @@ def metric_doubt(metric: str, *, after: bool = False) -> tuple[str, ...]:
     with a verb of its own, a lone acronym. Empty when nothing is wrong with it. A phrase read ``after``
     the figure is a noun run already (``待接入项目``): its inner verbs are not a clause."""
     doubts: list[str] = []
-    tags = [(w, t) for w, t in rjieba.tag(metric) if w.strip()]
+    tags = [(w, t) for w, t in pos_tags(metric) if w.strip()]
     if not tags:
         return ("empty",)
     last_word, last_tag = tags[-1]
@@ -282,11 +281,7 @@ def metric_doubt(metric: str, *, after: bool = False) -> tuple[str, ...]:
         doubts.append("a name")
     move = next((w for w in sorted(CHANGE_ONLY, key=len, reverse=True) if metric.endswith(w)), None)
     prefix = metric[: -len(move)] if move else ""
-    if (
-        len(prefix) >= 2
-        and not prefix.endswith(MOVE_MEASURES)
-        and rjieba.tag(prefix)[-1][1] not in ("t", "d")
-    ):
+    if len(prefix) >= 2 and not prefix.endswith(MOVE_MEASURES) and pos_tags(prefix)[-1][1] not in ("t", "d"):
         doubts.append("unnamed subject")  # 零跑汽车涨6%: a name the lexicon does not know moved, not 股价
     if (
         len(tags) == 2

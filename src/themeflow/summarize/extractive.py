@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import rjieba
 
 from themeflow.model import Bullet, Document, Section, Summary
 from themeflow.summarize.compress import compress_parts
@@ -29,6 +28,7 @@ from themeflow.summarize.fragments import (
 )
 from themeflow.summarize.outline import Block, Para, headed_blocks, key_phrase, outline, segment_blocks
 from themeflow.text.numbers import find_figures
+from themeflow.text.segment import pos_tags
 from themeflow.text.sentences import sentence_spans, split_sentences
 
 __all__ = ["ExtractiveSummarizer"]
@@ -129,7 +129,7 @@ class ExtractiveSummarizer:
     # -- analysis -----------------------------------------------------------------------------------
 
     def _analyse(self, doc: Document, body: list[Para]) -> _Doc:
-        title_tokens = set(_content_tokens(rjieba.tag(doc.title))) if doc.title else set()
+        title_tokens = set(_content_tokens(pos_tags(doc.title))) if doc.title else set()
         sents: list[_Sent] = []
         for p in body:
             figs = [f for f in find_figures(p.text) if f.kind in _QUANTITY_KINDS]
@@ -137,7 +137,7 @@ class ExtractiveSummarizer:
                 s = p.text[a:b]
                 if len(s) < 8 or is_boilerplate_sentence(s):
                     continue
-                tagged = rjieba.tag(s)
+                tagged = pos_tags(s)
                 nfig = sum(1 for f in figs if a <= f.start < b)
                 sents.append(_Sent(len(sents), p.n, s, j == 0, tagged, _content_tokens(tagged), nfig))
         n = len(sents)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import rjieba
+from themeflow.text.segment import pos_tags
 
 __all__ = [
     "Kind",
@@ -186,7 +186,7 @@ def is_boilerplate_sentence(text: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def _first_pos(clause: str) -> tuple[str, str]:
-    tagged = rjieba.tag(clause[:8])
+    tagged = pos_tags(clause[:8])
     return tagged[0] if tagged else ("", "")
 
 
@@ -217,7 +217,7 @@ def is_noun_phrase(clause: str) -> bool:
     core = clause.rstrip("”’」』）)】\"' ")
     if re.search(r"[了着过已将是为有正]|可以|能够|需要|成为|达到|实现", core):
         return False
-    tagged = rjieba.tag(core[-6:])
+    tagged = pos_tags(core[-6:])
     return bool(tagged) and tagged[-1][1].startswith(("n", "vn")) and tagged[-1][0] != "的"
 
 
