@@ -275,6 +275,23 @@ class IngestError:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """What ``themeflow stats`` shows: counts, outlets, the publish-time span and the schema applied."""
+
+    documents: int
+    paragraphs: int
+    sources: dict[str, int] = field(default_factory=dict)
+    earliest: datetime | None = None
+    latest: datetime | None = None
+    summaries: int = 0
+    stories: int = 0
+    multi_copy_stories: int = 0
+    ingests: int = 0
+    schema: list[str] = field(default_factory=list)
+    location: str = ""
+
+
 @dataclass(slots=True)
 class IngestReport:
     """The tally of one ingest: what ``themeflow ingest --json`` prints."""

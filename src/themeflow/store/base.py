@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
@@ -30,6 +29,7 @@ from themeflow.model import (
     RunItem,
     RunRecord,
     SearchPage,
+    StoreStats,
     Story,
     Summary,
     Theme,
@@ -51,23 +51,6 @@ __all__ = [
 ]
 
 WriteOutcome = Literal["new", "updated", "unchanged"]
-
-
-@dataclass(frozen=True, slots=True)
-class StoreStats:
-    """What ``themeflow stats`` shows."""
-
-    documents: int
-    paragraphs: int
-    sources: dict[str, int] = field(default_factory=dict)
-    earliest: datetime | None = None
-    latest: datetime | None = None
-    summaries: int = 0
-    stories: int = 0
-    multi_copy_stories: int = 0
-    ingests: int = 0
-    schema: list[str] = field(default_factory=list)
-    location: str = ""
 
 
 class DocumentStore(Protocol):
