@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from tests.test_web_corpus import (
     CAPACITY_QUERY,
     CAPEX,
+    CAPEX_COPY,
     FLASH,
     GW_SOURCE,
     GW_TYPO,
@@ -85,6 +87,28 @@ def test_document_and_summary(client: Any) -> None:
         assert all(1 <= n <= len(CAPEX.paragraphs) for n in b["citations"])
     flash = client.get(f"/api/documents/{FLASH.id}/summary").json()
     assert flash["excerpt"] is True
+
+
+def test_document_copies_are_the_ones_its_page_lists(client: Any) -> None:
+    """Each member of a syndicated story lists the others, canonical included, in the page's order."""
+    for doc in (CAPEX, CAPEX_COPY):
+        copies = client.get(f"/api/documents/{doc.id}").json()["copies"]
+        assert [c["id"] for c in copies] == _page_copy_ids(client, doc.id)
+        assert {c["id"] for c in copies} == {CAPEX.id, CAPEX_COPY.id} - {doc.id}
+    copy = client.get(f"/api/documents/{CAPEX.id}").json()["copies"][0]
+    assert copy == {
+        "id": CAPEX_COPY.id,
+        "source": "美股IPO",
+        "published": "2025-11-21T00:07:00+08:00",
+        "url": CAPEX_COPY.url,
+    }, "a hit's copy shape"
+    assert client.get(f"/api/documents/{FLASH.id}").json()["copies"] == [] == _page_copy_ids(client, FLASH.id)
+
+
+def _page_copy_ids(client: Any, doc_id: str) -> list[str]:
+    """The ids in the document page's "另见" line."""
+    also = re.search(r'<div class="also">(.*?)</div>', client.get(f"/documents/{doc_id}").text, re.S)
+    return re.findall(r'href="/documents/([\w-]+)"', also.group(1)) if also else []
 
 
 def test_stats(client: Any) -> None:

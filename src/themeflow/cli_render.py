@@ -13,15 +13,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
 from themeflow.model import Copy, Document, Hit, SearchPage, Story, Summary
+from themeflow.serialize import story_listing_to_dict, story_outlets, story_span
 from themeflow.store.base import StoreStats
-from themeflow.text.outlets import UNKNOWN_OUTLET
-from themeflow.timefmt import display_time, display_zone
+from themeflow.timefmt import display_time
+
+story_listing = story_listing_to_dict
+"""``themeflow stories --json`` builds its entries here today; the JSON itself lives in serialize."""
 
 
 def when(dt: datetime | None, time_origin: str = "document") -> str:
@@ -120,47 +122,13 @@ def print_stats(console: Console, stats: StoreStats) -> None:
 # -- stories ------------------------------------------------------------------------------------------
 
 
-def story_outlets(story: Story, canonical: Document | None) -> list[str]:
-    """The distinct outlets of a story, canonical copy first; copies without one count once as 来源未知.
-
-    Two copies from one outlet (a site that re-posted its own article) are one outlet: the listing says
-    who carried the story, and ``TechWeb · TechWeb`` says nothing more than ``TechWeb``.
-    """
-    names = [canonical.source if canonical else None] + [c.source for c in story.copies]
-    return list(dict.fromkeys(n or UNKNOWN_OUTLET for n in names))
-
-
-def _story_times(story: Story, canonical: Document | None) -> list[datetime]:
-    times = [canonical.published_at if canonical else None] + [c.published_at for c in story.copies]
-    return [t for t in times if t is not None]
-
-
-def story_listing(story: Story, canonical: Document | None) -> dict[str, Any]:
-    """One story of ``themeflow stories --json``: the story fields plus what the listing shows (first and
-    last publish time, distinct outlets, document ids, copy count and the canonical copy's length)."""
-    from themeflow.serialize import iso, story_to_dict
-
-    out = story_to_dict(story, canonical)
-    times = _story_times(story, canonical)
-    out["first_published"] = iso(min(times, key=_utc)) if times else None
-    out["last_published"] = iso(max(times, key=_utc)) if times else None
-    out["outlets"] = story_outlets(story, canonical)
-    out["document_ids"] = [story.canonical_id, *(c.id for c in story.copies)]
-    out["chars"] = sum(len(p) for p in canonical.paragraphs) if canonical else None
-    return out
-
-
-def _utc(dt: datetime) -> datetime:
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=display_zone())
-
-
 def print_stories(console: Console, stories: list[Story], canonical: dict[str, Document]) -> None:
     """Each story as a block: date of the earliest copy (with zone) and title; story id, copy count,
     length and outlets; then the document ids, canonical first."""
     for n, story in enumerate(stories):
         doc = canonical.get(story.canonical_id)
-        times = _story_times(story, doc)
-        first = display_time(min(times, key=_utc)) if times else "time unknown"
+        span = story_span(story, doc)
+        first = display_time(span[0]) if span else "time unknown"
         if n:
             console.print()
         line = Text(first + "  ", style="dim")

@@ -25,7 +25,7 @@ from themeflow.errors import InputError
 from themeflow.timefmt import display_time
 
 if TYPE_CHECKING:
-    from themeflow.model import RunRecord, Theme
+    from themeflow.model import Theme
     from themeflow.report.digest import Digest
     from themeflow.service import Themeflow
 
@@ -37,18 +37,6 @@ workflow_app = typer.Typer(
     # Plain click help: rich-formatted help imports markdown-it and doubles start-up time.
     rich_markup_mode=None,
 )
-
-
-def theme_to_dict(theme: "Theme") -> dict[str, Any]:
-    from themeflow.serialize import theme_to_dict
-
-    return theme_to_dict(theme)
-
-
-def run_to_dict(run: "RunRecord") -> dict[str, Any]:
-    from themeflow.serialize import run_to_dict
-
-    return run_to_dict(run)
 
 
 def _flags(
@@ -124,6 +112,8 @@ def add(
             )
         saved = tf.add_theme(theme, replace=replace)
     if as_json:
+        from themeflow.serialize import theme_to_dict
+
         print_json(theme_to_dict(saved))
     else:
         err.print(f"saved workflow {saved.name!r}; run it with: themeflow workflow run {saved.name}")
@@ -173,6 +163,8 @@ def show(
         theme = tf.theme(name)
         runs = tf.runs(name, limit=limit)
         if as_json:
+            from themeflow.serialize import run_to_dict, theme_to_dict
+
             print_json({**theme_to_dict(theme), "runs": [run_to_dict(r) for r in runs]})
             return
         _print_theme(theme, tf)
@@ -210,6 +202,8 @@ def edit(
     with open_themeflow(db) as tf:
         theme = tf.edit_theme(name, **changes)
     if as_json:
+        from themeflow.serialize import theme_to_dict
+
         print_json(theme_to_dict(theme))
     else:
         err.print(f"updated workflow {theme.name!r}")
@@ -348,7 +342,7 @@ def scheduler(
     as_json: JsonOption = False,
 ) -> None:
     """Run saved workflows when their schedule says they are due; state is kept in the database."""
-    from themeflow.serialize import iso
+    from themeflow.serialize import iso, outcome_to_dict
     from themeflow.workflow.scheduler import Outcome
 
     if interval < 1:
@@ -374,15 +368,7 @@ def scheduler(
                 print_json(
                     {
                         "checked_at": iso(datetime.now(UTC)),
-                        "runs": [
-                            {
-                                "theme": o.name,
-                                "status": o.status,
-                                "error": o.error,
-                                "run": run_to_dict(o.result.run) if o.result else None,
-                            }
-                            for o in outcomes
-                        ],
+                        "runs": [outcome_to_dict(o) for o in outcomes],
                     }
                 )
             elif not outcomes:

@@ -6,14 +6,18 @@ disagree about a key.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from themeflow.model import Bullet, Copy, Document, Hit, IngestReport, SearchPage, Section, Story, Summary
 from themeflow.store.base import StoreStats
+from themeflow.text.outlets import UNKNOWN_OUTLET
+from themeflow.timefmt import display_zone
 
 if TYPE_CHECKING:
     from themeflow.model import RunRecord, Theme
+    from themeflow.workflow.scheduler import Outcome
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -25,7 +29,10 @@ def parse_iso(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def document_to_dict(doc: Document, *, paragraphs: bool = True) -> dict[str, Any]:
+def document_to_dict(
+    doc: Document, *, paragraphs: bool = True, copies: Sequence[Copy] | None = None
+) -> dict[str, Any]:
+    """``themeflow show --json``; ``/api/documents/{id}`` adds ``copies`` (the story's other members)."""
     out: dict[str, Any] = {
         "id": doc.id,
         "title": doc.title,
@@ -42,6 +49,8 @@ def document_to_dict(doc: Document, *, paragraphs: bool = True) -> dict[str, Any
         out["paragraphs"] = list(doc.paragraphs)
     if doc.meta:
         out["meta"] = dict(doc.meta)
+    if copies is not None:
+        out["copies"] = [copy_to_dict(c) for c in copies]
     return out
 
 
@@ -68,14 +77,21 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
     }
 
 
-def page_to_dict(page: SearchPage) -> dict[str, Any]:
+def page_to_dict(page: SearchPage, summaries: Mapping[str, Summary] | None = None) -> dict[str, Any]:
+    """``themeflow search --json`` and ``/api/search``; with ``summaries`` (document id → summary) each
+    hit also carries its ``summary``, as ``--summaries`` / ``?summaries=true`` ask."""
+    hits = [hit_to_dict(h) for h in page.hits]
+    if summaries is not None:
+        for hit, data in zip(page.hits, hits, strict=True):
+            summary = summaries.get(hit.document.id)
+            data["summary"] = summary_to_dict(summary) if summary is not None else None
     return {
         "query": page.query,
         "total": page.total,
         "offset": page.offset,
         "limit": page.limit,
         "per_source": dict(page.per_source),
-        "hits": [hit_to_dict(h) for h in page.hits],
+        "hits": hits,
     }
 
 
@@ -133,6 +149,43 @@ def story_to_dict(story: Story, canonical: Document | None = None) -> dict[str, 
         out["title"] = canonical.title
         out["source"] = canonical.source
         out["published"] = iso(canonical.published_at)
+    return out
+
+
+def story_outlets(story: Story, canonical: Document | None) -> list[str]:
+    """The distinct outlets of a story, canonical copy first; copies without one count once as 来源未知.
+
+    Two copies from one outlet (a site that re-posted its own article) are one outlet: the listing says
+    who carried the story, and ``TechWeb · TechWeb`` says nothing more than ``TechWeb``.
+    """
+    names = [canonical.source if canonical else None] + [c.source for c in story.copies]
+    return list(dict.fromkeys(n or UNKNOWN_OUTLET for n in names))
+
+
+def story_span(story: Story, canonical: Document | None) -> tuple[datetime, datetime] | None:
+    """The earliest and latest publish time among a story's members (None: no member has one); a time
+    written without a zone is compared as the display zone's, the zone it was ingested in."""
+    times = [canonical.published_at if canonical else None] + [c.published_at for c in story.copies]
+    known = [t for t in times if t is not None]
+    if not known:
+        return None
+    return min(known, key=_zoned), max(known, key=_zoned)
+
+
+def _zoned(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=display_zone())
+
+
+def story_listing_to_dict(story: Story, canonical: Document | None) -> dict[str, Any]:
+    """One story of ``themeflow stories --json``: the story fields plus what the listing shows (first and
+    last publish time, distinct outlets, document ids, copy count and the canonical copy's length)."""
+    out = story_to_dict(story, canonical)
+    span = story_span(story, canonical)
+    out["first_published"] = iso(span[0]) if span else None
+    out["last_published"] = iso(span[1]) if span else None
+    out["outlets"] = story_outlets(story, canonical)
+    out["document_ids"] = [story.canonical_id, *(c.id for c in story.copies)]
+    out["chars"] = sum(len(p) for p in canonical.paragraphs) if canonical else None
     return out
 
 
@@ -208,4 +261,15 @@ def workflow_entry_to_dict(
         **theme_to_dict(theme),
         "last_run": run_to_dict(last_run) if last_run is not None else None,
         "next_due": iso(next_due),
+    }
+
+
+def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
+    """One due theme the scheduler tried, as ``scheduler --once --json`` lists it (``run``: None when the
+    run failed before it was recorded)."""
+    return {
+        "theme": outcome.name,
+        "status": outcome.status,
+        "error": outcome.error,
+        "run": run_to_dict(outcome.result.run) if outcome.result else None,
     }

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from themeflow.report.digest import Digest
+from themeflow.report.digest import Digest, DigestItem
 from themeflow.serialize import hit_to_dict, iso, summary_to_dict
 
-__all__ = ["digest_to_dict", "figures_to_dict", "render_json"]
+__all__ = ["digest_item_to_dict", "digest_to_dict", "figures_to_dict", "render_json"]
 
 
 def figures_to_dict(d: Digest) -> dict[str, Any]:
@@ -22,13 +22,25 @@ def figures_to_dict(d: Digest) -> dict[str, Any]:
     the ones the HTML shows); both None when figures were not computed."""
     if d.figures is None:
         return {"figures": None, "conflicts": None}
-    from themeflow.facts import theme_figures_to_dict
+    from themeflow.facts.render import theme_figures_to_dict
 
     body = theme_figures_to_dict(d.figures.result)
     return {"figures": body["figures"], "conflicts": body["conflicts"]}
 
 
+def digest_item_to_dict(it: DigestItem) -> dict[str, Any]:
+    """One story of a digest: ``search --json``'s hit, ``summarize --json``'s summary (every bullet, with
+    its verdict), and what the workflow made of it."""
+    return {
+        "hit": hit_to_dict(it.hit()),
+        "summary": summary_to_dict(it.summary) if it.summary is not None else None,
+        "status": it.status,
+        "new_doc_ids": list(it.new_doc_ids),
+    }
+
+
 def digest_to_dict(d: Digest) -> dict[str, Any]:
+    """The JSON digest (``report --format json``, the workflow's JSON file, ``/api/runs/{id}``)."""
     return {
         "kind": d.kind,
         "title": d.title,
@@ -45,15 +57,7 @@ def digest_to_dict(d: Digest) -> dict[str, Any]:
             "by_outlet": dict(d.counts_by_outlet()),
         },
         **figures_to_dict(d),
-        "items": [
-            {
-                "hit": hit_to_dict(it.hit()),
-                "summary": summary_to_dict(it.summary) if it.summary is not None else None,
-                "status": it.status,
-                "new_doc_ids": list(it.new_doc_ids),
-            }
-            for it in d.items
-        ],
+        "items": [digest_item_to_dict(it) for it in d.items],
         "notes": list(d.notes),
     }
 

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from themeflow.model import Document
+from themeflow.facts.render import theme_figures_to_dict
+from themeflow.report.json import digest_to_dict
 from themeflow.serialize import (
     document_to_dict,
     page_to_dict,
@@ -25,6 +26,7 @@ from themeflow.serialize import (
 )
 from themeflow.web import figures, workflows
 from themeflow.web.context import WebState, web_state
+from themeflow.web.present import document_copies
 from themeflow.web.searching import SearchParams, run_search, search_params
 from themeflow.web.security import require_api_write
 
@@ -42,36 +44,23 @@ def api_search(
 ) -> Response:
     """Search; the body is ``themeflow search --json`` (with ``summary`` per hit when asked)."""
     page = run_search(state.tf, params, limit=limit, offset=offset, cache=state.search_cache)
-    body = page_to_dict(page)
+    by_doc = {h.document.id: state.tf.summarize(h.document) for h in page.hits} if summaries else None
+    body = page_to_dict(page, by_doc)
     body["sort"] = params.sort
-    if summaries:
-        for hit, data in zip(page.hits, body["hits"], strict=True):
-            data["summary"] = _summary_dict(state, hit.document)
     return _json(body)
 
 
 @router.get("/documents/{doc_id}")
 def api_document(state: State, doc_id: str) -> dict[str, Any]:
-    """One document with numbered paragraphs (paragraph n is element n-1), like ``themeflow show --json``."""
-    doc = state.tf.document(doc_id)
-    body = document_to_dict(doc)
-    story = state.tf.story_of(doc_id)
-    body["copies"] = (
-        [
-            {"id": c.id, "source": c.source, "published": c.published_at and c.published_at.isoformat()}
-            for c in story.copies
-            if c.id != doc_id
-        ]
-        if story is not None
-        else []
-    )
-    return body
+    """One document with numbered paragraphs (paragraph n is element n-1), like ``themeflow show --json``,
+    plus ``copies``: the other members of its story, as the document page lists them."""
+    return document_to_dict(state.tf.document(doc_id), copies=document_copies(state.tf, doc_id))
 
 
 @router.get("/documents/{doc_id}/summary")
 def api_summary(state: State, doc_id: str) -> dict[str, Any]:
     """The verified summary, like ``themeflow summarize --json`` (failed bullets kept, flagged)."""
-    return _summary_dict(state, state.tf.document(doc_id))
+    return summary_to_dict(state.tf.summarize(doc_id))
 
 
 @router.get("/stats")
@@ -141,7 +130,7 @@ def api_runs(state: State, name: str, limit: Annotated[int, Query(ge=1, le=200)]
 @router.get("/runs/{run_id}")
 def api_run(state: State, run_id: int) -> dict[str, Any]:
     """The digest of one run as JSON (items with hit and summary, counts)."""
-    return workflows.digest_to_dict(workflows.digest(state.tf, run_id))
+    return digest_to_dict(workflows.digest(state.tf, run_id))
 
 
 @router.get("/figures")
@@ -154,18 +143,8 @@ def api_figures(
 ) -> Response:
     """Key figures and cross-source conflicts of the matching documents; the body is
     ``themeflow figures --json`` (syndicated copies count once in ``agreement``)."""
-    from themeflow.facts import theme_figures_to_dict
-
     body = theme_figures_to_dict(figures.theme_figures(state.tf, params, limit=limit))
     return _json({"query": params.q, **body})
-
-
-def _summary_dict(state: WebState, doc: Document) -> dict[str, Any]:
-    """The summary of ``doc``; ``doc_id`` is set to ``doc`` because the cache is keyed by content, so a
-    syndicated copy with identical text gets the summary first stored under another copy's id."""
-    body = summary_to_dict(state.tf.summarize(doc))
-    body["doc_id"] = doc.id
-    return body
 
 
 def _json(body: dict[str, Any]) -> Response:

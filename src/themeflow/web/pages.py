@@ -16,7 +16,7 @@ from themeflow.errors import InputError, NotAvailableError
 from themeflow.model import Hit, SearchPage
 from themeflow.report.figures import KeyFigures
 from themeflow.web.context import WebState, web_state
-from themeflow.web.present import Pager, copies_line, query_string, summary_view
+from themeflow.web.present import Pager, copies_line, document_copies, query_string, summary_view
 from themeflow.web.render import render
 from themeflow.web.searching import QUERY_HINT, SearchParams, run_search, search_params
 from themeflow.web.security import SESSION_COOKIE, check_csrf, check_offered_token, session_value
@@ -69,17 +69,9 @@ def search_page(
 def document_page(request: Request, state: State, doc_id: str) -> Response:
     """One article with numbered paragraphs (``id="p{n}"``) and its cited summary linking to them."""
     doc = state.tf.document(doc_id)
-    story = state.tf.story_of(doc_id)
-    copies = copies_line(tuple(c for c in story.copies if c.id != doc_id)) if story else []
-    if story is not None and story.canonical_id != doc_id:
-        canonical = state.tf.store.get_documents([story.canonical_id]).get(story.canonical_id)
-        if canonical is not None:
-            from themeflow.model import Copy
-
-            copies.insert(0, Copy(canonical.id, canonical.source, canonical.published_at, canonical.url))
     context = {
         "doc": doc,
-        "copies": copies,
+        "copies": document_copies(state.tf, doc_id),
         "view": summary_view(state.tf, doc),
     }
     return render(request, "document.html", context)

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
-from themeflow.errors import NotAvailableError, ThemeflowError
+from themeflow.errors import NotAvailableError, NotFoundError, ThemeflowError
 from themeflow.model import Copy, Document, Snippet, Summary
 from themeflow.report.links import safe_url
 from themeflow.service import Themeflow
@@ -102,6 +102,28 @@ def view_of(doc: Document, summary: Summary | None, note: str | None = None) -> 
 def copies_line(copies: tuple[Copy, ...]) -> list[Copy]:
     """Copies newest first, as the "also in …" line lists them."""
     return sorted(copies, key=lambda c: c.published_at.timestamp() if c.published_at else 0.0, reverse=True)
+
+
+def document_copies(tf: Themeflow, doc_id: str) -> list[Copy]:
+    """The other members of ``doc_id``'s story, for the document page and ``/api/documents/{id}`` alike.
+
+    ``Story.copies`` excludes the canonical document, so a copy's list must add it back: the canonical
+    comes first (it is the one search shows), then the other copies newest first. One function for both
+    so the page and its JSON cannot list different copies.
+    """
+    story = tf.story_of(doc_id)
+    if story is None:
+        return []
+    others = copies_line(tuple(c for c in story.copies if c.id != doc_id))
+    if story.canonical_id != doc_id:
+        try:
+            canonical = tf.document(story.canonical_id)
+        except NotFoundError:  # the story row outlived its canonical document: list what is there
+            return others
+        others.insert(
+            0, Copy(canonical.id, canonical.source, canonical.published_at, canonical.url, canonical.title)
+        )
+    return others
 
 
 @dataclass(frozen=True, slots=True)

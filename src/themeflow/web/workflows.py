@@ -94,10 +94,3 @@ def overview(tf: Themeflow) -> list[ThemeRow]:
         latest = runs(tf, t.name, limit=1)
         out.append(ThemeRow(t, latest[0] if latest else None))
     return out
-
-
-def digest_to_dict(d: Any) -> dict[str, Any]:
-    from themeflow.report.json import digest_to_dict as render
-
-    result: dict[str, Any] = render(d)
-    return result
