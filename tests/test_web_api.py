@@ -187,6 +187,22 @@ def test_workflow_api_create_run_and_history(tmp_path: Path) -> None:
         assert c.get("/api/workflows/AI资本开支周期").status_code == 404
 
 
+def test_workflow_rename_keeps_the_history(tmp_path: Path) -> None:
+    """``PUT {"name": …}`` and the edit form's name field rename a theme; its runs follow it."""
+    with make_client(create_app(build_store(tmp_path / "t.db", daily=False))) as c:
+        assert c.post("/api/workflows", json={"name": "旧名", "query": "AI资本开支"}).status_code == 201
+        run_id = c.post("/api/workflows/旧名/run", json={}).json()["run_id"]
+        renamed = c.put("/api/workflows/旧名", json={"name": "新名", "schedule": "1d"})
+        assert renamed.status_code == 200, renamed.text
+        assert renamed.json()["name"] == "新名" and renamed.json()["schedule"] == "1d"
+        assert c.get("/api/workflows/旧名").status_code == 404
+        assert [r["run_id"] for r in c.get("/api/workflows/新名/runs").json()["runs"]] == [run_id]
+        taken = c.post("/api/workflows", json={"name": "其他", "query": "资本开支"})
+        assert taken.status_code == 201
+        clash = c.put("/api/workflows/新名", json={"name": "其他"})
+        assert clash.status_code == 400 and "taken" in clash.json()["error"]
+
+
 def test_new_documents_show_up_despite_the_search_cache(tmp_path: Path) -> None:
     from dataclasses import replace
 

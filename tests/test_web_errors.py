@@ -89,6 +89,32 @@ def test_unexpected_errors_are_500_without_details(db: Path, monkeypatch: pytest
         assert "content-security-policy" in page.headers
 
 
+def test_an_unavailable_option_is_501_and_a_missing_module_is_a_bug(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NotAvailableError (an option this installation does not offer) keeps its 501; an ImportError is a
+    broken installation, reported like any other bug rather than as a feature still to come."""
+    from themeflow.errors import NotAvailableError
+
+    tf = Themeflow.open(db)
+
+    def unavailable(_doc_id: str) -> None:
+        raise NotAvailableError("semantic search is not available")
+
+    monkeypatch.setattr(tf, "document", unavailable)
+    with make_client(create_app(tf), raise_server_exceptions=False) as c:
+        r = c.get("/api/documents/t-fed")
+        assert r.status_code == 501 and r.json()["error"] == "semantic search is not available"
+        assert "功能尚未提供" in c.get("/documents/t-fed").text
+
+        def missing(_doc_id: str) -> None:
+            raise ModuleNotFoundError("No module named 'themeflow.nowhere'", name="themeflow.nowhere")
+
+        monkeypatch.setattr(tf, "document", missing)
+        r = c.get("/api/documents/t-fed")
+        assert r.status_code == 500 and "nowhere" not in r.text
+
+
 @pytest.mark.parametrize(
     ("url", "status", "text"),
     [

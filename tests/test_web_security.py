@@ -150,7 +150,7 @@ def test_api_write_needs_bearer_token(locked: Any) -> None:
     wrong = locked.post("/api/workflows", json=body, headers={"authorization": "Bearer nope"})
     assert wrong.status_code == 401 and wrong.json()["ok"] is False
     ok = locked.post("/api/workflows", json=body, headers={"authorization": f"Bearer {TOKEN}"})
-    assert ok.status_code in (201, 501), ok.text  # 501 only while workflows are not in the build
+    assert ok.status_code == 201, ok.text
 
 
 def test_reads_stay_open_when_a_token_is_set(locked: Any) -> None:
@@ -170,13 +170,13 @@ def test_form_write_needs_login_and_login_sets_an_hmac_session(locked: Any) -> N
     assert session and TOKEN not in session
     assert "HttpOnly" in good.headers["set-cookie"]
     r = locked.post("/workflows", data={"csrf_token": csrf, "name": "T-login", "query": "资本开支"})
-    assert r.status_code in (303, 501), r.text
+    assert r.status_code == 303, r.text
 
 
 def test_token_form_field_works_without_login(locked: Any) -> None:
     csrf = _csrf(locked)
     r = locked.post("/workflows", data={"csrf_token": csrf, "token": TOKEN, "name": "T2", "query": "算力"})
-    assert r.status_code in (303, 501)
+    assert r.status_code == 303, r.text
 
 
 def test_login_does_not_redirect_off_site(locked: Any) -> None:

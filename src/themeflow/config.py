@@ -1,7 +1,7 @@
 """Settings: one table of name, default and help; loaded defaults < config file < ``THEMEFLOW_*`` env < flags.
 
-Secrets (API tokens, LLM keys, database passwords) come only from the environment and are never printed:
-:meth:`Settings.describe` masks them.
+Secrets (API tokens, LLM keys, database passwords) come only from the environment: a config file that
+names one is refused, so a secret never sits in a file that gets copied around.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from themeflow.errors import ConfigError
@@ -89,14 +88,6 @@ class Settings:
             raise ConfigError(
                 f"unknown time zone {name!r} (THEMEFLOW_TIMEZONE); use e.g. Asia/Shanghai"
             ) from exc
-
-    def describe(self) -> dict[str, Any]:
-        """Every setting with its effective value; secrets masked."""
-        out: dict[str, Any] = {}
-        for s in SETTINGS:
-            value = self.get(s.name)
-            out[s.name] = ("***" if value else None) if s.secret else value
-        return out
 
 
 def load_settings(overrides: dict[str, str | None] | None = None) -> Settings:

@@ -86,7 +86,7 @@ def api_workflows(state: State) -> dict[str, Any]:
 @router.get("/workflows/{name}")
 def api_workflow(state: State, name: str) -> dict[str, Any]:
     """One saved theme."""
-    return theme_to_dict(workflows.theme(state.tf, name))
+    return theme_to_dict(state.tf.theme(name))
 
 
 @router.post("/workflows", status_code=201, dependencies=[Depends(require_api_write)])
@@ -106,14 +106,14 @@ async def api_update_workflow(request: Request, state: State, name: str) -> dict
 @router.delete("/workflows/{name}", dependencies=[Depends(require_api_write)])
 def api_delete_workflow(state: State, name: str) -> dict[str, Any]:
     """Delete a theme and its run history."""
-    workflows.remove(state.tf, name)
+    state.tf.remove_theme(name)
     return {"ok": True, "removed": name}
 
 
 @router.post("/workflows/{name}/run", dependencies=[Depends(require_api_write)])
 def api_run_workflow(state: State, name: str) -> dict[str, Any]:
     """Run now; the body is ``themeflow workflow run --json``."""
-    result = workflows.run(state.tf, name)
+    result = state.tf.run_workflow(name)
     body: dict[str, Any] = result.to_dict()
     return body
 
@@ -123,14 +123,14 @@ def api_runs(state: State, name: str, limit: Annotated[int, Query(ge=1, le=200)]
     """Run history, newest first."""
     return {
         "theme": name,
-        "runs": [run_to_dict(r) for r in workflows.runs(state.tf, name, limit=limit)],
+        "runs": [run_to_dict(r) for r in state.tf.runs(name, limit=limit)],
     }
 
 
 @router.get("/runs/{run_id}")
 def api_run(state: State, run_id: int) -> dict[str, Any]:
     """The digest of one run as JSON (items with hit and summary, counts)."""
-    return digest_to_dict(workflows.digest(state.tf, run_id))
+    return digest_to_dict(state.tf.report(run_id=run_id))
 
 
 @router.get("/figures")

@@ -84,11 +84,6 @@ class WebState:
                     self._blocks.popitem(last=False)
         return html
 
-    def forget_caches(self) -> None:
-        with self._lock:
-            self._sources = None
-            self._blocks.clear()
-
 
 async def web_state(request: Request) -> WebState:
     """FastAPI dependency: the app's :class:`WebState` (async: a sync dependency costs a thread hop)."""

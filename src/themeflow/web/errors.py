@@ -2,7 +2,8 @@
 
 The JSON API answers ``{"ok": false, "error": "...", "status": N}`` for every failure — a
 :class:`~themeflow.errors.ThemeflowError` (its ``http_status``), an unknown route (404), a wrong method
-(405), a validation failure (422), a security refusal (401/403) or a bug (500, with no details leaked).
+(405), a validation failure (422), a security refusal (401/403), an option this installation does not
+offer (501, :class:`~themeflow.errors.NotAvailableError`) or a bug (500, with no details leaked).
 HTML pages show the same message on a friendly error page. ``tests/test_web_errors.py`` enforces the shape.
 """
 
@@ -18,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from themeflow.errors import NotAvailableError, ThemeflowError
+from themeflow.errors import ThemeflowError
 from themeflow.web.headers import header_items
 
 log = logging.getLogger("themeflow.web")
@@ -137,14 +138,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         return render_error(request, 422, _validation_message(exc))
-
-    @app.exception_handler(ImportError)
-    async def _missing_module(request: Request, exc: ImportError) -> Response:
-        """A part of the pipeline not built yet (another package still landing) is 501, not a crash."""
-        name = getattr(exc, "name", None) or "a module"
-        return render_error(
-            request, 501, str(NotAvailableError(f"{name} is not yet available in this build"))
-        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -2,7 +2,6 @@
 
 The API body is exactly ``themeflow figures --json``. The page also needs each cited document's outlet
 and paragraph text (citation labels, the quotes in the conflicts box), read in one ``get_documents``.
-A build without the figures capability answers "not yet available" (501), not a 500.
 """
 
 from __future__ import annotations

@@ -42,9 +42,7 @@ def search_page(
         try:
             offset = (page - 1) * PER_PAGE
             result = run_search(state.tf, params, limit=PER_PAGE, offset=offset, cache=state.search_cache)
-        except NotAvailableError as exc:
-            error = str(exc)
-        except InputError as exc:
+        except (InputError, NotAvailableError) as exc:  # shown inline, with the form kept
             error = str(exc)
         if result is not None:
             views = [(h, state.summary_block(h.document) if summaries else None) for h in result.hits]

@@ -1,8 +1,7 @@
 """Workflow pages: list, create/edit form, run now, run history, the digest of a run.
 
-Every call goes through :mod:`themeflow.web.workflows`; while the workflow package is not built, its
-NotAvailableError renders as a friendly "not yet available" page (501). Posts depend on
-:func:`~themeflow.web.security.require_write` (read-only, CSRF, token) and answer with a 303 redirect
+Reads call the service's workflow methods; forms are parsed by :mod:`themeflow.web.workflows`. Posts
+depend on :func:`~themeflow.web.security.require_write` (read-only, CSRF, token) and answer with a 303 redirect
 (post/redirect/get), so reloading a page never re-runs a workflow.
 """
 
@@ -66,8 +65,7 @@ def workflows_page(request: Request, state: State) -> Response:
 
 
 @router.get("/workflows/new")
-def new_workflow_page(request: Request, state: State) -> Response:
-    workflows.themes(state.tf)  # "not yet available" before showing a form that could not be saved
+def new_workflow_page(request: Request) -> Response:
     return _form(request, editing=None, values=_values(None), error=None)
 
 
@@ -83,14 +81,14 @@ async def create_workflow(request: Request, state: State) -> Response:
 
 @router.get("/workflows/{name}")
 def workflow_page(request: Request, state: State, name: str) -> Response:
-    theme = workflows.theme(state.tf, name)
-    context = {"nav": "workflows", "theme": theme, "runs": workflows.runs(state.tf, name, limit=50)}
+    theme = state.tf.theme(name)
+    context = {"nav": "workflows", "theme": theme, "runs": state.tf.runs(name, limit=50)}
     return render(request, "workflow.html", context)
 
 
 @router.get("/workflows/{name}/edit")
 def edit_workflow_page(request: Request, state: State, name: str) -> Response:
-    return _form(request, editing=name, values=_values(workflows.theme(state.tf, name)), error=None)
+    return _form(request, editing=name, values=_values(state.tf.theme(name)), error=None)
 
 
 @router.post("/workflows/{name}/edit", dependencies=Write)
@@ -107,20 +105,20 @@ async def edit_workflow(request: Request, state: State, name: str) -> Response:
 @router.post("/workflows/{name}/run", dependencies=Write)
 def run_workflow(state: State, name: str) -> Response:
     """Run now, then show the digest of this run."""
-    result = workflows.run(state.tf, name)
+    result = state.tf.run_workflow(name)
     return _to(f"/runs/{result.run.id}")
 
 
 @router.post("/workflows/{name}/delete", dependencies=Write)
 def delete_workflow(state: State, name: str) -> Response:
-    workflows.remove(state.tf, name)
+    state.tf.remove_theme(name)
     return _to("/workflows")
 
 
 @router.get("/runs/{run_id}")
 def run_page(request: Request, state: State, run_id: int) -> Response:
     """The digest of a run, laid out like the seed page: theme header, counts, items newest first."""
-    digest = workflows.digest(state.tf, run_id)
+    digest = state.tf.report(run_id=run_id)
     items = [
         (
             it,
