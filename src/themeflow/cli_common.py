@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 DbOption = Annotated[
-    Path | None,
+    str | None,  # not Path: a store URL (scheme://host/db) must reach the registry with its "//" intact
     typer.Option(
         "--db", envvar="THEMEFLOW_DB", help="SQLite database file (default: ~/.themeflow/themeflow.db)."
     ),
@@ -84,7 +84,7 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def open_themeflow(db: Path | None, *, read_only: bool = False, **overrides: str | None) -> Themeflow:
+def open_themeflow(db: str | Path | None, *, read_only: bool = False, **overrides: str | None) -> Themeflow:
     """The service over the configured store (imported here, not at start-up)."""
     from themeflow.service import Themeflow
 
