@@ -97,16 +97,13 @@ class StoryCols:
         cur = conn.cursor()
         cur.row_factory = None
         top = cur.execute("SELECT max(rowid) FROM documents").fetchone()[0] or 0
-        try:
-            rows = cur.execute(
-                # CROSS JOIN keeps the multi-copy stories first (stories_size_last), then their members:
-                # O(documents in multi-copy stories), not a scan of every membership.
-                "SELECT d.rowid, m.story_id, s.canonical_id = m.doc_id FROM stories s"
-                " CROSS JOIN story_members m ON m.story_id = s.id JOIN documents d ON d.id = m.doc_id"
-                " WHERE s.size > 1"
-            ).fetchall()
-        except sqlite3.OperationalError:  # no story tables in this build
-            rows = []
+        rows = cur.execute(
+            # CROSS JOIN keeps the multi-copy stories first (stories_size_last), then their members:
+            # O(documents in multi-copy stories), not a scan of every membership.
+            "SELECT d.rowid, m.story_id, s.canonical_id = m.doc_id FROM stories s"
+            " CROSS JOIN story_members m ON m.story_id = s.id JOIN documents d ON d.id = m.doc_id"
+            " WHERE s.size > 1"
+        ).fetchall()
         names = {sid: i for i, sid in enumerate(sorted({r[1] for r in rows}))}
         n = len(names)
         story = np.arange(n, n + top + 1, dtype=np.int64)

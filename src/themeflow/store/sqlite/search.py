@@ -307,10 +307,7 @@ def _all_rows(
 
 def _has_stories(conn: sqlite3.Connection) -> bool:
     """Whether any multi-copy story exists (else folding is a no-op and the fast path applies)."""
-    try:
-        return conn.execute("SELECT 1 FROM stories WHERE size > 1 LIMIT 1").fetchone() is not None
-    except sqlite3.OperationalError:  # no stories table in this build
-        return False
+    return conn.execute("SELECT 1 FROM stories WHERE size > 1 LIMIT 1").fetchone() is not None
 
 
 def _rank_fold(

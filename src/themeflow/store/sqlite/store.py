@@ -409,10 +409,8 @@ class SQLiteStore:
             summaries = int(c.execute("SELECT count(*) FROM summaries").fetchone()[0])
             ingests = int(c.execute("SELECT count(*) FROM ingest_log").fetchone()[0])
             schema = [r[0] for r in c.execute("SELECT name FROM schema_migrations ORDER BY applied_at, name")]
-            stories = multi = 0
-            if _table_exists(c, "stories"):
-                stories = int(c.execute("SELECT count(*) FROM stories").fetchone()[0])
-                multi = int(c.execute("SELECT count(*) FROM stories WHERE size > 1").fetchone()[0])
+            stories = int(c.execute("SELECT count(*) FROM stories").fetchone()[0])
+            multi = int(c.execute("SELECT count(*) FROM stories WHERE size > 1").fetchone()[0])
         return StoreStats(
             documents=docs,
             paragraphs=paras,
@@ -513,13 +511,4 @@ def _document_from_row(row: sqlite3.Row, paragraphs: tuple[str, ...]) -> Documen
         origin=row["origin"],
         meta=json.loads(row["meta"]) if row["meta"] else {},
         content_hash=row["content_hash"],
-    )
-
-
-def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
-    return (
-        conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?", (name,)
-        ).fetchone()
-        is not None
     )
