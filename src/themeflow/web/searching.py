@@ -2,8 +2,8 @@
 
 Results are cached briefly (:class:`SearchCache`): analysts re-run the same theme queries all day, and a
 page of results only changes when documents are written. A cached page is used only while the store's
-write fingerprint (highest row id and latest write time, two index look-ups on SQLite) is unchanged, so
-an ingest is visible on the next request; other stores fall back to the time limit alone.
+:meth:`~themeflow.store.base.Store.write_fingerprint` is unchanged (on SQLite, two index look-ups), so an
+ingest — by this process or another — is visible on the next request.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Query
 
@@ -20,6 +20,7 @@ from themeflow.model import SearchPage
 from themeflow.service import Themeflow
 
 Sort = Literal["time", "relevance"]
+Fingerprint = tuple[object, ...]
 QUERY_HINT = '词语（空格=且） "精确短语"  A OR B  -排除  title:标题词  source:华尔街见闻  since:2025-11-01  until:2025-11-30'
 
 
@@ -56,29 +57,25 @@ async def search_params(
     return SearchParams(q=q.strip(), since=since.strip(), until=until.strip(), sources=sources, sort=sort)
 
 
+CacheKey = tuple[SearchParams, int, int]
+"""The parameters, limit and offset of one search request."""
+
+
 class SearchCache:
     """A small LRU of search pages keyed by the request and checked against the store's write fingerprint."""
 
     def __init__(self, size: int = 512, ttl: float = 60.0) -> None:
         self.size = size
         self.ttl = ttl
-        self._pages: OrderedDict[tuple[Any, ...], tuple[float, Any, SearchPage]] = OrderedDict()
+        self._pages: OrderedDict[CacheKey, tuple[float, Fingerprint, SearchPage]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
-    def fingerprint(tf: Themeflow) -> Any:
-        """What changes whenever a document is written; None when the store cannot tell cheaply."""
-        conn = getattr(tf.store, "conn", None)
-        if conn is None:
-            return None
-        try:
-            return conn.execute(
-                "SELECT (SELECT max(rowid) FROM documents), (SELECT max(updated_at) FROM documents)"
-            ).fetchone()
-        except Exception:  # a store without that table: rely on the time limit
-            return None
+    def fingerprint(tf: Themeflow) -> Fingerprint:
+        """What changes whenever a document is written (the store's own cheap answer)."""
+        return tf.store.write_fingerprint()
 
-    def get(self, key: tuple[Any, ...], fingerprint: Any) -> SearchPage | None:
+    def get(self, key: CacheKey, fingerprint: Fingerprint) -> SearchPage | None:
         with self._lock:
             entry = self._pages.get(key)
             if entry is None:
@@ -90,7 +87,7 @@ class SearchCache:
             self._pages.move_to_end(key)
             return page
 
-    def put(self, key: tuple[Any, ...], fingerprint: Any, page: SearchPage) -> None:
+    def put(self, key: CacheKey, fingerprint: Fingerprint, page: SearchPage) -> None:
         with self._lock:
             self._pages[key] = (time.monotonic(), fingerprint, page)
             self._pages.move_to_end(key)
