@@ -39,6 +39,7 @@ from themeflow.facts.lexicon import (
     ACRONYM_STOPLIST,
     ALIAS_TO_ENTITY,
     APPROXIMATIONS,
+    CHANGE_ONLY,
     CHANGE_WORDS,
     COMMODITIES,
     ENTITY_RE,
@@ -47,6 +48,7 @@ from themeflow.facts.lexicon import (
     INDEX_RE,
     METRIC_FILLERS,
     ORG_SUFFIXES,
+    PERIOD_NOUNS,
     PRODUCT_TAILS,
     SAYS_AFTER,
     SOURCES,
@@ -55,7 +57,6 @@ from themeflow.facts.lexicon import (
     WEAK_ENTITIES,
 )
 from themeflow.facts.metric import (
-    CHANGE_ONLY,
     PERIOD_RES,
     is_cjk,
     metric_after,
@@ -192,7 +193,7 @@ def entity_mentions(text: str) -> list[EntityMention]:
                 prev[1] not in ALIAS_TO_ENTITY
                 and prev[1][0] not in _NOT_NAME_START
                 and name not in ENTITY_STOPLIST
-                and prev[1] not in _PERIOD_NOUNS
+                and prev[1] not in PERIOD_NOUNS
                 and not _SUFFIX_INTO_MEASURE.match(text, pos)
             ):
                 found.append(
@@ -234,8 +235,6 @@ def entity_mentions(text: str) -> list[EntityMention]:
     return out
 
 
-_PERIOD_NOUNS = frozenset("年度 季度 月度 全年 半年 上半年 下半年 本年 当年 今年 去年 明年 同期 当期".split())
-"""``年度资本支出``: a period before an organization suffix makes no name."""
 _SUFFIX_INTO_MEASURE = re.compile(r"支出|开支|性支出|回报|充足率|开销")
 """``…资本支出``, ``…资本充足率``: the suffix word opens a measure, not the end of a name."""
 _NAME_PIECE_TAGS = frozenset({"nr", "nrt", "nrfg", "ng"})

@@ -27,7 +27,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from themeflow.facts.extract import extract_facts
-from themeflow.facts.lexicon import ALIAS_TO_ENTITY, CHANGE_WORDS, METRIC_FILLERS, METRIC_SYNONYMS
+from themeflow.facts.lexicon import (
+    ABOUT_QUALIFIERS,
+    ALIAS_TO_ENTITY,
+    CHANGE_WORDS,
+    METRIC_FILLERS,
+    METRIC_MODIFIERS,
+    METRIC_SYNONYMS,
+    OVER_QUALIFIERS,
+    RELATIVE_PERIODS,
+    UNDER_QUALIFIERS,
+)
 from themeflow.model import Citation, Document, Fact, Story
 from themeflow.text.numbers import find_figures
 
@@ -46,12 +56,6 @@ __all__ = [
 DEFAULT_TOLERANCE = 0.05
 """Relative difference above which two plain figures disagree (rounding in the press stays under it)."""
 
-_ABOUT = frozenset({"约", "约合", "大约", "约为", "左右", "上下"})
-_OVER = frozenset(
-    {"超过", "超出", "超", "逾", "不低于", "不少于", "至少", "突破", "以上", "多", "余", "多达", "最低"}
-)
-_UNDER = frozenset({"将近", "接近", "近", "不到", "不足", "不超过", "不超", "最多", "最高", "以下", "以内"})
-_MODIFIERS = ("预期", "预计", "实际", "全年", "年度", "总", "主要", "整体", "累计", "全球", "公司")
 _PERCENTS = frozenset({"%", "pp", "bp"})
 
 
@@ -142,7 +146,7 @@ def metrics_match(a: str, b: str) -> bool:
     short, long_ = sorted((ka, kb), key=len)
     if len(short) >= 2 and short in long_:
         rest = long_.replace(short, "", 1)
-        for mod in _MODIFIERS:
+        for mod in METRIC_MODIFIERS:
             rest = rest.replace(mod, "")
         if not rest:
             return True
@@ -150,7 +154,6 @@ def metrics_match(a: str, b: str) -> bool:
     return 2 * len(ba & bb) / (len(ba) + len(bb)) >= 0.75
 
 
-_RELATIVE = frozenset("本周 上周 当周 本月 上月 当月 本季度 上季度 当季 今日 昨日 当日".split())
 _CN_Q = {"一": "1", "二": "2", "三": "3", "四": "4"}
 
 
@@ -171,7 +174,7 @@ def period_key(period: str | None, published: datetime | None) -> str | None:
             break
     if p in ("年内", "今年以来", "年初至今", "年初以来"):
         return f"YTD@{published.date().isoformat()}" if published else "YTD"
-    if p in _RELATIVE:  # 本周, 当月 …: only figures written the same day can be about the same period
+    if p in RELATIVE_PERIODS:  # 本周, 当月 …: only figures written the same day can be about the same period
         return f"{p}@{published.date().isoformat()}" if published else p
     if p in ("上半年", "下半年") and year is not None:
         p = f"{year}年{p}"
@@ -211,11 +214,11 @@ def _interval(fact: Fact, tol: float) -> tuple[float, float]:
         lo, hi = min(v, hi_v), max(v, hi_v)  # never inverted, even if a range was misparsed
         return lo - abs(lo) * tol, hi + abs(hi) * tol
     q = fact.qualifier
-    if q in _ABOUT:
+    if q in ABOUT_QUALIFIERS:
         return v - abs(v) * 2 * tol, v + abs(v) * 2 * tol
-    if q in _OVER:
+    if q in OVER_QUALIFIERS:
         return v - abs(v) * tol, v + abs(v) * (0.5 if q in ("多", "余") else 1.0)
-    if q in _UNDER:
+    if q in UNDER_QUALIFIERS:
         return v - abs(v) * 0.2, v + abs(v) * tol
     return v - abs(v) * tol, v + abs(v) * tol
 

@@ -12,6 +12,7 @@ import re
 
 from themeflow.facts.lexicon import (
     ALIAS_TO_ENTITY,
+    CHANGE_ONLY,
     CHANGE_WORDS,
     CLAUSE_VERBS,
     COPULAS,
@@ -20,11 +21,12 @@ from themeflow.facts.lexicon import (
     METRIC_VERBS,
     MOVE_MEASURES,
     NON_MEASURES,
+    NON_METRICS,
+    TAIL_FILLERS,
 )
 from themeflow.text.segment import pos_tags, stock_words
 
 __all__ = [
-    "CHANGE_ONLY",
     "PERIOD_RES",
     "is_cjk",
     "metric_after",
@@ -49,28 +51,6 @@ PERIOD_RES = (
     ),
 )
 
-CHANGE_ONLY = {
-    "涨": "涨幅",
-    "上涨": "涨幅",
-    "大涨": "涨幅",
-    "涨超": "涨幅",
-    "暴涨": "涨幅",
-    "飙升": "涨幅",
-    "收涨": "涨幅",
-    "跌": "跌幅",
-    "下跌": "跌幅",
-    "大跌": "跌幅",
-    "跌超": "跌幅",
-    "暴跌": "跌幅",
-    "重挫": "跌幅",
-    "收跌": "跌幅",
-    "高开": "高开",  # 特发信息高开8%: the opening gap is its own measure
-    "低开": "低开",
-}
-_NON_METRIC = frozenset(
-    "完成 获得 出售 包括 包含 宣布 显示 表示 称 指出 透露 认为 预测 预计 估计 计划 拟 将 已 约 超过 超 近 逾 "
-    "其中 此外 同时 分别 合计 共 仅 约为 以及 左右 比 较 同比 环比 增长 下降 全年 比例 达 为".split()
-)
 
 _TRIM_TAGS = {"p", "d", "c", "u", "uj", "ul", "r", "x", "m", "q", "f", "t"}
 
@@ -101,7 +81,7 @@ def metric_phrase(span: str) -> str | None:
         i = s.rfind(verb)
         if i >= 0 and not (i in bounds and i + len(verb) in bounds):
             continue  # 报 inside 报告, 为 inside 认为: not a linking verb
-        if i > 0 and _trim(s[:i].strip()) not in ("", *_NON_METRIC):
+        if i > 0 and _trim(s[:i].strip()) not in ("", *NON_METRICS):
             s = s[:i]
             break
         if i > 0:
@@ -111,7 +91,7 @@ def metric_phrase(span: str) -> str | None:
             s = s[len(verb) :]
             break
     s = _trim(s.split()[-1] if s.split() else "")
-    if not s or s in _NON_METRIC or len(s) > 16 or not any(is_cjk(c) or c.isalpha() for c in s):
+    if not s or s in NON_METRICS or len(s) > 16 or not any(is_cjk(c) or c.isalpha() for c in s):
         return None
     return s
 
@@ -131,29 +111,7 @@ def _trim(s: str) -> str:
         for w in LEAD_FILLERS:
             if s.startswith(w) and len(s) > len(w) and w not in ("前", "中", "间", "后"):
                 s = s[len(w) :]
-        for w in (
-            "包括",
-            "包含",
-            "分别是",
-            "涉及",
-            "如",
-            "有",
-            "的",
-            "了",
-            "和",
-            "与",
-            "及",
-            "为",
-            "在",
-            "将",
-            "已",
-            "均",
-            "都",
-            "也",
-            "中",
-            "间",
-            "后",
-        ):
+        for w in TAIL_FILLERS:
             if s.endswith(w) and len(s) > len(w):
                 s = s[: -len(w)]
         if s == before:

@@ -30,16 +30,12 @@ from themeflow.summarize.outline import Block, Para, headed_blocks, key_phrase, 
 from themeflow.text.numbers import find_figures
 from themeflow.text.segment import pos_tags
 from themeflow.text.sentences import sentence_spans, split_sentences
+from themeflow.text.wordlists import word_list
 
 __all__ = ["ExtractiveSummarizer"]
 
-_STOP = frozenset(
-    "的 了 是 在 和 与 及 等 将 也 都 而 对 从 被 把 为 以 于 之 其 该 这 那 此 有 中 上 下 后 前 但 并 或 就 还 又 已 "
-    "已经 我们 他们 你们 我 他 她 它 表示 认为 指出 称 一个 以及 进行 相关 目前 今年 此前 通过 可能 可以 没有 不 会 能 "
-    "要 对于 以来 其中 方面 之后 之前 期间 同时 此外 其他 这一 这些 一些 如果 因为 所以 但是 然而 不过 而且 以上 以下 "
-    "左右 据 报道 记者 来自 本文 今天 昨天 日前 近日 方面 情况 问题 表明 显示 介绍 透露 强调 提到 当天 一直 正在 "
-    "继续 进一步 成为 实现 已于 仍 仍然 更 最 很 非常 约 达 超过 近 逾 预计 数据".split()
-)
+_STOP = frozenset(word_list("stopwords.toml", "summary_stopwords"))
+"""Words that carry no topic (function words, verbs of saying, vague time words): data, see the file."""
 _SKIP_POS = frozenset({"x", "m", "w", "u", "uj", "ul", "p", "c", "y", "e", "o", "q", "r"})
 _QUANTITY_KINDS = frozenset(
     {"money", "percent", "power", "energy", "count", "multiple", "volume", "weight", "data"}

@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from themeflow.text.wordlists import word_text
+
 __all__ = [
     "Block",
     "Para",
@@ -170,7 +172,8 @@ def _cos(a: Counter[str], b: Counter[str]) -> float:
 
 _NOUNISH = {"n", "nz", "vn", "eng", "nt", "ns", "nr", "j", "an", "l", "nrt", "nrfg", "ng"}
 _HEAD_OK = _NOUNISH | {"a", "b"}
-_BAD_EDGE = set("的了是在和与及或等将也都而对从被把为以于之其该这那各每个些")
+_BAD_EDGE = set(word_text("stopwords.toml", "title_edge_chars"))
+"""Characters a title may not start or end with (的/了/是…): a title reads as a topic, not a fragment."""
 
 
 def key_phrase(

@@ -26,35 +26,10 @@ from functools import lru_cache
 from charset_normalizer import from_bytes
 
 from themeflow.errors import InputError
+from themeflow.text.wordlists import word_text
 
 __all__ = ["decode_bytes", "declared_charset", "line_encoding", "reads_by_bytes", "utf8_damage"]
 
-# ~500 of the most frequent characters in Chinese news; traditional forms are added at import (opencc).
-_COMMON_SIMPLIFIED = (
-    "的一是不了在人有我他这个们中来上大为和国地到以说时要就出会可也你对生能而子那得于着下自之年过发后作里用道"
-    "行所然家种事成方多经么去法学如都同现当没动面起看定天分还进好小部其些主样理心她本前开但因只从想实日者意无"
-    "力它与长把机十民第公此已工使情明性知全三又关点正业外将两高间由问很最重并物手应向头文体政美相见被利什二等"
-    "产或新己制身果加西斯月话合回特代内信表化老给世位次度门任常先海通教儿原东声提立及比员解水名真论处走义各入"
-    "几口认条平系气题活尔更别打女变四神总何电数安少报才结反受目太量再感建务做接必场件计管期市直德资命山金指克"
-    "许统区保至队形社便空决治展马科司五基眼书非则听白却界达光放强即像难且权思王象完设式色路记南品住告类求据程"
-    "北边死张该交规万取拉格望觉术领共确传师观清今切院让识候带导争运笑飞风步改收根干造言联持组每济车亲极林服快"
-    "办议往元英士证近失转夫令准布始怎存未远叫台单影具罗字爱击流备兵连调深商算质团集百需价花党华城石级整府离况"
-    "亚请技际约示复病息究线似官火断精满支视消越器容照须九增研写称企八功包片史委乎查轻易早曾除农找装广显阿李标"
-    "谈图念六引历首医局突专费号尽另周较注语仅考落青随选列武红响虽推势参希古众构房半节土投某案黑维革划敌致陈律"
-    "足态护七兴派验责营星够章音跟志底站严巴例防族供效续施留讲型料终答紧黄绝奇察母京段依批群项故按河米围江织害"
-    "双境客纪采举攻父苏密低朝友诉止细愿千值仍男钱破网热助倒育属坐限船职速刻乐否刚威状率甚独球般普弹校苦创假久"
-    "错承印晚兰试股拿脑预谁益阳若哪微尼继送急血伤素药适波夜省初喜卫源食险待述陆习置居劳财环排福纳欢获模充负云"
-    "停木游龙树疑层冷洲冲射略范竟句室异激汉村哈策演简卡罪判担州静退既衣宗积余检差富灵协角占配征修皮挥胜降阶审"
-    "沉坚善刘读超免压银买养怀执副乱抗犯追帮宣佛岁航优香著田铁控税左右份穿艺背阵草脚概恶块顿敢守酒岛托央户烈洋"
-    "索胡款靠评版宝座释景顾弟登货互付伯慢欧换闻危忙核暗介坏讨丽良序升监临亮露永呼味野架域沙掉括舰鱼杂误湾吉减"
-    "编楚肯测败屋跑梦散温困渐封救贵缺楼县尚毫移朋画班智亦耳恩短掌恐遗固席松秘谢鲁遇康虑幸均销钟诗藏赶剧票损忽"
-    "巨旧端探湖录叶春乡附吸予礼港雨板庭妇归饭额含顺输招婚脱补谓督油疗旅泽材灭逐莫笔亡鲜词圣择寻厂睡博勒烟授诺"
-    "伦岸奥唐卖俄炸载洛健堂旁宫借君禁阴园谋宋避抓荣孙逃牙束跳顶玉镇雪午练迫篇肉馆遍凡础洞卷坦牛宁纸诸训私庄祖"
-    "丝翻暴森塔默握戏隐熟骨访弱蒙歌店软典欲萨伙遭盘扩盖弄雄稳忘亿刺拥徒齐赛趣曲刀床迎冰虚玩析窗醒妻透购替塞努"
-    "休虎扬途侵刑绿兄迅套贸毕唯谷轮库迹尤竞街促延震弃甲伟麻川申缓潜闪售灯针哲络抵朱埃抱鼓植纯夏忍页杰筑折郑贝"
-    "尊吴秀混臣雅振染盛怒舞圆搞狂措姓残秋培迷诚宽宇猛摆梅毁伸摩盟末乃悲拍丁赵涨跌幅港币美元亿万股票债券基金汇率"
-    "，。、；：？！“”‘’（）《》【】—…"
-)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _BAD = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd\ue000-\uf8ff]")
 _CHARSET_DECL = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
@@ -64,11 +39,13 @@ _LATIN_HIGH = re.compile(r"[\u0080-\u024f\u0370-\u04ff\u2000-\u20ff]{2,}")
 
 @lru_cache(maxsize=1)
 def _common_chars() -> frozenset[str]:
-    chars = set(_COMMON_SIMPLIFIED)
+    """The common characters, simplified and traditional (data file ``common_chars.toml``, read once)."""
+    simplified = word_text("common_chars.toml", "common_simplified")
+    chars = set(simplified)
     try:
         import opencc  # opencc-python-reimplemented, a runtime dependency
 
-        chars |= set(opencc.OpenCC("s2t").convert(_COMMON_SIMPLIFIED))
+        chars |= set(opencc.OpenCC("s2t").convert(simplified))
     except Exception:  # pragma: no cover - opencc missing or broken: simplified set still works
         pass
     return frozenset(chars)
