@@ -191,12 +191,7 @@ def _single_pass(
             cols.story, cols.canonical, cols.n_stories, rowids, bm25, newest, ranked
         )
         rowids, bm25, newest = rowids[sel], bm25[sel], newest[sel]
-    codes = meta.source_code[shown]
-    tally = np.bincount(codes + 1, minlength=len(meta.sources) + 1)
-    counts = {name: int(tally[i + 1]) for i, name in enumerate(meta.sources) if tally[i + 1]}
-    if tally[0]:
-        counts["(unknown)"] = int(tally[0])
-    per_source = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    per_source = _source_counts(meta, shown)
     total = len(rowids)
     want = request.offset + request.limit
     if request.limit == 0 or request.offset >= total:
@@ -224,6 +219,17 @@ def _single_pass(
         if rid in found
     ]
     return page, total, per_source
+
+
+def _source_counts(meta: DocMeta, shown: npt.NDArray[np.int64]) -> dict[str, int]:
+    """Documents per outlet among the shown rows (code -1, no outlet, is ``(unknown)``), largest first."""
+    tally = np.bincount(meta.source_code[shown] + 1, minlength=len(meta.sources) + 1)
+    counts: dict[str | None, int] = {
+        name: int(tally[i + 1]) for i, name in enumerate(meta.sources) if tally[i + 1]
+    }
+    if tally[0]:
+        counts[None] = int(tally[0])
+    return sorted_counts(counts)
 
 
 def _scan(store: _Store, match: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
