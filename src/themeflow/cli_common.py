@@ -10,19 +10,21 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
     from themeflow.service import Themeflow
 
 __all__ = [
     "DbOption",
     "JsonOption",
+    "LazyConsole",
     "ListOption",
+    "Printer",
     "QuietOption",
     "SinceOption",
     "SourceOption",
@@ -51,11 +53,18 @@ SourceOption = Annotated[list[str] | None, typer.Option("--source", help="Only t
 ListOption = Annotated[list[str] | None, typer.Option(help="Repeatable, or comma-separated.")]
 
 
+class Printer(Protocol):
+    """What the terminal renderers need of a console: rich's ``Console`` is one, and so is
+    :class:`LazyConsole`, so ``print_page(out, …)`` type-checks without building a console up front."""
+
+    def print(self, *objects: RenderableType) -> None: ...
+
+
 class LazyConsole:
     """A rich ``Console`` built on first use, so a command that prints nothing never imports rich.
 
-    Attribute access is forwarded; ``.console`` is the real object, for APIs that type-check it
-    (a ``Progress`` display).
+    ``print`` (all the commands use) is typed; other attribute access is forwarded. ``.console`` is the
+    real object, for APIs that type-check it (a ``Progress`` display).
     """
 
     def __init__(self, *, stderr: bool) -> None:
@@ -69,6 +78,11 @@ class LazyConsole:
 
             self._console = Console(stderr=self._stderr, soft_wrap=True, highlight=False)
         return self._console
+
+    def print(
+        self, *objects: RenderableType, markup: bool | None = None, highlight: bool | None = None
+    ) -> None:
+        self.console.print(*objects, markup=markup, highlight=highlight)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.console, name)

@@ -13,14 +13,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.text import Text
 
-from themeflow.model import Copy, Document, Hit, SearchPage, Story, Summary
+from themeflow.model import Copy, Document, Hit, SearchPage, StoreStats, Story, Summary
 from themeflow.serialize import story_listing_to_dict, story_outlets, story_span
-from themeflow.store.base import StoreStats
 from themeflow.timefmt import display_time
+
+if TYPE_CHECKING:
+    from themeflow.cli_common import Printer
 
 story_listing = story_listing_to_dict
 """``themeflow stories --json`` builds its entries here today; the JSON itself lives in serialize."""
@@ -41,7 +43,7 @@ def copies_line(copies: tuple[Copy, ...]) -> str:
     return "also in: " + " · ".join(parts)
 
 
-def print_page(console: Console, page: SearchPage, summaries: dict[str, Summary] | None = None) -> None:
+def print_page(console: Printer, page: SearchPage, summaries: dict[str, Summary] | None = None) -> None:
     shown_to = page.offset + len(page.hits)
     header = f"{page.total} results for {page.query!r}"
     if page.hits:
@@ -57,7 +59,7 @@ def print_page(console: Console, page: SearchPage, summaries: dict[str, Summary]
             print_summary(console, summaries[hit.document.id])
 
 
-def print_hit(console: Console, hit: Hit) -> None:
+def print_hit(console: Printer, hit: Hit) -> None:
     doc = hit.document
     console.print(Text(doc.title, style="bold cyan"))
     console.print(
@@ -73,7 +75,7 @@ def print_hit(console: Console, hit: Hit) -> None:
         console.print(Text(copies_line(hit.copies), style="dim"))
 
 
-def print_summary(console: Console, summary: Summary, *, show_unverified: bool = False) -> None:
+def print_summary(console: Printer, summary: Summary, *, show_unverified: bool = False) -> None:
     def bullet_line(text: str, citations: tuple[int, ...], verified: bool | None) -> Text:
         line = Text("- " + text + " ")
         line.append("".join(f"[{c}]" for c in citations), style="green")
@@ -97,7 +99,7 @@ def print_summary(console: Console, summary: Summary, *, show_unverified: bool =
             console.print(bullet_line(b.text, b.citations, b.verified))
 
 
-def print_document(console: Console, doc: Document) -> None:
+def print_document(console: Printer, doc: Document) -> None:
     console.print(Text(doc.title, style="bold cyan"))
     console.print(Text(f"{doc.source or '(unknown outlet)'} · {when(doc.published_at, doc.time_origin)}"))
     if doc.url:
@@ -107,7 +109,7 @@ def print_document(console: Console, doc: Document) -> None:
         console.print(Text(f"[{n}] ", style="green") + Text(p))
 
 
-def print_stats(console: Console, stats: StoreStats) -> None:
+def print_stats(console: Printer, stats: StoreStats) -> None:
     console.print(Text(f"database   {stats.location}", style="bold"))
     console.print(f"documents  {stats.documents}  ({stats.paragraphs} paragraphs)")
     if stats.earliest and stats.latest:
@@ -122,7 +124,7 @@ def print_stats(console: Console, stats: StoreStats) -> None:
 # -- stories ------------------------------------------------------------------------------------------
 
 
-def print_stories(console: Console, stories: list[Story], canonical: dict[str, Document]) -> None:
+def print_stories(console: Printer, stories: list[Story], canonical: dict[str, Document]) -> None:
     """Each story as a block: date of the earliest copy (with zone) and title; story id, copy count,
     length and outlets; then the document ids, canonical first."""
     for n, story in enumerate(stories):

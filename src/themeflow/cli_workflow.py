@@ -126,7 +126,7 @@ def list_(db: DbOption = None, as_json: JsonOption = False) -> None:
 
     with open_themeflow(db) as tf:
         themes = tf.themes()
-        last = {t.name: (tf.runs(t.name, limit=1) or [None])[0] for t in themes}
+        last = {t.name: next(iter(tf.runs(t.name, limit=1)), None) for t in themes}
         due = {d.name: d for d in tf.due_workflows()}
     if as_json:
         from themeflow.serialize import workflow_entry_to_dict

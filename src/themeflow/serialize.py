@@ -10,8 +10,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from themeflow.model import Bullet, Copy, Document, Hit, IngestReport, SearchPage, Section, Story, Summary
-from themeflow.store.base import StoreStats
+from themeflow.model import (
+    Bullet,
+    Copy,
+    Document,
+    Hit,
+    IngestReport,
+    SearchPage,
+    Section,
+    StoreStats,
+    Story,
+    Summary,
+)
 from themeflow.text.outlets import UNKNOWN_OUTLET
 from themeflow.timefmt import display_zone
 

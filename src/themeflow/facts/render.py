@@ -7,15 +7,17 @@ citations}}`` are a contract (DESIGN.md); the extra keys (qualifier, agreement, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from themeflow.facts.group import Conflict, FigureGroup, ThemeFigures
 from themeflow.model import Citation
+
+if TYPE_CHECKING:
+    from themeflow.cli_common import Printer
 
 __all__ = ["print_theme_figures", "theme_figures_to_dict"]
 
@@ -74,7 +76,7 @@ def _cite(cs: tuple[Citation, ...], limit: int = 3) -> str:
     return text + (f" +{len(cs) - limit}" if len(cs) > limit else "")
 
 
-def print_theme_figures(console: Console, tf: ThemeFigures, *, limit: int = 50) -> None:
+def print_theme_figures(console: Printer, tf: ThemeFigures, *, limit: int = 50) -> None:
     """Conflicts first (what an analyst must check), then the figures, most-agreed first."""
     for c in tf.conflicts:
         lines = [

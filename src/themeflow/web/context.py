@@ -75,6 +75,8 @@ class WebState:
                 self._blocks.move_to_end(key)
                 return cached
         view = summary_view(self.tf, doc)
+        # A template module's attributes are its macros, known only when the template is loaded, so
+        # jinja2's stubs cannot name them.
         macro = self.templates.env.get_template("_items.html").module.summary  # type: ignore[attr-defined]
         html = Markup(macro(doc, view))
         if view.summary is not None:  # failures are not cached: the next view retries

@@ -23,8 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import MutableMapping
-from typing import Any
+from collections.abc import Mapping
 
 from fastapi import Request, Response
 
@@ -98,9 +97,11 @@ def check_offered_token(request: Request, offered: str) -> bool:
     return False
 
 
-def check_csrf(request: Request, form: MutableMapping[str, Any] | Any) -> None:
+def check_csrf(request: Request, form: Mapping[str, object]) -> None:
+    """Same origin, and the form's token equals the cookie's (a file upload in its place is no token)."""
     check_same_origin(request)
-    if not same_secret(request.cookies.get(CSRF_COOKIE), form.get(CSRF_FIELD)):
+    offered = form.get(CSRF_FIELD)
+    if not same_secret(request.cookies.get(CSRF_COOKIE), offered if isinstance(offered, str) else None):
         raise WebError(403, "the form's security token is missing or stale; reload the page and submit again")
 
 
