@@ -67,6 +67,7 @@ from themeflow.facts.metric import (
 from themeflow.model import Citation, Document, Fact
 from themeflow.text.numbers import Figure, find_figures
 from themeflow.text.segment import pos_tags
+from themeflow.text.speech import saying_verbs
 
 __all__ = [
     "EntityMention",
@@ -116,7 +117,8 @@ _PERSON_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+|[A-Z][a-z]+·[A-Z][a-z]
 """A Latin personal name (``Vivek Arya``): two or more capitalized words."""
 _COPULA_VERBS = frozenset("是 为 有 在".split())
 _OPEN_QUOTES = '“「《"'
-_SAYS_AFTER = re.compile(r"\s*(?:[：:]|称|表示|认为|预计|预测|警告|指出|发布|最新研究|研报|报告|得出结论)")
+_SAYS_AFTER = re.compile(rf"\s*(?:[：:]|{saying_verbs('title_source')})")
+"""A name in the title followed by a colon or a reporting verb is the source of the news."""
 _FROM_BEFORE = re.compile(r"(?:从|由)(?:之前|此前|原先|原来|先前)?的?\s*$")
 _NAME_TAGS = frozenset({"n", "nz", "nr", "nrt", "ns", "nt", "j"})
 _NOT_NAME_START = "该本这其我各多子上全一二两三四五六七八九十几数公受据"
@@ -514,9 +516,7 @@ _LIST_SEP = "、"
 _LIST_INTRO = re.compile(r"(?:包括|包含|涵盖|分别为|分别是)\s*$")
 
 
-_SAYS = re.compile(
-    r"(?:还|也|则|并|更|再|曾|此前|同时|随即)?(?:表示|称|说|指出|认为|坦言|透露|提到|强调|补充|直言|警告|回应)"
-)
+_SAYS = re.compile(r"(?:还|也|则|并|更|再|曾|此前|同时|随即)?" + saying_verbs("speaker"))
 
 
 def _speaker(text: str, mentions: list[EntityMention], entity: str, lo: int, pos: int) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from themeflow.text.speech import saying_verbs
 from themeflow.text.wordlists import word_list, word_pairs, word_table
 
 _ENTITIES = "entities.toml"
@@ -72,7 +73,7 @@ SPEAKER_ROLES = re.compile(
 Any 首席…官 title is one (grammar, so written here; the plain role words are data)."""
 
 SAYS_AFTER = re.compile(
-    r"\s*(?:还|则|也|亦|更|曾|同时|此前|随后|进一步)?\s*(?:[：:]|称|表示|认为|预计|预测|警告|指出|写道|分析称|强调|透露|提醒|估计|测算|统计)"
+    r"\s*(?:还|则|也|亦|更|曾|同时|此前|随后|进一步)?\s*(?:[：:]|" + saying_verbs("after_name") + ")"
 )
 """A verb of saying or forecasting right after a name."""
 

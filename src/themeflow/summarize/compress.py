@@ -34,6 +34,7 @@ from themeflow.summarize.fragments import (
 )
 from themeflow.text.numbers import find_figures
 from themeflow.text.sentences import clause_spans, split_clauses, split_sentences
+from themeflow.text.speech import saying_verbs
 
 __all__ = ["compress", "compress_parts", "strip_fillers"]
 
@@ -41,10 +42,7 @@ __all__ = ["compress", "compress_parts", "strip_fillers"]
 _CONNECTIVE_HEAD = re.compile(
     r"^(?:此外|另外|同时|与此同时|但是?|不过|然而|而且|而(?!非)|并且?|也|还|对此)[，,]?"
 )
-_SAYS = re.compile(
-    r"(?:数据显示|显示|表示|指出|认为|称|透露|强调|介绍|提到|坦言|直言|写道|预计|预测|警告|说|公告|公布|发布|披露|"
-    r"告诉|接受|(?:在|对|向)(?:记者|媒体|本报))"
-)
+_SAYS = re.compile(rf"(?:{saying_verbs('attribution_split')}|(?:在|对|向)(?:记者|媒体|本报))")
 _TIME_OF_DAY = re.compile(
     r"^(?:北京时间|当地时间|美东时间|周[一二三四五六日]|[上下]午|凌晨|晚间|早间|\d{1,2}月\d{1,2}日|今天|昨天|当天)*"
     r"[^，,。\d]{0,4}\d{1,2}[点时](?:\d{1,2}分|半)?(?:左右|许)?$"
@@ -53,10 +51,7 @@ _GENERIC_WHO = re.compile(
     r"(?:据|根据|援引|按照)?(?:有关|相关|最新|该|此|一份|这份|多项|多份|部分|有|业内|市场|分析|知情|消息)?"
     r"(?:数据|报告|研报|研究|分析|调查|统计|资料|消息|公告|文件|报道|媒体|外媒|记者|人士|分析师|专家|机构|方面)"
 )
-_SPEECH_END = re.compile(
-    r"(?:表示|称|指出|认为|警示|提醒|强调|主张|发现|写道|透露|坦言|预计|预测|警告|说|提出|解释|宣称|明确|要求|建议|"
-    r"提到|介绍)(?:投资者|市场|记者|客户|外界|大家|称)?$"
-)
+_SPEECH_END = re.compile(saying_verbs("speech_end") + "(?:投资者|市场|记者|客户|外界|大家|称)?$")
 _LIST_MARK = re.compile(
     r"^\s*(?:\d{1,2}[、.．)](?!\d)|[（(]\d{1,2}[）)]|[一二三四五六七八九十]{1,2}、)\s*(?:[^，,。|｜]{1,10}\s*[|｜]\s*)?"
 )
@@ -70,9 +65,7 @@ _PRONOUN_SOURCE = re.compile(r"^(?:他们?|她们?|其|它|该人士|对方|后�
 # Whole-clause attributions: the clause only says who said it (``巴克莱报告显示``, ``他表示``).
 _ATTRIBUTION_CLAUSE = re.compile(
     r"^(?:据|根据|援引|按照)[^，,。“”]*?(?:报道|消息|数据|显示|统计|测算|估算|公告|分析)$"
-    r"|^[^，,。“”]*?"
-    r"(?:数据显示|显示|表示|指出|认为|称|透露|强调|介绍|提到|坦言|直言|写道|预计|预测|警告|说|"
-    r"公布|发布|披露|统计|测算|估算|援引|获悉|了解到|注意到|证实|回应|问及|问到)(?:称|说|显示|指出)?$"
+    r"|^[^，,。“”]*?" + saying_verbs("attribution_clause") + r"(?:称|说|显示|指出)?$"
     r"|^[^，,。“”]{1,30}?(?:告诉[^，,。“”]{1,12}|(?:对|向)[^，,。“”]{1,12}?(?:表示|说|称|透露)"
     r"|接受[^，,。“”]{1,16}?采访时?(?:表示|称|说)?)$"
     r"|^据[^，,。“”]{1,14}$"

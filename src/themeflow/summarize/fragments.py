@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 
 from themeflow.text.segment import pos_tags
+from themeflow.text.speech import saying_verbs
 
 __all__ = [
     "Kind",
@@ -98,9 +99,7 @@ _PREDICATE_WORD = re.compile(
     r"^(?:标志着|意味着|预示着|象征着|代表着|体现了|反映了|凸显了|显示了|表明|说明|导致|使得|致使|带动|推动|促使|引发|造成|"
     r"同时|并|也|还|又|亦|均|都|皆|仍|将|已|正|再|更|计划|拟|预计|有望|旨在|致力于|用于|负责)"
 )
-_SPEECH_START = re.compile(
-    r"^(?:同时|并|也|还|又|亦)?(?:强调|表示|指出|称|透露|认为|坦言|补充|回应|警告|呼吁|承认)"
-)
+_SPEECH_START = re.compile(r"^(?:同时|并|也|还|又|亦)?" + saying_verbs("speech_start"))
 _VERB_POS = frozenset({"v", "vd", "vg", "vi", "vq", "d", "ad", "dg", "zg", "vn"})
 
 # Boilerplate ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from themeflow.text.speech import saying_verbs
 from themeflow.text.wordlists import word_text
 
 __all__ = [
@@ -76,7 +77,7 @@ def clean_heading(text: str) -> str:
     return t
 
 
-_INTRO = re.compile(r"(?:表示|称|指出|认为|说|写道|强调|透露|提到|介绍|坦言|警告|分析|如下|包括|回应)$")
+_INTRO = re.compile(saying_verbs("quote_intro") + "$")
 
 
 def _looks_like_heading(text: str) -> bool:

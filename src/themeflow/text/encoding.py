@@ -26,6 +26,7 @@ from functools import lru_cache
 from charset_normalizer import from_bytes
 
 from themeflow.errors import InputError
+from themeflow.text.script import with_traditional
 from themeflow.text.wordlists import word_text
 
 __all__ = ["decode_bytes", "declared_charset", "line_encoding", "reads_by_bytes", "utf8_damage"]
@@ -40,15 +41,7 @@ _LATIN_HIGH = re.compile(r"[\u0080-\u024f\u0370-\u04ff\u2000-\u20ff]{2,}")
 @lru_cache(maxsize=1)
 def _common_chars() -> frozenset[str]:
     """The common characters, simplified and traditional (data file ``common_chars.toml``, read once)."""
-    simplified = word_text("common_chars.toml", "common_simplified")
-    chars = set(simplified)
-    try:
-        import opencc  # opencc-python-reimplemented, a runtime dependency
-
-        chars |= set(opencc.OpenCC("s2t").convert(simplified))
-    except Exception:  # pragma: no cover - opencc missing or broken: simplified set still works
-        pass
-    return frozenset(chars)
+    return frozenset(with_traditional(word_text("common_chars.toml", "common_simplified")))
 
 
 def _score(text: str) -> float:

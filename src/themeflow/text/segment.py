@@ -32,6 +32,8 @@ from typing import Literal
 
 import rjieba
 
+from themeflow.text.script import simplified_table
+
 _RULES_VERSION = "2"
 """Bump when folding, run splitting or token rules change (the dictionary is hashed in automatically)."""
 
@@ -60,33 +62,26 @@ _fold_table: dict[int, str] | None = None
 _fold_lock = threading.Lock()
 
 
+_FOLD_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+"""CJK blocks whose traditional characters fold (the BMP ideographs: what the index has always folded)."""
+
+
 def _build_fold_table() -> dict[int, str]:
     """One character in, one character out: full-width ASCII, traditional -> simplified, ASCII lower case.
 
-    OpenCC converts ~0.04 ms per call, far too slow per document, so it is asked once per CJK code point
-    (0.1 s at first use) and the answers kept in a ``str.translate`` table. Only one-to-one mappings are
-    kept so offsets survive folding. The full-width comma is left alone: ``1，200`` is a list, not 1200.
+    Traditional → simplified is the shared character table of :mod:`themeflow.text.script`, limited to
+    the BMP CJK blocks (extending it would change the analyzer and so every stored index). Only
+    one-to-one mappings exist, so offsets survive folding. The full-width comma is left alone: ``1，200``
+    is a list, not 1200.
     """
-    import opencc
-
     table: dict[int, str] = {}
     for cp in range(0xFF01, 0xFF5F):
         if cp != 0xFF0C:
             table[cp] = chr(cp - 0xFEE0)
     table[0x3000] = " "
-    converter = opencc.OpenCC("t2s")
-    for block in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)):
-        chars = "".join(chr(cp) for cp in range(*block))
-        converted = converter.convert(chars)
-        if len(converted) != len(chars):  # pragma: no cover - defensive: fall back to one call per char
-            for ch in chars:
-                out = converter.convert(ch)
-                if out != ch and len(out) == 1:
-                    table[ord(ch)] = out
-            continue
-        for src, dst in zip(chars, converted, strict=True):
-            if src != dst:
-                table[ord(src)] = dst
+    for cp, ch in simplified_table().items():
+        if any(lo <= cp < hi for lo, hi in _FOLD_BLOCKS):
+            table[cp] = ch
     for cp, ch in list(table.items()):
         if "A" <= ch <= "Z":
             table[cp] = ch.lower()
