@@ -15,7 +15,7 @@ from themeflow.model import Bullet, Citation, Copy, Document, Section, Story, Su
 from themeflow.report.digest import Digest, DigestItem, anchor_id
 from themeflow.report.figures import KeyFigures, key_figures
 from themeflow.report.html import render_html
-from themeflow.report.json import digest_to_dict
+from themeflow.report.json import digest_to_dict, run_result_to_dict
 from themeflow.report.markdown import render_markdown
 from themeflow.report.write import render, write_reports
 
@@ -426,7 +426,7 @@ def test_run_digest_reads_copies_for_figures_and_every_figure_link_resolves(tmp_
     tf.ingest_documents([CAPEX, doctored])
     result = tf.run_workflow("AI资本开支周期")
     assert len(result.items) == 1, "the copy folds into the story: one item, the copy read for its figures"
-    data = result.to_dict()
+    data = run_result_to_dict(result)
     assert data["figures"], "the run's figures are in its JSON"
     assert any({v["value"] for v in k["values"]} >= {"114.3GW", "1143GW"} for k in data["conflicts"])
     page = parse(Path(result.reports["html"]).read_text(encoding="utf-8"))

@@ -209,13 +209,9 @@ def search(
         sys.stdout.write("".join(f"{h.document.id}\n" for h in page.hits))
         return
     if as_json:
-        from themeflow.serialize import page_to_dict, summary_to_dict
+        from themeflow.serialize import page_to_dict
 
-        data = page_to_dict(page)
-        if summaries:
-            for hit in data["hits"]:
-                hit["summary"] = summary_to_dict(by_doc[hit["id"]])
-        print_json(data)
+        print_json(page_to_dict(page, by_doc if summaries else None))
     else:
         from themeflow.cli_render import print_page
 
@@ -259,14 +255,15 @@ def stories(
     as_json: JsonOption = False,
 ) -> None:
     """Stories published by several outlets (syndicated copies folded together)."""
-    from themeflow.cli_render import print_stories, story_listing
+    from themeflow.cli_render import print_stories
+    from themeflow.serialize import story_listing_to_dict
 
     with open_themeflow(db) as tf:
         found = tf.stories(since=since, limit=limit)
-        canon = tf.store.get_documents([s.canonical_id for s in found])
+        canon = tf.documents([s.canonical_id for s in found])
         any_story = bool(found) or bool(tf.stories(limit=1))
     if as_json:
-        print_json({"stories": [story_listing(s, canon.get(s.canonical_id)) for s in found]})
+        print_json({"stories": [story_listing_to_dict(s, canon.get(s.canonical_id)) for s in found]})
         return
     print_stories(out, found, canon)
     if not found:

@@ -18,14 +18,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from themeflow.model import Copy, Document, Hit, SearchPage, StoreStats, Story, Summary
-from themeflow.serialize import story_listing_to_dict, story_outlets, story_span
+from themeflow.serialize import story_outlets, story_span
 from themeflow.timefmt import display_time
 
 if TYPE_CHECKING:
     from themeflow.cli_common import Printer
-
-story_listing = story_listing_to_dict
-"""``themeflow stories --json`` builds its entries here today; the JSON itself lives in serialize."""
 
 
 def when(dt: datetime | None, time_origin: str = "document") -> str:

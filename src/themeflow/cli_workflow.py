@@ -252,11 +252,12 @@ def run(
 ) -> None:
     """Run a theme over what is new since its last successful run; writes HTML, Markdown and JSON."""
     from themeflow.cli_progress import stages
+    from themeflow.report.json import run_result_to_dict
 
     with open_themeflow(db) as tf, stages(err, f"workflow {name}", quiet=quiet or as_json):
         result = tf.run_workflow(name, reports_dir=out_dir)
     if as_json:
-        print_json(result.to_dict())
+        print_json(run_result_to_dict(result))
         return
     print_digest(result.digest, limit=5)
     err.print(f"report: {result.reports.get('html', '(not written)')}")

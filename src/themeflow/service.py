@@ -150,6 +150,10 @@ class Themeflow:
     def document(self, doc_id: str) -> Document:
         return self.store.get_document(doc_id)
 
+    def documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
+        """The documents among ``doc_ids`` that exist, keyed by id (one read, however many)."""
+        return self.store.get_documents(doc_ids)
+
     def stats(self) -> StoreStats:
         return self.store.stats()
 

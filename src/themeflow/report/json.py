@@ -9,12 +9,15 @@ every bullet with its ``verified`` verdict (consumers filter, as the HTML does).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from themeflow.report.digest import Digest, DigestItem
 from themeflow.serialize import hit_to_dict, iso, summary_to_dict
 
-__all__ = ["digest_item_to_dict", "digest_to_dict", "figures_to_dict", "render_json"]
+if TYPE_CHECKING:
+    from themeflow.workflow.runner import RunResult
+
+__all__ = ["digest_item_to_dict", "digest_to_dict", "figures_to_dict", "render_json", "run_result_to_dict"]
 
 
 def figures_to_dict(d: Digest) -> dict[str, Any]:
@@ -64,3 +67,24 @@ def digest_to_dict(d: Digest) -> dict[str, Any]:
 
 def render_json(d: Digest) -> str:
     return json.dumps(digest_to_dict(d), ensure_ascii=False, indent=2) + "\n"
+
+
+def run_result_to_dict(result: RunResult) -> dict[str, Any]:
+    """``workflow run --json`` and ``POST /api/workflows/{name}/run``: the run's digest plus its bookkeeping
+    (window, candidates, what was new, the report files)."""
+    d = digest_to_dict(result.digest)
+    run = result.run
+    return {
+        "run_id": run.id,
+        "theme": result.theme.name,
+        "status": run.status,
+        "window": {"start": iso(run.window_start), "end": iso(run.window_end)},
+        "candidates": run.candidates,
+        "new_documents": run.new_documents,
+        "summarized": run.summarized,
+        "items": d["items"],
+        "counts": d["counts"],
+        "figures": d["figures"],
+        "conflicts": d["conflicts"],
+        "reports": dict(result.reports),
+    }

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from themeflow.facts.render import theme_figures_to_dict
-from themeflow.report.json import digest_to_dict
+from themeflow.report.json import digest_to_dict, run_result_to_dict
 from themeflow.serialize import (
     document_to_dict,
     page_to_dict,
@@ -114,7 +114,7 @@ def api_delete_workflow(state: State, name: str) -> dict[str, Any]:
 def api_run_workflow(state: State, name: str) -> dict[str, Any]:
     """Run now; the body is ``themeflow workflow run --json``."""
     result = state.tf.run_workflow(name)
-    body: dict[str, Any] = result.to_dict()
+    body: dict[str, Any] = run_result_to_dict(result)
     return body
 
 

@@ -1,7 +1,7 @@
 """Key figures as the web app sees them: one call into ``Themeflow.figures`` for the page and the API.
 
 The API body is exactly ``themeflow figures --json``. The page also needs each cited document's outlet
-and paragraph text (citation labels, the quotes in the conflicts box), read in one ``get_documents``.
+and paragraph text (citation labels, the quotes in the conflicts box), read in one ``Themeflow.documents``.
 """
 
 from __future__ import annotations
@@ -39,4 +39,4 @@ def key_figures(tf: Themeflow, params: SearchParams, *, limit: int = DOCUMENTS) 
     result = theme_figures(tf, params, limit=limit)
     cited = {c.doc_id for g in result.figures for c in g.citations}
     cited |= {c.doc_id for k in result.conflicts for v in k.values for c in v.citations}
-    return KeyFigures(result, tf.store.get_documents(sorted(cited)) if cited else {})
+    return KeyFigures(result, tf.documents(sorted(cited)) if cited else {})

@@ -33,7 +33,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from themeflow import progress
 from themeflow.errors import StoreError
@@ -84,27 +83,6 @@ class RunResult:
     @property
     def items(self) -> tuple[DigestItem, ...]:
         return self.digest.items
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``workflow run --json`` contract (DESIGN.md), plus run bookkeeping."""
-        from themeflow.report.json import digest_to_dict
-        from themeflow.serialize import iso
-
-        d = digest_to_dict(self.digest)
-        return {
-            "run_id": self.run.id,
-            "theme": self.theme.name,
-            "status": self.run.status,
-            "window": {"start": iso(self.run.window_start), "end": iso(self.run.window_end)},
-            "candidates": self.run.candidates,
-            "new_documents": self.run.new_documents,
-            "summarized": self.run.summarized,
-            "items": d["items"],
-            "counts": d["counts"],
-            "figures": d["figures"],
-            "conflicts": d["conflicts"],
-            "reports": dict(self.reports),
-        }
 
 
 @dataclass(frozen=True, slots=True)
