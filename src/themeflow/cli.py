@@ -315,7 +315,8 @@ def figures(
 ) -> None:
     """Key figures of a theme with their citations, and the sources that disagree (conflicts first)."""
     from themeflow.cli_progress import stages
-    from themeflow.facts import print_theme_figures, theme_figures_to_dict
+    from themeflow.cli_render import print_theme_figures
+    from themeflow.facts import theme_figures_to_dict
 
     with open_themeflow(db) as tf, stages(err, "figures", quiet=quiet or as_json):
         result = tf.figures(query, since=since, until=until, sources=source or (), limit=limit)

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from themeflow.model import Copy, Document, Hit, SearchPage, StoreStats, Story, Summary
+from themeflow.model import Citation, Copy, Document, Hit, SearchPage, StoreStats, Story, Summary
 from themeflow.serialize import story_outlets, story_span
 from themeflow.timefmt import display_time
 
 if TYPE_CHECKING:
     from themeflow.cli_common import Printer
+    from themeflow.facts import ThemeFigures
 
 
 def when(dt: datetime | None, time_origin: str = "document") -> str:
@@ -138,3 +139,44 @@ def print_stories(console: Printer, stories: list[Story], canonical: dict[str, D
         console.print(Text(f"  {story.id} · {story.size} copies · {size} · {outlets}"))
         ids = [f"{story.canonical_id} (canonical)", *(c.id for c in story.copies)]
         console.print(Text("  " + " · ".join(ids), style="dim"))
+
+
+def _cite_figures(cs: tuple[Citation, ...], limit: int = 3) -> str:
+    """``doc[3] doc2[5] +2``: a figure's first citations, compactly."""
+    text = " ".join(f"{c.doc_id}[{c.paragraph}]" for c in cs[:limit])
+    return text + (f" +{len(cs) - limit}" if len(cs) > limit else "")
+
+
+def print_theme_figures(console: Printer, tf: ThemeFigures, *, limit: int = 50) -> None:
+    """Conflicts first (what an analyst must check), then the figures, most-agreed first."""
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+
+    for c in tf.conflicts:
+        lines = [
+            f"{(v.qualifier or '') if v.qualifier != '从' else ''}{v.value}  ·  {', '.join(v.outlets) or '?'}"
+            f"  ·  {_cite_figures(v.citations)}"
+            for v in c.values
+        ]
+        title = f"conflict: {c.entity} {c.metric}" + (f" ({c.period})" if c.period else "")
+        console.print(Panel(escape("\n".join(lines)), title=escape(title), border_style="red", expand=False))
+    table = Table(title=f"key figures ({tf.documents} documents)", show_lines=False)
+    for col in ("entity", "metric", "period", "value", "outlets", "citations"):
+        table.add_column(col, overflow="fold")
+    for g in tf.figures[:limit]:
+        q = g.qualifier if g.qualifier and g.qualifier != "从" else ""
+        cells = (
+            g.entity or "—",
+            g.metric,
+            g.period or "—",
+            f"{q}{g.value}",
+            f"{g.agreement}: {', '.join(g.outlets)}" if g.outlets else str(g.agreement),
+            _cite_figures(g.citations),
+        )
+        table.add_row(*(escape(c) for c in cells))
+    console.print(table)
+    if len(tf.figures) > limit:
+        console.print(f"… {len(tf.figures) - limit} more figures (use --json for all)")
+    if not tf.figures:
+        console.print("no figures found in the matching documents")

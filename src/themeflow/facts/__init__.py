@@ -17,7 +17,7 @@ from themeflow.facts.group import (
     metrics_match,
     period_key,
 )
-from themeflow.facts.render import print_theme_figures, theme_figures_to_dict
+from themeflow.facts.render import theme_figures_to_dict
 
 __all__ = [
     "Conflict",
@@ -31,6 +31,5 @@ __all__ = [
     "metric_key",
     "metrics_match",
     "period_key",
-    "print_theme_figures",
     "theme_figures_to_dict",
 ]

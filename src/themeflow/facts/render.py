@@ -1,4 +1,4 @@
-"""`ThemeFigures` as the stable JSON of DESIGN.md and as a terminal table with a conflicts box.
+"""`ThemeFigures` as the stable JSON of DESIGN.md (the terminal table is ``cli_render.print_theme_figures``).
 
 The JSON keys ``figures[].{entity, metric, value, unit, normalized_value, normalized_unit, period,
 citations[].{doc_id, paragraph}}`` and ``conflicts[].{entity, metric, period, values[].{value, unit,
@@ -7,19 +7,12 @@ citations}}`` are a contract (DESIGN.md); the extra keys (qualifier, agreement, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from rich.markup import escape
-from rich.panel import Panel
-from rich.table import Table
+from typing import Any
 
 from themeflow.facts.group import Conflict, FigureGroup, ThemeFigures
 from themeflow.model import Citation
 
-if TYPE_CHECKING:
-    from themeflow.cli_common import Printer
-
-__all__ = ["print_theme_figures", "theme_figures_to_dict"]
+__all__ = ["theme_figures_to_dict"]
 
 
 def _citations(cs: tuple[Citation, ...]) -> list[dict[str, Any]]:
@@ -69,39 +62,3 @@ def theme_figures_to_dict(tf: ThemeFigures) -> dict[str, Any]:
         "figures": [figure_to_dict(g) for g in tf.figures],
         "conflicts": [conflict_to_dict(c) for c in tf.conflicts],
     }
-
-
-def _cite(cs: tuple[Citation, ...], limit: int = 3) -> str:
-    text = " ".join(f"{c.doc_id}[{c.paragraph}]" for c in cs[:limit])
-    return text + (f" +{len(cs) - limit}" if len(cs) > limit else "")
-
-
-def print_theme_figures(console: Printer, tf: ThemeFigures, *, limit: int = 50) -> None:
-    """Conflicts first (what an analyst must check), then the figures, most-agreed first."""
-    for c in tf.conflicts:
-        lines = [
-            f"{(v.qualifier or '') if v.qualifier != '从' else ''}{v.value}  ·  {', '.join(v.outlets) or '?'}"
-            f"  ·  {_cite(v.citations)}"
-            for v in c.values
-        ]
-        title = f"conflict: {c.entity} {c.metric}" + (f" ({c.period})" if c.period else "")
-        console.print(Panel(escape("\n".join(lines)), title=escape(title), border_style="red", expand=False))
-    table = Table(title=f"key figures ({tf.documents} documents)", show_lines=False)
-    for col in ("entity", "metric", "period", "value", "outlets", "citations"):
-        table.add_column(col, overflow="fold")
-    for g in tf.figures[:limit]:
-        q = g.qualifier if g.qualifier and g.qualifier != "从" else ""
-        cells = (
-            g.entity or "—",
-            g.metric,
-            g.period or "—",
-            f"{q}{g.value}",
-            f"{g.agreement}: {', '.join(g.outlets)}" if g.outlets else str(g.agreement),
-            _cite(g.citations),
-        )
-        table.add_row(*(escape(c) for c in cells))
-    console.print(table)
-    if len(tf.figures) > limit:
-        console.print(f"… {len(tf.figures) - limit} more figures (use --json for all)")
-    if not tf.figures:
-        console.print("no figures found in the matching documents")
