@@ -15,7 +15,8 @@ from themeflow.facts import (
     theme_figures_to_dict,
 )
 from themeflow.facts.confidence import CONFIDENCE_THRESHOLD
-from themeflow.facts.extract import entity_mentions, scored_paragraph
+from themeflow.facts.extract import scored_paragraph
+from themeflow.facts.mentions import entity_mentions
 from themeflow.facts.metric import metric_doubt
 from themeflow.model import Copy, Document, Story
 

@@ -21,7 +21,7 @@ Why these factors (measured on the hand labels, ``scripts/eval_facts.py``):
   acronym (ESS, MaaS, ABF: segments and jargon as often as organizations), is less often the real subject.
 * **doubts** (:func:`~themeflow.facts.metric.metric_doubt`): a metric that is a place, a landmark word
   (大关, 关口), a bare anaphor (数据, 数字, 公司), a clause with its own verb, or a lone acronym; and
-  (:func:`~themeflow.facts.extract.scored_paragraph`) an entity from an earlier clause or sentence whose
+  (:mod:`~themeflow.facts.doubts`) an entity from an earlier clause or sentence whose
   mention introduces speech (``鲍威尔说道，…核心PCE同比通胀率可能为3%``: the speaker is not the owner).
 """
 
@@ -81,7 +81,7 @@ class Evidence:
     doubts: tuple[str, ...] = ()
     """Why the metric does not look like a measure (:func:`~themeflow.facts.metric.metric_doubt`)."""
     entity_kind: str = "known"
-    """How the entity's name was recognized (:attr:`~themeflow.facts.extract.EntityMention.kind`)."""
+    """How the entity's name was recognized (:attr:`~themeflow.facts.mentions.EntityMention.kind`)."""
     gap: int = -1
     """Characters between the entity's mention and the figure: its latest mention before the figure, or
     for an owner its name right after (``640亿美元的CoreWeave``: 1); -1 when the paragraph does not name
