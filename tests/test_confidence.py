@@ -14,7 +14,7 @@ from themeflow.facts.evidence import Evidence, rule_score
 from themeflow.facts.extract import candidate_paragraph, change_partners, scored_paragraph
 from themeflow.facts.features import FEATURE_NAMES, fact_features, unit_class
 from themeflow.model import Citation, Fact
-from themeflow.text.numbers import unit_kind
+from themeflow.text.units import unit_kind
 
 
 def _raw() -> dict[str, object]:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from themeflow.text.numbers import Figure, cn_to_number, figure_matches, figures_equal, find_figures
+from themeflow.text.cn_numerals import cn_to_number
+from themeflow.text.numbers import Figure, figure_matches, figures_equal, find_figures
 
 
 def one(text: str) -> Figure:
