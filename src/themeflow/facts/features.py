@@ -20,8 +20,8 @@ from functools import lru_cache
 from themeflow.facts.evidence import Evidence, rule_score
 from themeflow.facts.lexicon import EXPECTATION_WORDS, FORECASTERS, INSTITUTIONS, MEASURE_WORDS
 from themeflow.model import Fact
-from themeflow.text.units import unit_kind
 from themeflow.text.segment import pos_tags
+from themeflow.text.units import unit_kind
 
 __all__ = ["FEATURE_NAMES", "fact_features", "unit_class"]
 
