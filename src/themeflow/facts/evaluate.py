@@ -167,7 +167,7 @@ def score_facts(facts: Iterable[Fact], labels: Sequence[Label], complete: Iterab
     whole = set(complete)
     gold: Mapping[tuple[str, int], list[Label]] = defaultdict(list)
     for lab in labels:
-        gold[(lab.doc_id, lab.paragraph)].append(lab)  # type: ignore[index]
+        gold[(lab.doc_id, lab.paragraph)].append(lab)
     score = Score(gold=len(labels))
     used: set[int] = set()
     for fact in facts:

@@ -215,7 +215,7 @@ def _name_fragment(tagged: list[tuple[str, str]], i: int) -> bool:
     if nxt and len(nxt[0]) <= 2 and is_cjk(nxt[0][:1]) and nxt[0][-1] in _PLACE_TAILS:
         return True  # 阿比/林市: the segmenter cut a place name (阿比林市) before its last character
     # 占/比达: a name does not follow a one-character verb directly (是/为/有/在 link a subject to it)
-    return bool(prv) and len(prv[0]) == 1 and prv[1] == "v" and prv[0] not in "是为有在"
+    return prv is not None and len(prv[0]) == 1 and prv[1] == "v" and prv[0] not in "是为有在"
 
 
 def _not_subject(text: str, start: int, end: int, canonical: str = "") -> bool:

@@ -250,9 +250,9 @@ def _analyse(text: str) -> list[_Clause]:
             clause.refers = True
             out[-1].forward = True
         out.append(clause)
-    for a, b in zip(out, out[1:], strict=False):  # 覆盖…全流程的软硬件闭环，是…: a subject after all
-        if a.kind == Kind.NEEDS_OWNER and b.kind == Kind.NEEDS_OWNER and is_noun_phrase(a.text):
-            a.kind, a.forward, a.supplier = Kind.NOUN_PHRASE, True, True
+    for cur, nxt in zip(out, out[1:], strict=False):  # 覆盖…全流程的软硬件闭环，是…: a subject after all
+        if cur.kind == Kind.NEEDS_OWNER and nxt.kind == Kind.NEEDS_OWNER and is_noun_phrase(cur.text):
+            cur.kind, cur.forward, cur.supplier = Kind.NOUN_PHRASE, True, True
     if out and out[0].refers and out[0].optional and len(out) > 1:  # a label travels with its first clause
         out[0].refers = False
         out[1].refers = True
@@ -399,10 +399,10 @@ def compress_parts(
             add = _closure(cl, i)
             if add is None:
                 continue
-            rest = add - chosen
-            head = cl[min(rest)] if rest else None
+            extra = add - chosen
+            head = cl[min(extra)] if extra else None
             if head is not None and head.kind == Kind.NEEDS_OWNER and not head_needs_noun(head.text):
-                add = rest
+                add = extra
             if size(second | add) <= hard_max:
                 second |= add
         if second and not second <= chosen:

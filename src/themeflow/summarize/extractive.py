@@ -142,18 +142,18 @@ class ExtractiveSummarizer:
         centrality = _textrank(sim)
         cmax = float(centrality.max()) if n else 1.0
         order = {pn: r for r, pn in enumerate(p.n for p in body)}
-        for s in sents:
-            c = float(centrality[s.idx]) / cmax if cmax > 0 else 0.0
-            r = order[s.para]
+        for st in sents:
+            c = float(centrality[st.idx]) / cmax if cmax > 0 else 0.0
+            r = order[st.para]
             pos = 1.0 if r == 0 else 0.85 if r == 1 else max(0.1, 1.0 / (1.0 + 0.2 * r))
-            pos = min(1.0, pos + (0.1 if s.first else 0.0))
-            tov = len(title_tokens.intersection(s.tokens)) / len(title_tokens) if title_tokens else 0.0
-            fig = min(1.0, s.nfig / 2.0)
-            lf = 0.5 if len(s.text) < 15 else 0.8 if len(s.text) > 160 else 1.0
-            if s.text.endswith(("？", "?", "？”", "?”")):
+            pos = min(1.0, pos + (0.1 if st.first else 0.0))
+            tov = len(title_tokens.intersection(st.tokens)) / len(title_tokens) if title_tokens else 0.0
+            fig = min(1.0, st.nfig / 2.0)
+            lf = 0.5 if len(st.text) < 15 else 0.8 if len(st.text) > 160 else 1.0
+            if st.text.endswith(("？", "?", "？”", "?”")):
                 lf *= 0.05  # a question is not a claim (interviews: the interviewer's lines)
-            s.score = lf * (0.4 * c + 0.15 * pos + 0.2 * min(1.0, tov) + 0.25 * fig)
-            s.core = lf * (0.4 * c + 0.3 * pos + 0.3 * min(1.0, tov))
+            st.score = lf * (0.4 * c + 0.15 * pos + 0.2 * min(1.0, tov) + 0.25 * fig)
+            st.core = lf * (0.4 * c + 0.3 * pos + 0.3 * min(1.0, tov))
         kw = Counter(t for s in sents for t in s.tokens)
         idf = {t: math.log((1.0 + n) / (1.0 + df[t])) + 1.0 for t in kw}
         keywords = sorted(((t, c * idf[t]) for t, c in kw.items()), key=lambda x: -x[1])[:30]
@@ -170,7 +170,7 @@ class ExtractiveSummarizer:
         rel = np.array([getattr(s, attr) for s in pool])
         red = np.zeros(len(pool))
         if exclude:
-            red = d.sim[np.ix_(idx, sorted(exclude))].max(axis=1)
+            red = d.sim[np.ix_(idx, np.array(sorted(exclude)))].max(axis=1)
         chosen: list[_Sent] = []
         alive = np.ones(len(pool), dtype=bool)
         while len(chosen) < k and alive.any():
@@ -254,7 +254,7 @@ class ExtractiveSummarizer:
             k = min(self.max_bullets, max(len(b.paras), math.ceil(len(cands) / 2)), len(cands))
             fresh = [s for s in cands if s.idx not in used]
             picked = self._mmr(d, fresh or cands, k + 1, "score", used if fresh else set())
-            bullets = []
+            bullets: list[Bullet] = []
             for s in sorted(picked[: k + 1], key=lambda s: s.idx):
                 if len(bullets) >= k:
                     break
@@ -368,7 +368,7 @@ def _textrank(sim: np.ndarray, d: float = 0.85, iters: int = 30) -> np.ndarray:
     r = np.full(n, 1.0 / n, dtype=np.float64)
     wt = w.T.astype(np.float64)
     for _ in range(iters):
-        r_new = (1 - d) / n + d * (wt @ r)
+        r_new: np.ndarray = (1 - d) / n + d * (wt @ r)
         if float(np.abs(r_new - r).sum()) < 1e-6:
             return r_new
         r = r_new

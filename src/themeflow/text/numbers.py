@@ -137,14 +137,14 @@ def _find_cached(text: str) -> tuple[Figure, ...]:
     raws: list[RawFigure] = []
     pos = 0
     while True:
-        m = NUM_RE.search(text, pos)
-        if m is None:
+        nm = NUM_RE.search(text, pos)
+        if nm is None:
             break
-        if any(m.start() < e and s < m.end() for s, e in taken):
-            pos = m.end()
+        if any(nm.start() < e and s < nm.end() for s, e in taken):
+            pos = nm.end()
             continue
-        r = read_number(text, m)
-        pos = max(m.end(), r.end if r else m.end())
+        r = read_number(text, nm)
+        pos = max(nm.end(), r.end if r else nm.end())
         if r is not None:
             raws.append(r)
     i = 0

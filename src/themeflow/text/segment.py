@@ -107,9 +107,9 @@ def fold(text: str) -> str:
                 table = _build_fold_table()
                 _fold_table = table
                 _fold_re = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(table)) + "]")
-    table = _fold_table
-    assert table is not None
-    return _fold_re.sub(lambda m: table[ord(m.group())], text)
+    folded = _fold_table
+    assert folded is not None
+    return _fold_re.sub(lambda m: folded[ord(m.group())], text)
 
 
 # -- segmentation ------------------------------------------------------------------------------------------
