@@ -237,18 +237,7 @@ def metric_doubt(metric: str, *, after: bool = False) -> tuple[str, ...]:
         doubts.append("fragment")  # E等算力卡产品: the tail of a product code
     if last_tag in ("nr", "nrt", "nt") and len(tags) == 1:
         doubts.append("a name")
-    move = next((w for w in sorted(CHANGE_ONLY, key=len, reverse=True) if metric.endswith(w)), None)
-    prefix = metric[: -len(move)] if move else ""
-    if len(prefix) >= 2 and not prefix.endswith(MOVE_MEASURES) and pos_tags(prefix)[-1][1] not in ("t", "d"):
-        doubts.append("unnamed subject")  # 零跑汽车涨6%: a name the lexicon does not know moved, not 股价
-    if (
-        len(tags) == 2
-        and tags[1][0] in ("涨幅", "跌幅")
-        and tags[0][1] in ("n", "nz", "nr", "nrt", "nt")
-        and not tags[0][0].endswith(MOVE_MEASURES)
-        and tags[0][0] not in METRIC_VERBS
-    ):
-        doubts.append("unnamed subject")  # 智谱涨幅: the name moved, not the clause's subject
+    doubts.extend("unnamed subject" for _ in range(_unnamed_movers(metric, tags)))
     if metric.endswith(_ACTOR_TAILS):
         doubts.append("an actor")  # 存储芯片制造商, 集团, 车型: who or what owns a figure, not a measure
     if metric in GENERIC_ATTRIBUTES:
@@ -273,6 +262,26 @@ def metric_doubt(metric: str, *, after: bool = False) -> tuple[str, ...]:
     ):
         doubts.append("verb tail")  # 国家债务实际价值缩水: subject + predicate, not a measure
     return tuple(doubts)
+
+
+def _unnamed_movers(metric: str, tags: list[tuple[str, str]]) -> int:
+    """How many ways the metric names a mover of its own (each is one "unnamed subject" doubt):
+    ``零跑汽车涨6%`` (a name the lexicon does not know, then a move word: not 股价) and ``智谱涨幅`` (a name,
+    then 涨幅/跌幅: the name moved, not the clause's subject)."""
+    found = 0
+    move = next((w for w in sorted(CHANGE_ONLY, key=len, reverse=True) if metric.endswith(w)), None)
+    prefix = metric[: -len(move)] if move else ""
+    if len(prefix) >= 2 and not prefix.endswith(MOVE_MEASURES) and pos_tags(prefix)[-1][1] not in ("t", "d"):
+        found += 1
+    if (
+        len(tags) == 2
+        and tags[1][0] in ("涨幅", "跌幅")
+        and tags[0][1] in ("n", "nz", "nr", "nrt", "nt")
+        and not tags[0][0].endswith(MOVE_MEASURES)
+        and tags[0][0] not in METRIC_VERBS
+    ):
+        found += 1
+    return found
 
 
 _ACTOR_TAILS = ("公司", "集团", "银行", "制造商", "厂商", "供应商", "运营商", "车型", "机构", "企业", "基金")

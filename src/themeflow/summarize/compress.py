@@ -348,7 +348,7 @@ def compress_parts(
         return []
 
     def size(chosen: set[int]) -> int:
-        return sum(len(cl[i].text) + 1 for i in chosen) - 1
+        return _size(cl, chosen)
 
     first = None
     for n, i in enumerate(subjects[:3]):
@@ -389,27 +389,40 @@ def compress_parts(
     if len(out[0]) > hard_max or not claims or not _standalone(out[0]):
         whole = _join(cl, set(range(len(cl))))  # the full sentence, when it is short enough, says it best
         return [whole] if len(whole) <= hard_max and _standalone(whole) else []
-    left = [i for i in subjects if cl[i].nfig and i not in chosen]
-    if left:
-        # The second bullet follows the first in its section, so an owner the first one states may be
-        # left there (``…预算总额超过5200亿美元`` / ``预计2029年计算支出将达到约1250亿美元的峰值``) — but a
-        # bare ``份额…``/``其…`` could be read as anyone's, so those keep their owner or are not made.
-        second: set[int] = set()
-        for i in left:
-            add = _closure(cl, i)
-            if add is None:
-                continue
-            extra = add - chosen
-            head = cl[min(extra)] if extra else None
-            if head is not None and head.kind == Kind.NEEDS_OWNER and not head_needs_noun(head.text):
-                add = extra
-            if size(second | add) <= hard_max:
-                second |= add
-        if second and not second <= chosen:
-            text2 = _join(cl, second)
-            if 12 <= len(text2) <= hard_max and _standalone(text2) and text2 not in out[0]:
-                out.append(text2)
+    second = _second_bullet(cl, subjects, chosen, hard_max)
+    if second and second not in out[0]:
+        out.append(second)
     return out
+
+
+def _size(cl: list[_Clause], chosen: set[int]) -> int:
+    """Characters of the clauses ``chosen`` joined with one separator each."""
+    return sum(len(cl[i].text) + 1 for i in chosen) - 1
+
+
+def _second_bullet(cl: list[_Clause], subjects: list[int], chosen: set[int], hard_max: int) -> str:
+    """The figure clauses the first bullet left out, with what they need, as a bullet of their own ('' if
+    none fits or it cannot stand alone).
+
+    The second bullet follows the first in its section, so an owner the first one states may be left
+    there (``…预算总额超过5200亿美元`` / ``预计2029年计算支出将达到约1250亿美元的峰值``) — but a bare
+    ``份额…``/``其…`` could be read as anyone's, so those keep their owner or are not made.
+    """
+    second: set[int] = set()
+    for i in (i for i in subjects if cl[i].nfig and i not in chosen):
+        add = _closure(cl, i)
+        if add is None:
+            continue
+        extra = add - chosen
+        head = cl[min(extra)] if extra else None
+        if head is not None and head.kind == Kind.NEEDS_OWNER and not head_needs_noun(head.text):
+            add = extra
+        if _size(cl, second | add) <= hard_max:
+            second |= add
+    if not second or second <= chosen:
+        return ""
+    text = _join(cl, second)
+    return text if 12 <= len(text) <= hard_max and _standalone(text) else ""
 
 
 def _quoted_head(text: str, max_chars: int) -> str:
