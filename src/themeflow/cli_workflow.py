@@ -343,7 +343,8 @@ def scheduler(
     as_json: JsonOption = False,
 ) -> None:
     """Run saved workflows when their schedule says they are due; state is kept in the database."""
-    from themeflow.serialize import iso, outcome_to_dict
+    from themeflow.report.json import outcome_to_dict
+    from themeflow.serialize import iso
     from themeflow.workflow.scheduler import Outcome
 
     if interval < 1:

@@ -27,7 +27,6 @@ from themeflow.timefmt import display_zone
 
 if TYPE_CHECKING:
     from themeflow.model import RunRecord, Theme
-    from themeflow.workflow.scheduler import Outcome
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -271,15 +270,4 @@ def workflow_entry_to_dict(
         **theme_to_dict(theme),
         "last_run": run_to_dict(last_run) if last_run is not None else None,
         "next_due": iso(next_due),
-    }
-
-
-def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
-    """One due theme the scheduler tried, as ``scheduler --once --json`` lists it (``run``: None when the
-    run failed before it was recorded)."""
-    return {
-        "theme": outcome.name,
-        "status": outcome.status,
-        "error": outcome.error,
-        "run": run_to_dict(outcome.result.run) if outcome.result else None,
     }

@@ -12,12 +12,20 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from themeflow.report.digest import Digest, DigestItem
-from themeflow.serialize import hit_to_dict, iso, summary_to_dict
+from themeflow.serialize import hit_to_dict, iso, run_to_dict, summary_to_dict
 
 if TYPE_CHECKING:
     from themeflow.workflow.runner import RunResult
+    from themeflow.workflow.scheduler import Outcome
 
-__all__ = ["digest_item_to_dict", "digest_to_dict", "figures_to_dict", "render_json", "run_result_to_dict"]
+__all__ = [
+    "digest_item_to_dict",
+    "digest_to_dict",
+    "figures_to_dict",
+    "outcome_to_dict",
+    "render_json",
+    "run_result_to_dict",
+]
 
 
 def figures_to_dict(d: Digest) -> dict[str, Any]:
@@ -87,4 +95,15 @@ def run_result_to_dict(result: RunResult) -> dict[str, Any]:
         "figures": d["figures"],
         "conflicts": d["conflicts"],
         "reports": dict(result.reports),
+    }
+
+
+def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
+    """One due theme the scheduler tried, as ``scheduler --once --json`` lists it (``run``: None when the
+    run failed before it was recorded)."""
+    return {
+        "theme": outcome.name,
+        "status": outcome.status,
+        "error": outcome.error,
+        "run": run_to_dict(outcome.result.run) if outcome.result else None,
     }
