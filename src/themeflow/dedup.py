@@ -51,6 +51,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from themeflow.text.script import to_simplified
+
 __all__ = [
     "DEFAULT_CONFIG",
     "DedupConfig",
@@ -72,7 +74,6 @@ __all__ = [
     "shingle_hashes",
     "similarity",
     "story_id_for",
-    "to_simplified",
 ]
 
 
@@ -121,35 +122,6 @@ DEFAULT_CONFIG = DedupConfig()
 # --------------------------------------------------------------------------- normalization
 
 _NON_WORD = re.compile(r"[\W_]+")
-
-
-@lru_cache(maxsize=1)
-def _t2s_table() -> dict[int, str]:
-    """Character-level traditional → simplified map from OpenCC's ``TSCharacters`` dictionary.
-
-    OpenCC's phrase-aware converter (pure Python) runs at ~0.5 MB/s and dominated ingest; a
-    ``str.translate`` over the same dictionary's characters is ~1000× faster. For fingerprints the
-    character map is also the better fold: it is many-to-one (乾/幹/干 → 干), so a re-host converted
-    in either direction, phrase-aware or not, folds back to the same text.
-    """
-    import os
-
-    import opencc
-
-    path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt")
-    table: dict[int, str] = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            key, _, vals = line.rstrip("\n").partition("\t")
-            first = vals.split(" ")[0]
-            if len(key) == 1 and first and first != key:
-                table[ord(key)] = first
-    return table
-
-
-def to_simplified(text: str) -> str:
-    """Fold traditional characters to simplified (character level, see :func:`_t2s_table`)."""
-    return text.translate(_t2s_table())
 
 
 def normalize(text: str) -> str:
