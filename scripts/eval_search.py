@@ -139,8 +139,18 @@ def load_qrels(path: Path = QRELS) -> dict[str, dict[str, int]]:
     return out
 
 
-def ranked_ids(store: SQLiteStore, query: str, analysis: str, k: int) -> list[str]:
-    request = SearchRequest(query=query, sort="relevance", limit=k, collapse=False, analysis=analysis)  # type: ignore[arg-type]
+def ranked_ids(store: SQLiteStore, query: str, analysis: str, k: int, *, strict: bool = True) -> list[str]:
+    """The top ``k`` ids. ``strict`` by default: this set was judged on the strict matcher's results
+    only (before concept expansion), so it measures analysis choices of that matcher; expanded search
+    is measured on the pooled set (``scripts/eval_themes.py``)."""
+    request = SearchRequest(
+        query=query,
+        sort="relevance",
+        limit=k,
+        collapse=False,
+        analysis=analysis,
+        strict=strict,  # type: ignore[arg-type]
+    )
     return [h.document.id for h in store.search(request).hits]
 
 

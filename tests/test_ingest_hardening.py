@@ -309,14 +309,16 @@ def test_user_agent_and_min_interval_settings_reach_the_fetcher(
     server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("THEMEFLOW_USER_AGENT", "desk-research-bot/2.1 (+mailto:desk@example.com)")
-    monkeypatch.setenv("THEMEFLOW_FETCH_MIN_INTERVAL", "0.3")
+    monkeypatch.setenv("THEMEFLOW_FETCH_MIN_INTERVAL", "0.5")
     monkeypatch.setenv("THEMEFLOW_FETCH_ALLOW_HOSTS", "localhost, 127.0.0.1")
     with Themeflow.open(tmp_path / "t.db") as tf:
         report = tf.ingest([f"{server}/page/{i}" for i in range(3)])
     assert report.new == 3 and not report.errors
     assert {hit[2] for hit in Handler.hits} == {"desk-research-bot/2.1 (+mailto:desk@example.com)"}
     times = [hit[1] for hit in Handler.hits]
-    assert len(times) == 3 and all(b - a >= 0.28 for a, b in zip(times, times[1:], strict=False))
+    # Arrival times at the server jitter on a loaded machine (a gap of 0.27 s was seen for 0.3 s); a
+    # fetcher that ignored the setting would send the three requests within a few milliseconds.
+    assert len(times) == 3 and all(b - a >= 0.35 for a, b in zip(times, times[1:], strict=False))
 
 
 def test_without_the_allow_list_setting_loopback_is_refused(server: str, tmp_path: Path) -> None:

@@ -19,11 +19,14 @@ import pytest
 
 from tests.conftest import SHARED_DATA
 from themeflow.model import Document, SearchPage
-from themeflow.search.query import parse_query
+from themeflow.search.concept import BOOST_WEIGHT, PARTS_WEIGHT, Clause, expand_query
+from themeflow.search.query import ParsedQuery, parse_query
+from themeflow.search.ranking import Candidate
 from themeflow.search.request import SearchRequest
 from themeflow.store.sqlite import SQLiteStore
 from themeflow.store.sqlite import search as backend
-from themeflow.store.sqlite.match import compile_match
+from themeflow.store.sqlite.fts import bm25_sql
+from themeflow.store.sqlite.match import compile_exclusions, compile_match, surface_expr
 
 BJ = timezone(timedelta(hours=8))
 SOURCES = ("华尔街见闻", "东方财富网", "财联社", None)
@@ -71,7 +74,9 @@ def _fast_plan(store: SQLiteStore, req: SearchRequest) -> tuple[int, dict[str, i
     q = parse_query(req.query)
     match = compile_match(q)
     assert match is not None
-    page, total, counts = backend._single_pass(store, match, q, req, req.sort == "relevance")
+    page, total, counts = backend._single_pass(
+        store, backend._scan(store, match), q, req, req.sort == "relevance"
+    )
     return total, counts, [(r.id, r.score) for r in page]
 
 
@@ -92,7 +97,7 @@ def _fast_plan(store: SQLiteStore, req: SearchRequest) -> tuple[int, dict[str, i
     ],
 )
 def test_single_pass_equals_the_sql_plan(store: SQLiteStore, query: str, extra: dict[str, object]) -> None:
-    req = SearchRequest(query=query, **extra)  # type: ignore[arg-type]
+    req = SearchRequest(query=query, strict=True, **extra)  # type: ignore[arg-type]
     assert _fast_plan(store, req) == _sql_plan(store, req)
 
 
@@ -231,6 +236,106 @@ def _python_plan(store: SQLiteStore, req: SearchRequest) -> Page:
     return _page_key(backend._result(store, q, req, page, total, counts, stories))
 
 
+def _scores(store: SQLiteStore, expr: str | None) -> dict[int, float]:
+    if expr is None:
+        return {}
+    sql = f"SELECT rowid, {bm25_sql()} FROM doc_fts WHERE doc_fts MATCH ?"
+    return {int(r): float(b) for r, b in store.conn.execute(sql, (expr,))}
+
+
+def _clause_scores(store: SQLiteStore, clause: Clause) -> dict[int, float]:
+    """A clause the obvious way: each form's matches, weighted; the parts' mean where every part matches;
+    the best score per document."""
+    best: dict[int, float] = {}
+    alternatives = [
+        {r: b * s.weight for r, b in _scores(store, surface_expr(s)).items()} for s in clause.whole
+    ]
+    if clause.parts:
+        parts = [_clause_scores(store, p) for p in clause.parts]
+        common = set(parts[0]).intersection(*parts[1:])
+        alternatives.append({r: sum(p[r] for p in parts) * (PARTS_WEIGHT / len(parts)) for r in common})
+    for alt in alternatives:
+        for r, b in alt.items():
+            best[r] = min(best.get(r, float("inf")), b)
+    return best
+
+
+def _python_concept_plan(store: SQLiteStore, req: SearchRequest) -> Page:
+    """The reference for bare-term queries, written the slow, obvious way: every clause's matches as a
+    dict, the minimum-should-match, coordination, modifiers, required clauses and exclusions in plain
+    Python, the filters in SQL, then the Python ranking and folding of every other query."""
+    q = parse_query(req.query)
+    concept, rest = expand_query(q)
+    assert concept is not None
+    clauses = [_clause_scores(store, c) for c in concept.clauses]
+    boosts = [_clause_scores(store, b) for b in concept.boosts()]
+    musts = compile_match(ParsedQuery(raw=rest.raw, groups=rest.groups))
+    required = _scores(store, musts) if musts else None
+    excluded = set(_scores(store, compile_exclusions(rest.excluded))) if rest.excluded else set()
+    score: dict[int, float] = {}
+    for rowid in set().union(*clauses):
+        hits = [c[rowid] for c in clauses if rowid in c]
+        if (
+            len(hits) < concept.minimum
+            or rowid in excluded
+            or (required is not None and rowid not in required)
+        ):
+            continue
+        total = 0.0  # accumulated in the fast path's order, so the same doubles come out
+        for clause in clauses:
+            total += clause.get(rowid, 0.0)
+        for boost in boosts:
+            total += BOOST_WEIGHT * boost[rowid] if rowid in boost else 0.0
+        total += 1.0 * required[rowid] if required is not None else 0.0
+        score[rowid] = total * (len(hits) / len(clauses))
+    where, params = backend._filters(store.conn, q, req)
+    if where is None or not score:
+        return 0, {}, []
+    marks = ",".join("?" * len(score))
+    sql = f"SELECT d.rowid, d.id, d.source, d.published_ts FROM documents d WHERE d.rowid IN ({marks})"
+    sql += "".join(f" AND {w}" for w in where)
+    rows = [
+        Candidate(int(r[0]), r[1], r[2], r[3], -score[int(r[0])])
+        for r in store.conn.execute(sql, [*score, *params])
+    ]
+    ranked = req.sort == "relevance"
+    page, total, counts, stories = backend._rank_fold(
+        store, rows, req, ranked, backend._has_stories(store.conn)
+    )
+    shown = ParsedQuery(raw=q.raw, groups=tuple((t,) for t in concept.terms()) + rest.groups)
+    return _page_key(backend._result(store, shown, req, page, total, counts, stories))
+
+
+CONCEPT_QUERIES = [
+    "降息",
+    "港股 降息",
+    "美联储降息",
+    "资本开支 算力 港股",
+    "降息 -光伏",
+    '港股 "产能出清"',
+    "AI资本开支周期",
+]
+
+
+@pytest.mark.parametrize("query", CONCEPT_QUERIES)
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"sort": "time"},
+        {"offset": 2, "limit": 3},
+        {"recency_boost": True},
+        {"sources": ("华尔街见闻",)},
+        {"since": datetime(2025, 3, 1, 12)},
+    ],
+)
+def test_concept_single_pass_equals_the_python_plan(
+    story_store: SQLiteStore, query: str, extra: dict[str, object]
+) -> None:
+    req = SearchRequest(query=query, **extra)  # type: ignore[arg-type]
+    assert _page_key(story_store.search(req)) == _python_concept_plan(story_store, req)
+
+
 FOLD_QUERIES = ["降息", "港股 降息", "美联储 OR 光伏", "降息 -光伏", '"产能出清"', "title:资本开支", "算力"]
 FOLD_EXTRAS: list[dict[str, object]] = [
     {},
@@ -251,7 +356,7 @@ FOLD_EXTRAS: list[dict[str, object]] = [
 def test_folding_single_pass_equals_the_python_plan(
     story_store: SQLiteStore, query: str, extra: dict[str, object]
 ) -> None:
-    req = SearchRequest(query=query, **extra)  # type: ignore[arg-type]
+    req = SearchRequest(query=query, strict=True, **extra)  # type: ignore[arg-type]
     assert backend._has_stories(story_store.conn)
     assert _page_key(story_store.search(req)) == _python_plan(story_store, req)
 
@@ -335,5 +440,7 @@ def test_folding_on_the_shared_corpus_equals_the_python_plan(shared_store: SQLit
     assert multi > 50
     for extra in FOLD_EXTRAS[:8]:
         for limit in (20, 200):
-            req = SearchRequest(query=query, **{"limit": limit, **extra})  # type: ignore[arg-type]
+            req = SearchRequest(query=query, strict=True, **{"limit": limit, **extra})  # type: ignore[arg-type]
             assert _page_key(shared_store.search(req)) == _python_plan(shared_store, req), (query, extra)
+            concept = SearchRequest(query=query, **{"limit": limit, **extra})  # type: ignore[arg-type]
+            assert _page_key(shared_store.search(concept)) == _python_concept_plan(shared_store, concept)

@@ -1,4 +1,6 @@
-"""Quality gate: nDCG@10 of the default analysis on the labelled set (tests/data/relevance_qrels.jsonl).
+"""Quality gate: nDCG@10 of the default analysis on the labelled set (tests/data/relevance_qrels.jsonl),
+with the strict matcher: the set was judged on that matcher's results only, so documents that concept
+expansion adds are unjudged there and would count as misses.
 
 Runs on the gate subset of the shared corpus (every ``fr-`` article, every judged one, every 8th other:
 about 5,000 documents, ~20 s to index) so the suite stays fast; ``scripts/eval_search.py --subset gate``

@@ -163,8 +163,9 @@ def search(
     query: Annotated[
         str,
         typer.Argument(
-            help='Query: terms, "phrases", OR, -exclude, title:, source:, since:, until:. '
-            "A query that starts with '-' goes after '--': themeflow search -- '-加息 降息'"
+            help="Query: terms (each also in its other names: 资本开支 finds 资本支出, capex), +exact, "
+            '"phrases", OR, -exclude, title:, source:, since:, until:. Two terms must both match; of '
+            "three or more, all but about a third. A query that starts with '-' goes after '--': themeflow search -- '-加息 降息'"
         ),
     ],
     db: DbOption = None,
@@ -176,6 +177,14 @@ def search(
     offset: Annotated[int, typer.Option(help="Skip this many results.")] = 0,
     mode: Annotated[str, typer.Option(help="bm25, semantic or hybrid.")] = "bm25",
     recency: Annotated[bool, typer.Option("--recency", help="Mild boost for recent articles.")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Every bare term must occur as typed: no synonyms, no splitting of compounds "
+            "(by default a term also matches its other names in the finance lexicon).",
+        ),
+    ] = False,
     expand: Annotated[
         bool, typer.Option("--expand", help="Show every syndicated copy as its own result.")
     ] = False,
@@ -202,6 +211,7 @@ def search(
             mode=mode,  # type: ignore[arg-type]
             recency_boost=recency,
             collapse=not expand,
+            strict=strict,
         )
         wanted = summaries and not ids
         by_doc = {h.document.id: tf.summarize(h.document) for h in page.hits} if wanted else {}

@@ -171,8 +171,10 @@ class Themeflow:
         mode: Literal["bm25", "semantic", "hybrid"] = "bm25",
         recency_boost: bool = False,
         collapse: bool = True,
+        strict: bool = False,
     ) -> SearchPage:
-        """Search the store with the query language (see README); copies fold into stories by default."""
+        """Search the store with the query language (see README); copies fold into stories by default.
+        Bare terms expand into concepts unless ``strict`` (``search/concept.py``)."""
         from themeflow.search.request import SearchRequest
 
         if limit < 1 or limit > 1000:
@@ -191,6 +193,7 @@ class Themeflow:
             mode=mode,
             recency_boost=recency_boost,
             collapse=collapse,
+            strict=strict,
             tz=tz,
         )
         return self.store.search(request)

@@ -1,14 +1,23 @@
 """The search query language: parse what an analyst types into a :class:`ParsedQuery`.
 
-Syntax (whitespace separates clauses; clauses are ANDed)::
+Syntax (whitespace separates clauses)::
 
-    资本开支 算力              both terms
+    资本开支 算力              both concepts, each in any of its forms (资本支出, capex …; see below)
+    AI资本开支周期             a theme name: its parts (AI · 资本开支), their synonyms, narrower terms (算力投资)
+    +资本开支                  must occur exactly as typed: no synonyms, no splitting
     "资本开支周期"             an exact phrase (consecutive characters; punctuation between words ignored)
     美联储 OR 欧洲央行 降息     OR binds tighter than AND: (美联储 OR 欧洲央行) AND 降息
     -光伏  NOT 光伏            exclude documents containing the term
     title:降息  title:"…"      only in the title
     source:东方财富            outlet, matched on a normalized prefix (东方财富 finds 东方财富网)
     since:2025-11-01 until:2025-11-30   dates (YYYY, YYYY-MM, YYYY-MM-DD, ISO datetimes; naive = Beijing time)
+
+The matching rule (recall first, operators exact): every bare term is a concept (``search/concept.py``): it
+matches in any of its forms from the finance lexicon, and a compound matches when all its parts occur. Of
+the bare terms, one or two must all match; of three or four, all but one; of five or more, about 70 %.
+Documents that match more of them, and their modifier words (周期, 板块), rank higher. Operators mean exactly
+what they say: a ``"phrase"``, a ``+term``, an ``OR`` group and a ``title:`` term are required as typed; ``-``
+excludes. ``--strict`` turns expansion off: every bare term must then occur as typed.
 
 Why a hand-written parser rather than passing text to the index: full-text engines have their own operators
 (FTS5's ``NEAR(``, ``*``, ``^``, column filters) and raise errors on malformed input. Here a query becomes
@@ -76,6 +85,8 @@ class Term:
     phrase: bool = False
     field: Field = "any"
     position: int = 0
+    required: bool = False
+    """Typed with ``+``: must occur as typed, never expanded into synonyms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +119,7 @@ class _Tok:
     negated: bool
     field: str | None
     value_position: int
+    required: bool = False
 
 
 _SPACE = re.compile(r"[\s\u3000]+")
@@ -123,7 +135,10 @@ def _lex(raw: str) -> list[_Tok]:
             i = m.end()
             continue
         start = i
-        negated = False
+        negated = required = False
+        if raw[i] in "+＋" and i + 1 < n and not raw[i + 1].isspace():
+            required = True
+            i += 1
         if raw[i] == "-" or raw[i] == "－":
             negated = True
             i += 1
@@ -147,7 +162,7 @@ def _lex(raw: str) -> list[_Tok]:
             close = _find_close(raw, i + 1)
             if close < 0:
                 raise QueryError('unbalanced quote — close the phrase with another " or remove the quote', i)
-            toks.append(_Tok(raw[i + 1 : close], start, True, negated, fld, value_pos))
+            toks.append(_Tok(raw[i + 1 : close], start, True, negated, fld, value_pos, required))
             i = close + 1
             continue
         m = _SPACE.search(raw, i)
@@ -161,10 +176,10 @@ def _lex(raw: str) -> list[_Tok]:
                     'unbalanced quote — close the phrase with another " or remove the quote', i + quote
                 )
             if quote > 0:
-                toks.append(_Tok(word[:quote], start, False, negated, fld, value_pos))
+                toks.append(_Tok(word[:quote], start, False, negated, fld, value_pos, required))
             i = i + quote
             continue
-        toks.append(_Tok(word, start, False, negated, fld, value_pos))
+        toks.append(_Tok(word, start, False, negated, fld, value_pos, required))
         i = end
     return toks
 
@@ -267,7 +282,9 @@ class _Parser:
         self.pending_or, self.prev_kind = None, "filter"
 
     def _term(self, tok: _Tok, negated: bool) -> None:
-        term = Term(tok.text, tok.quoted, "title" if tok.field == "title" else "any", tok.position)
+        term = Term(
+            tok.text, tok.quoted, "title" if tok.field == "title" else "any", tok.position, tok.required
+        )
         _check_size(term)
         if not _searchable(term):
             self.dropped.append(term)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +23,11 @@ from themeflow.model import Story
 from themeflow.search.request import SearchRequest
 
 __all__ = [
+    "ScoredRows",
+    "all_of",
+    "best_of",
+    "combine_clauses",
+    "recency_factors",
     "RECENCY_FLOOR",
     "RECENCY_HALF_LIFE_DAYS",
     "Candidate",
@@ -54,6 +59,93 @@ def sorted_counts(counts: Mapping[str | None, int]) -> dict[str, int]:
     for name, n in counts.items():
         merged[name or "(unknown)"] += n
     return dict(sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+ScoredRows = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]
+"""Matching documents by index position, with their bm25 as the index gives it (lower is better)."""
+
+
+def _positions(rows: npt.NDArray[np.int64], among: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Index into sorted ``among`` of each of ``rows`` that occurs there, -1 where it does not."""
+    if not len(among):
+        return np.full(len(rows), -1, dtype=np.int64)
+    at = np.searchsorted(among, rows)
+    clipped = np.minimum(at, len(among) - 1)
+    return np.where(among[clipped] == rows, clipped, -1).astype(np.int64)
+
+
+def best_of(alternatives: Sequence[ScoredRows]) -> ScoredRows:
+    """Documents matching any alternative, each with its best (lowest) bm25: a clause is as good as its
+    best form, and saying five synonyms is not five times the evidence."""
+    if not alternatives:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    rows = np.concatenate([r for r, _ in alternatives])
+    scores = np.concatenate([s for _, s in alternatives])
+    every, inverse = np.unique(rows, return_inverse=True)
+    best = np.full(len(every), np.inf)
+    np.minimum.at(best, inverse, scores)
+    return every, best
+
+
+def all_of(parts: Sequence[ScoredRows], weight: float = 1.0) -> ScoredRows:
+    """Documents matching every part, scored ``weight`` times the parts' mean bm25 (a compound said in
+    pieces is on the scale of one term)."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    every = parts[0][0]
+    for rows, _ in parts[1:]:
+        every = np.intersect1d(every, rows, assume_unique=True)
+    total = np.zeros(len(every))
+    for rows, scores in parts:
+        total += scores[np.searchsorted(rows, every)] if len(every) else 0.0
+    return every, total * (weight / len(parts))
+
+
+def combine_clauses(
+    clauses: Sequence[ScoredRows],
+    minimum: int,
+    *,
+    boosts: Sequence[ScoredRows] = (),
+    boost_weight: float = 0.3,
+    required: ScoredRows | None = None,
+    excluded: npt.NDArray[np.int64] | None = None,
+) -> ScoredRows:
+    """Documents matching at least ``minimum`` of the concept's clauses (and ``required``, not ``excluded``),
+    scored as the sum of their clause bm25s, plus ``boost_weight`` of each modifier's and the required
+    clauses', times the share of clauses matched (coordination): a document that says every part of a
+    theme ranks above one that says half of it at the same term weight. Sorted by position."""
+    every = np.unique(np.concatenate([r for r, _ in clauses])) if clauses else np.zeros(0, np.int64)
+    total = np.zeros(len(every))
+    count = np.zeros(len(every), dtype=np.int64)
+    for rows, bm25 in clauses:
+        at = np.searchsorted(every, rows)
+        total[at] += bm25
+        count[at] += 1
+    keep = count >= max(1, minimum)
+    if required is not None:
+        keep &= np.isin(every, required[0])
+    if excluded is not None and len(excluded):
+        keep &= ~np.isin(every, excluded)
+    every, total, count = every[keep], total[keep], count[keep]
+    extra = [(b, boost_weight) for b in boosts] + ([(required, 1.0)] if required is not None else [])
+    for (rows, bm25), weight in extra:
+        at = _positions(rows, every)
+        hit = at >= 0
+        total[at[hit]] += weight * bm25[hit]
+    if clauses:
+        total *= count / len(clauses)
+    return every, total
+
+
+def recency_factors(ts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The recency prior of :func:`rank_fold` over a column of times (NaN: undated), for the numpy paths."""
+    dated = ~np.isnan(ts)
+    if not dated.any():
+        return np.full(len(ts), RECENCY_FLOOR)
+    newest = float(ts[dated].max())
+    age_days = np.maximum(0.0, (newest - np.where(dated, ts, newest)) / 86400.0)
+    factor = RECENCY_FLOOR + (1 - RECENCY_FLOOR) * np.power(0.5, age_days / RECENCY_HALF_LIFE_DAYS)
+    return np.where(dated, factor, RECENCY_FLOOR)
 
 
 def _apply_recency(rows: list[Candidate]) -> None:

@@ -44,6 +44,9 @@ class SearchRequest:
     recency_boost: bool = False
     collapse: bool = True
     analysis: AnalysisName = "word+bigram"
+    strict: bool = False
+    """Bare terms must occur as typed (no concept expansion, every term required): the pre-expansion rule,
+    kept for analysts who want it and as the baseline the expansion is measured against."""
     tz: tzinfo | None = None
     """Zone of naive dates inside the query (``since:2025-11``); None = Beijing time."""
 

@@ -21,7 +21,7 @@ from themeflow.service import Themeflow
 
 Sort = Literal["time", "relevance"]
 Fingerprint = tuple[object, ...]
-QUERY_HINT = '词语（空格=且） "精确短语"  A OR B  -排除  title:标题词  source:华尔街见闻  since:2025-11-01  until:2025-11-30'
+QUERY_HINT = '词语（含同义词；空格=且）  +原样词 "精确短语"  A OR B  -排除  title:标题词  source:华尔街见闻  since:2025-11-01  until:2025-11-30'
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +33,19 @@ class SearchParams:
     until: str
     sources: tuple[str, ...]
     sort: Sort
+    strict: bool = False
 
     def as_query(self) -> dict[str, object]:
-        return {
+        query: dict[str, object] = {
             "q": self.q,
             "since": self.since,
             "until": self.until,
             "source": list(self.sources),
             "sort": self.sort,
         }
+        if self.strict:
+            query["strict"] = "1"
+        return query
 
 
 async def search_params(
@@ -50,11 +54,16 @@ async def search_params(
     until: Annotated[str, Query(max_length=32, description="Published on or before (YYYY-MM-DD).")] = "",
     source: Annotated[list[str] | None, Query(description="Only these outlets (repeatable).")] = None,
     sort: Annotated[Sort, Query(description="time (newest first) or relevance.")] = "time",
+    strict: Annotated[
+        bool, Query(description="Bare terms as typed: no synonyms, every term required.")
+    ] = False,
 ) -> SearchParams:
     """FastAPI dependency: the shared search parameters, stripped; empty source values ignored (async
     because it does no I/O, and a sync dependency would cost a thread hop per request)."""
     sources = tuple(s.strip() for s in (source or []) if s and s.strip())
-    return SearchParams(q=q.strip(), since=since.strip(), until=until.strip(), sources=sources, sort=sort)
+    return SearchParams(
+        q=q.strip(), since=since.strip(), until=until.strip(), sources=sources, sort=sort, strict=strict
+    )
 
 
 CacheKey = tuple[SearchParams, int, int]
@@ -115,4 +124,5 @@ def run_search(
         sort=params.sort,
         limit=limit,
         offset=offset,
+        strict=params.strict,
     )

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from themeflow.search.concept import Surface
 from themeflow.search.query import Analysis, ParsedQuery, Term
 from themeflow.text.segment import gram_phrase, in_vocabulary, query_words
 
-__all__ = ["compile_exclusions", "compile_match", "term_expr"]
+__all__ = ["compile_exclusions", "compile_match", "surface_expr", "term_expr"]
 
 
 def _q(token: str) -> str:
@@ -93,3 +94,9 @@ def compile_exclusions(terms: Iterable[Term], analysis: Analysis = "word+bigram"
     """One expression matching any excluded term (for ``NOT`` or a ``rowid NOT IN`` subquery)."""
     parts = [e for e in (term_expr(t, analysis, exclusion=True) for t in terms) if e]
     return " OR ".join(parts) if parts else None
+
+
+def surface_expr(surface: Surface, analysis: Analysis = "word+bigram") -> str | None:
+    """One form of a concept (``search/concept.py``): exact forms as consecutive characters, the typed
+    form like any bare term (None: nothing searchable)."""
+    return term_expr(Term(surface.text, phrase=surface.exact), analysis)

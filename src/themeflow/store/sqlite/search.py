@@ -33,14 +33,25 @@ import numpy.typing as npt
 
 from themeflow.errors import NotAvailableError
 from themeflow.model import Document, SearchPage, Story
+from themeflow.search.concept import BOOST_WEIGHT, PARTS_WEIGHT, Clause, Concept, expand_query
 from themeflow.search.hits import build_hits
 from themeflow.search.query import BEIJING, ParsedQuery, parse_query
-from themeflow.search.ranking import Candidate, fold_columns, rank_fold, sorted_counts
+from themeflow.search.ranking import (
+    Candidate,
+    ScoredRows,
+    all_of,
+    best_of,
+    combine_clauses,
+    fold_columns,
+    rank_fold,
+    recency_factors,
+    sorted_counts,
+)
 from themeflow.search.request import SearchRequest
 from themeflow.search.sources import source_keys, source_matches, wanted_sources, wants_unknown
 from themeflow.store.sqlite import fts
 from themeflow.store.sqlite.docmeta import DocMeta, StoryCols, doc_meta, story_cols
-from themeflow.store.sqlite.match import compile_exclusions, compile_match
+from themeflow.store.sqlite.match import compile_exclusions, compile_match, surface_expr
 
 __all__ = ["resolve_sources", "run"]
 
@@ -82,13 +93,19 @@ def run(store: _Store, request: SearchRequest) -> SearchPage:
         )
     query = parse_query(request.query, tz=request.tz or BEIJING)
     conn = store.conn
+    concept, rest = (None, query) if request.strict else expand_query(query)
+    if concept is not None:
+        return _concept_search(store, concept, rest, query, request)
     match = compile_match(query, request.analysis)
     ranked = match is not None and request.sort == "relevance"
     stories_exist = request.collapse and _has_stories(conn)
     stories: dict[str, Story] = {}
     if match is not None and not (ranked and request.recency_boost):
         # The common case: one FTS5 pass; filters, folding, counts and the page come from cached columns.
-        page_rows, total, per_source = _single_pass(store, match, query, request, ranked, fold=stories_exist)
+        scanned = _scan(store, match)
+        page_rows, total, per_source = _single_pass(
+            store, scanned, query, request, ranked, fold=stories_exist
+        )
         if stories_exist and page_rows:
             stories = store.stories_for([r.id for r in page_rows])
         return _result(store, query, request, page_rows, total, per_source, stories)
@@ -161,25 +178,86 @@ def _filters(
     return where, params
 
 
+def _concept_search(
+    store: _Store, concept: Concept, rest: ParsedQuery, query: ParsedQuery, request: SearchRequest
+) -> SearchPage:
+    """A query with bare terms: one FTS5 pass per form of every concept clause and modifier, each clause
+    scored by its best form, combined with the minimum-should-match and coordination of
+    ``search/ranking.combine_clauses``; operator clauses (``rest``) are required, exclusions removed. Then
+    the same filters, folding and page as every ranked query."""
+    seen: dict[str, ScoredRows] = {}
+    clauses = [_clause_rows(store, c, request, seen) for c in concept.clauses]
+    boosts = [_clause_rows(store, b, request, seen) for b in concept.boosts()]
+    musts = compile_match(ParsedQuery(raw=rest.raw, groups=rest.groups), request.analysis)
+    excluded = compile_exclusions(rest.excluded, request.analysis)
+    scanned = combine_clauses(
+        clauses,
+        concept.minimum,
+        boosts=boosts,
+        boost_weight=BOOST_WEIGHT,
+        required=_scan(store, musts) if musts else None,
+        excluded=_scan(store, excluded)[0] if excluded else None,
+    )
+    ranked = request.sort == "relevance"
+    fold = request.collapse and _has_stories(store.conn)
+    page_rows, total, per_source = _single_pass(
+        store, scanned, query, request, ranked, fold=fold, recency=ranked and request.recency_boost
+    )
+    stories = store.stories_for([r.id for r in page_rows]) if fold and page_rows else {}
+    shown = ParsedQuery(raw=query.raw, groups=tuple((t,) for t in concept.terms()) + rest.groups)
+    return _result(store, shown, request, page_rows, total, per_source, stories)
+
+
+def _clause_rows(
+    store: _Store, clause: Clause, request: SearchRequest, seen: dict[str, ScoredRows]
+) -> ScoredRows:
+    """Documents matching ``clause`` with its score: the best weighted form, or every part
+    (``seen``: scans already made for this query, as a form may appear under two concepts)."""
+    alternatives: list[ScoredRows] = []
+    for surface in clause.whole:
+        expr = surface_expr(surface, request.analysis)
+        if expr is None:
+            continue
+        if expr not in seen:
+            seen[expr] = _scan(store, expr)
+        rows, bm25 = seen[expr]
+        alternatives.append((rows, bm25 * surface.weight))
+    if clause.parts:
+        parts = [_clause_rows(store, p, request, seen) for p in clause.parts]
+        alternatives.append(all_of(parts, PARTS_WEIGHT))
+    return best_of(alternatives)
+
+
 def _single_pass(
-    store: _Store, match: str, query: ParsedQuery, request: SearchRequest, ranked: bool, *, fold: bool = False
+    store: _Store,
+    scanned: ScoredRows,
+    query: ParsedQuery,
+    request: SearchRequest,
+    ranked: bool,
+    *,
+    fold: bool = False,
+    recency: bool = False,
 ) -> tuple[list[Candidate], int, dict[str, int]]:
-    """One FTS5 pass (rowid, bm25) for every match; filters, folding, counts and the page from cached columns.
+    """Every match's (rowid, bm25) from one FTS5 pass (or a combination of passes); filters, folding,
+    counts and the page from cached columns.
 
     Same answer as ``_counts`` + ``_page`` (same bm25 doubles, same tie order: time, then rowid, newest
     first), without the second MATCH evaluation and the per-row join to ``documents``. With ``fold`` the
-    same answer as ``_all_rows`` + ``_rank_fold`` (see :func:`_fold`).
+    same answer as ``_all_rows`` + ``_rank_fold`` (see :func:`_fold`); with ``recency`` the prior of
+    ``rank_fold`` is applied to the scores first.
     """
     conn = store.conn
     cur = conn.cursor()
     cur.row_factory = None
     meta = doc_meta(conn, store.write_generation, store.search_cache)
-    rowids, bm25 = _scan(store, match)
+    rowids, bm25 = scanned
     if len(rowids) and int(rowids.max()) >= len(meta.ts):  # a document written after the columns were read
         meta = DocMeta.load(conn)
     keep = _mask(meta, rowids, query, request)
     if keep is not None:
         rowids, bm25 = rowids[keep], bm25[keep]
+    if recency and len(rowids):
+        bm25 = bm25 * recency_factors(meta.ts[rowids])
     ts = meta.ts[rowids]
     newest = -np.where(np.isnan(ts), -np.inf, ts)  # ascending = newest first, no time last
     shown, score = rowids, -bm25  # the document shown for each ranked row, and its score

@@ -1,0 +1,131 @@
+"""Concept expansion: a theme or bare query term finds what articles call it, operators stay exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from themeflow.errors import ConfigError
+from themeflow.model import Document
+from themeflow.search.concept import expand_query, expand_term, minimum_should_match
+from themeflow.search.query import parse_query
+from themeflow.search.request import SearchRequest
+from themeflow.store.sqlite import SQLiteStore
+from themeflow.text import lexicon as lexicon_module
+from themeflow.text.lexicon import finance_lexicon
+
+
+def _forms(clause) -> set[str]:  # type: ignore[no-untyped-def]
+    return {s.text for s in clause.surfaces()}
+
+
+def test_a_theme_name_splits_into_lexicon_parts_with_their_synonyms() -> None:
+    clause = expand_term("AI资本开支周期")
+    assert clause.label == "AI资本开支周期"
+    [core] = clause.parts
+    assert core.label == "AI资本开支"
+    assert {"算力投资", "科技巨头资本开支"} <= {s.text for s in core.whole}
+    ai, capex = core.parts
+    assert {"人工智能"} <= {s.text for s in ai.whole}
+    assert {"资本支出", "资本性支出", "capex"} <= {s.text for s in capex.whole}
+    assert [b.label for b in clause.boosts] == ["周期"]  # a modifier ranks, never required
+
+
+def test_forms_fold_script_and_case() -> None:
+    assert finance_lexicon().lookup("資本開支") is not None
+    assert finance_lexicon().lookup("CAPEX") is finance_lexicon().lookup("资本开支")
+
+
+def test_narrower_terms_widen_but_are_not_keys() -> None:
+    """算力投资 implies AI capex; a search for 算力投资 must not widen to all of AI capex."""
+    assert "AI资本开支" not in _forms(expand_term("算力投资"))
+    assert "算力投资" in _forms(expand_term("AI资本开支"))
+
+
+def test_an_unknown_word_is_left_as_typed() -> None:
+    clause = expand_term("宁德时代")
+    assert [s.text for s in clause.whole] == ["宁德时代"] and not clause.parts
+
+
+def test_operators_are_never_expanded() -> None:
+    concept, rest = expand_query(parse_query('+资本开支 "美联储" 港股 OR 美股 title:降息 -光伏 储能'))
+    assert concept is not None and [c.label for c in concept.clauses] == ["储能"]
+    assert [[t.text for t in g] for g in rest.groups] == [
+        ["资本开支"],
+        ["美联储"],
+        ["港股", "美股"],
+        ["降息"],
+    ]
+    assert [t.text for t in rest.excluded] == ["光伏"]
+
+
+def test_minimum_should_match() -> None:
+    assert [minimum_should_match(n) for n in range(1, 8)] == [1, 2, 2, 3, 4, 5, 5]
+
+
+def test_a_lexicon_form_listed_twice_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = 'version = 1\nmodifiers = []\n[[concept]]\nname = "降息"\nsame = ["减息"]\n[[concept]]\nname = "减息"\n'
+    monkeypatch.setattr(lexicon_module, "word_file", lambda name: __import__("tomllib").loads(bad))
+    monkeypatch.setattr(lexicon_module, "word_list", lambda name, key: ())
+    finance_lexicon.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="listed under both"):
+            finance_lexicon()
+    finally:
+        finance_lexicon.cache_clear()
+
+
+def _doc(i: int, title: str, *paras: str) -> Document:
+    return Document(id=f"c{i}", title=title, paragraphs=paras, source="测试社")
+
+
+@pytest.fixture()
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    s = SQLiteStore(tmp_path / "c.db")
+    s.upsert_documents(
+        [
+            _doc(
+                1,
+                "科技巨头资本支出再创新高",
+                "微软、谷歌本季资本支出合计超过800亿美元，主要投向人工智能数据中心。",
+            ),
+            _doc(2, "算力投资热潮延续", "多家云厂商上调算力投资计划。"),
+            _doc(3, "AI资本开支周期进入下半场", "分析师认为AI资本开支周期仍将持续。"),
+            _doc(4, "钢铁企业资本开支收缩", "多家钢厂削减资本开支。"),
+            _doc(5, "美联储宣布减息25个基点", "Fed 如期下调利率。"),
+            _doc(6, "欧洲央行维持利率不变", "欧洲央行按兵不动。"),
+            _doc(7, "联储官员暗示年内降息", "联邦储备委员会官员表示年内可能降息。"),
+        ]
+    )
+    yield s
+    s.close()
+
+
+def _ids(store: SQLiteStore, query: str, **kw: object) -> list[str]:
+    page = store.search(SearchRequest(query=query, collapse=False, **kw))  # type: ignore[arg-type]
+    return [h.document.id for h in page.hits]
+
+
+def test_a_theme_finds_articles_that_never_say_its_name(store: SQLiteStore) -> None:
+    found = _ids(store, "AI资本开支周期")
+    assert found[0] == "c3"  # the literal compound with its modifier ranks first
+    assert {"c1", "c2", "c3"} <= set(found)
+    assert "c4" not in found  # capex without AI is not the theme
+    assert _ids(store, "AI资本开支周期", strict=True) == ["c3"]
+
+
+def test_synonyms_satisfy_each_term(store: SQLiteStore) -> None:
+    assert set(_ids(store, "美联储 降息")) == {"c5", "c7"}
+    assert _ids(store, "+美联储 降息") == ["c5"]  # +美联储: as typed, no synonyms
+    assert _ids(store, "美联储 降息", strict=True) == []  # nothing says both words as typed
+
+
+def test_two_terms_both_required_three_allow_one_miss(store: SQLiteStore) -> None:
+    assert "c6" not in _ids(store, "欧洲央行 降息")
+    assert "c6" in _ids(store, "欧洲央行 降息 利率")
+
+
+def test_exclusion_and_filters_still_apply(store: SQLiteStore) -> None:
+    assert "c1" not in _ids(store, "AI资本开支周期 -微软")
+    assert _ids(store, "AI资本开支周期", sources=("别的社",)) == []
