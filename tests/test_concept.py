@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +133,45 @@ def test_two_terms_both_required_three_allow_one_miss(store: SQLiteStore) -> Non
 def test_exclusion_and_filters_still_apply(store: SQLiteStore) -> None:
     assert "c1" not in _ids(store, "AI资本开支周期 -微软")
     assert _ids(store, "AI资本开支周期", sources=("别的社",)) == []
+
+
+def _cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "THEMEFLOW_DB": str(db)}
+    return subprocess.run(
+        [sys.executable, "-m", "themeflow.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_theme_explain_shows_each_search_of_a_saved_theme(tmp_path: Path) -> None:
+    db = tmp_path / "e.db"
+    add = _cli(
+        "workflow",
+        "add",
+        "AI资本开支周期",
+        "--query",
+        "AI资本开支周期",
+        "--keyword",
+        "算力",
+        "--exclude",
+        "招聘",
+        db=db,
+    )
+    assert add.returncode == 0, add.stderr
+    r = _cli("theme", "explain", "AI资本开支周期", "--json", db=db)
+    assert r.returncode == 0, r.stderr
+    body = json.loads(r.stdout)
+    assert body["theme"] == "AI资本开支周期"
+    first, keyword = body["searches"]
+    assert first["excluded"] == ["招聘"] and keyword["excluded"] == ["招聘"]
+    [clause] = first["clauses"]
+    capex = clause["parts"][0]["parts"][1]
+    forms = {f["text"]: f for f in capex["forms"]}
+    assert forms["资本支出"]["why"] == "同义: 词库「资本开支」" and forms["资本支出"]["weight"] == 0.9
+    assert [b["label"] for b in clause["boosts"]] == ["周期"]
+    text = _cli("theme", "explain", '美联储 "降息" -加息', db=db)
+    assert text.returncode == 0, text.stderr
+    assert (
+        "Fed" in text.stdout
+        and 'required as typed: "降息"' in text.stdout
+        and "excluded: 加息" in text.stdout
+    )

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime, tzinfo
 from datetime import time as dtime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from themeflow.config import Settings, load_settings
 from themeflow.errors import InputError, NotAvailableError
@@ -295,6 +295,21 @@ class Themeflow:
         from themeflow.workflow import catalog
 
         return catalog.get_theme(self.store, name)
+
+    def explain(self, name_or_query: str) -> dict[str, Any]:
+        """How a saved theme (by name) or a query string expands into the searches a run issues: one per
+        alternative (the query and each keyword), each with its concept clauses and exclusions."""
+        from themeflow.search.concept import explain_query
+        from themeflow.workflow.themes import search_queries
+
+        saved = next((t for t in self.themes() if t.name == name_or_query), None)
+        queries = search_queries(saved) if saved is not None else [name_or_query]
+        return {
+            "input": name_or_query,
+            "theme": saved.name if saved is not None else None,
+            "searches": [explain_query(q) for q in queries],
+            "rule": "a document is found by any one search (keywords are alternatives)",
+        }
 
     def edit_theme(self, name: str, /, **changes: object) -> Theme:
         """Change fields of a saved theme (None leaves a field as it is; '' clears since/schedule;

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
-from themeflow.search.query import ParsedQuery, Term
+from themeflow.search.query import ParsedQuery, Term, parse_query
 from themeflow.text.lexicon import Lexicon, LexiconEntry, finance_lexicon
 from themeflow.text.segment import fold, query_words
 
@@ -38,6 +39,8 @@ __all__ = [
     "Clause",
     "Concept",
     "Surface",
+    "clause_to_dict",
+    "explain_query",
     "expand_query",
     "expand_term",
     "is_loose",
@@ -219,3 +222,36 @@ def expand_query(query: ParsedQuery, *, lexicon: Lexicon | None = None) -> tuple
         dropped=query.dropped,
     )
     return Concept(clauses, minimum_should_match(len(clauses)), lexicon.version), rest
+
+
+def clause_to_dict(clause: Clause) -> dict[str, Any]:
+    """A clause as ``theme explain --json`` shows it: its forms (text, weight, why), parts and modifiers."""
+    return {
+        "label": clause.label,
+        "forms": [{"text": s.text, "weight": s.weight, "exact": s.exact, "why": s.why} for s in clause.whole],
+        "parts": [clause_to_dict(p) for p in clause.parts],
+        "boosts": [clause_to_dict(b) for b in clause.boosts],
+    }
+
+
+def _term_text(term: Term) -> str:
+    text = f'"{term.text}"' if term.phrase else term.text
+    text = f"+{text}" if term.required else text
+    return f"title:{text}" if term.field == "title" else text
+
+
+def explain_query(text: str, *, lexicon: Lexicon | None = None) -> dict[str, Any]:
+    """What one search string means: its concept clauses (each with every form and why it is there), how
+    many must match, the operator clauses kept exactly, and the exclusions."""
+    query = parse_query(text)
+    lexicon = lexicon or finance_lexicon()
+    concept, rest = expand_query(query, lexicon=lexicon)
+    return {
+        "query": text,
+        "lexicon_version": lexicon.version,
+        "clauses": [clause_to_dict(c) for c in concept.clauses] if concept else [],
+        "minimum_should_match": concept.minimum if concept else 0,
+        "exact": [" OR ".join(_term_text(t) for t in g) for g in rest.groups],
+        "excluded": [_term_text(t) for t in rest.excluded],
+        "sources": list(rest.sources),
+    }
