@@ -175,3 +175,47 @@ def test_theme_explain_shows_each_search_of_a_saved_theme(tmp_path: Path) -> Non
         and 'required as typed: "降息"' in text.stdout
         and "excluded: 加息" in text.stdout
     )
+
+
+ROUNDUP = (
+    "1、央行今日开展逆回购操作。",
+    "2、多家银行下调存款利率。",
+    "3、国家能源局：上半年新型储能装机增长。",
+    "4、A股三大指数集体收涨。",
+    "5、原油价格小幅回落。",
+    "6、人民币中间价调升。",
+    "7、多家券商发布四季度策略。",
+    "8、港股科技股走强。",
+)
+
+
+def test_a_roundup_that_mentions_a_theme_comes_after_articles_about_it(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    bj = timezone(timedelta(hours=8))
+    with SQLiteStore(tmp_path / "r.db") as s:
+        s.upsert_documents(
+            [
+                Document(
+                    id="article",
+                    title="大型储能电站并网",
+                    paragraphs=("储能电站今日并网发电。", "储能需求旺盛。"),
+                    source="测试社",
+                    published_at=datetime(2025, 8, 1, 9, tzinfo=bj),
+                ),
+                Document(
+                    id="roundup",
+                    title="财经早报：8月2日要闻一览",
+                    paragraphs=ROUNDUP,
+                    source="测试社",
+                    published_at=datetime(2025, 8, 2, 7, tzinfo=bj),
+                ),
+            ]
+        )
+        page = s.search(SearchRequest(query="储能", sort="time"))
+        assert [(h.document.id, h.aboutness) for h in page.hits] == [("article", "主题"), ("roundup", "提及")]
+        ranked = s.search(SearchRequest(query="储能"))
+        assert [h.document.id for h in ranked.hits][0] == "article"
+        strict = s.search(SearchRequest(query="储能", sort="time", strict=True))
+        assert [h.document.id for h in strict.hits] == ["roundup", "article"]  # no labels, plain newest first
+        assert all(h.aboutness is None for h in strict.hits)

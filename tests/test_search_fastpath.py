@@ -15,10 +15,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import SHARED_DATA
 from themeflow.model import Document, SearchPage
+from themeflow.search.aboutness import MENTION_FACTOR
 from themeflow.search.concept import BOOST_WEIGHT, PARTS_WEIGHT, Clause, expand_query
 from themeflow.search.query import ParsedQuery, parse_query
 from themeflow.search.ranking import Candidate
@@ -291,14 +293,18 @@ def _python_concept_plan(store: SQLiteStore, req: SearchRequest) -> Page:
     where, params = backend._filters(store.conn, q, req)
     if where is None or not score:
         return 0, {}, []
+    ordered = sorted(score)
+    mentions = backend._mentions(store, np.array(ordered, dtype=np.int64), concept)
+    mention = {r: bool(m) for r, m in zip(ordered, mentions, strict=True)}
     marks = ",".join("?" * len(score))
     sql = f"SELECT d.rowid, d.id, d.source, d.published_ts FROM documents d WHERE d.rowid IN ({marks})"
     sql += "".join(f" AND {w}" for w in where)
-    rows = [
-        Candidate(int(r[0]), r[1], r[2], r[3], -score[int(r[0])])
-        for r in store.conn.execute(sql, [*score, *params])
-    ]
     ranked = req.sort == "relevance"
+    rows = []
+    for r in store.conn.execute(sql, [*score, *params]):
+        rowid = int(r[0])
+        scaled = score[rowid] * MENTION_FACTOR if ranked and mention[rowid] else score[rowid]
+        rows.append(Candidate(rowid, r[1], r[2], r[3], -scaled, "提及" if mention[rowid] else "主题"))
     page, total, counts, stories = backend._rank_fold(
         store, rows, req, ranked, backend._has_stories(store.conn)
     )

@@ -114,6 +114,9 @@ class Hit:
     snippet: Snippet | None = None
     story_id: str | None = None
     copies: tuple[Copy, ...] = ()
+    aboutness: str | None = None
+    """``主题`` (about the query's concept) or ``提及`` (a roundup or live blog that only mentions it); None
+    for a query without bare terms."""
 
 
 @dataclass(frozen=True, slots=True)

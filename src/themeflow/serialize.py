@@ -83,6 +83,7 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
         "highlights": [list(h) for h in snippet.highlights] if snippet else [],
         "story_id": hit.story_id,
         "copies": [copy_to_dict(c) for c in hit.copies],
+        "aboutness": hit.aboutness,
     }
 
 

@@ -44,6 +44,7 @@ def build_hits(
                 snippet=make_snippet(doc, highlighter),
                 story_id=story.id if story else None,
                 copies=other_copies(story, doc.id, load) if story else (),
+                aboutness=r.aboutness,
             )
         )
     return hits

@@ -51,6 +51,8 @@ class Candidate:
     source: str | None
     ts: float | None
     score: float = 0.0
+    aboutness: str | None = None
+    """主题 or 提及 when the query was a concept (``search/aboutness.py``); None otherwise."""
 
 
 def sorted_counts(counts: Mapping[str | None, int]) -> dict[str, int]:
@@ -172,7 +174,8 @@ def rank_fold(
     if ranked:
         rows.sort(key=lambda r: (-r.score, r.ts is None, -(r.ts or 0.0), -r.rowid))
     else:
-        rows.sort(key=lambda r: (r.ts is None, -(r.ts or 0.0), -r.rowid))
+        # Documents that only mention a concept (提及) after every document about it, each part newest first.
+        rows.sort(key=lambda r: (r.aboutness == "提及", r.ts is None, -(r.ts or 0.0), -r.rowid))
     kept: list[Candidate] = []
     by_story: dict[str, int] = {}
     for r in rows:
@@ -187,7 +190,7 @@ def rank_fold(
         elif r.id == story.canonical_id:
             # The canonical copy represents its story, at the rank of the story's best member.
             best = kept[at]
-            kept[at] = Candidate(r.rowid, r.id, r.source, r.ts, max(best.score, r.score))
+            kept[at] = Candidate(r.rowid, r.id, r.source, r.ts, max(best.score, r.score), best.aboutness)
     page = kept[request.offset : request.offset + request.limit]
     return page, len(kept), sorted_counts(Counter(r.source for r in kept))
 

@@ -9,7 +9,9 @@ sum of smaller protocols, each one job:
 - :class:`StoryStore`: which documents are copies of one story;
 - :class:`SummaryStore`: the summary cache, keyed by content hash and summarizer;
 - :class:`WorkflowStore`: saved themes, runs, seen sets and run locks, read and written through
-  :class:`WorkflowTables` inside a read or a write transaction.
+  :class:`WorkflowTables` inside a read or a write transaction;
+- :class:`VectorStore`: one dense vector per document and embedding model, and the nearest documents to a
+  query vector.
 
 Nothing outside ``store/`` sees a connection, a row or SQL, so the same test suite runs against each backend
 and adding one touches only its package and the registry in ``store/__init__.py``.
@@ -36,6 +38,9 @@ from themeflow.model import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from themeflow.search.request import SearchRequest
 
 __all__ = [
@@ -45,6 +50,7 @@ __all__ = [
     "StoreStats",
     "StoryStore",
     "SummaryStore",
+    "VectorStore",
     "WorkflowStore",
     "WorkflowTables",
     "WriteOutcome",
@@ -249,11 +255,50 @@ class WorkflowStore(Protocol):
         ...
 
 
+class VectorStore(Protocol):
+    """Dense vectors for semantic search: at most one per document, filed under the embedding model's id.
+
+    Vectors are float32 and compared by cosine. A document whose text changes loses its vector (it no longer
+    describes the text), and so does a deleted one; both then show in :meth:`missing` or nowhere.
+    """
+
+    def put(self, model_id: str, items: Sequence[tuple[str, npt.NDArray[np.float32]]]) -> int:
+        """Keep ``(doc_id, vector)`` pairs under ``model_id`` in one transaction, replacing a document's
+        vector of any model; ids of documents not (or no longer) stored are skipped. Returns the number
+        kept. InputError for a vector of the wrong shape or with a non-finite component."""
+        ...
+
+    def missing(
+        self, model_id: str, limit: int | None = None, *, among: Sequence[str] | None = None
+    ) -> list[str]:
+        """Ids of documents without a vector from ``model_id`` (none at all, or one from another model:
+        changing the model embeds everything again), in ingest order; only those among ``among`` when given."""
+        ...
+
+    def count(self, model_id: str) -> int:
+        """Documents with a vector from ``model_id``."""
+        ...
+
+    def nearest(
+        self,
+        model_id: str,
+        query_vec: npt.NDArray[np.float32],
+        k: int,
+        candidates: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """The ``k`` documents whose ``model_id`` vectors are closest to ``query_vec``, as ``(doc_id,
+        cosine)``, best first; only among ``candidates`` when given (ids without a vector are left out)."""
+        ...
+
+
 @runtime_checkable
 class Store(DocumentStore, SearchIndex, StoryStore, SummaryStore, Protocol):
     """Everything themeflow keeps: what a backend implements."""
 
     @property
     def workflows(self) -> WorkflowStore: ...
+
+    @property
+    def vectors(self) -> VectorStore: ...
 
     def close(self) -> None: ...

@@ -24,12 +24,17 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DocMeta", "StoryCols", "doc_meta", "story_cols"]
+from themeflow.text.doctype import DocType
+
+__all__ = ["KINDS", "DocMeta", "StoryCols", "doc_meta", "story_cols"]
+
+KINDS: tuple[str, ...] = get_args(DocType)
+"""Document kinds in a fixed order, for the ``kind_code`` column."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,8 @@ class DocMeta:
     sources: tuple[str, ...]
     source_code: npt.NDArray[np.int32]
     ts: npt.NDArray[np.float64]
+    kind_code: npt.NDArray[np.int8]
+    """Index into :data:`KINDS` (``text.doctype``), -1 when not classified."""
 
     @classmethod
     def load(cls, conn: sqlite3.Connection) -> DocMeta:
@@ -61,7 +68,13 @@ class DocMeta:
         if rows:
             pairs = np.array(rows, dtype=np.float64)
             ts[pairs[:, 0].astype(np.int64)] = pairs[:, 1]
-        return cls(tuple(sources), code, ts)
+        kind = np.full(top + 1, -1, dtype=np.int8)
+        for name, ids in cur.execute(
+            "SELECT kind, group_concat(rowid) FROM documents WHERE kind IS NOT NULL GROUP BY kind"
+        ):
+            if name in KINDS:
+                kind[np.array(ids.split(","), dtype=np.int64)] = KINDS.index(name)
+        return cls(tuple(sources), code, ts, kind)
 
 
 def doc_meta(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -> DocMeta:

@@ -107,11 +107,43 @@ CORE.append(("core_0003_canonical_outlets", normalize_stored_outlets))
 to the table that remaps stored names, append another step calling :func:`normalize_stored_outlets`."""
 
 
-def all_migrations() -> list[tuple[str, Step]]:
-    """Every migration in the order it must run: core, index, stories, workflows."""
-    from themeflow.store.sqlite import fts, stories, workflows
+def classify_stored_documents(conn: sqlite3.Connection) -> None:
+    """Add ``documents.kind`` (article, flash, roundup, liveblog, research, table: ``text.doctype``) and fill
+    it for the documents already stored, in batches so a large store never holds every text at once.
+    New documents get their kind at ingest; a change to the classifier appends another step calling this."""
+    from themeflow.text.doctype import doc_type_of
 
-    return [*CORE, *fts.MIGRATIONS, *stories.MIGRATIONS, *workflows.MIGRATIONS]
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+    if "kind" not in columns:
+        conn.execute("ALTER TABLE documents ADD COLUMN kind TEXT")
+    last = 0
+    while True:
+        batch = conn.execute(
+            "SELECT rowid, title FROM documents WHERE rowid > ? ORDER BY rowid LIMIT 2000", (last,)
+        ).fetchall()
+        if not batch:
+            return
+        first, last = batch[0][0], batch[-1][0]
+        paragraphs: dict[int, list[str]] = {}
+        for rowid, text in conn.execute(
+            "SELECT doc_rowid, text FROM paragraphs WHERE doc_rowid BETWEEN ? AND ? ORDER BY doc_rowid, n",
+            (first, last),
+        ):
+            paragraphs.setdefault(rowid, []).append(text)
+        conn.executemany(
+            "UPDATE documents SET kind = ? WHERE rowid = ?",
+            [(doc_type_of(title, paragraphs.get(rowid, [])), rowid) for rowid, title in batch],
+        )
+
+
+CORE.append(("core_0004_document_kind", classify_stored_documents))
+
+
+def all_migrations() -> list[tuple[str, Step]]:
+    """Every migration in the order it must run: core, index, stories, workflows, vectors."""
+    from themeflow.store.sqlite import fts, stories, vectors, workflows
+
+    return [*CORE, *fts.MIGRATIONS, *stories.MIGRATIONS, *workflows.MIGRATIONS, *vectors.MIGRATIONS]
 
 
 def apply(conn: sqlite3.Connection, migrations: list[tuple[str, Step]]) -> list[str]:

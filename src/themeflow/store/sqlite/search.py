@@ -26,13 +26,14 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import chain
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from themeflow.errors import NotAvailableError
 from themeflow.model import Document, SearchPage, Story
+from themeflow.search.aboutness import MENTION, MENTION_FACTOR, MENTION_KINDS, aboutness_of, concept_matcher
 from themeflow.search.concept import BOOST_WEIGHT, PARTS_WEIGHT, Clause, Concept, expand_query
 from themeflow.search.hits import build_hits
 from themeflow.search.query import BEIJING, ParsedQuery, parse_query
@@ -50,8 +51,10 @@ from themeflow.search.ranking import (
 from themeflow.search.request import SearchRequest
 from themeflow.search.sources import source_keys, source_matches, wanted_sources, wants_unknown
 from themeflow.store.sqlite import fts
-from themeflow.store.sqlite.docmeta import DocMeta, StoryCols, doc_meta, story_cols
+from themeflow.store.sqlite.docmeta import KINDS, DocMeta, StoryCols, doc_meta, story_cols
 from themeflow.store.sqlite.match import compile_exclusions, compile_match, surface_expr
+from themeflow.store.sqlite.params import chunks, marks
+from themeflow.text.doctype import DocType
 
 __all__ = ["resolve_sources", "run"]
 
@@ -199,13 +202,57 @@ def _concept_search(
         excluded=_scan(store, excluded)[0] if excluded else None,
     )
     ranked = request.sort == "relevance"
+    mention = _mentions(store, scanned[0], concept)
+    if ranked:
+        scanned = scanned[0], np.where(mention, scanned[1] * MENTION_FACTOR, scanned[1])
     fold = request.collapse and _has_stories(store.conn)
     page_rows, total, per_source = _single_pass(
-        store, scanned, query, request, ranked, fold=fold, recency=ranked and request.recency_boost
+        store,
+        scanned,
+        query,
+        request,
+        ranked,
+        fold=fold,
+        recency=ranked and request.recency_boost,
+        mention=mention,
     )
     stories = store.stories_for([r.id for r in page_rows]) if fold and page_rows else {}
     shown = ParsedQuery(raw=query.raw, groups=tuple((t,) for t in concept.terms()) + rest.groups)
     return _result(store, shown, request, page_rows, total, per_source, stories)
+
+
+def _mentions(store: _Store, rowids: npt.NDArray[np.int64], concept: Concept) -> npt.NDArray[np.bool_]:
+    """Which matches only mention the concept (``search/aboutness.py``): roundups and live blogs are read
+    (title and paragraphs) to see whether the concept is central to them; other kinds never are mentions."""
+    meta = doc_meta(store.conn, store.write_generation, store.search_cache)
+    codes = np.array([KINDS.index(k) for k in MENTION_KINDS], dtype=np.int8)
+    known = rowids < len(meta.kind_code)
+    kind = np.full(len(rowids), -1, dtype=np.int8)
+    kind[known] = meta.kind_code[rowids[known]]
+    suspects = np.flatnonzero(np.isin(kind, codes))
+    mention = np.zeros(len(rowids), dtype=np.bool_)
+    if not len(suspects):
+        return mention
+    matcher = concept_matcher(concept)
+    texts: dict[int, tuple[str, str, list[str]]] = {}
+    conn = store.conn
+    for part in chunks([int(r) for r in rowids[suspects]]):
+        for rowid, title, kind_name in conn.execute(
+            f"SELECT rowid, title, kind FROM documents WHERE rowid IN ({marks(len(part))})", part
+        ):
+            texts[int(rowid)] = (title, kind_name, [])
+        for rowid, text in conn.execute(
+            f"SELECT doc_rowid, text FROM paragraphs WHERE doc_rowid IN ({marks(len(part))}) ORDER BY doc_rowid, n",
+            part,
+        ):
+            texts[int(rowid)][2].append(text)
+    for i in suspects:
+        found = texts.get(int(rowids[i]))
+        if found is not None:
+            title, kind_name, paragraphs = found
+            kind_of = cast(DocType, kind_name)  # one of MENTION_KINDS: selected by its code above
+            mention[i] = aboutness_of(kind_of, title, paragraphs, matcher) == MENTION
+    return mention
 
 
 def _clause_rows(
@@ -237,6 +284,7 @@ def _single_pass(
     *,
     fold: bool = False,
     recency: bool = False,
+    mention: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[list[Candidate], int, dict[str, int]]:
     """Every match's (rowid, bm25) from one FTS5 pass (or a combination of passes); filters, folding,
     counts and the page from cached columns.
@@ -244,22 +292,30 @@ def _single_pass(
     Same answer as ``_counts`` + ``_page`` (same bm25 doubles, same tie order: time, then rowid, newest
     first), without the second MATCH evaluation and the per-row join to ``documents``. With ``fold`` the
     same answer as ``_all_rows`` + ``_rank_fold`` (see :func:`_fold`); with ``recency`` the prior of
-    ``rank_fold`` is applied to the scores first.
+    ``rank_fold`` is applied to the scores first. ``mention`` (per scanned row) marks documents that only
+    mention a concept: newest first lists them after the documents about it, and each page row carries
+    its label.
     """
     conn = store.conn
     cur = conn.cursor()
     cur.row_factory = None
     meta = doc_meta(conn, store.write_generation, store.search_cache)
     rowids, bm25 = scanned
+    tier = mention if mention is not None else np.zeros(len(rowids), dtype=np.bool_)
     if len(rowids) and int(rowids.max()) >= len(meta.ts):  # a document written after the columns were read
         meta = DocMeta.load(conn)
     keep = _mask(meta, rowids, query, request)
     if keep is not None:
-        rowids, bm25 = rowids[keep], bm25[keep]
+        rowids, bm25, tier = rowids[keep], bm25[keep], tier[keep]
     if recency and len(rowids):
         bm25 = bm25 * recency_factors(meta.ts[rowids])
     ts = meta.ts[rowids]
     newest = -np.where(np.isnan(ts), -np.inf, ts)  # ascending = newest first, no time last
+    if not ranked:
+        # Newest first, documents that only mention a concept come after every document about it (also
+        # when a story picks the member that represents it).
+        # Keys: about (dated ≈ -2e9…0, undated 1e14), then mentions (the same plus 1e15).
+        newest = np.where(np.isinf(newest), 1e14, newest) + np.where(tier, 1e15, 0.0)
     shown, score = rowids, -bm25  # the document shown for each ranked row, and its score
     if fold:
         cols = story_cols(conn, store.write_generation, store.search_cache)
@@ -268,7 +324,7 @@ def _single_pass(
         sel, shown, score = fold_columns(
             cols.story, cols.canonical, cols.n_stories, rowids, bm25, newest, ranked
         )
-        rowids, bm25, newest = rowids[sel], bm25[sel], newest[sel]
+        rowids, bm25, newest, tier = rowids[sel], bm25[sel], newest[sel], tier[sel]
     per_source = _source_counts(meta, shown)
     total = len(rowids)
     want = request.offset + request.limit
@@ -280,19 +336,23 @@ def _single_pass(
         sel = np.flatnonzero(primary <= cut)
     else:
         sel = np.arange(total)
-    keys = (-rowids[sel], newest[sel], bm25[sel]) if ranked else (-rowids[sel], newest[sel])
+    keys = (-rowids[sel], newest[sel], bm25[sel]) if ranked else (-rowids[sel], newest[sel], tier[sel])
     order = sel[np.lexsort(keys)][request.offset : want]
     page_ids = [int(r) for r in shown[order]]
     scores = {int(r): float(v) for r, v in zip(shown[order], score[order], strict=True)}
-    marks = ",".join("?" * len(page_ids))
+    labels: dict[int, str | None] = {
+        int(r): (("提及" if t else "主题") if mention is not None else None)
+        for r, t in zip(shown[order], tier[order], strict=True)
+    }
+    qmarks = ",".join("?" * len(page_ids))
     found = {
         int(r[0]): r
         for r in cur.execute(
-            f"SELECT rowid, id, source, published_ts FROM documents WHERE rowid IN ({marks})", page_ids
+            f"SELECT rowid, id, source, published_ts FROM documents WHERE rowid IN ({qmarks})", page_ids
         )
     }
     page = [
-        Candidate(rid, found[rid][1], found[rid][2], found[rid][3], scores[rid])
+        Candidate(rid, found[rid][1], found[rid][2], found[rid][3], scores[rid], labels[rid])
         for rid in page_ids
         if rid in found
     ]

@@ -33,9 +33,11 @@ from themeflow.store.base import StoreStats, WriteOutcome
 from themeflow.store.sqlite import fts, migrations
 from themeflow.store.sqlite.params import chunks, marks
 from themeflow.store.sqlite.workflows import SQLiteWorkflowStore
+from themeflow.text.doctype import doc_type
 
 if TYPE_CHECKING:
     from themeflow.search.request import SearchRequest
+    from themeflow.store.sqlite.vectors import SQLiteVectorStore
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -62,6 +64,7 @@ class SQLiteStore:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._generation = 0
+        self._vectors: SQLiteVectorStore | None = None
         if not read_only and _cannot_write(self.path):
             # Only ever read: a read-write open would fail on its first WAL or migration write.
             self.read_only = read_only = True
@@ -83,6 +86,17 @@ class SQLiteStore:
     def workflows(self) -> SQLiteWorkflowStore:
         """Saved themes, runs and run locks (:class:`~themeflow.store.base.WorkflowStore`)."""
         return SQLiteWorkflowStore(self)
+
+    @property
+    def vectors(self) -> SQLiteVectorStore:
+        """Document vectors for semantic search (:class:`~themeflow.store.base.VectorStore`); one per store,
+        so its in-memory copy of the vectors is shared by every thread."""
+        from themeflow.store.sqlite.vectors import SQLiteVectorStore  # numpy: not at start-up
+
+        with self._connections_lock:
+            if self._vectors is None:
+                self._vectors = SQLiteVectorStore(self)
+            return self._vectors
 
     # -- connections -----------------------------------------------------------------------------
     @property
@@ -190,6 +204,7 @@ class SQLiteStore:
                     pass
             self._connections.clear()
         self._local = threading.local()
+        self._vectors = None
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -262,6 +277,7 @@ class SQLiteStore:
             "content_hash": doc.content_hash,
             "paragraph_count": len(doc.paragraphs),
             "char_count": sum(len(p) for p in doc.paragraphs),
+            "kind": doc_type(doc),
             "updated_at": now,
         }
         if row is None:

@@ -1,0 +1,74 @@
+"""Whether a matching document is *about* a theme (主题) or only *mentions* it (提及).
+
+Why: newest-first results for 美联储 降息 and 储能 were led by daily roundups (头版头条精华摘要, 财经晚报, 早餐FM,
+收评) that name the theme in one line, each shown as if it were a story about the theme. A roundup or a live
+blog (``text.doctype``) is a mention unless the theme is central to it (``text.doctype.theme_centrality``:
+title, lead and share of paragraphs); every other kind of document that matches is about the theme.
+Mentions stay findable — they are labelled and ranked after the documents about the theme (newest first:
+all 主题 documents by time, then the 提及 ones; by relevance: their score scaled by
+:data:`MENTION_FACTOR`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from themeflow.search.concept import Clause, Concept
+from themeflow.search.query import ParsedQuery, Term
+from themeflow.search.snippet import Highlighter
+from themeflow.text.doctype import DocType, theme_centrality
+
+__all__ = [
+    "ABOUT",
+    "CENTRAL_ENOUGH",
+    "MENTION",
+    "MENTION_FACTOR",
+    "MENTION_KINDS",
+    "Aboutness",
+    "aboutness_of",
+    "concept_matcher",
+]
+
+Aboutness = Literal["主题", "提及"]
+ABOUT: Aboutness = "主题"
+MENTION: Aboutness = "提及"
+
+MENTION_KINDS: frozenset[DocType] = frozenset({"roundup", "liveblog"})
+"""Kinds of document that cover many subjects, so matching a theme says little about being about it."""
+
+CENTRAL_ENOUGH = 0.5
+"""A roundup is about the theme from this centrality on: title plus lead (0.65), or lead plus half of its
+paragraphs (0.6); the title alone (0.4: 晚报｜…；光模块… names every item) or one line among thirty is not."""
+
+MENTION_FACTOR = 0.5
+"""Relevance order: a mention's score is halved, enough to put a roundup below the articles it summarizes
+at the same term weight, not so much that a roundup disappears when it is all there is."""
+
+
+def aboutness_of(
+    kind: DocType, title: str, paragraphs: Sequence[str], matches: Callable[[str], bool]
+) -> Aboutness:
+    """主题 or 提及 for one document that matched a theme (``matches``: the theme's forms, see
+    ``search.snippet.Highlighter``)."""
+    if kind not in MENTION_KINDS:
+        return ABOUT
+    return ABOUT if theme_centrality(paragraphs, title, matches).score >= CENTRAL_ENOUGH else MENTION
+
+
+def _clause_matcher(clause: Clause) -> Callable[[str], bool]:
+    forms = tuple((Term(s.text, phrase=True),) for s in clause.whole)
+    whole = Highlighter.for_query(ParsedQuery(raw="", groups=forms), loose=False)
+    parts = [_clause_matcher(p) for p in clause.parts]
+
+    def matches(text: str) -> bool:
+        return bool(whole.matches(text)) or (bool(parts) and all(m(text) for m in parts))
+
+    return matches
+
+
+def concept_matcher(concept: Concept) -> Callable[[str], bool]:
+    """Whether a text (a paragraph, a title) is on the concept: it says one of a clause's forms, or every
+    part of a compound clause (a lone part — AI without 资本开支 — is not the concept)."""
+    clauses = [_clause_matcher(c) for c in concept.clauses]
+    return lambda text: any(m(text) for m in clauses)
