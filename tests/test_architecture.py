@@ -42,6 +42,8 @@ ALLOWED: dict[str, set[str]] = {
     "ingest": {"text", "model", "errors", "config", "ids", "dates", "timefmt", "version"},
     "search": {"text", "model", "errors", "dates"},
     "summarize": {"text", "model", "errors"},
+    # dense vectors for semantic search: the embedder and the pipeline that embeds stored documents
+    "embed": {"text", "model", "errors", "config"},
     "facts": {"text", "model", "errors", "summarize"},
     "serialize": {"text", "model", "errors", "timefmt", "dates"},
     # persistence: records in, records out; knows no feature above it
@@ -52,7 +54,19 @@ ALLOWED: dict[str, set[str]] = {
     "workflow": _CORE | {"text", "store", "search", "report", "serialize", "facts", "summarize"},
     # the one API
     "service": _CORE
-    | {"text", "ingest", "dedup", "search", "summarize", "facts", "serialize", "store", "report", "workflow"},
+    | {
+        "text",
+        "ingest",
+        "dedup",
+        "search",
+        "summarize",
+        "facts",
+        "serialize",
+        "store",
+        "report",
+        "workflow",
+        "embed",
+    },
 }
 """Package → the packages it may import (besides itself). The faces (``web``, ``cli*``) may import any
 package; what they may not do is checked by :data:`FACE_FORBIDDEN`."""

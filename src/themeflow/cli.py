@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from themeflow import __version__, cli_theme, cli_workflow
+from themeflow import __version__, cli_embed, cli_theme, cli_workflow
 from themeflow.cli_common import (
     DbOption,
     JsonOption,
@@ -311,6 +311,7 @@ def demo(db: DbOption = None) -> None:
 # -- workflows: `workflow add|list|show|edit|remove|run`, `report`, `scheduler` (see cli_workflow.py)
 cli_workflow.register(app)
 cli_theme.register(app)
+cli_embed.register(app)  # `embed` (see cli_embed.py)
 
 
 @app.command()

@@ -44,6 +44,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_model", None, "Model name for the LLM endpoint (not yet available)."),
     Setting("llm_api_key", None, "API key for the LLM endpoint.", secret=True),
     Setting("user_agent", None, "User agent for fetching feeds and pages (default names themeflow)."),
+    Setting(
+        "embed",
+        "1",
+        "0 turns off embedding new documents at ingest for semantic search (on only where the semantic extra"
+        " is installed; `themeflow embed` embeds the rest).",
+    ),
     Setting("fetch_min_interval", "1.0", "Minimum seconds between two requests to the same host."),
     Setting(
         "fetch_allow_hosts",
