@@ -34,8 +34,11 @@ DEV_MACRO_F1_FLOOR = 0.92
 """Dev split (160 documents, tuned on): measured 0.951 (accuracy 0.956)."""
 DEV_RECALL_FLOORS: dict[DocType, float] = {"roundup": 0.92, "liveblog": 0.95}
 """Dev split: roundup recall measured 0.96 (24 of 25), live blog 1.00 (12 of 12)."""
-BLIND_MACRO_F1_FLOOR = 0.0
-"""Blind split (80 documents, never tuned on): scored once at the end, see the module's commit."""
+BLIND_MACRO_F1_FLOOR = 0.84
+"""Blind split (80 documents, never tuned on): scored once, after the classifier was committed (9c69394):
+macro-F1 0.865, accuracy 0.863; recall article 0.87, flash 0.94, roundup 1.00, live blog 1.00, research
+0.62, table 0.73. A regression floor only: the blind split is not to be tuned on, so a failure here means
+a change broke something, not that the floor needs moving."""
 
 PROSE = (
     "公司表示，本轮投入将主要用于扩充产能和研发，管理层预计相关项目将在未来两年内陆续投产，"
