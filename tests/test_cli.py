@@ -73,10 +73,11 @@ def test_unknown_document_is_one_clear_line(db: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def test_unfinished_capabilities_say_so(db: Path) -> None:
+def test_semantic_search_without_vectors_says_what_to_do(db: Path) -> None:
     proc = run_cli("search", "x", "--mode", "semantic", db=db)
     assert proc.returncode != 0
-    assert "not yet available" in proc.stderr
+    # With the semantic extra: run `themeflow embed`; without it: the install line.
+    assert "themeflow embed" in proc.stderr or "themeflow[semantic]" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

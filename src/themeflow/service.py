@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from themeflow.facts import ThemeFigures
     from themeflow.model import RunRecord, Theme
     from themeflow.report.digest import Digest
+    from themeflow.search.request import SearchRequest
     from themeflow.summarize.base import Summarizer
     from themeflow.workflow.context import WorkflowContext
     from themeflow.workflow.locks import Unlocked
@@ -196,7 +197,25 @@ class Themeflow:
             strict=strict,
             tz=tz,
         )
+        if mode != "bm25":
+            request = self._with_query_vector(request)
         return self.store.search(request)
+
+    def _with_query_vector(self, request: SearchRequest) -> SearchRequest:
+        """The request with its query embedded (``semantic``/``hybrid``); NotAvailableError with the install
+        line without the ``semantic`` extra, or naming ``themeflow embed`` when no document has a vector."""
+        from dataclasses import replace
+
+        from themeflow.embed.pipeline import default_embedder
+
+        embedder = default_embedder()
+        if self.store.vectors.count(embedder.model_id) == 0:
+            raise NotAvailableError(
+                f"--mode {request.mode}: no document has a vector from {embedder.model_id} yet; "
+                "run `themeflow embed` (new documents are embedded at ingest)"
+            )
+        vector = embedder.embed_queries([request.query])[0]
+        return replace(request, vector=tuple(float(x) for x in vector), vector_model=embedder.model_id)
 
     # -- stories ---------------------------------------------------------------------------------
     def story_of(self, doc_id: str) -> Story | None:

@@ -24,7 +24,9 @@ from themeflow.search.request import SearchRequest
 
 __all__ = [
     "ScoredRows",
+    "RRF_K",
     "all_of",
+    "fuse_rrf",
     "best_of",
     "combine_clauses",
     "recency_factors",
@@ -101,6 +103,28 @@ def all_of(parts: Sequence[ScoredRows], weight: float = 1.0) -> ScoredRows:
     for rows, scores in parts:
         total += scores[np.searchsorted(rows, every)] if len(every) else 0.0
     return every, total * (weight / len(parts))
+
+
+RRF_K = 60
+"""Reciprocal-rank fusion's constant (Cormack et al. 2009): a document's fused score is the sum over lists
+of 1 / (RRF_K + rank); 60 keeps one list's top ranks from drowning the other's."""
+
+
+def fuse_rrf(lists: Sequence[ScoredRows], k: int = RRF_K) -> ScoredRows:
+    """Reciprocal-rank fusion of ranked lists (each: rows with a score, lower is better), as rows sorted by
+    position with the negated fused score (lower is better, like bm25). Why rank fusion: bm25 and cosine
+    are on scales that no fixed weight reconciles across queries; their ranks are."""
+    parts = [lst for lst in lists if len(lst[0])]
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    every = np.unique(np.concatenate([r for r, _ in parts]))
+    fused = np.zeros(len(every))
+    for rows, scores in parts:
+        order = np.argsort(scores, kind="stable")
+        ranks = np.empty(len(rows), dtype=np.int64)
+        ranks[order] = np.arange(len(rows))
+        fused[np.searchsorted(every, rows)] += 1.0 / (k + ranks + 1)
+    return every, -fused
 
 
 def combine_clauses(

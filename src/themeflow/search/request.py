@@ -47,6 +47,11 @@ class SearchRequest:
     strict: bool = False
     """Bare terms must occur as typed (no concept expansion, every term required): the pre-expansion rule,
     kept for analysts who want it and as the baseline the expansion is measured against."""
+    vector: tuple[float, ...] | None = None
+    """The query's embedding (``query:`` side of the model) for ``semantic``/``hybrid``: computed by the
+    service, which owns the embedder; the store only compares vectors."""
+    vector_model: str | None = None
+    """The model ``vector`` came from: only document vectors of the same model are compared."""
     tz: tzinfo | None = None
     """Zone of naive dates inside the query (``since:2025-11``); None = Beijing time."""
 

@@ -44,12 +44,14 @@ from themeflow.search.ranking import (
     best_of,
     combine_clauses,
     fold_columns,
+    fuse_rrf,
     rank_fold,
     recency_factors,
     sorted_counts,
 )
 from themeflow.search.request import SearchRequest
 from themeflow.search.sources import source_keys, source_matches, wanted_sources, wants_unknown
+from themeflow.store.base import VectorStore
 from themeflow.store.sqlite import fts
 from themeflow.store.sqlite.docmeta import KINDS, DocMeta, StoryCols, doc_meta, story_cols
 from themeflow.store.sqlite.match import compile_exclusions, compile_match, surface_expr
@@ -73,6 +75,9 @@ class _Store(Protocol):
     @property
     def search_cache(self) -> dict[str, Any]: ...
 
+    @property
+    def vectors(self) -> VectorStore: ...
+
 
 def resolve_sources(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
     """The outlet names in the store that a requested name means: same normalized name, or starting with it."""
@@ -89,14 +94,11 @@ def _epoch(dt: datetime | None) -> float | None:
 
 def run(store: _Store, request: SearchRequest) -> SearchPage:
     """Execute ``request``; raises QueryError for a malformed query, NotAvailableError for semantic modes."""
-    if request.mode != "bm25":
-        raise NotAvailableError(
-            f"--mode {request.mode} is not yet available: dense retrieval lands in a later release; "
-            "use --mode bm25 (the default)"
-        )
     query = parse_query(request.query, tz=request.tz or BEIJING)
     conn = store.conn
     concept, rest = (None, query) if request.strict else expand_query(query)
+    if request.mode != "bm25":
+        return _dense_search(store, concept, rest, query, request)
     if concept is not None:
         return _concept_search(store, concept, rest, query, request)
     match = compile_match(query, request.analysis)
@@ -188,12 +190,17 @@ def _concept_search(
     scored by its best form, combined with the minimum-should-match and coordination of
     ``search/ranking.combine_clauses``; operator clauses (``rest``) are required, exclusions removed. Then
     the same filters, folding and page as every ranked query."""
+    scanned = _concept_scan(store, concept, rest, request)
+    return _concept_page(store, scanned, concept, rest, query, request)
+
+
+def _concept_scan(store: _Store, concept: Concept, rest: ParsedQuery, request: SearchRequest) -> ScoredRows:
     seen: dict[str, ScoredRows] = {}
     clauses = [_clause_rows(store, c, request, seen) for c in concept.clauses]
     boosts = [_clause_rows(store, b, request, seen) for b in concept.boosts()]
     musts = compile_match(ParsedQuery(raw=rest.raw, groups=rest.groups), request.analysis)
     excluded = compile_exclusions(rest.excluded, request.analysis)
-    scanned = combine_clauses(
+    return combine_clauses(
         clauses,
         concept.minimum,
         boosts=boosts,
@@ -201,6 +208,69 @@ def _concept_search(
         required=_scan(store, musts) if musts else None,
         excluded=_scan(store, excluded)[0] if excluded else None,
     )
+
+
+SEMANTIC_DEPTH = 200
+"""Nearest documents a semantic or hybrid search considers: dense similarity has no match set, so its list
+is cut here (a theme page of 200 stories is more than an analyst reads; filters apply after the cut)."""
+
+
+def _dense_search(
+    store: _Store, concept: Concept | None, rest: ParsedQuery, query: ParsedQuery, request: SearchRequest
+) -> SearchPage:
+    """``semantic``: the nearest documents by cosine; ``hybrid``: those fused (reciprocal rank) with the
+    bm25 matches of the query. Filters, exclusions, folding and the page as for every query."""
+    if request.vector is None or request.vector_model is None:
+        raise NotAvailableError(
+            f"--mode {request.mode} needs the query's embedding; search through the service, which embeds it"
+        )
+    near = store.vectors.nearest(
+        request.vector_model, np.asarray(request.vector, dtype=np.float32), SEMANTIC_DEPTH
+    )
+    rowids = _rowids_of(store.conn, [doc_id for doc_id, _ in near])
+    pairs = sorted((rowids[d], -cos) for d, cos in near if d in rowids)
+    dense: ScoredRows = (
+        np.array([r for r, _ in pairs], dtype=np.int64),
+        np.array([c for _, c in pairs], dtype=np.float64),
+    )
+    excluded = compile_exclusions(rest.excluded if concept else query.excluded, request.analysis)
+    if excluded:
+        keep = ~np.isin(dense[0], _scan(store, excluded)[0])
+        dense = dense[0][keep], dense[1][keep]
+    if request.mode == "semantic":
+        scanned = dense
+    elif concept is not None:
+        scanned = fuse_rrf([_concept_scan(store, concept, rest, request), dense])
+    else:
+        match = compile_match(query, request.analysis)
+        scanned = fuse_rrf([_scan(store, match), dense]) if match else dense
+    if concept is not None:
+        return _concept_page(store, scanned, concept, rest, query, request)
+    ranked = request.sort == "relevance"
+    fold = request.collapse and _has_stories(store.conn)
+    page_rows, total, per_source = _single_pass(store, scanned, query, request, ranked, fold=fold)
+    stories = store.stories_for([r.id for r in page_rows]) if fold and page_rows else {}
+    return _result(store, query, request, page_rows, total, per_source, stories)
+
+
+def _rowids_of(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in chunks(list(doc_ids)):
+        for doc_id, rowid in conn.execute(
+            f"SELECT id, rowid FROM documents WHERE id IN ({marks(len(part))})", part
+        ):
+            out[doc_id] = int(rowid)
+    return out
+
+
+def _concept_page(
+    store: _Store,
+    scanned: ScoredRows,
+    concept: Concept,
+    rest: ParsedQuery,
+    query: ParsedQuery,
+    request: SearchRequest,
+) -> SearchPage:
     ranked = request.sort == "relevance"
     mention = _mentions(store, scanned[0], concept)
     if ranked:
