@@ -11,13 +11,13 @@ all 主题 documents by time, then the 提及 ones; by relevance: their score sc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 from themeflow.search.concept import Clause, Concept
-from themeflow.search.query import ParsedQuery, Term
-from themeflow.search.snippet import Highlighter
 from themeflow.text.doctype import DocType, theme_centrality
+from themeflow.text.segment import fold
 
 __all__ = [
     "ABOUT",
@@ -50,25 +50,35 @@ def aboutness_of(
     kind: DocType, title: str, paragraphs: Sequence[str], matches: Callable[[str], bool]
 ) -> Aboutness:
     """主题 or 提及 for one document that matched a theme (``matches``: the theme's forms, see
-    ``search.snippet.Highlighter``)."""
+    ``concept_matcher``)."""
     if kind not in MENTION_KINDS:
         return ABOUT
     return ABOUT if theme_centrality(paragraphs, title, matches).score >= CENTRAL_ENOUGH else MENTION
 
 
 def _clause_matcher(clause: Clause) -> Callable[[str], bool]:
-    forms = tuple((Term(s.text, phrase=True),) for s in clause.whole)
-    whole = Highlighter.for_query(ParsedQuery(raw="", groups=forms), loose=False)
+    """A test on *folded* text: one of the clause's forms as written (folded), or every part."""
+    forms = sorted({fold(s.text) for s in clause.whole if fold(s.text).strip()}, key=len, reverse=True)
+    whole = re.compile("|".join(re.escape(f) for f in forms)) if forms else None
     parts = [_clause_matcher(p) for p in clause.parts]
 
-    def matches(text: str) -> bool:
-        return bool(whole.matches(text)) or (bool(parts) and all(m(text) for m in parts))
+    def matches(folded: str) -> bool:
+        if whole is not None and whole.search(folded):
+            return True
+        return bool(parts) and all(m(folded) for m in parts)
 
     return matches
 
 
 def concept_matcher(concept: Concept) -> Callable[[str], bool]:
     """Whether a text (a paragraph, a title) is on the concept: it says one of a clause's forms, or every
-    part of a compound clause (a lone part — AI without 资本开支 — is not the concept)."""
+    part of a compound clause (a lone part — AI without 资本开支 — is not the concept). Forms are matched as
+    folded substrings (script, width and case folded once per text): this runs over every paragraph of
+    every roundup a theme matches, so it is one C-level regex search per clause, not a highlighter."""
     clauses = [_clause_matcher(c) for c in concept.clauses]
-    return lambda text: any(m(text) for m in clauses)
+
+    def matches(text: str) -> bool:
+        folded = fold(text)
+        return any(m(folded) for m in clauses)
+
+    return matches

@@ -303,10 +303,37 @@ def _mentions(store: _Store, rowids: npt.NDArray[np.int64], concept: Concept) ->
     mention = np.zeros(len(rowids), dtype=np.bool_)
     if not len(suspects):
         return mention
+    # Verdicts are cached per concept while the store is unchanged: a theme page is reloaded and paged
+    # through far more often than documents are written.
+    version = int(store.conn.execute("PRAGMA data_version").fetchone()[0])
+    key = (version, store.write_generation)
+    cached: tuple[tuple[int, int], dict[tuple[object, ...], dict[int, bool]]] | None = store.search_cache.get(
+        "aboutness"
+    )
+    if cached is None or cached[0] != key:
+        cached = (key, {})
+        store.search_cache["aboutness"] = cached
+    verdicts = cached[1].setdefault(_concept_key(concept), {})
+    todo = np.array([i for i in suspects if int(rowids[i]) not in verdicts], dtype=np.int64)
+    if len(todo):
+        _judge_mentions(store, rowids[todo], concept, verdicts)
+    for i in suspects:
+        mention[i] = verdicts.get(int(rowids[i]), False)
+    return mention
+
+
+def _concept_key(concept: Concept) -> tuple[object, ...]:
+    return (concept.lexicon_version, tuple(f.text for c in concept.clauses for f in c.surfaces()))
+
+
+def _judge_mentions(
+    store: _Store, rowids: npt.NDArray[np.int64], concept: Concept, verdicts: dict[int, bool]
+) -> None:
+    """Read the roundups and live blogs among ``rowids`` and record whether each only mentions the concept."""
     matcher = concept_matcher(concept)
     texts: dict[int, tuple[str, str, list[str]]] = {}
     conn = store.conn
-    for part in chunks([int(r) for r in rowids[suspects]]):
+    for part in chunks([int(r) for r in rowids]):
         for rowid, title, kind_name in conn.execute(
             f"SELECT rowid, title, kind FROM documents WHERE rowid IN ({marks(len(part))})", part
         ):
@@ -316,13 +343,9 @@ def _mentions(store: _Store, rowids: npt.NDArray[np.int64], concept: Concept) ->
             part,
         ):
             texts[int(rowid)][2].append(text)
-    for i in suspects:
-        found = texts.get(int(rowids[i]))
-        if found is not None:
-            title, kind_name, paragraphs = found
-            kind_of = cast(DocType, kind_name)  # one of MENTION_KINDS: selected by its code above
-            mention[i] = aboutness_of(kind_of, title, paragraphs, matcher) == MENTION
-    return mention
+    for rowid, (title, kind_name, paragraphs) in texts.items():
+        kind_of = cast(DocType, kind_name)  # one of MENTION_KINDS: selected by its code
+        verdicts[rowid] = aboutness_of(kind_of, title, paragraphs, matcher) == MENTION
 
 
 def _clause_rows(
