@@ -266,11 +266,14 @@ def test_after_an_ingest_only_what_it_wrote_is_embedded(
     monkeypatch.setattr(pipeline, "default_embedder", lambda: fake)
     monkeypatch.setattr(pipeline, "available", lambda: True)
     with Themeflow.open(tmp_path / "ingest.db") as tf:
-        tf.ingest_documents([_doc(1), _doc(2)])
+        tf.ingest_documents([_doc(1), _doc(2)])  # embedding is off by default: nothing embedded
+        assert tf.store.vectors.count(fake.model_id) == 0
+        monkeypatch.setenv("THEMEFLOW_EMBED", "1")
+        settings = load_settings()
         started = time.time()
         time.sleep(0.01)
-        tf.ingest_documents([_doc(3), _doc(4)])
-        done = pipeline.embed_after_ingest(tf.store, tf.settings, written_after=started)
+        tf.ingest_documents([_doc(3), _doc(4)])  # the service's settings were read before: still off
+        done = pipeline.embed_after_ingest(tf.store, settings, written_after=started)
         assert done == 2 and tf.store.vectors.missing(fake.model_id) == [_doc(1).id, _doc(2).id]
 
         monkeypatch.setenv("THEMEFLOW_EMBED", "0")

@@ -66,3 +66,19 @@ def test_semantic_finds_a_paraphrase_and_hybrid_keeps_the_literal_match(tf: Them
     since = tf.search("美联储降息", mode="semantic", since="2025-08-03", limit=4).hits
     assert {h.document.id for h in since} <= {"s3", "s4"}
     assert all(h.document.id != "s2" for h in tf.search("美联储降息 -预期", mode="hybrid", limit=4).hits)
+
+
+@needs_model
+def test_ingest_embeds_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from themeflow.embed.pipeline import default_embedder
+
+    model = default_embedder().model_id
+    monkeypatch.delenv("THEMEFLOW_EMBED", raising=False)
+    with Themeflow.open(tmp_path / "off.db") as tf:
+        tf.ingest_documents(DOCS[:2])
+        assert tf.store.vectors.count(model) == 0  # off by default: ingest stays fast
+    monkeypatch.setenv("THEMEFLOW_EMBED", "1")
+    with Themeflow.open(tmp_path / "on.db") as tf:
+        tf.ingest_documents(DOCS[:2])
+        assert tf.store.vectors.count(model) == 2
+        assert [h.document.id for h in tf.search("联邦储备委员会", mode="semantic", limit=1).hits] == ["s1"]

@@ -46,9 +46,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("user_agent", None, "User agent for fetching feeds and pages (default names themeflow)."),
     Setting(
         "embed",
-        "1",
-        "0 turns off embedding new documents at ingest for semantic search (on only where the semantic extra"
-        " is installed; `themeflow embed` embeds the rest).",
+        "0",
+        "1 embeds new documents at ingest for semantic search (needs the semantic extra). Off by default: the"
+        " bundled model embeds about 1-3 documents a second on two cores, which would make ingest hundreds of"
+        " times slower; `themeflow embed` embeds in bulk when wanted.",
     ),
     Setting("fetch_min_interval", "1.0", "Minimum seconds between two requests to the same host."),
     Setting(

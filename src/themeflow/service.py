@@ -90,6 +90,7 @@ class Themeflow:
 
         report = IngestReport()
         started = datetime.now().astimezone()
+        written_after = time.time()
         t0 = time.perf_counter()
         batch: list[Document] = []
         written: dict[str, str] = {}
@@ -126,6 +127,7 @@ class Themeflow:
             flush()
             if report.new + report.updated >= OPTIMIZE_AFTER:
                 self.store.optimize()
+            self._embed_written(written_after)
         finally:
             report.seconds = time.perf_counter() - t0
             if report.read:
@@ -136,6 +138,7 @@ class Themeflow:
     def ingest_documents(self, docs: Iterable[Document]) -> IngestReport:
         """Write already-built documents (from Python callers and tests)."""
         report = IngestReport()
+        written_after = time.time()
         t0 = time.perf_counter()
         batch = list(docs)
         for start in range(0, len(batch), BATCH_SIZE):
@@ -144,8 +147,16 @@ class Themeflow:
                 setattr(report, outcome, getattr(report, outcome) + 1)
         report.read = len(batch)
         report.unchanged += report.read - report.new - report.updated - report.unchanged
+        self._embed_written(written_after)
         report.seconds = time.perf_counter() - t0
         return report
+
+    def _embed_written(self, written_after: float) -> None:
+        """Vectors for the documents this ingest wrote, when ``THEMEFLOW_EMBED=1`` and the semantic extra is
+        installed (nothing is imported otherwise: see ``embed.pipeline.embed_after_ingest``)."""
+        from themeflow.embed.pipeline import embed_after_ingest
+
+        embed_after_ingest(self.store, self.settings, written_after=written_after)
 
     # -- read ------------------------------------------------------------------------------------
     def document(self, doc_id: str) -> Document:

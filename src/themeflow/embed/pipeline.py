@@ -60,9 +60,9 @@ def embed_missing(
 
 
 def embedding_enabled(settings: Settings) -> bool:
-    """Ingest embeds new documents unless ``THEMEFLOW_EMBED`` is ``0`` (or false/no/off), and only when the
-    ``semantic`` extra is installed (checked without importing it)."""
-    value = (settings.get("embed") or "1").strip().lower()
+    """Ingest embeds new documents only when ``THEMEFLOW_EMBED`` is on (``1``, true, yes, on; off by default,
+    see the setting) and the ``semantic`` extra is installed (checked without importing it)."""
+    value = (settings.get("embed") or "0").strip().lower()
     return value not in _OFF and available()
 
 
