@@ -67,11 +67,20 @@ MODES: dict[str, Ranker] = {
 }
 
 
+def _dense(store: SQLiteStore, query: str, k: int, mode: str) -> list[str]:
+    """A semantic or hybrid search with the query embedded here, as the service does."""
+    from themeflow.embed.pipeline import default_embedder
+
+    embedder = default_embedder()
+    vector = tuple(float(x) for x in embedder.embed_queries([query])[0])
+    return _search(store, query, k, mode=mode, vector=vector, vector_model=embedder.model_id)
+
+
 def _optional_modes() -> dict[str, Ranker]:
     """Semantic and hybrid, when the store can run them (the ``semantic`` extra and document vectors)."""
     return {
-        "semantic": lambda s, q, k: _search(s, q, k, mode="semantic"),
-        "hybrid": lambda s, q, k: _search(s, q, k, mode="hybrid"),
+        "semantic": lambda s, q, k: _dense(s, q, k, "semantic"),
+        "hybrid": lambda s, q, k: _dense(s, q, k, "hybrid"),
     }
 
 
