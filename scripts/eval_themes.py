@@ -126,7 +126,8 @@ def subset_store(*, embed: bool) -> SQLiteStore:
     from themeflow.embed.pipeline import default_embedder, embed_missing
 
     judged = {d for grades in load_qrels().values() for d in grades}
-    db = Path("/tmp") / f"themeflow-themes-subset-{len(judged)}-{SUBSET_OTHERS}.db"
+    # One subset per version: documents judged later were pooled from it, so it already holds them.
+    db = Path("/tmp") / f"themeflow-themes-subset-v1-{SUBSET_OTHERS}.db"
     if not db.exists():
 
         def wanted(rec: dict[str, object]) -> bool:

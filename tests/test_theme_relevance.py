@@ -1,7 +1,7 @@
 """Theme retrieval quality on the pooled, graded set (tests/data/themes/, judged with GUIDE.md).
 
-The set was pooled from the top 100 of every matching mode (strict AND, plain BM25 over the theme's words,
-concept expansion) and judged 0/1/2 by careful readers who did not know which mode found what. The dev
+The set was pooled from the top 100 of every mode (strict AND, plain BM25 over the theme's words, concept
+expansion; semantic and hybrid on a 3,848-document subset with vectors) and judged 0/1/2 by careful readers who did not know which mode found what. The dev
 themes are what ranking and lexicon changes are tuned on; the blind themes are scored once per change
 (``scripts/eval_themes.py score --split blind``) and pinned here only as "expansion is not worse".
 """
@@ -20,9 +20,9 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import eval_themes  # noqa: E402
 
-NDCG50_FLOOR = 0.80
-RECALL100_FLOOR = 0.88
-"""Dev means measured for the default (expanded) mode (0.820 and 0.901), pinned a little below; raise, never
+NDCG50_FLOOR = 0.78
+RECALL100_FLOOR = 0.81
+"""Dev means measured for the default (expanded) mode (0.807 and 0.832 with every mode's pool judged), pinned a little below; raise, never
 silently lower."""
 
 
