@@ -243,9 +243,17 @@ def test_exact_and_hnsw_agree_on_the_top_five(store: SQLiteStore) -> None:
     ann = [vectors.nearest("m", q, 5) for q in queries]
     memory = vectors.memory("m")
     assert memory["ann"] > 0 and memory["ann_vectors"] == n
-    assert [[d for d, _ in r] for r in ann] == [[d for d, _ in r] for r in exact]
+    # HNSW is approximate and its graph depends on insertion threads, so ask what it
+    # promises: nearly every true neighbour found, each scored exactly, none better than exact
+    found = sum(len({d for d, _ in a} & {d for d, _ in e}) for a, e in zip(ann, exact, strict=True))
+    assert found / (5 * len(queries)) >= 0.95
     for a, e in zip(ann, exact, strict=True):
-        assert [s for _, s in a] == pytest.approx([s for _, s in e], abs=1e-5)
+        exact_scores = dict(e)
+        for doc_id, score in a:
+            if doc_id in exact_scores:
+                assert score == pytest.approx(exact_scores[doc_id], abs=1e-5)
+        for (_, ann_score), (_, exact_score) in zip(a, e, strict=True):
+            assert ann_score <= exact_score + 1e-5
 
     # new vectors extend the built index in place (no rebuild) and are found through it
     extra = _unit(rng.standard_normal((10, dim)))
