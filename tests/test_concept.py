@@ -107,8 +107,27 @@ def store(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _ids(store: SQLiteStore, query: str, **kw: object) -> list[str]:
+    """The matches (partial matches of relevance order left out; see the partial-tier test)."""
     page = store.search(SearchRequest(query=query, collapse=False, **kw))  # type: ignore[arg-type]
-    return [h.document.id for h in page.hits]
+    return [h.document.id for h in page.hits if not h.partial]
+
+
+def test_relevance_order_lists_partial_matches_after_every_match(store: SQLiteStore) -> None:
+    page = store.search(SearchRequest(query="AI资本开支周期", collapse=False))
+    ids = [h.document.id for h in page.hits]
+    partial = [h.document.id for h in page.hits if h.partial]
+    # c4 says 资本开支 with no AI: not a match, but the best of what is left after the matches
+    assert partial == ["c4"] and ids[-1] == "c4"
+    assert page.total == 3 and page.partial == 1
+    assert page.per_source == {"测试社": 3}  # outlet counts are of matches
+    # newest first lists the match set only, and so does strict AND
+    newest = store.search(SearchRequest(query="AI资本开支周期", collapse=False, sort="time"))
+    assert "c4" not in [h.document.id for h in newest.hits] and newest.partial == 0
+    # a compound of two parts asks for both (as the two words typed apart would), so c4 is no match
+    assert "c4" not in _ids(store, "AI 资本开支")
+    # a page past the matches is made of partial matches
+    past = store.search(SearchRequest(query="AI资本开支周期", collapse=False, offset=3, limit=5))
+    assert [h.document.id for h in past.hits] == ["c4"] and past.hits[0].partial
 
 
 def test_a_theme_finds_articles_that_never_say_its_name(store: SQLiteStore) -> None:

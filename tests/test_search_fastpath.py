@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import SHARED_DATA
 from themeflow.model import Document, SearchPage
 from themeflow.search.aboutness import MENTION_FACTOR
-from themeflow.search.concept import BOOST_WEIGHT, PARTS_WEIGHT, Clause, expand_query
+from themeflow.search.concept import BOOST_WEIGHT, PARTS_WEIGHT, Clause, Concept, expand_query
 from themeflow.search.query import ParsedQuery, parse_query
 from themeflow.search.ranking import Candidate
 from themeflow.search.request import SearchRequest
@@ -76,7 +76,7 @@ def _fast_plan(store: SQLiteStore, req: SearchRequest) -> tuple[int, dict[str, i
     q = parse_query(req.query)
     match = compile_match(q)
     assert match is not None
-    page, total, counts = backend._single_pass(
+    page, total, counts, _ = backend._single_pass(
         store, backend._scan(store, match), q, req, req.sort == "relevance"
     )
     return total, counts, [(r.id, r.score) for r in page]
@@ -213,14 +213,15 @@ def story_store(tmp_path: Path) -> Iterator[SQLiteStore]:
     s.close()
 
 
-Page = tuple[int, dict[str, int], list[tuple[object, ...]]]
+Page = tuple[int, dict[str, int], list[tuple[object, ...]], int]
 
 
 def _page_key(page: SearchPage) -> Page:
     return (
         page.total,
         dict(page.per_source),
-        [(h.document.id, h.score, h.story_id, h.copies) for h in page.hits],
+        [(h.document.id, h.score, h.story_id, h.copies, h.partial) for h in page.hits],
+        page.partial,
     )
 
 
@@ -245,31 +246,32 @@ def _scores(store: SQLiteStore, expr: str | None) -> dict[int, float]:
     return {int(r): float(b) for r, b in store.conn.execute(sql, (expr,))}
 
 
-def _clause_scores(store: SQLiteStore, clause: Clause) -> dict[int, float]:
-    """A clause the obvious way: each form's matches, weighted; the parts' mean where every part matches;
-    the best score per document."""
+def _clause_scores(store: SQLiteStore, clause: Clause, loose: bool = False) -> dict[int, float]:
+    """A clause the obvious way: each form's matches, weighted; where enough parts match (any one when
+    ``loose``), their sum over the number of parts; the best score per document."""
     best: dict[int, float] = {}
     alternatives = [
         {r: b * s.weight for r, b in _scores(store, surface_expr(s)).items()} for s in clause.whole
     ]
     if clause.parts:
-        parts = [_clause_scores(store, p) for p in clause.parts]
-        common = set(parts[0]).intersection(*parts[1:])
-        alternatives.append({r: sum(p[r] for p in parts) * (PARTS_WEIGHT / len(parts)) for r in common})
+        parts = [_clause_scores(store, p, loose) for p in clause.parts]
+        need = 1 if loose else clause.parts_minimum
+        enough = {r for r in set().union(*parts) if sum(r in p for p in parts) >= need}
+        alternatives.append(
+            {r: sum(p[r] for p in parts if r in p) * (PARTS_WEIGHT / len(parts)) for r in enough}
+        )
     for alt in alternatives:
         for r, b in alt.items():
             best[r] = min(best.get(r, float("inf")), b)
     return best
 
 
-def _python_concept_plan(store: SQLiteStore, req: SearchRequest) -> Page:
-    """The reference for bare-term queries, written the slow, obvious way: every clause's matches as a
-    dict, the minimum-should-match, coordination, modifiers, required clauses and exclusions in plain
-    Python, the filters in SQL, then the Python ranking and folding of every other query."""
-    q = parse_query(req.query)
-    concept, rest = expand_query(q)
-    assert concept is not None
-    clauses = [_clause_scores(store, c) for c in concept.clauses]
+def _python_concept_scores(
+    store: SQLiteStore, concept: Concept, rest: ParsedQuery, loose: bool
+) -> dict[int, float]:
+    """Every matching document's score the obvious way (``loose``: any clause, any part, for the partial
+    tier): the minimum-should-match, coordination, modifiers, required clauses and exclusions."""
+    clauses = [_clause_scores(store, c, loose) for c in concept.clauses]
     boosts = [_clause_scores(store, b) for b in concept.boosts()]
     musts = compile_match(ParsedQuery(raw=rest.raw, groups=rest.groups))
     required = _scores(store, musts) if musts else None
@@ -278,7 +280,7 @@ def _python_concept_plan(store: SQLiteStore, req: SearchRequest) -> Page:
     for rowid in set().union(*clauses):
         hits = [c[rowid] for c in clauses if rowid in c]
         if (
-            len(hits) < concept.minimum
+            len(hits) < (1 if loose else concept.minimum)
             or rowid in excluded
             or (required is not None and rowid not in required)
         ):
@@ -290,26 +292,54 @@ def _python_concept_plan(store: SQLiteStore, req: SearchRequest) -> Page:
             total += BOOST_WEIGHT * boost[rowid] if rowid in boost else 0.0
         total += 1.0 * required[rowid] if required is not None else 0.0
         score[rowid] = total * (len(hits) / len(clauses))
+    return score
+
+
+def _python_concept_plan(store: SQLiteStore, req: SearchRequest) -> Page:
+    """The reference for bare-term queries, written the slow, obvious way: every clause's matches as a
+    dict, then (relevance order) the partial matches after them, the filters in SQL, then the Python
+    ranking and folding of every other query."""
+    q = parse_query(req.query)
+    concept, rest = expand_query(q)
+    assert concept is not None
+    ranked = req.sort == "relevance"
+    score = _python_concept_scores(store, concept, rest, loose=False)
+    partial: dict[int, float] = {}
+    if ranked:
+        loose = _python_concept_scores(store, concept, rest, loose=True)
+        partial = {r: v for r, v in loose.items() if r not in score}
     where, params = backend._filters(store.conn, q, req)
-    if where is None or not score:
-        return 0, {}, []
+    if where is None or not (score or partial):
+        return 0, {}, [], 0
     ordered = sorted(score)
     mentions = backend._mentions(store, np.array(ordered, dtype=np.int64), concept)
     mention = {r: bool(m) for r, m in zip(ordered, mentions, strict=True)}
-    marks = ",".join("?" * len(score))
+    every = {**score, **partial}
+    marks = ",".join("?" * len(every))
     sql = f"SELECT d.rowid, d.id, d.source, d.published_ts FROM documents d WHERE d.rowid IN ({marks})"
     sql += "".join(f" AND {w}" for w in where)
-    ranked = req.sort == "relevance"
-    rows = []
-    for r in store.conn.execute(sql, [*score, *params]):
-        rowid = int(r[0])
-        scaled = score[rowid] * MENTION_FACTOR if ranked and mention[rowid] else score[rowid]
-        rows.append(Candidate(rowid, r[1], r[2], r[3], -scaled, "提及" if mention[rowid] else "主题"))
-    page, total, counts, stories = backend._rank_fold(
-        store, rows, req, ranked, backend._has_stories(store.conn)
-    )
+    found = list(store.conn.execute(sql, [*every, *params]))
+
+    def candidates() -> list[Candidate]:
+        rows = []
+        for r in found:
+            rowid = int(r[0])
+            if rowid in partial:
+                rows.append(Candidate(rowid, r[1], r[2], r[3], -partial[rowid], "主题", True))
+                continue
+            scaled = score[rowid] * MENTION_FACTOR if ranked and mention[rowid] else score[rowid]
+            rows.append(Candidate(rowid, r[1], r[2], r[3], -scaled, "提及" if mention[rowid] else "主题"))
+        return rows
+
+    folds = backend._has_stories(store.conn)
+    page, total, counts, stories = backend._rank_fold(store, candidates(), req, ranked, folds)
+    every_row, *_ = backend._rank_fold(store, candidates(), replace(req, offset=0, limit=1000), ranked, folds)
     shown = ParsedQuery(raw=q.raw, groups=tuple((t,) for t in concept.terms()) + rest.groups)
-    return _page_key(backend._result(store, shown, req, page, total, counts, stories))
+    result = replace(
+        backend._result(store, shown, req, page, total, counts, stories),
+        partial=sum(r.partial for r in every_row),
+    )
+    return _page_key(result)
 
 
 CONCEPT_QUERIES = [

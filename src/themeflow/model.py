@@ -117,6 +117,9 @@ class Hit:
     aboutness: str | None = None
     """``主题`` (about the query's concept) or ``提及`` (a roundup or live blog that only mentions it); None
     for a query without bare terms."""
+    partial: bool = False
+    """Says less of the query's concept than its minimum-should-match asks: relevance order lists such
+    documents after every match (recall-first), newest first never."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,8 @@ class SearchPage:
     per_source: Mapping[str, int] = field(default_factory=dict)
     offset: int = 0
     limit: int = 20
+    partial: int = 0
+    """Partial matches after the ``total`` matches (relevance order of a concept query only)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,7 @@ def hit_to_dict(hit: Hit) -> dict[str, Any]:
         "story_id": hit.story_id,
         "copies": [copy_to_dict(c) for c in hit.copies],
         "aboutness": hit.aboutness,
+        "partial": hit.partial,
     }
 
 
@@ -98,6 +99,7 @@ def page_to_dict(page: SearchPage, summaries: Mapping[str, Summary] | None = Non
     return {
         "query": page.query,
         "total": page.total,
+        "partial": page.partial,
         "offset": page.offset,
         "limit": page.limit,
         "per_source": dict(page.per_source),

@@ -7,13 +7,18 @@ query found 4 of 69 relevant articles. Here each bare term the user typed become
 - **whole**: ways of writing the whole term — as typed, its other names from the finance lexicon
   (``data/finance_lexicon.toml``), and narrower terms that imply it (算力投资 for AI资本开支);
 - **parts**: when the term is a compound of lexicon concepts (``美联储降息`` → 美联储 · 降息), each part
-  expanded the same way; a document that says every part in any of its forms matches;
+  expanded the same way; a document that says enough of the parts in any of their forms matches, "enough"
+  by the same minimum-should-match as typed words (both of two, two of three): a compound typed as one
+  word asks no more than its pieces typed apart;
 - **boosts**: modifier words (``周期``, ``板块``) that name a kind of concept rather than the concept: they
   raise a document's rank and are never required.
 
-A document matches a clause when it says one whole form, or all of the parts. The clauses of a query are
-combined with a minimum-should-match (:func:`minimum_should_match`): two clauses must both match (with their
-synonyms), longer queries may miss one or more. Operators keep their exact meaning: a ``"phrase"``, a
+A document matches a clause when it says one whole form, or enough of the parts. The clauses of a query
+are combined with a minimum-should-match (:func:`minimum_should_match`): two clauses must both match (with
+their synonyms), longer queries may miss one or more. That is the match set (the total, newest-first
+order, workflows). Relevance order is recall-first: after every match come the *partial* matches,
+documents that say some of the concept but less than the minimum, best first, so a theme ranked by
+relevance never lists fewer documents than plain OR over its words would. Operators keep their exact meaning: a ``"phrase"``, a
 ``+must`` term, an ``OR`` group or a ``title:`` term is required as typed and never expanded, ``-term``
 excludes. The backend compiles clauses to its own syntax (SQLite: ``store/sqlite/match.py``) and scores a
 document by the sum of its clause scores times the share of clauses it matched (coordination). A clause
@@ -83,6 +88,8 @@ class Clause:
     whole: tuple[Surface, ...]
     parts: tuple[Clause, ...] = ()
     boosts: tuple[Clause, ...] = ()
+    parts_minimum: int = 0
+    """How many of ``parts`` a document must say (:func:`minimum_should_match` of their number)."""
 
     def surfaces(self) -> list[Surface]:
         """Every form this clause can match, parts and boosts included (for highlighting and explain)."""
@@ -190,7 +197,9 @@ def expand_term(text: str, *, lexicon: Lexicon | None = None, depth: int = 0, wh
         for piece in pieces:
             sub = expand_term(piece, lexicon=lexicon, depth=depth + 1, why=f"拆分自「{text}」")
             (parts if piece in cores else boosts).append(sub)
-    return Clause(text, tuple(_unique(whole)), tuple(parts), tuple(boosts))
+    return Clause(
+        text, tuple(_unique(whole)), tuple(parts), tuple(boosts), minimum_should_match(len(parts))
+    )
 
 
 def _unique(surfaces: list[Surface]) -> list[Surface]:
@@ -230,6 +239,7 @@ def clause_to_dict(clause: Clause) -> dict[str, Any]:
         "label": clause.label,
         "forms": [{"text": s.text, "weight": s.weight, "exact": s.exact, "why": s.why} for s in clause.whole],
         "parts": [clause_to_dict(p) for p in clause.parts],
+        "parts_minimum": clause.parts_minimum,
         "boosts": [clause_to_dict(b) for b in clause.boosts],
     }
 

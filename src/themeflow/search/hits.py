@@ -45,6 +45,7 @@ def build_hits(
                 story_id=story.id if story else None,
                 copies=other_copies(story, doc.id, load) if story else (),
                 aboutness=r.aboutness,
+                partial=r.partial,
             )
         )
     return hits

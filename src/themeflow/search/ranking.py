@@ -26,6 +26,8 @@ __all__ = [
     "ScoredRows",
     "RRF_K",
     "all_of",
+    "some_of",
+    "without",
     "fuse_rrf",
     "best_of",
     "combine_clauses",
@@ -55,6 +57,8 @@ class Candidate:
     score: float = 0.0
     aboutness: str | None = None
     """主题 or 提及 when the query was a concept (``search/aboutness.py``); None otherwise."""
+    partial: bool = False
+    """A partial match of a concept (relevance order lists them after every match)."""
 
 
 def sorted_counts(counts: Mapping[str | None, int]) -> dict[str, int]:
@@ -94,15 +98,30 @@ def best_of(alternatives: Sequence[ScoredRows]) -> ScoredRows:
 def all_of(parts: Sequence[ScoredRows], weight: float = 1.0) -> ScoredRows:
     """Documents matching every part, scored ``weight`` times the parts' mean bm25 (a compound said in
     pieces is on the scale of one term)."""
+    return some_of(parts, len(parts), weight)
+
+
+def some_of(parts: Sequence[ScoredRows], minimum: int, weight: float = 1.0) -> ScoredRows:
+    """Documents matching at least ``minimum`` of ``parts``, scored ``weight`` times the sum of the parts
+    they match over the number of parts: the mean bm25 when every part matched (as :func:`all_of`), less
+    for each part missing (coordination)."""
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    every = parts[0][0]
-    for rows, _ in parts[1:]:
-        every = np.intersect1d(every, rows, assume_unique=True)
+    every = np.unique(np.concatenate([rows for rows, _ in parts]))
     total = np.zeros(len(every))
+    count = np.zeros(len(every), dtype=np.int64)
     for rows, scores in parts:
-        total += scores[np.searchsorted(rows, every)] if len(every) else 0.0
-    return every, total * (weight / len(parts))
+        at = np.searchsorted(every, rows)
+        total[at] += scores
+        count[at] += 1
+    keep = count >= max(1, minimum)
+    return every[keep], total[keep] * (weight / len(parts))
+
+
+def without(rows: ScoredRows, drop: npt.NDArray[np.int64]) -> ScoredRows:
+    """``rows`` less the documents in ``drop`` (sorted)."""
+    keep = _positions(rows[0], drop) < 0
+    return rows[0][keep], rows[1][keep]
 
 
 RRF_K = 60
@@ -191,15 +210,15 @@ def rank_fold(
     """Rank every match, fold copies into stories, count, and cut the page: ``(page, total, per_source)``.
 
     ``stories`` maps document ids to their multi-copy story (empty: nothing to fold). ``rows`` is sorted in
-    place.
+    place. Partial matches (:attr:`Candidate.partial`) come after every match and are not counted.
     """
     if ranked and request.recency_boost:
         _apply_recency(rows)
     if ranked:
-        rows.sort(key=lambda r: (-r.score, r.ts is None, -(r.ts or 0.0), -r.rowid))
+        rows.sort(key=lambda r: (r.partial, -r.score, r.ts is None, -(r.ts or 0.0), -r.rowid))
     else:
         # Documents that only mention a concept (提及) after every document about it, each part newest first.
-        rows.sort(key=lambda r: (r.aboutness == "提及", r.ts is None, -(r.ts or 0.0), -r.rowid))
+        rows.sort(key=lambda r: (r.partial, r.aboutness == "提及", r.ts is None, -(r.ts or 0.0), -r.rowid))
     kept: list[Candidate] = []
     by_story: dict[str, int] = {}
     for r in rows:
@@ -213,10 +232,13 @@ def rank_fold(
             kept.append(r)
         elif r.id == story.canonical_id:
             # The canonical copy represents its story, at the rank of the story's best member.
+            # A partial copy never lends its score to a story that matches.
             best = kept[at]
-            kept[at] = Candidate(r.rowid, r.id, r.source, r.ts, max(best.score, r.score), best.aboutness)
+            score = best.score if r.partial and not best.partial else max(best.score, r.score)
+            kept[at] = Candidate(r.rowid, r.id, r.source, r.ts, score, best.aboutness, best.partial)
     page = kept[request.offset : request.offset + request.limit]
-    return page, len(kept), sorted_counts(Counter(r.source for r in kept))
+    matches = [r for r in kept if not r.partial]
+    return page, len(matches), sorted_counts(Counter(r.source for r in matches))
 
 
 def fold_columns(
@@ -227,6 +249,8 @@ def fold_columns(
     bm25: npt.NDArray[np.float64],
     newest: npt.NDArray[np.float64],
     ranked: bool,
+    *,
+    tier: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Fold the matches into stories exactly as :func:`rank_fold` does; returns (sel, shown, score).
 
@@ -234,14 +258,21 @@ def fold_columns(
     multi-copy story), ``canonical[rowid]`` whether it is its story's canonical copy. One row per story
     survives: its best-ranked match in the requested order (``sel`` indexes the input, whose rank keys stay
     those of that best match). The document *shown* is the story's canonical copy when it is among the
-    matches (filters applied), else that best match; its score is the better of the two.
+    matches (filters applied), else that best match; its score is the better of the two. ``tier`` marks
+    partial matches: a story's best member is a match when it has one, and a partial copy shown for it
+    never lends its score.
     """
     key = story[rowids]
     multi = np.flatnonzero(key < n_stories)
     if not len(multi):
         return np.arange(len(rowids)), rowids, -bm25
     mk = key[multi]
-    keys = (-rowids[multi], newest[multi], bm25[multi], mk) if ranked else (-rowids[multi], newest[multi], mk)
+    part = tier if tier is not None else np.zeros(len(rowids), dtype=np.bool_)
+    keys = (
+        (-rowids[multi], newest[multi], bm25[multi], part[multi], mk)
+        if ranked
+        else (-rowids[multi], newest[multi], part[multi], mk)
+    )
     grouped = multi[np.lexsort(keys)]  # by story, best-ranked first
     gk = key[grouped]
     first = np.ones(len(grouped), dtype=np.bool_)
@@ -253,5 +284,7 @@ def fold_columns(
     single = np.flatnonzero(key >= n_stories)
     sel = np.concatenate([single, best])
     shown_rowids = np.concatenate([rowids[single], rowids[shown]])
-    score = np.concatenate([-bm25[single], -np.minimum(bm25[best], bm25[shown])])
+    lend = part[best] == part[shown]
+    story_score = -np.where(lend, np.minimum(bm25[best], bm25[shown]), bm25[best])
+    score = np.concatenate([-bm25[single], story_score])
     return sel, shown_rowids, score

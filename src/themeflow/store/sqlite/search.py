@@ -40,8 +40,9 @@ from themeflow.search.query import BEIJING, ParsedQuery, parse_query
 from themeflow.search.ranking import (
     Candidate,
     ScoredRows,
-    all_of,
     best_of,
+    some_of,
+    without,
     combine_clauses,
     fold_columns,
     fuse_rrf,
@@ -108,7 +109,7 @@ def run(store: _Store, request: SearchRequest) -> SearchPage:
     if match is not None and not (ranked and request.recency_boost):
         # The common case: one FTS5 pass; filters, folding, counts and the page come from cached columns.
         scanned = _scan(store, match)
-        page_rows, total, per_source = _single_pass(
+        page_rows, total, per_source, _ = _single_pass(
             store, scanned, query, request, ranked, fold=stories_exist
         )
         if stories_exist and page_rows:
@@ -146,11 +147,14 @@ def _result(
     total: int,
     per_source: dict[str, int],
     stories: dict[str, Story],
+    *,
+    partial: int = 0,
 ) -> SearchPage:
     hits = build_hits(page_rows, stories, query, request, store.get_documents)
     return SearchPage(
         query=request.query,
         total=total,
+        partial=partial,
         hits=tuple(hits),
         per_source=per_source,
         offset=request.offset,
@@ -190,19 +194,38 @@ def _concept_search(
     scored by its best form, combined with the minimum-should-match and coordination of
     ``search/ranking.combine_clauses``; operator clauses (``rest``) are required, exclusions removed. Then
     the same filters, folding and page as every ranked query."""
-    scanned = _concept_scan(store, concept, rest, request)
-    return _concept_page(store, scanned, concept, rest, query, request)
-
-
-def _concept_scan(store: _Store, concept: Concept, rest: ParsedQuery, request: SearchRequest) -> ScoredRows:
     seen: dict[str, ScoredRows] = {}
-    clauses = [_clause_rows(store, c, request, seen) for c in concept.clauses]
+    scanned = _concept_scan(store, concept, rest, request, seen)
+    if request.sort != "relevance":
+        return _concept_page(store, scanned, concept, rest, query, request)
+    # Recall-first: the partial matches (some of the concept, less than the minimum) follow the matches.
+    loose = without(_concept_scan(store, concept, rest, request, seen, loose=True), scanned[0])
+    rows = np.concatenate([scanned[0], loose[0]])
+    order = np.argsort(rows, kind="stable")
+    partial = np.concatenate([np.zeros(len(scanned[0]), np.bool_), np.ones(len(loose[0]), np.bool_)])
+    merged: ScoredRows = rows[order], np.concatenate([scanned[1], loose[1]])[order]
+    return _concept_page(store, merged, concept, rest, query, request, partial=partial[order])
+
+
+def _concept_scan(
+    store: _Store,
+    concept: Concept,
+    rest: ParsedQuery,
+    request: SearchRequest,
+    seen: dict[str, ScoredRows] | None = None,
+    *,
+    loose: bool = False,
+) -> ScoredRows:
+    """The concept's matches with their scores; ``loose``: every document that says any of it (one clause,
+    one part of a compound), for the partial tier of relevance order. ``seen`` shares FTS5 scans."""
+    seen = {} if seen is None else seen
+    clauses = [_clause_rows(store, c, request, seen, loose=loose) for c in concept.clauses]
     boosts = [_clause_rows(store, b, request, seen) for b in concept.boosts()]
     musts = compile_match(ParsedQuery(raw=rest.raw, groups=rest.groups), request.analysis)
     excluded = compile_exclusions(rest.excluded, request.analysis)
     return combine_clauses(
         clauses,
-        concept.minimum,
+        1 if loose else concept.minimum,
         boosts=boosts,
         boost_weight=BOOST_WEIGHT,
         required=_scan(store, musts) if musts else None,
@@ -248,7 +271,7 @@ def _dense_search(
         return _concept_page(store, scanned, concept, rest, query, request)
     ranked = request.sort == "relevance"
     fold = request.collapse and _has_stories(store.conn)
-    page_rows, total, per_source = _single_pass(store, scanned, query, request, ranked, fold=fold)
+    page_rows, total, per_source, _ = _single_pass(store, scanned, query, request, ranked, fold=fold)
     stories = store.stories_for([r.id for r in page_rows]) if fold and page_rows else {}
     return _result(store, query, request, page_rows, total, per_source, stories)
 
@@ -270,13 +293,21 @@ def _concept_page(
     rest: ParsedQuery,
     query: ParsedQuery,
     request: SearchRequest,
+    *,
+    partial: npt.NDArray[np.bool_] | None = None,
 ) -> SearchPage:
+    """The page of a concept query; ``partial`` (per scanned row) marks the partial matches of relevance
+    order, which are never read for aboutness (they come after every match whatever their kind)."""
     ranked = request.sort == "relevance"
-    mention = _mentions(store, scanned[0], concept)
+    if partial is None:
+        mention = _mentions(store, scanned[0], concept)
+    else:
+        mention = np.zeros(len(scanned[0]), dtype=np.bool_)
+        mention[~partial] = _mentions(store, scanned[0][~partial], concept)
     if ranked:
         scanned = scanned[0], np.where(mention, scanned[1] * MENTION_FACTOR, scanned[1])
     fold = request.collapse and _has_stories(store.conn)
-    page_rows, total, per_source = _single_pass(
+    page_rows, total, per_source, partial_total = _single_pass(
         store,
         scanned,
         query,
@@ -285,10 +316,11 @@ def _concept_page(
         fold=fold,
         recency=ranked and request.recency_boost,
         mention=mention,
+        partial=partial,
     )
     stories = store.stories_for([r.id for r in page_rows]) if fold and page_rows else {}
     shown = ParsedQuery(raw=query.raw, groups=tuple((t,) for t in concept.terms()) + rest.groups)
-    return _result(store, shown, request, page_rows, total, per_source, stories)
+    return _result(store, shown, request, page_rows, total, per_source, stories, partial=partial_total)
 
 
 def _mentions(store: _Store, rowids: npt.NDArray[np.int64], concept: Concept) -> npt.NDArray[np.bool_]:
@@ -349,10 +381,16 @@ def _judge_mentions(
 
 
 def _clause_rows(
-    store: _Store, clause: Clause, request: SearchRequest, seen: dict[str, ScoredRows]
+    store: _Store,
+    clause: Clause,
+    request: SearchRequest,
+    seen: dict[str, ScoredRows],
+    *,
+    loose: bool = False,
 ) -> ScoredRows:
-    """Documents matching ``clause`` with its score: the best weighted form, or every part
-    (``seen``: scans already made for this query, as a form may appear under two concepts)."""
+    """Documents matching ``clause`` with its score: the best weighted form, or enough of its parts (any
+    one when ``loose``). ``seen``: scans already made for this query, as a form may appear under two
+    concepts."""
     alternatives: list[ScoredRows] = []
     for surface in clause.whole:
         expr = surface_expr(surface, request.analysis)
@@ -363,8 +401,8 @@ def _clause_rows(
         rows, bm25 = seen[expr]
         alternatives.append((rows, bm25 * surface.weight))
     if clause.parts:
-        parts = [_clause_rows(store, p, request, seen) for p in clause.parts]
-        alternatives.append(all_of(parts, PARTS_WEIGHT))
+        parts = [_clause_rows(store, p, request, seen, loose=loose) for p in clause.parts]
+        alternatives.append(some_of(parts, 1 if loose else clause.parts_minimum, PARTS_WEIGHT))
     return best_of(alternatives)
 
 
@@ -378,7 +416,8 @@ def _single_pass(
     fold: bool = False,
     recency: bool = False,
     mention: npt.NDArray[np.bool_] | None = None,
-) -> tuple[list[Candidate], int, dict[str, int]]:
+    partial: npt.NDArray[np.bool_] | None = None,
+) -> tuple[list[Candidate], int, dict[str, int], int]:
     """Every match's (rowid, bm25) from one FTS5 pass (or a combination of passes); filters, folding,
     counts and the page from cached columns.
 
@@ -387,7 +426,9 @@ def _single_pass(
     same answer as ``_all_rows`` + ``_rank_fold`` (see :func:`_fold`); with ``recency`` the prior of
     ``rank_fold`` is applied to the scores first. ``mention`` (per scanned row) marks documents that only
     mention a concept: newest first lists them after the documents about it, and each page row carries
-    its label.
+    its label. ``partial`` (per scanned row) marks partial matches of a concept: they rank after every
+    match, are not counted in the total or the outlet counts (their number is returned last), and their
+    page rows say so.
     """
     conn = store.conn
     cur = conn.cursor()
@@ -395,11 +436,12 @@ def _single_pass(
     meta = doc_meta(conn, store.write_generation, store.search_cache)
     rowids, bm25 = scanned
     tier = mention if mention is not None else np.zeros(len(rowids), dtype=np.bool_)
+    part = partial if partial is not None else np.zeros(len(rowids), dtype=np.bool_)
     if len(rowids) and int(rowids.max()) >= len(meta.ts):  # a document written after the columns were read
         meta = DocMeta.load(conn)
     keep = _mask(meta, rowids, query, request)
     if keep is not None:
-        rowids, bm25, tier = rowids[keep], bm25[keep], tier[keep]
+        rowids, bm25, tier, part = rowids[keep], bm25[keep], tier[keep], part[keep]
     if recency and len(rowids):
         bm25 = bm25 * recency_factors(meta.ts[rowids])
     ts = meta.ts[rowids]
@@ -407,29 +449,29 @@ def _single_pass(
     if not ranked:
         # Newest first, documents that only mention a concept come after every document about it (also
         # when a story picks the member that represents it).
-        # Keys: about (dated ≈ -2e9…0, undated 1e14), then mentions (the same plus 1e15).
+        # Keys: about (dated ≈ -2e9…0, undated 1e14), then mentions (the same plus 1e15), partial last.
         newest = np.where(np.isinf(newest), 1e14, newest) + np.where(tier, 1e15, 0.0)
+        newest += np.where(part, 2e15, 0.0)
     shown, score = rowids, -bm25  # the document shown for each ranked row, and its score
     if fold:
         cols = story_cols(conn, store.write_generation, store.search_cache)
         if len(rowids) and int(rowids.max()) >= len(cols.story):
             cols = StoryCols.load(conn)
         sel, shown, score = fold_columns(
-            cols.story, cols.canonical, cols.n_stories, rowids, bm25, newest, ranked
+            cols.story, cols.canonical, cols.n_stories, rowids, bm25, newest, ranked, tier=part
         )
-        rowids, bm25, newest, tier = rowids[sel], bm25[sel], newest[sel], tier[sel]
-    per_source = _source_counts(meta, shown)
-    total = len(rowids)
+        rowids, bm25, newest, tier, part = rowids[sel], bm25[sel], newest[sel], tier[sel], part[sel]
+    per_source = _source_counts(meta, shown[~part])
+    total = int((~part).sum())
+    available = len(rowids)
     want = request.offset + request.limit
-    if request.limit == 0 or request.offset >= total:
-        return [], total, per_source
+    if request.limit == 0 or request.offset >= available:
+        return [], total, per_source, available - total
     primary = bm25 if ranked else newest
-    if want < total:  # only rows that can reach the page take part in the full sort
-        cut = np.partition(primary, want - 1)[want - 1]
-        sel = np.flatnonzero(primary <= cut)
-    else:
-        sel = np.arange(total)
-    keys = (-rowids[sel], newest[sel], bm25[sel]) if ranked else (-rowids[sel], newest[sel], tier[sel])
+    sel = _reachable(primary, part if ranked else None, want)
+    keys = (
+        (-rowids[sel], newest[sel], bm25[sel], part[sel]) if ranked else (-rowids[sel], newest[sel], tier[sel])
+    )
     order = sel[np.lexsort(keys)][request.offset : want]
     page_ids = [int(r) for r in shown[order]]
     scores = {int(r): float(v) for r, v in zip(shown[order], score[order], strict=True)}
@@ -437,6 +479,7 @@ def _single_pass(
         int(r): (("提及" if t else "主题") if mention is not None else None)
         for r, t in zip(shown[order], tier[order], strict=True)
     }
+    partial_rows = {int(r) for r, p in zip(shown[order], part[order], strict=True) if p}
     qmarks = ",".join("?" * len(page_ids))
     found = {
         int(r[0]): r
@@ -445,11 +488,29 @@ def _single_pass(
         )
     }
     page = [
-        Candidate(rid, found[rid][1], found[rid][2], found[rid][3], scores[rid], labels[rid])
+        Candidate(
+            rid, found[rid][1], found[rid][2], found[rid][3], scores[rid], labels[rid], rid in partial_rows
+        )
         for rid in page_ids
         if rid in found
     ]
-    return page, total, per_source
+    return page, total, per_source, available - total
+
+
+def _reachable(
+    primary: npt.NDArray[np.float64], part: npt.NDArray[np.bool_] | None, want: int
+) -> npt.NDArray[np.intp]:
+    """Indexes of the rows that can reach the first ``want`` by ``primary`` (lower first), every match
+    before every partial match (``part``): only those take part in the full sort."""
+    if want >= len(primary):
+        return np.arange(len(primary))
+    if part is None or not part.any():
+        cut = np.partition(primary, want - 1)[want - 1]
+        return np.flatnonzero(primary <= cut)
+    full, rest = np.flatnonzero(~part), np.flatnonzero(part)
+    if want <= len(full):
+        return full[_reachable(primary[full], None, want)]
+    return np.concatenate([full, rest[_reachable(primary[rest], None, want - len(full))]])
 
 
 def _source_counts(meta: DocMeta, shown: npt.NDArray[np.int64]) -> dict[str, int]:
