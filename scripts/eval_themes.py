@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from eval_search import SHARED, build_store, cached_store, read_corpus
+from eval_search import SHARED, build_store, cached_store, read_corpus, record_to_document
 
 from themeflow.search.request import SearchRequest
 from themeflow.store.sqlite import SQLiteStore
@@ -124,27 +124,32 @@ SUBSET_OTHERS = 2600
 ranks well there has beaten more than the pool."""
 
 
-def subset_store(*, embed: bool) -> SQLiteStore:
-    """Every judged document plus :data:`SUBSET_OTHERS` others (a fixed hash sample), with document vectors
-    when ``embed``: embedding all 18k articles takes hours on two cores, this subset about twenty minutes,
-    and every mode (bm25 ones included) is scored on the same subset."""
+def subset_store(*, embed: bool, also: set[str] | None = None) -> SQLiteStore:
+    """Every judged document (and ``also``: a pool about to be judged) plus :data:`SUBSET_OTHERS` others
+    (a fixed hash sample), with document vectors when ``embed``: embedding all 18k articles takes hours on
+    two cores, this subset about twenty minutes, and every mode (bm25 ones included) is scored on the same
+    subset. Documents judged after the subset was built are added to it (and embedded)."""
     import hashlib
 
     from themeflow.embed.pipeline import default_embedder, embed_missing
 
-    judged = {d for grades in load_qrels().values() for d in grades}
-    # One subset per version: documents judged later were pooled from it, so it already holds them.
-    db = Path("/tmp") / f"themeflow-themes-subset-v1-{SUBSET_OTHERS}.db"
+    wanted_ids = {d for grades in load_qrels().values() for d in grades} | (also or set())
+    db = Path("/tmp") / f"themeflow-themes-subset-v2-{SUBSET_OTHERS}.db"
     if not db.exists():
 
         def wanted(rec: dict[str, object]) -> bool:
             doc = str(rec["id"])
             bucket = int(hashlib.sha1(doc.encode()).hexdigest()[:8], 16) % 18437
-            return doc in judged or bucket < SUBSET_OTHERS
+            return doc in wanted_ids or bucket < SUBSET_OTHERS
 
         store, _ = build_store(db, (r for r in read_corpus(SHARED / "news.jsonl") if wanted(r)))
     else:
         store = SQLiteStore(db)
+        have = set(store.get_documents(sorted(wanted_ids)))
+        late = [r for r in read_corpus(SHARED / "news.jsonl") if r["id"] in wanted_ids - have]
+        if late:
+            print(f"adding {len(late)} newly judged documents to the subset …", file=sys.stderr)
+            store.upsert_documents([record_to_document(r) for r in late])
     if embed:
         embedder = default_embedder()
         todo = len(store.vectors.missing(embedder.model_id, None))

@@ -214,7 +214,7 @@ def search(
             strict=strict,
         )
         wanted = summaries and not ids
-        by_doc = {h.document.id: tf.summarize(h.document) for h in page.hits} if wanted else {}
+        by_doc = {h.document.id: tf.summarize(h.document, theme=query) for h in page.hits} if wanted else {}
     if ids:
         sys.stdout.write("".join(f"{h.document.id}\n" for h in page.hits))
         return

@@ -44,6 +44,8 @@ def copies_line(copies: tuple[Copy, ...]) -> str:
 def print_page(console: Printer, page: SearchPage, summaries: dict[str, Summary] | None = None) -> None:
     shown_to = page.offset + len(page.hits)
     header = f"{page.total} results for {page.query!r}"
+    if page.partial:
+        header += f", then {page.partial} partial matches"
     if page.hits:
         header += f" (showing {page.offset + 1}–{shown_to})"
     console.print(Text(header, style="bold"))
@@ -59,7 +61,12 @@ def print_page(console: Printer, page: SearchPage, summaries: dict[str, Summary]
 
 def print_hit(console: Printer, hit: Hit) -> None:
     doc = hit.document
-    console.print(Text(doc.title, style="bold cyan"))
+    title = Text(doc.title, style="bold cyan")
+    if hit.partial:
+        title = Text("[部分匹配 partial] ", style="yellow") + title
+    elif hit.aboutness == "提及":
+        title = Text("[提及 mention] ", style="yellow") + title
+    console.print(title)
     console.print(
         Text(f"{doc.source or '(unknown outlet)'} · {when(doc.published_at, doc.time_origin)}  [{doc.id}]")
     )
@@ -81,6 +88,9 @@ def print_summary(console: Printer, summary: Summary, *, show_unverified: bool =
             line.append("  (unverified)", style="red")
         return line
 
+    if summary.focus:
+        numbers = "".join(f"[{n}]" for n in summary.focus_paragraphs)
+        console.print(Text(f"聚焦「{summary.focus}」: only the paragraphs about it {numbers}", style="dim"))
     if summary.excerpt:
         console.print(Text("摘录 (excerpt: article too short for a structured summary)", style="bold"))
     else:

@@ -168,6 +168,10 @@ class Summary:
     core_views: tuple[Bullet, ...] = ()
     sections: tuple[Section, ...] = ()
     excerpt: bool = False
+    focus: str | None = None
+    """The theme this summary is focused on (a roundup shown under a theme): it covers only
+    ``focus_paragraphs``, its citations in the article's own numbering. None: the whole document."""
+    focus_paragraphs: tuple[int, ...] = ()
 
     def bullets(self) -> tuple[Bullet, ...]:
         out = list(self.core_views)

@@ -120,6 +120,8 @@ def summary_to_dict(s: Summary) -> dict[str, Any]:
         "content_hash": s.content_hash,
         "summarizer": s.summarizer,
         "excerpt": s.excerpt,
+        "focus": s.focus,
+        "focus_paragraphs": list(s.focus_paragraphs),
         "core_views": [bullet_to_dict(b) for b in s.core_views],
         "sections": [
             {"title": sec.title, "bullets": [bullet_to_dict(b) for b in sec.bullets]} for sec in s.sections
@@ -142,6 +144,8 @@ def summary_from_dict(d: dict[str, Any]) -> Summary:
         content_hash=d["content_hash"],
         summarizer=d["summarizer"],
         excerpt=bool(d.get("excerpt", False)),
+        focus=d.get("focus"),
+        focus_paragraphs=tuple(int(n) for n in d.get("focus_paragraphs", [])),
         core_views=tuple(_bullet_from_dict(b) for b in d.get("core_views", [])),
         sections=tuple(
             Section(title=s["title"], bullets=tuple(_bullet_from_dict(b) for b in s.get("bullets", [])))

@@ -255,9 +255,19 @@ class Themeflow:
         return self._named_summarizers[name]
 
     def summarize(
-        self, doc: str | Document, *, refresh: bool = False, summarizer: str | None = None
+        self,
+        doc: str | Document,
+        *,
+        refresh: bool = False,
+        summarizer: str | None = None,
+        theme: str | Sequence[str] | None = None,
     ) -> Summary:
         """The verified summary of a document, from the cache when its content was summarized before.
+
+        ``theme`` (a query, or a saved theme's queries) is the theme the summary is shown under: a
+        document that only mentions it (a roundup or live blog, ``search/aboutness.py``) is summarized
+        from its paragraphs about the theme, citations in its own numbering (``summarize/focus.py``);
+        every other document gets its ordinary summary.
 
         Every summary passes :func:`themeflow.summarize.verify.verify`; the stored copy keeps failing
         bullets flagged (``verified=False``) so ``--show-unverified`` can show them; callers that display
@@ -269,14 +279,63 @@ class Themeflow:
         document = self.store.get_document(doc) if isinstance(doc, str) else doc
         chosen = self.summarizer_named(summarizer)
         key = summarizer_key(chosen)
+        focus = self._focus(document, theme) if theme else None
+        if focus is not None:
+            from themeflow.summarize.focus import focus_key
+
+            key = focus_key(chosen, focus[0])
         if not refresh:
             cached = self.store.get_summary(document.content_hash, key)
             if cached is not None:
                 # A syndicated copy with identical text shares the cached summary: name this document.
                 return cached if cached.doc_id == document.id else replace(cached, doc_id=document.id)
-        summary = verify(chosen.summarize(document), document)
+        if focus is not None:
+            from themeflow.summarize.focus import summarize_focused
+
+            focus_id, numbers, label = focus
+            made = summarize_focused(chosen, document, focus_id, numbers, label=label)
+        else:
+            made = chosen.summarize(document)
+        summary = verify(made, document)
         self.store.put_summary(summary)
         return summary
+
+    def _focus(self, document: Document, theme: str | Sequence[str]) -> tuple[str, list[int], str] | None:
+        """``(identity, paragraph numbers, label)`` of the focused view of ``document`` under ``theme``,
+        or None when the document is about the theme (or never names it) and gets its ordinary summary.
+        The identity (queries and lexicon version) keys the cache: a lexicon change re-focuses."""
+        from themeflow.search.aboutness import MENTION, MENTION_KINDS, aboutness_of, concept_matcher
+        from themeflow.search.concept import expand_query
+        from themeflow.search.query import parse_query
+        from themeflow.summarize.focus import focus_paragraphs
+        from themeflow.text.doctype import doc_type
+
+        queries = [theme] if isinstance(theme, str) else list(theme)
+        queries = [q.strip() for q in queries if q and q.strip()]
+        kind = doc_type(document)
+        if not queries or kind not in MENTION_KINDS:
+            return None
+        tests = []
+        version = 0
+        for q in queries:
+            concept, _ = expand_query(parse_query(q))
+            if concept is not None:
+                tests.append(concept_matcher(concept))
+                version = concept.lexicon_version
+        if not tests:
+            return None
+
+        def on_topic(text: str) -> bool:
+            return any(t(text) for t in tests)
+
+        if aboutness_of(kind, document.title, document.paragraphs, on_topic) != MENTION:
+            return None
+        numbers = focus_paragraphs(document.paragraphs, on_topic)
+        if not numbers:
+            return None
+        identity = "\x00".join([*queries, f"lexicon={version}"])
+        label = " ".join(w for w in queries[0].split() if not w.startswith("-")) or queries[0]
+        return identity, numbers, label
 
     # -- figures ---------------------------------------------------------------------------------
     def figures(

@@ -42,6 +42,9 @@ def _item(d: Digest, it: DigestItem) -> list[str]:
     s = it.shown_summary
     if s is not None and s.excerpt:
         meta += " · *摘录 / excerpt*"
+    if s is not None and s.focus:
+        numbers = "".join(f"[{n}]" for n in s.focus_paragraphs)
+        meta += f" · *提及：只概括与「{md_escape(s.focus)}」有关的段落 {numbers}*"
     lines.append(meta)
     if it.copies:
         also = " · ".join(

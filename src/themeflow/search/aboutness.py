@@ -57,7 +57,8 @@ def aboutness_of(
 
 
 def _clause_matcher(clause: Clause) -> Callable[[str], bool]:
-    """A test on *folded* text: one of the clause's forms as written (folded), or every part."""
+    """A test on *folded* text: one of the clause's forms as written (folded), or enough of its parts
+    (the clause's minimum-should-match over them, as the search asks)."""
     forms = sorted({fold(s.text) for s in clause.whole if fold(s.text).strip()}, key=len, reverse=True)
     whole = re.compile("|".join(re.escape(f) for f in forms)) if forms else None
     parts = [_clause_matcher(p) for p in clause.parts]
@@ -65,14 +66,14 @@ def _clause_matcher(clause: Clause) -> Callable[[str], bool]:
     def matches(folded: str) -> bool:
         if whole is not None and whole.search(folded):
             return True
-        return bool(parts) and all(m(folded) for m in parts)
+        return bool(parts) and sum(m(folded) for m in parts) >= clause.parts_minimum
 
     return matches
 
 
 def concept_matcher(concept: Concept) -> Callable[[str], bool]:
-    """Whether a text (a paragraph, a title) is on the concept: it says one of a clause's forms, or every
-    part of a compound clause (a lone part — AI without 资本开支 — is not the concept). Forms are matched as
+    """Whether a text (a paragraph, a title) is on the concept: it says one of a clause's forms, or enough
+    parts of a compound clause (a lone part — AI without 资本开支 — is not the concept). Forms are matched as
     folded substrings (script, width and case folded once per text): this runs over every paragraph of
     every roundup a theme matches, so it is one C-level regex search per clause, not a highlighter."""
     clauses = [_clause_matcher(c) for c in concept.clauses]

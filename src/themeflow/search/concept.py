@@ -197,9 +197,7 @@ def expand_term(text: str, *, lexicon: Lexicon | None = None, depth: int = 0, wh
         for piece in pieces:
             sub = expand_term(piece, lexicon=lexicon, depth=depth + 1, why=f"拆分自「{text}」")
             (parts if piece in cores else boosts).append(sub)
-    return Clause(
-        text, tuple(_unique(whole)), tuple(parts), tuple(boosts), minimum_should_match(len(parts))
-    )
+    return Clause(text, tuple(_unique(whole)), tuple(parts), tuple(boosts), minimum_should_match(len(parts)))
 
 
 def _unique(surfaces: list[Surface]) -> list[Surface]:

@@ -44,7 +44,11 @@ def api_search(
 ) -> Response:
     """Search; the body is ``themeflow search --json`` (with ``summary`` per hit when asked)."""
     page = run_search(state.tf, params, limit=limit, offset=offset, cache=state.search_cache)
-    by_doc = {h.document.id: state.tf.summarize(h.document) for h in page.hits} if summaries else None
+    by_doc = (
+        {h.document.id: state.tf.summarize(h.document, theme=params.q) for h in page.hits}
+        if summaries
+        else None
+    )
     body = page_to_dict(page, by_doc)
     body["sort"] = params.sort
     return _json(body)

@@ -42,7 +42,7 @@ class WebState:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     search_cache: SearchCache = field(default_factory=SearchCache)
     _sources: tuple[float, list[tuple[str, int]]] | None = field(default=None, repr=False)
-    _blocks: OrderedDict[tuple[str, str], Markup] = field(default_factory=OrderedDict, repr=False)
+    _blocks: OrderedDict[tuple[str, str, str | None], Markup] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def sources(self, ttl: float = 60.0) -> list[tuple[str, int]]:
@@ -65,16 +65,17 @@ class WebState:
         shown = {name for name, _ in top}
         return top + [(name, 0) for name in selected if name not in shown]
 
-    def summary_block(self, doc: Document) -> Markup:
-        """The rendered summary of ``doc`` (the ``summary`` macro), cached per document content: it does
-        not depend on the query, and rendering 20 cited summaries dominates the search page's cost."""
-        key = (doc.id, doc.content_hash)
+    def summary_block(self, doc: Document, *, theme: str | None = None) -> Markup:
+        """The rendered summary of ``doc`` (the ``summary`` macro), cached per document content (and per
+        ``theme`` for a roundup shown under one: its summary covers the theme's paragraphs only); rendering
+        20 cited summaries dominates the search page's cost."""
+        key = (doc.id, doc.content_hash, theme)
         with self._lock:
             cached = self._blocks.get(key)
             if cached is not None:
                 self._blocks.move_to_end(key)
                 return cached
-        view = summary_view(self.tf, doc)
+        view = summary_view(self.tf, doc, theme=theme)
         # A template module's attributes are its macros, known only when the template is loaded, so
         # jinja2's stubs cannot name them.
         macro = self.templates.env.get_template("_items.html").module.summary  # type: ignore[attr-defined]

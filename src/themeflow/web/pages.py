@@ -45,7 +45,12 @@ def search_page(
         except (InputError, NotAvailableError) as exc:  # shown inline, with the form kept
             error = str(exc)
         if result is not None:
-            views = [(h, state.summary_block(h.document) if summaries else None) for h in result.hits]
+            views = [
+                (h, state.summary_block(h.document, theme=params.q if h.aboutness == "提及" else None))
+                if summaries
+                else (h, None)
+                for h in result.hits
+            ]
     base = {**params.as_query(), "summaries": 0 if not summaries else None}
     context: dict[str, Any] = {
         "nav": "search",
@@ -55,7 +60,7 @@ def search_page(
         "views": views,
         "error": error,
         "sources": state.top_sources(params.sources),
-        "pager": Pager(page, PER_PAGE, result.total) if result is not None else None,
+        "pager": Pager(page, PER_PAGE, result.total + result.partial) if result is not None else None,
         "qs": lambda **changes: query_string(base, **changes),
         "copies_line": copies_line,
         "summaries": bool(summaries),

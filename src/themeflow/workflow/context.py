@@ -39,9 +39,16 @@ class SearchFn(Protocol):
 
 class SummarizeFn(Protocol):
     """``Themeflow.summarize``: the verified, cached summary of a document by the named summarizer (None:
-    the configured one)."""
+    the configured one); under ``theme`` (its queries) a roundup that only mentions the theme is summarized
+    from its paragraphs about it."""
 
-    def __call__(self, doc: Document, *, summarizer: str | None = None) -> Summary: ...
+    def __call__(
+        self,
+        doc: Document,
+        *,
+        summarizer: str | None = None,
+        theme: str | Sequence[str] | None = None,
+    ) -> Summary: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from themeflow.report.digest import Digest, DigestItem
 from themeflow.report.figures import KeyFigures, key_figures
 from themeflow.store.base import Store
 from themeflow.workflow.context import WorkflowContext
-from themeflow.workflow.themes import describe_query
+from themeflow.workflow.themes import describe_query, search_queries
 
 __all__ = ["digest_of_run", "digest_of_search", "key_figures_of_items"]
 
@@ -38,7 +38,7 @@ def digest_of_search(
     items = tuple(
         DigestItem(
             document=h.document,
-            summary=ctx.summarize(h.document) if summarize else None,
+            summary=ctx.summarize(h.document, theme=query) if summarize else None,
             copies=h.copies,
             score=h.score,
             snippet=h.snippet,
@@ -76,6 +76,7 @@ def digest_of_run(ctx: WorkflowContext, run_id: int) -> Digest:
     docs = ctx.store.get_documents([it.doc_id for it in stored])
     stories = ctx.store.stories_for([it.doc_id for it in stored])
     summarizer = theme.summarizer if theme is not None else None
+    queries = search_queries(theme) if theme is not None else None
     items: list[DigestItem] = []
     for it in stored:
         doc = docs.get(it.doc_id)
@@ -85,7 +86,7 @@ def digest_of_run(ctx: WorkflowContext, run_id: int) -> Digest:
         items.append(
             DigestItem(
                 document=doc,
-                summary=ctx.summarize(doc, summarizer=summarizer) if it.summarized else None,
+                summary=ctx.summarize(doc, summarizer=summarizer, theme=queries) if it.summarized else None,
                 copies=tuple(c for c in story.copies if c.id != doc.id) if story else (),
                 score=it.score,
                 snippet=it.snippet,

@@ -335,7 +335,7 @@ def _summarized(
         summary: Summary | None = None
         if i < to_summarize:
             progress.stage(f"summarizing {i + 1}/{to_summarize}")
-            summary = ctx.summarize(item.document, summarizer=theme.summarizer)
+            summary = ctx.summarize(item.document, summarizer=theme.summarizer, theme=search_queries(theme))
         done.append(replace(item, summary=summary))
     return done
 

@@ -41,14 +41,14 @@ from themeflow.search.ranking import (
     Candidate,
     ScoredRows,
     best_of,
-    some_of,
-    without,
     combine_clauses,
     fold_columns,
     fuse_rrf,
     rank_fold,
     recency_factors,
+    some_of,
     sorted_counts,
+    without,
 )
 from themeflow.search.request import SearchRequest
 from themeflow.search.sources import source_keys, source_matches, wanted_sources, wants_unknown
@@ -470,7 +470,9 @@ def _single_pass(
     primary = bm25 if ranked else newest
     sel = _reachable(primary, part if ranked else None, want)
     keys = (
-        (-rowids[sel], newest[sel], bm25[sel], part[sel]) if ranked else (-rowids[sel], newest[sel], tier[sel])
+        (-rowids[sel], newest[sel], bm25[sel], part[sel])
+        if ranked
+        else (-rowids[sel], newest[sel], tier[sel])
     )
     order = sel[np.lexsort(keys)][request.offset : want]
     page_ids = [int(r) for r in shown[order]]
