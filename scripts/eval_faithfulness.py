@@ -1,0 +1,243 @@
+"""Faithfulness of summary bullets, judged by careful readers (tests/data/faithfulness/): pool, then score.
+
+    python scripts/eval_faithfulness.py pool --out /tmp/faith-pool.jsonl   # bullets for judges (texts: /tmp)
+    python scripts/eval_faithfulness.py score [--split dev|blind|all] [--json]
+
+The set: articles of the shared corpus, fr- (2025–26 web news, the product's real input) first, then crud-,
+drawn by a hash of their id so the draw needs no state; the 60 articles of the earlier hand audit
+(``eval_summaries.py --audit``), which the compression rules were tuned on, are left out. Each article is in
+``dev`` or ``blind`` (by the same hash). Judges see one bullet, its section title and the paragraphs it
+cites (never which code made it) and label it per ``GUIDE.md``: faithful, misstated,
+misleading-truncation or fragment.
+
+``pool`` summarizes every set article with the current code and writes every bullet not judged yet (shown or
+rejected: the verifier's catch rate is measured on the rejected ones too). ``score`` summarizes again and
+reports, per split: the share of *shown* bullets (those the verifier passes) that are faithful, the bullets
+still unjudged, and the catch rate: of the judged bullets labelled misstated or fragment, the share that the
+current verifier rejects. A bullet is keyed by (article, text, citations), so a label follows the bullet, not
+the code that made it. Only ids, keys, labels and each bullet as *spans* of its article (paragraph, start,
+end; punctuation between them literal) are stored: the texts stay in ``../shared/data`` and a bullet is
+rebuilt from its article when a later verifier is scored on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from eval_search import SHARED, read_corpus, record_to_document
+from eval_summaries import audit_sample
+
+from themeflow.model import Bullet, Document, Summary
+from themeflow.summarize.extractive import ExtractiveSummarizer
+from themeflow.summarize.verify import verify
+
+REPO = Path(__file__).resolve().parents[1]
+SET_DIR = REPO / "tests" / "data" / "faithfulness"
+LABELS = SET_DIR / "labels.jsonl"
+
+N_FR = 70
+N_CRUD = 20
+LABELS_OK = "faithful"
+BAD = ("misstated", "fragment")
+"""The labels the verifier must catch (the acceptance's catch rate); misleading truncation is scored as not
+faithful in the shown share but is a compression fault more than a verifier one."""
+
+
+def _bucket(doc_id: str, salt: str) -> int:
+    return int(hashlib.sha1(f"{salt}:{doc_id}".encode()).hexdigest()[:8], 16)
+
+
+def split_of(doc_id: str) -> str:
+    """``dev`` (60 %) or ``blind`` (40 %), fixed by the id."""
+    return "blind" if _bucket(doc_id, "split") % 5 < 2 else "dev"
+
+
+def set_articles() -> list[Document]:
+    """The set's articles: :data:`N_FR` fr- of 2025–26 and :data:`N_CRUD` crud-, lowest hash first, with at
+    least three body paragraphs (shorter ones get a lead excerpt, not a summary), audit articles left out."""
+    audited = {d.id for d in audit_sample(SHARED / "news.jsonl")}
+    fr: list[dict[str, object]] = []
+    crud: list[dict[str, object]] = []
+    for rec in read_corpus(SHARED / "news.jsonl"):
+        doc_id = str(rec["id"])
+        if doc_id in audited or str(rec.get("text") or "").count("\n") < 3:
+            continue
+        if doc_id.startswith("fr-") and str(rec.get("published") or "")[:4] in ("2025", "2026"):
+            fr.append(rec)
+        elif doc_id.startswith("crud-"):
+            crud.append(rec)
+    pick = sorted(fr, key=lambda r: _bucket(str(r["id"]), "pick"))[:N_FR]
+    pick += sorted(crud, key=lambda r: _bucket(str(r["id"]), "pick"))[:N_CRUD]
+    return [record_to_document(r) for r in pick]
+
+
+def bullet_key(doc_id: str, bullet: Bullet) -> str:
+    raw = f"{doc_id}\x00{bullet.text}\x00{','.join(map(str, bullet.citations))}"
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def bullets_of(summary: Summary) -> Iterator[tuple[str, Bullet]]:
+    """(section title, bullet) in reading order; core views under 文章核心观点."""
+    for b in summary.core_views:
+        yield "文章核心观点", b
+    for sec in summary.sections:
+        for b in sec.bullets:
+            yield sec.title, b
+
+
+def encode_text(text: str, doc: Document, citations: list[int]) -> list[object]:
+    """``text`` as spans of ``doc``: ``[paragraph, start, end]`` for each longest piece found in a cited
+    paragraph (then any paragraph), single characters that are in none kept literal (punctuation the
+    compressor adds). Rebuilt by :func:`decode_text`."""
+    order = [c for c in citations if 1 <= c <= len(doc.paragraphs)]
+    order += [n for n in range(1, len(doc.paragraphs) + 1) if n not in order]
+    out: list[object] = []
+    i = 0
+    while i < len(text):
+        best: tuple[int, int, int] | None = None
+        for n in order:
+            para = doc.paragraphs[n - 1]
+            j = len(text)
+            while j - i >= 2 and (best is None or j - i > best[2] - best[1]):
+                at = para.find(text[i:j])
+                if at >= 0:
+                    best = (n, at, at + j - i)
+                    break
+                j -= 1
+        if best is None:
+            out.append(text[i])
+            i += 1
+        else:
+            out.append(list(best))
+            i += best[2] - best[1]
+    return out
+
+
+def decode_text(spans: list[object], doc: Document) -> str:
+    parts = []
+    for item in spans:
+        if isinstance(item, str):
+            parts.append(item)
+        else:
+            n, start, end = item  # type: ignore[misc]
+            parts.append(doc.paragraphs[int(n) - 1][int(start) : int(end)])
+    return "".join(parts)
+
+
+def load_labels(path: Path = LABELS) -> dict[str, dict[str, object]]:
+    if not path.exists():
+        return {}
+    out: dict[str, dict[str, object]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out[str(row["key"])] = row
+    return out
+
+
+def summaries(docs: list[Document]) -> Iterator[tuple[Document, Summary]]:
+    summarizer = ExtractiveSummarizer()
+    for doc in docs:
+        yield doc, verify(summarizer.summarize(doc), doc)
+
+
+def pool(args: argparse.Namespace) -> None:
+    labels = load_labels()
+    rows: list[dict[str, object]] = []
+    docs = set_articles()
+    doc_of = {d.id: d for d in docs}
+    for doc, summary in summaries(docs):
+        for title, b in bullets_of(summary):
+            key = bullet_key(doc.id, b)
+            if key in labels:
+                continue
+            rows.append(
+                {
+                    "key": key,
+                    "doc": doc.id,
+                    "split": split_of(doc.id),
+                    "article_title": doc.title,
+                    "section": title,
+                    "bullet": b.text,
+                    "citations": list(b.citations),
+                    "spans": encode_text(b.text, doc, list(b.citations)),
+                    "cited": {
+                        str(c): doc.paragraphs[c - 1] for c in b.citations if 1 <= c <= len(doc.paragraphs)
+                    },
+                }
+            )
+    for row in rows:
+        assert decode_text(row["spans"], doc_of[row["doc"]]) == row["bullet"], row["key"]
+    with Path(args.out).open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{len(rows)} unjudged bullets -> {args.out}", file=sys.stderr)
+
+
+def score(args: argparse.Namespace) -> None:
+    labels = load_labels()
+    table: dict[str, Counter[str]] = {}
+    for doc, summary in summaries(set_articles()):
+        split = split_of(doc.id)
+        if args.split not in ("all", split):
+            continue
+        tally = table.setdefault(split, Counter())
+        for _, b in bullets_of(summary):
+            row = labels.get(bullet_key(doc.id, b))
+            shown = b.verified is not False
+            label = str(row["label"]) if row else "unjudged"
+            tally[f"{'shown' if shown else 'rejected'}:{label}"] += 1
+    # catch rate: every judged bad bullet, whichever code made it, re-checked by the current verifier
+    docs = {d.id: d for d in set_articles()}
+    for row in labels.values():
+        split = str(row["split"])
+        if args.split not in ("all", split) or row["label"] not in BAD or row["doc"] not in docs:
+            continue
+        doc = docs[str(row["doc"])]
+        text = decode_text(row["spans"], doc)  # type: ignore[arg-type]
+        bullet = Bullet(text, tuple(int(c) for c in row["citations"]))  # type: ignore[union-attr]
+        checked = verify(Summary(doc.id, doc.content_hash, "judged", core_views=(bullet,)), doc)
+        caught = checked.core_views[0].verified is False
+        table.setdefault(split, Counter())[f"bad:{'caught' if caught else 'missed'}"] += 1
+    report = {}
+    for split, t in sorted(table.items()):
+        shown = sum(v for k, v in t.items() if k.startswith("shown:"))
+        judged = shown - t["shown:unjudged"]
+        bad = t["bad:caught"] + t["bad:missed"]
+        report[split] = {
+            "shown": shown,
+            "shown_judged": judged,
+            "shown_unjudged": t["shown:unjudged"],
+            "faithful_share": t[f"shown:{LABELS_OK}"] / judged if judged else None,
+            "shown_by_label": {k[6:]: v for k, v in sorted(t.items()) if k.startswith("shown:")},
+            "rejected_by_label": {k[9:]: v for k, v in sorted(t.items()) if k.startswith("rejected:")},
+            "bad_judged": bad,
+            "catch_rate": t["bad:caught"] / bad if bad else None,
+        }
+    print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("pool")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=pool)
+    s = sub.add_parser("score")
+    s.add_argument("--split", default="dev", choices=("dev", "blind", "all"))
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=score)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
