@@ -29,6 +29,7 @@ from themeflow.store.sqlite import SQLiteStore
 from themeflow.store.sqlite import search as backend
 from themeflow.store.sqlite.fts import bm25_sql
 from themeflow.store.sqlite.match import compile_exclusions, compile_match, surface_expr
+from themeflow.store.sqlite.mentions import concept_mentions
 
 BJ = timezone(timedelta(hours=8))
 SOURCES = ("华尔街见闻", "东方财富网", "财联社", None)
@@ -312,7 +313,7 @@ def _python_concept_plan(store: SQLiteStore, req: SearchRequest) -> Page:
     if where is None or not (score or partial):
         return 0, {}, [], 0
     ordered = sorted(score)
-    mentions = backend._mentions(store, np.array(ordered, dtype=np.int64), concept)
+    mentions = concept_mentions(store, np.array(ordered, dtype=np.int64), concept)
     mention = {r: bool(m) for r, m in zip(ordered, mentions, strict=True)}
     every = {**score, **partial}
     marks = ",".join("?" * len(every))

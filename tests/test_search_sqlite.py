@@ -68,7 +68,8 @@ def store(tmp_path: Path) -> SQLiteStore:
 
 
 def ids(page: SearchPage) -> list[str]:
-    return [h.document.id for h in page.hits]
+    """The matches; relevance order's partial matches (after them) are tested on their own."""
+    return [h.document.id for h in page.hits if not h.partial]
 
 
 def search(store: SQLiteStore, query: str, **kw: object) -> SearchPage:
@@ -80,6 +81,10 @@ def test_terms_and_substrings(store: SQLiteStore) -> None:
     assert ids(search(store, "农业")) == ["capex"]
     assert ids(search(store, "资本开支 算力")) == ["capex"]
     assert ids(search(store, "美联储 降息")) == ["fed"]
+    # relevance order then lists what says part of the query, marked, after every match
+    page = search(store, "资本开支 算力")
+    assert [h.document.id for h in page.hits][0] == "capex" and page.total == 1
+    assert page.partial == len(page.hits) - 1 and all(h.partial for h in page.hits[1:])
 
 
 def test_phrase_is_exact(store: SQLiteStore) -> None:

@@ -26,14 +26,14 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import chain
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from themeflow.errors import NotAvailableError
 from themeflow.model import Document, SearchPage, Story
-from themeflow.search.aboutness import MENTION, MENTION_FACTOR, MENTION_KINDS, aboutness_of, concept_matcher
+from themeflow.search.aboutness import MENTION_FACTOR
 from themeflow.search.concept import BOOST_WEIGHT, PARTS_WEIGHT, Clause, Concept, expand_query
 from themeflow.search.hits import build_hits
 from themeflow.search.query import BEIJING, ParsedQuery, parse_query
@@ -54,10 +54,10 @@ from themeflow.search.request import SearchRequest
 from themeflow.search.sources import source_keys, source_matches, wanted_sources, wants_unknown
 from themeflow.store.base import VectorStore
 from themeflow.store.sqlite import fts
-from themeflow.store.sqlite.docmeta import KINDS, DocMeta, StoryCols, doc_meta, story_cols
+from themeflow.store.sqlite.docmeta import DocMeta, StoryCols, doc_meta, story_cols
 from themeflow.store.sqlite.match import compile_exclusions, compile_match, surface_expr
+from themeflow.store.sqlite.mentions import concept_mentions
 from themeflow.store.sqlite.params import chunks, marks
-from themeflow.text.doctype import DocType
 
 __all__ = ["resolve_sources", "run"]
 
@@ -300,10 +300,10 @@ def _concept_page(
     order, which are never read for aboutness (they come after every match whatever their kind)."""
     ranked = request.sort == "relevance"
     if partial is None:
-        mention = _mentions(store, scanned[0], concept)
+        mention = concept_mentions(store, scanned[0], concept)
     else:
         mention = np.zeros(len(scanned[0]), dtype=np.bool_)
-        mention[~partial] = _mentions(store, scanned[0][~partial], concept)
+        mention[~partial] = concept_mentions(store, scanned[0][~partial], concept)
     if ranked:
         scanned = scanned[0], np.where(mention, scanned[1] * MENTION_FACTOR, scanned[1])
     fold = request.collapse and _has_stories(store.conn)
@@ -321,63 +321,6 @@ def _concept_page(
     stories = store.stories_for([r.id for r in page_rows]) if fold and page_rows else {}
     shown = ParsedQuery(raw=query.raw, groups=tuple((t,) for t in concept.terms()) + rest.groups)
     return _result(store, shown, request, page_rows, total, per_source, stories, partial=partial_total)
-
-
-def _mentions(store: _Store, rowids: npt.NDArray[np.int64], concept: Concept) -> npt.NDArray[np.bool_]:
-    """Which matches only mention the concept (``search/aboutness.py``): roundups and live blogs are read
-    (title and paragraphs) to see whether the concept is central to them; other kinds never are mentions."""
-    meta = doc_meta(store.conn, store.write_generation, store.search_cache)
-    codes = np.array([KINDS.index(k) for k in MENTION_KINDS], dtype=np.int8)
-    known = rowids < len(meta.kind_code)
-    kind = np.full(len(rowids), -1, dtype=np.int8)
-    kind[known] = meta.kind_code[rowids[known]]
-    suspects = np.flatnonzero(np.isin(kind, codes))
-    mention = np.zeros(len(rowids), dtype=np.bool_)
-    if not len(suspects):
-        return mention
-    # Verdicts are cached per concept while the store is unchanged: a theme page is reloaded and paged
-    # through far more often than documents are written.
-    version = int(store.conn.execute("PRAGMA data_version").fetchone()[0])
-    key = (version, store.write_generation)
-    cached: tuple[tuple[int, int], dict[tuple[object, ...], dict[int, bool]]] | None = store.search_cache.get(
-        "aboutness"
-    )
-    if cached is None or cached[0] != key:
-        cached = (key, {})
-        store.search_cache["aboutness"] = cached
-    verdicts = cached[1].setdefault(_concept_key(concept), {})
-    todo = np.array([i for i in suspects if int(rowids[i]) not in verdicts], dtype=np.int64)
-    if len(todo):
-        _judge_mentions(store, rowids[todo], concept, verdicts)
-    for i in suspects:
-        mention[i] = verdicts.get(int(rowids[i]), False)
-    return mention
-
-
-def _concept_key(concept: Concept) -> tuple[object, ...]:
-    return (concept.lexicon_version, tuple(f.text for c in concept.clauses for f in c.surfaces()))
-
-
-def _judge_mentions(
-    store: _Store, rowids: npt.NDArray[np.int64], concept: Concept, verdicts: dict[int, bool]
-) -> None:
-    """Read the roundups and live blogs among ``rowids`` and record whether each only mentions the concept."""
-    matcher = concept_matcher(concept)
-    texts: dict[int, tuple[str, str, list[str]]] = {}
-    conn = store.conn
-    for part in chunks([int(r) for r in rowids]):
-        for rowid, title, kind_name in conn.execute(
-            f"SELECT rowid, title, kind FROM documents WHERE rowid IN ({marks(len(part))})", part
-        ):
-            texts[int(rowid)] = (title, kind_name, [])
-        for rowid, text in conn.execute(
-            f"SELECT doc_rowid, text FROM paragraphs WHERE doc_rowid IN ({marks(len(part))}) ORDER BY doc_rowid, n",
-            part,
-        ):
-            texts[int(rowid)][2].append(text)
-    for rowid, (title, kind_name, paragraphs) in texts.items():
-        kind_of = cast(DocType, kind_name)  # one of MENTION_KINDS: selected by its code
-        verdicts[rowid] = aboutness_of(kind_of, title, paragraphs, matcher) == MENTION
 
 
 def _clause_rows(
