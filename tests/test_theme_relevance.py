@@ -2,8 +2,9 @@
 
 The set was pooled from the top 100 of every mode (strict AND, plain BM25 over the theme's words, concept
 expansion; semantic and hybrid on a 3,848-document subset with vectors) and judged 0/1/2 by careful readers who did not know which mode found what. The dev
-themes are what ranking and lexicon changes are tuned on; the blind themes are scored once per change
-(``scripts/eval_themes.py score --split blind``) and pinned here only as "expansion is not worse".
+themes are what ranking and lexicon changes are tuned on; the blind themes were scored once (and a second
+blind part, blind2, judged after the recall-first change, once more); blind2 is pinned here only as "the default
+beats strict AND and plain BM25".
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def test_the_judgments_are_well_formed() -> None:
     assert len({(r["theme"], r["doc"]) for r in rows}) == len(rows)  # one grade per pair
     assert all(r["grade"] in (0, 1, 2) and r["split"] == eval_themes.THEMES[r["theme"]] for r in rows)
     relevant = Counter(r["theme"] for r in rows if r["grade"] > 0)
-    assert all(relevant[t] >= 5 for t in eval_themes.THEMES), relevant
+    # 光伏产能过剩 (blind2) has 4: the corpus holds few articles on it, and a theme is not dropped after judging
+    assert all(relevant[t] >= 4 for t in eval_themes.THEMES), relevant
     guide = (eval_themes.SET_DIR / "GUIDE.md").read_text(encoding="utf-8")
     assert all(f"| {theme} |" in guide for theme in eval_themes.THEMES)
 
@@ -61,3 +63,14 @@ def test_concept_expansion_beats_strict_and_plain_bm25_on_dev_themes(shared_data
             assert expanded[metric] > means[baseline][metric], (metric, baseline, means)
     assert expanded["ndcg@50"] >= NDCG50_FLOOR, means
     assert expanded["recall@100"] >= RECALL100_FLOOR, means
+
+
+@pytest.mark.shared
+def test_the_default_beats_strict_and_plain_bm25_on_the_second_blind_part(shared_data: Path) -> None:
+    """blind2 was judged after the recall-first change and scored once (README); pinned here so a later
+    change cannot silently lose the lead. Nobody tunes on it: a change that needs it is tested on new themes."""
+    means = _means("blind2")
+    expanded = means["expanded"]
+    for baseline in ("strict", "bm25"):
+        for metric in ("ndcg@50", "recall@100"):
+            assert expanded[metric] > means[baseline][metric], (metric, baseline, means)
