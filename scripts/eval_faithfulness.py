@@ -33,7 +33,7 @@ from pathlib import Path
 from eval_search import SHARED, read_corpus, record_to_document
 from eval_summaries import audit_sample
 
-from themeflow.model import Bullet, Document, Summary
+from themeflow.model import Bullet, Document, Section, Summary
 from themeflow.summarize.extractive import ExtractiveSummarizer
 from themeflow.summarize.verify import verify
 
@@ -167,6 +167,9 @@ def pool(args: argparse.Namespace) -> None:
                     "bullet": b.text,
                     "citations": list(b.citations),
                     "spans": encode_text(b.text, doc, list(b.citations)),
+                    "section_spans": []
+                    if title == "文章核心观点"
+                    else encode_text(title, doc, list(b.citations)),
                     "cited": {
                         str(c): doc.paragraphs[c - 1] for c in b.citations if 1 <= c <= len(doc.paragraphs)
                     },
@@ -174,53 +177,68 @@ def pool(args: argparse.Namespace) -> None:
             )
     for row in rows:
         assert decode_text(row["spans"], doc_of[row["doc"]]) == row["bullet"], row["key"]
+        assert decode_text(row["section_spans"], doc_of[row["doc"]]) in (row["section"], ""), row["key"]
     with Path(args.out).open("w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"{len(rows)} unjudged bullets -> {args.out}", file=sys.stderr)
 
 
-def score(args: argparse.Namespace) -> None:
+def report(split: str = "dev") -> dict[str, dict[str, object]]:
+    """Per split (``dev``, ``blind`` or ``all``): shown bullets, how many are judged, the faithful share
+    among the judged shown ones, labels of the shown and of the rejected, and the verifier's catch rate."""
     labels = load_labels()
     table: dict[str, Counter[str]] = {}
-    for doc, summary in summaries(set_articles()):
-        split = split_of(doc.id)
-        if args.split not in ("all", split):
+    docs = set_articles()
+    for doc, summary in summaries(docs):
+        doc_split = split_of(doc.id)
+        if split not in ("all", doc_split):
             continue
-        tally = table.setdefault(split, Counter())
+        tally = table.setdefault(doc_split, Counter())
         for _, b in bullets_of(summary):
             row = labels.get(bullet_key(doc.id, b))
             shown = b.verified is not False
             label = str(row["label"]) if row else "unjudged"
             tally[f"{'shown' if shown else 'rejected'}:{label}"] += 1
-    # catch rate: every judged bad bullet, whichever code made it, re-checked by the current verifier
-    docs = {d.id: d for d in set_articles()}
+    # catch rate: every judged bad bullet, whichever code made it, re-checked by the current verifier under
+    # the section title it was judged under
+    by_id = {d.id: d for d in docs}
     for row in labels.values():
-        split = str(row["split"])
-        if args.split not in ("all", split) or row["label"] not in BAD or row["doc"] not in docs:
+        row_split = str(row["split"])
+        if split not in ("all", row_split) or row["label"] not in BAD or row["doc"] not in by_id:
             continue
-        doc = docs[str(row["doc"])]
+        doc = by_id[str(row["doc"])]
         text = decode_text(row["spans"], doc)  # type: ignore[arg-type]
         bullet = Bullet(text, tuple(int(c) for c in row["citations"]))  # type: ignore[union-attr]
-        checked = verify(Summary(doc.id, doc.content_hash, "judged", core_views=(bullet,)), doc)
-        caught = checked.core_views[0].verified is False
-        table.setdefault(split, Counter())[f"bad:{'caught' if caught else 'missed'}"] += 1
-    report = {}
-    for split, t in sorted(table.items()):
+        spans = row.get("section_spans")
+        title = decode_text(spans, doc) if spans else "文章核心观点"  # type: ignore[arg-type]
+        made = (
+            Summary(doc.id, doc.content_hash, "judged", core_views=(bullet,))
+            if title == "文章核心观点"
+            else Summary(doc.id, doc.content_hash, "judged", sections=(Section(title, (bullet,)),))
+        )
+        caught = verify(made, doc).bullets()[0].verified is False
+        table.setdefault(row_split, Counter())[f"bad:{'caught' if caught else 'missed'}"] += 1
+    out: dict[str, dict[str, object]] = {}
+    for name, t in sorted(table.items()):
         shown = sum(v for k, v in t.items() if k.startswith("shown:"))
         judged = shown - t["shown:unjudged"]
         bad = t["bad:caught"] + t["bad:missed"]
-        report[split] = {
+        out[name] = {
             "shown": shown,
             "shown_judged": judged,
             "shown_unjudged": t["shown:unjudged"],
-            "faithful_share": t[f"shown:{LABELS_OK}"] / judged if judged else None,
+            "faithful_share": t[f"shown:{LABELS_OK}"] / judged if judged else 0.0,
             "shown_by_label": {k[6:]: v for k, v in sorted(t.items()) if k.startswith("shown:")},
             "rejected_by_label": {k[9:]: v for k, v in sorted(t.items()) if k.startswith("rejected:")},
             "bad_judged": bad,
-            "catch_rate": t["bad:caught"] / bad if bad else None,
+            "catch_rate": t["bad:caught"] / bad if bad else 0.0,
         }
-    print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))
+    return out
+
+
+def score(args: argparse.Namespace) -> None:
+    print(json.dumps(report(args.split), ensure_ascii=False, indent=None if args.json else 2))
 
 
 def main() -> None:

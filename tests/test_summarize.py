@@ -11,6 +11,7 @@ import pytest
 from themeflow.model import Document, Summary
 from themeflow.summarize import ExtractiveSummarizer, Summarizer, summarizer_key
 from themeflow.summarize.compress import compress, strip_fillers
+from themeflow.summarize.extractive import WHOLE_SENTENCE_CHARS
 from themeflow.summarize.outline import clean_heading, outline
 from themeflow.summarize.verify import verify
 from themeflow.text.numbers import figure_matches, find_figures
@@ -97,9 +98,11 @@ def test_every_bullet_verified_and_figures_cited(
 def test_bullets_are_terse(summaries: dict[str, tuple[Document, Summary]], doc_id: str) -> None:
     doc, s = summaries[doc_id]
     for b in s.bullets():
-        assert 6 <= len(b.text) <= 60, b.text
+        # terse, or a whole sentence shown because cutting it would change what it says
+        whole = any(b.text in p and len(b.text) <= WHOLE_SENTENCE_CHARS for p in doc.paragraphs)
+        assert 6 <= len(b.text) <= 60 or whole, b.text
         assert not b.text.endswith(("。", "，", "；")), b.text
-        assert not b.text.startswith(FILLERS), b.text
+        assert whole or not b.text.startswith(FILLERS), b.text  # 据X测算 is kept with a whole sentence
         assert "本文来自" not in b.text
     lengths = [len(b.text) for b in s.bullets()]
     assert sum(lengths) / len(lengths) <= 45

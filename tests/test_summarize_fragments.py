@@ -151,6 +151,7 @@ def test_verifier_rejects_fragments() -> None:
         (
             "新京报贝壳财经讯8月17日，星河科技表示，尤其是AIGC的爆发会促进智能设备的升级。",
             "若本次配额增速继续收窄至10%以内，行业格局有望改善。",
+            "尤其是AIGC的爆发会促进智能设备的升级。",
         ),
     )
     bad = [
@@ -163,8 +164,11 @@ def test_verifier_rejects_fragments() -> None:
         assert not out.verified and out.reason and out.reason.startswith("fragment"), (b.text, out.reason)
     good = check_bullet(Bullet("若本次配额增速继续收窄至10%以内，行业格局有望改善", (2,)), doc)
     assert good.verified, good.reason
-    cont = check_bullet(Bullet("尤其是AIGC的爆发会促进智能设备的升级", (1,)), doc, continued=True)
+    cont = check_bullet(Bullet("尤其是AIGC的爆发会促进智能设备的升级", (3,)), doc, continued=True)
     assert cont.verified, cont.reason
+    # continuing the bullet before allows the connective, not dropping the speaker of the cited sentence
+    unsaid = check_bullet(Bullet("尤其是AIGC的爆发会促进智能设备的升级", (1,)), doc, continued=True)
+    assert not unsaid.verified and (unsaid.reason or "").startswith("speaker"), unsaid.reason
 
 
 @pytest.mark.parametrize(

@@ -22,14 +22,15 @@ def doc() -> Document:
 
 
 GOOD = [
-    ("全球AI数据中心总容量将从2025年的121.6GW增长至2031年的258GW", (10,)),
+    ("华岳证券预测，全球AI数据中心总容量将从2025年的121.6GW增长至2031年的258GW", (10,)),
+    ("全球AI数据中心总容量将从2025年的121.6GW增长至2031年的258GW，华岳证券预测", (10,)),
     ("预计2029年计算支出将达到约1,250亿美元的峰值", (6,)),  # separator added: same figure
     ("星河智能2025至2031年间的计算运营支出预算总额超过5200亿美元", (6,)),
     ("每周活跃用户预计将从12亿增至16.5亿", (4,)),
     ("南向资金年内净买入已突破13000亿港元", (11,)),  # 1.3万亿 restated as 13000亿
     ("2028年营收预期从700亿美元上调至980亿美元", (3,)),
     ("星河智能已预留约520亿美元可变现算力资金", (7, 8)),  # extra citation is fine
-    ("竞争对手被迫扩大用户规模、加快模型迭代速度", (13,)),
+    # 竞争对手被迫扩大用户规模… was here: the paragraph says 他表示，…, so without him it is a claim shown as fact
 ]
 
 DOCTORED = {
@@ -68,8 +69,10 @@ def test_doctored_bullets_fail(doc: Document, case: str) -> None:
 
 def test_seed_conflict_1143gw() -> None:
     d = Document("x", "t", ("预计2024至2030年间，全球AI数据中心总容量将从114.3GW增长至236GW，实现翻倍。",))
-    assert check_bullet(Bullet("全球AI数据中心总容量将从114.3GW增长至236GW", (1,)), d).verified
-    bad = check_bullet(Bullet("全球AI数据中心总容量将从1143GW增长至236GW", (1,)), d)
+    assert check_bullet(
+        Bullet("2024至2030年间，全球AI数据中心总容量将从114.3GW增长至236GW", (1,)), d
+    ).verified
+    bad = check_bullet(Bullet("2024至2030年间，全球AI数据中心总容量将从1143GW增长至236GW", (1,)), d)
     assert bad.verified is False and "1143GW" in (bad.reason or "")
 
 

@@ -26,6 +26,7 @@ from themeflow.summarize.fragments import (
     strip_dateline,
     strip_headline,
 )
+from themeflow.summarize.meaning import meaning_reason, title_reason
 from themeflow.summarize.outline import Block, Para, headed_blocks, key_phrase, outline, segment_blocks
 from themeflow.text.numbers import find_figures
 from themeflow.text.segment import pos_tags
@@ -35,6 +36,9 @@ from themeflow.text.wordlists import word_list
 __all__ = ["ExtractiveSummarizer"]
 
 _STOP = frozenset(word_list("stopwords.toml", "summary_stopwords"))
+
+WHOLE_SENTENCE_CHARS = 120
+"""A sentence whose compression would change its meaning is shown whole up to this length, else skipped."""
 """Words that carry no topic (function words, verbs of saying, vague time words): data, see the file."""
 _SKIP_POS = frozenset({"x", "m", "w", "u", "uj", "ul", "p", "c", "y", "e", "o", "q", "r"})
 _QUANTITY_KINDS = frozenset(
@@ -73,6 +77,10 @@ class _Doc:
     sim: np.ndarray
     body: list[int]
     keywords: list[tuple[str, float]] = field(default_factory=list)
+    year: int | None = None
+    """The article's publish year, for the meaning checks (a dropped year that is not it matters)."""
+    paragraph_text: dict[int, str] = field(default_factory=dict)
+    """Every paragraph by its number, for the section-title check."""
 
 
 class ExtractiveSummarizer:
@@ -82,7 +90,7 @@ class ExtractiveSummarizer:
     """
 
     name = "extractive"
-    version = "2"
+    version = "3"
 
     def __init__(
         self,
@@ -157,7 +165,9 @@ class ExtractiveSummarizer:
         kw = Counter(t for s in sents for t in s.tokens)
         idf = {t: math.log((1.0 + n) / (1.0 + df[t])) + 1.0 for t in kw}
         keywords = sorted(((t, c * idf[t]) for t, c in kw.items()), key=lambda x: -x[1])[:30]
-        return _Doc(sents, sim, [p.n for p in body], keywords)
+        year = doc.published_at.year if doc.published_at is not None else None
+        paragraph_text = {n: text for n, text in enumerate(doc.paragraphs, start=1)}
+        return _Doc(sents, sim, [p.n for p in body], keywords, year, paragraph_text)
 
     # -- selection ----------------------------------------------------------------------------------
 
@@ -192,9 +202,23 @@ class ExtractiveSummarizer:
         )
         out = []
         for text in parts[: 2 if split else 1]:
+            source = [d.paragraph_text.get(s.para, s.text)]
+            if meaning_reason(text, source, year=d.year):
+                # The cut changed what the sentence says: the whole sentence, if it is short enough to read
+                # as a bullet and stands on its own, or nothing.
+                whole = strip_dateline(s.text).strip().rstrip("。")
+                if (
+                    len(whole) > WHOLE_SENTENCE_CHARS
+                    or fragment_reason(whole)
+                    or meaning_reason(whole, source, year=d.year)
+                ):
+                    break
+                text = whole
             b = self._bullet(d, s, text, texts)
             if b is not None:
                 out.append(b)
+            if text == strip_dateline(s.text).strip().rstrip("。"):
+                break  # the whole sentence says everything a second bullet could
         return out
 
     def _bullet(self, d: _Doc, s: _Sent, text: str, texts: list[str]) -> Bullet | None:
@@ -266,11 +290,23 @@ class ExtractiveSummarizer:
             if not bullets:
                 continue
             title = b.title or self._title(cands, df_blocks, len(scored), titles)
+            if title and b.title and not self._owns(title, bullets, d):
+                # The article's heading names a company or person its bullets are not about (a digest's
+                # items under the wrong heading): a title from the bullets' own words instead.
+                title = self._title(cands, df_blocks, len(scored), titles)
             if not title or title in titles:
+                continue
+            bullets = [bl for bl in bullets if self._owns(title, [bl], d)]
+            if not bullets:
                 continue
             titles.add(title)
             sections.append(Section(title, tuple(bullets)))
         return sections
+
+    @staticmethod
+    def _owns(title: str, bullets: Sequence[Bullet], d: _Doc) -> bool:
+        """Whether every bullet's cited paragraphs name what ``title`` names (``meaning.title_reason``)."""
+        return all(title_reason(title, [d.paragraph_text[c] for c in bl.citations]) is None for bl in bullets)
 
     def _topic_blocks(self, d: _Doc) -> list[Block]:
         vectors: dict[int, Counter[str]] = {}

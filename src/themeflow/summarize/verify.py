@@ -12,7 +12,15 @@ summary — extractive, LLM or hand-made — passes through :func:`verify`. A bu
 4. it stands on its own (:func:`~themeflow.summarize.fragments.fragment_reason`): it does not start with
    a dateline, a connective (``而``, ``其中``, ``尤其是``) or a pronoun whose referent is elsewhere, and
    it does not end in a condition or adverbial clause without its main clause (``…，若增速收窄至10%以内``,
-   ``随着…``). Figures and wording can all be right while such a bullet still misleads.
+   ``随着…``). Figures and wording can all be right while such a bullet still misleads;
+5. it means what its source sentence means (:func:`~themeflow.summarize.meaning.meaning_reason`): it keeps
+   the speaker of an attributed claim, the period of its figures, the half of a contrast that carries the
+   point, its negations, the owner of each clause and every item of a list it announces, and it does not stop
+   mid-phrase; a section title that names an organization or person heads only bullets citing it.
+
+A rejected bullet's ``reason`` starts with a code (``figure``, ``citation``, ``wording``, ``fragment``,
+``speaker``, ``period``, ``contrast``, ``negation``, ``subject``, ``enumeration``, ``dangling``, ``title``)
+followed by what a reader would otherwise have believed; ``--show-unverified`` shows it.
 
 Bigrams rather than words because they need no segmenter (so they cannot disagree with one) and they
 tolerate the small rewordings an abstractive summarizer makes while rejecting invented sentences.
@@ -26,9 +34,10 @@ from dataclasses import replace
 
 from themeflow.model import Bullet, Document, Section, Summary
 from themeflow.summarize.fragments import fragment_reason
+from themeflow.summarize.meaning import meaning_reason, title_reason
 from themeflow.text.numbers import Figure, figure_matches, find_figures
 
-__all__ = ["DEFAULT_MIN_SUPPORT", "check_bullet", "drop_unverified", "support", "verify"]
+__all__ = ["DEFAULT_MIN_SUPPORT", "check_bullet", "drop_unverified", "reason_code", "support", "verify"]
 
 DEFAULT_MIN_SUPPORT = 0.6
 """Tuned on the shared corpus: extractive bullets score ≥ 0.95; invented sentences on the same topic
@@ -67,6 +76,7 @@ def check_bullet(
     min_support: float = DEFAULT_MIN_SUPPORT,
     _cache: dict[int, tuple[list[Figure], set[str]]] | None = None,
     continued: bool = False,
+    title: str | None = None,
 ) -> Bullet:
     """``bullet`` with ``verified`` and ``reason`` set (reason None when it passes).
 
@@ -75,12 +85,14 @@ def check_bullet(
     """
     n = len(doc.paragraphs)
     if not bullet.citations:
-        return replace(bullet, verified=False, reason="cites no paragraph")
+        return replace(bullet, verified=False, reason="citation: cites no paragraph")
     bad = [c for c in bullet.citations if not 1 <= c <= n]
     if bad:
-        return replace(bullet, verified=False, reason=f"cites paragraph {bad[0]} but the document has {n}")
+        return replace(
+            bullet, verified=False, reason=f"citation: cites paragraph {bad[0]} but the document has {n}"
+        )
     if not bullet.text.strip():
-        return replace(bullet, verified=False, reason="empty text")
+        return replace(bullet, verified=False, reason="fragment: empty text")
     cache = _cache if _cache is not None else {}
     evidence: list[Figure] = []
     grams: set[str] = set()
@@ -94,32 +106,57 @@ def check_bullet(
     for f in find_figures(bullet.text):
         if not figure_matches(f, evidence):
             return replace(
-                bullet, verified=False, reason=f"figure {_show(f)} is not in cited paragraphs {cited}"
+                bullet, verified=False, reason=f"figure: {_show(f)} is not in cited paragraphs {cited}"
             )
     s = support(bullet.text, grams)
     if s < min_support:
         return replace(
-            bullet, verified=False, reason=f"only {s:.0%} of its wording is in cited paragraphs {cited}"
+            bullet, verified=False, reason=f"wording: only {s:.0%} of it is in cited paragraphs {cited}"
         )
     why = fragment_reason(bullet.text, continued=continued)
     if why:
         return replace(bullet, verified=False, reason=f"fragment: {why}")
+    year = doc.published_at.year if doc.published_at is not None else None
+    paragraphs = [doc.paragraphs[c - 1] for c in bullet.citations]
+    why = meaning_reason(bullet.text, paragraphs, year=year, title=title)
+    if why:
+        return replace(bullet, verified=False, reason=why)
     return replace(bullet, verified=True, reason=None)
+
+
+def reason_code(reason: str | None) -> str | None:
+    """The code a rejection reason starts with (``speaker``, ``figure``, …); None for a passing bullet."""
+    return reason.split(":", 1)[0] if reason else None
+
+
+def _titled(section: Section, doc: Document) -> Section:
+    """A section whose title names an organization or person keeps that title only over bullets citing it."""
+    bullets = []
+    for b in section.bullets:
+        if b.verified is not False:
+            why = title_reason(section.title, [doc.paragraphs[c - 1] for c in b.citations])
+            if why:
+                b = replace(b, verified=False, reason=why)
+        bullets.append(b)
+    return Section(section.title, tuple(bullets))
 
 
 def verify(summary: Summary, doc: Document, min_support: float = DEFAULT_MIN_SUPPORT) -> Summary:
     """``summary`` with a verdict on every bullet (core views included). Nothing is dropped here."""
     cache: dict[int, tuple[list[Figure], set[str]]] = {}
 
-    def check(bs: Iterable[Bullet], excerpt: bool = False) -> tuple[Bullet, ...]:
+    def check(bs: Iterable[Bullet], excerpt: bool = False, title: str | None = None) -> tuple[Bullet, ...]:
         return tuple(
-            check_bullet(b, doc, min_support, cache, continued=excerpt and n > 0) for n, b in enumerate(bs)
+            check_bullet(b, doc, min_support, cache, continued=excerpt and n > 0, title=title)
+            for n, b in enumerate(bs)
         )
 
     return replace(
         summary,
         core_views=check(summary.core_views, summary.excerpt),
-        sections=tuple(Section(s.title, check(s.bullets)) for s in summary.sections),
+        sections=tuple(
+            _titled(Section(s.title, check(s.bullets, title=s.title)), doc) for s in summary.sections
+        ),
     )
 
 

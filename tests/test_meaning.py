@@ -1,0 +1,180 @@
+"""A bullet may be shorter than its source, never different from it: the verifier's meaning checks.
+
+Each case is a source sentence shaped like one a careful reader found misrepresented by a shipped bullet
+(the era, the contrast, the speaker, the subject, the rest of the point), the bullet that misrepresented it,
+and the code the verifier must reject it with; then the extractive summarizer on the same sentences, which
+must produce a faithful bullet or none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from themeflow.model import Bullet, Document, Section, Summary
+from themeflow.summarize.extractive import ExtractiveSummarizer
+from themeflow.summarize.meaning import align, meaning_reason, title_reason
+from themeflow.summarize.verify import check_bullet, reason_code, verify
+
+BJ = timezone(timedelta(hours=8))
+
+MISREAD = {
+    "era dropped": (
+        "1990年代末，美国国内需求非常强，两年实际内需年化增速接近6%，通胀却保持温和。",
+        "美国国内需求非常强，两年实际内需年化增速接近6%",
+        "period",
+    ),
+    "contrast dropped": (
+        "1990年代末的资本开支分散在电信、互联网等大量企业，而今天的AI资本开支更集中于超大规模云厂商。",
+        "1990年代末的资本开支分散在电信、互联网等大量企业",
+        "contrast",
+    ),
+    "speaker dropped": (
+        "伊朗外交部发言人巴加埃表示，没有谈判，未来数日也没有派出或接待代表团的安排。",
+        "没有谈判，未来数日也没有派出或接待代表团的安排",
+        "speaker",
+    ),
+    "subject dropped": (
+        "腾讯控股港股早盘一度跌超3%，一度触及逾两周盘中低位，财报显示算力采购大幅推高资本开支至527.8亿元。",
+        "港股早盘一度跌超3%，一度触及逾两周盘中低位，算力采购大幅推高资本开支至527.8亿元",
+        "subject",
+    ),
+    "rest of the point missing": (
+        "高盛认为当前更关键的问题是，AI投资能否转化为企业盈利。",
+        "高盛认为当前更关键的问题是",
+        "dangling",
+    ),
+    "one of three paths": (
+        "触发加息的三条路径也很清楚：长期通胀预期脱锚、工资增速重新加快、财政赤字失控。",
+        "触发加息的三条路径也很清楚：长期通胀预期脱锚",
+        "enumeration",
+    ),
+    "cut before 而是": (
+        "如果降息过快，结果可能不是通胀下行，而是需求先冲上去。",
+        "结果可能不是通胀下行",
+        "contrast",
+    ),
+    "negation dropped": (
+        "公司目前尚未与任何客户签订正式采购合同。",
+        "公司目前与任何客户签订正式采购合同",
+        "negation",
+    ),
+    "quarter shown as the year": (
+        "腾讯2025年第四季度资本开支为224亿元，全年资本开支为792亿元。",
+        "腾讯资本开支为224亿元",
+        "period",
+    ),
+    "forecast shown as fact": (
+        "摩根士丹利预计，美联储将在年内降息两次，每次25个基点。",
+        "美联储将在年内降息两次，每次25个基点",
+        "speaker",
+    ),
+    "according to a report": (
+        "据彭博社报道，微软正考虑出售旗下云计算业务。",
+        "微软正考虑出售旗下云计算业务",
+        "speaker",
+    ),
+    "figure moved to the other company": (
+        "英伟达本季营收增长56%，AMD营收下降5%。",
+        "英伟达本季营收增长56%，营收下降5%",
+        "subject",
+    ),
+}
+
+FAITHFUL = {
+    "speaker kept": (
+        "中信证券认为，AI资本开支仍处于上行周期，明年增速有望维持在30%以上。",
+        "中信证券认为，AI资本开支仍处于上行周期",
+    ),
+    "plain shortening": (
+        "英伟达第二财季营收达到467亿美元，同比增长56%，数据中心业务贡献了411亿美元。",
+        "英伟达第二财季营收达到467亿美元，同比增长56%",
+    ),
+    "setting dropped": (
+        "截至收盘，恒生指数涨1.2%，恒生科技指数涨2.3%。",
+        "恒生指数涨1.2%，恒生科技指数涨2.3%",
+    ),
+    "adverb dropped": ("不断增长的算力需求推动数据中心建设。", "算力需求推动数据中心建设"),
+    "the report is the subject": (
+        "报告指出，全球储能装机规模将在2030年达到1500GW。",
+        "全球储能装机规模将在2030年达到1500GW",
+    ),
+    "concession dropped, point kept": (
+        "虽然短期估值偏高，但龙头公司的盈利增长足以消化估值。",
+        "龙头公司的盈利增长足以消化估值",
+    ),
+    "a purpose clause's year is not the figure's": (
+        "为应对新技术在2028至2029年落地后的需求，公司已单独预留约520亿美元资金。",
+        "公司已单独预留约520亿美元资金",
+    ),
+    "the whole list": (
+        "触发加息的三条路径也很清楚：长期通胀预期脱锚、工资增速重新加快、财政赤字失控。",
+        "触发加息的三条路径：长期通胀预期脱锚、工资增速重新加快、财政赤字失控",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISREAD))
+def test_a_bullet_that_changes_the_meaning_is_rejected_with_its_code(case: str) -> None:
+    source, bullet, code = MISREAD[case]
+    doc = Document("d", "标题", (source,), published_at=datetime(2025, 11, 20, 9, tzinfo=BJ))
+    checked = check_bullet(Bullet(bullet, (1,)), doc)
+    assert checked.verified is False, case
+    assert reason_code(checked.reason) == code, checked.reason
+
+
+@pytest.mark.parametrize("case", sorted(FAITHFUL))
+def test_a_shorter_bullet_that_keeps_the_meaning_passes(case: str) -> None:
+    source, bullet = FAITHFUL[case]
+    assert meaning_reason(bullet, [source], year=2025) is None
+    doc = Document("d", "标题", (source,), published_at=datetime(2025, 11, 20, 9, tzinfo=BJ))
+    checked = check_bullet(Bullet(bullet, (1,)), doc)
+    assert checked.verified, checked.reason
+
+
+def test_a_year_other_than_the_publish_year_matters_without_a_figure() -> None:
+    source = "2019年，公司完成了对欧洲业务的全面重组。"
+    assert meaning_reason("公司完成了对欧洲业务的全面重组", [source], year=2025) is not None
+    assert meaning_reason("公司完成了对欧洲业务的全面重组", [source], year=2019) is None
+
+
+def test_alignment_marks_what_the_bullet_says() -> None:
+    al = align("恒生指数涨1.2%", ["截至收盘，恒生指数涨1.2%，恒生科技指数涨2.3%。"])
+    assert al is not None and al.share == 1.0
+    said = "".join(ch for ch, c in zip(al.sentence, al.covered, strict=True) if c)
+    assert said == "恒生指数涨1.2%"
+    assert align("完全无关的一句话", ["截至收盘，恒生指数涨1.2%。"]) is None  # a paraphrase is not aligned
+
+
+def test_a_section_titled_with_a_name_heads_only_its_own_views() -> None:
+    paragraphs = ("中金公司认为，港股科技板块估值仍有修复空间。", "中信证券认为，AI资本开支仍处于上行周期。")
+    doc = Document("d", "券商观点汇总", paragraphs)
+    own = Bullet("中金公司认为，港股科技板块估值仍有修复空间", (1,))
+    other = Bullet("中信证券认为，AI资本开支仍处于上行周期", (2,))
+    checked = verify(
+        Summary("d", doc.content_hash, "t@1", sections=(Section("中金公司", (own, other)),)), doc
+    )
+    verdicts = [(b.verified, reason_code(b.reason)) for b in checked.sections[0].bullets]
+    assert verdicts == [(True, None), (False, "title")]
+    assert title_reason("市场表现", ["任何段落"]) is None
+
+
+def test_the_summarizer_shows_these_sentences_faithfully_or_not_at_all() -> None:
+    """Every sentence above in one article: whatever the extractive summarizer shows is verified, and
+    none of the shown bullets is one of the misreadings."""
+    sources = [s for s, _, _ in MISREAD.values()] + [s for s, _ in FAITHFUL.values()]
+    doc = Document(
+        "art",
+        "宏观与产业观察",
+        tuple(dict.fromkeys(sources)),
+        published_at=datetime(2025, 11, 20, 9, tzinfo=BJ),
+    )
+    summary = verify(ExtractiveSummarizer().summarize(doc), doc)
+    shown = [b for b in summary.bullets() if b.verified is not False]
+    assert shown, "the article still gets a summary"
+    misreadings = {bullet for _, bullet, _ in MISREAD.values()}
+    for b in shown:
+        assert b.text not in misreadings, b.text
+        paragraphs = [doc.paragraphs[c - 1] for c in b.citations]
+        assert meaning_reason(b.text, paragraphs, year=2025) is None, b.text
