@@ -75,6 +75,31 @@ MISREAD = {
         "微软正考虑出售旗下云计算业务",
         "speaker",
     ),
+    "a view in someone's eyes": (
+        "在首席经济学家张明看来，人民币汇率年内仍有升值空间。",
+        "人民币汇率年内仍有升值空间",
+        "speaker",
+    ),
+    "a quotation nobody says": (
+        "“开源对我们的商业模式没有任何影响。”",
+        "“开源对我们的商业模式没有任何影响。”",
+        "speaker",
+    ),
+    "a change without its measure": (
+        "公司上半年售电量为355.26亿千瓦时，同比增加6.66%，其中太阳能发电项目售电量为82.66亿千瓦时，同比增加52.06%。",
+        "公司上半年售电量为355.26亿千瓦时，同比增加52.06%",
+        "subject",
+    ),
+    "a roundup's introduction": (
+        "沪深两市多家上市公司7月17日晚间发布公司公告，以下为重要公告汇总。",
+        "沪深两市多家上市公司7月17日晚间发布公司公告，以下为重要公告汇总",
+        "boilerplate",
+    ),
+    "a caption: a name and a title": (
+        "美联储主席鲍威尔",
+        "美联储主席鲍威尔",
+        "empty",
+    ),
     "figure moved to the other company": (
         "英伟达本季营收增长56%，AMD营收下降5%。",
         "英伟达本季营收增长56%，营收下降5%",
@@ -131,6 +156,15 @@ def test_a_shorter_bullet_that_keeps_the_meaning_passes(case: str) -> None:
     doc = Document("d", "标题", (source,), published_at=datetime(2025, 11, 20, 9, tzinfo=BJ))
     checked = check_bullet(Bullet(bullet, (1,)), doc)
     assert checked.verified, checked.reason
+
+
+def test_figures_without_their_owner_need_an_article_about_one_company() -> None:
+    source = ("福耀玻璃发布半年报。上半年归属股东净利润约28.36亿元，同比增长19.07%。",)
+    bullet = Bullet("上半年归属股东净利润约28.36亿元，同比增长19.07%", (1,))
+    roundup = Document("d", "今日上市公司公告汇总", source)
+    assert reason_code(check_bullet(bullet, roundup).reason) == "referent"
+    about_it = Document("d", "福耀玻璃上半年净利润增长19%", source)
+    assert check_bullet(bullet, about_it).verified
 
 
 def test_a_year_other_than_the_publish_year_matters_without_a_figure() -> None:

@@ -81,6 +81,7 @@ class _Doc:
     """The article's publish year, for the meaning checks (a dropped year that is not it matters)."""
     paragraph_text: dict[int, str] = field(default_factory=dict)
     """Every paragraph by its number, for the section-title check."""
+    title: str = ""
 
 
 class ExtractiveSummarizer:
@@ -167,7 +168,7 @@ class ExtractiveSummarizer:
         keywords = sorted(((t, c * idf[t]) for t, c in kw.items()), key=lambda x: -x[1])[:30]
         year = doc.published_at.year if doc.published_at is not None else None
         paragraph_text = {n: text for n, text in enumerate(doc.paragraphs, start=1)}
-        return _Doc(sents, sim, [p.n for p in body], keywords, year, paragraph_text)
+        return _Doc(sents, sim, [p.n for p in body], keywords, year, paragraph_text, doc.title)
 
     # -- selection ----------------------------------------------------------------------------------
 
@@ -203,14 +204,14 @@ class ExtractiveSummarizer:
         out = []
         for text in parts[: 2 if split else 1]:
             source = [d.paragraph_text.get(s.para, s.text)]
-            if meaning_reason(text, source, year=d.year):
+            if meaning_reason(text, source, year=d.year, article_title=d.title):
                 # The cut changed what the sentence says: the whole sentence, if it is short enough to read
                 # as a bullet and stands on its own, or nothing.
                 whole = strip_dateline(s.text).strip().rstrip("。")
                 if (
                     len(whole) > WHOLE_SENTENCE_CHARS
                     or fragment_reason(whole)
-                    or meaning_reason(whole, source, year=d.year)
+                    or meaning_reason(whole, source, year=d.year, article_title=d.title)
                 ):
                     break
                 text = whole

@@ -68,7 +68,16 @@ class Alignment:
         return next((i for i, c in enumerate(self.covered) if c), len(self.covered))
 
     def last_said(self) -> int:
-        return max((i for i, c in enumerate(self.covered) if c), default=-1)
+        """The last character the bullet says (punctuation a piece happened to include not counted)."""
+        return max(
+            (i for i, c in enumerate(self.covered) if c and self.sentence[i] not in _PUNCT), default=-1
+        )
+
+
+def _find(sentence: str, piece: str, after: int) -> int:
+    """Where ``piece`` is in ``sentence``: at or after ``after`` if it is there, else anywhere."""
+    at = sentence.find(piece, after)
+    return at if at >= 0 else sentence.find(piece)
 
 
 def _cover(bullet: str, sentence: str) -> tuple[list[bool], int]:
@@ -76,17 +85,21 @@ def _cover(bullet: str, sentence: str) -> tuple[list[bool], int]:
     covered = [False] * len(sentence)
     matched = 0
     i = 0
+    after = (
+        0  # pieces are looked for after the previous one first: a repeated phrase (同比增加…) aligns in order
+    )
     while i < len(bullet):
-        at = sentence.find(bullet[i : i + 2]) if i + 2 <= len(bullet) else -1
+        at = _find(sentence, bullet[i : i + 2], after) if i + 2 <= len(bullet) else -1
         if at < 0:
             i += 1
             continue
         size = 2
         while i + size < len(bullet):  # grow the piece while the sentence still holds it
-            nxt = sentence.find(bullet[i : i + size + 1])
+            nxt = _find(sentence, bullet[i : i + size + 1], after)
             if nxt < 0:
                 break
             at, size = nxt, size + 1
+        after = at + size
         for k in range(at, at + size):
             covered[k] = True
         matched += size
@@ -109,8 +122,13 @@ def _indexed(paragraph: str) -> tuple[tuple[str, frozenset[str]], ...]:
 
 def align(bullet: str, paragraphs: Sequence[str]) -> Alignment | None:
     """The bullet over the cited sentence it shares most wording with; None when no sentence gives at least
-    :data:`ALIGNED_ENOUGH` of it (a paraphrase, or a bullet joined from several sentences)."""
-    text = bullet.strip().rstrip("。")
+    :data:`ALIGNED_ENOUGH` of it (a paraphrase, or a bullet joined from several sentences). Cached: the
+    summarizer checks a bullet before it keeps it, and the verifier checks it again."""
+    return _align(bullet.strip().rstrip("。"), tuple(paragraphs))
+
+
+@lru_cache(maxsize=4096)
+def _align(text: str, paragraphs: tuple[str, ...]) -> Alignment | None:
     if len(text) < 4:
         return None
     grams = _bigrams(text)
@@ -142,6 +160,7 @@ def _attribution() -> re.Pattern[str]:
         r"(?:^|(?<=[，,。；;：:】）]))\s*(?P<frame>(?P<who>他们|她们|他|她|[^，,。；;：:“”\"]{2,48}?)"
         r"(?:还|也|则|同时|进一步|此前|曾|更|均|都|普遍|一致)?"
         rf"(?<![{_NOT_SAYING}]){verbs}(?!为|之为|号)[，,：:]?)"
+        r"|(?P<frame3>在(?P<who3>[^，,。；;]{1,20}?)看来[，,]?)"
         r"|(?P<frame2>(?:根据|据)(?P<who2>[^，,。；;]{2,40}?)(?:报道|消息|透露|援引|称|介绍|统计|测算|估计|预计|预判|数据显示|显示)[，,：:]?)"
     )
 
@@ -187,16 +206,25 @@ _DANGLING_END = re.compile(r"(?:[：:、“（(]|——|包括|如下|在于|是
 _DANGLING_POS = frozenset({"p", "c", "uj", "ude1", "cc"})
 """A bullet whose last word is a preposition, a conjunction or 的 stops in the middle of a phrase."""
 _QUOTE_OPEN = '“"「『'
+_CHANGE_HEAD = re.compile(
+    r"(?:^|[，,；;])\s*(?P<change>(?:同比|环比|较上年同期|较去年同期|较上年|较上月)?(?:增长|增加|下降|减少|上涨|下跌|提升|回落|上升|下滑)"
+    r"[^，,。；;]{0,4}?\d)"
+)
+_HEAD_POS = frozenset({"n", "nz", "nt", "nr", "vn", "ns", "nrt", "nrfg", "eng"})
+_SCENE_HEAD = re.compile(
+    r"^(?:截至|截止|在|于|从|自|据|按|以|随着|目前|当前|其中|此外|同时|另外|而且|并且|此前)"
+)
 
 
-def _names(text: str) -> list[str]:
+@lru_cache(maxsize=16384)
+def _names(text: str) -> tuple[str, ...]:
     """Person, organization and other proper names (two characters or more) in ``text``; Latin words with
     a capital (AMD, OpenAI) count as names."""
-    return [
+    return tuple(
         w
         for w, pos in pos_tags(text)
         if len(w) >= 2 and (pos in _NAME_POS or (pos == "eng" and any(ch.isupper() for ch in w)))
-    ]
+    )
 
 
 def _clause_start(sentence: str, i: int) -> int:
@@ -210,8 +238,9 @@ def _frames(sentence: str) -> tuple[tuple[str, int, int], ...]:
     """Attribution frames of a sentence: (speaker, start, end of the frame)."""
     out = []
     for m in _attribution().finditer(sentence):
-        who = (m.group("who") or m.group("who2") or "").strip()
-        start, end = m.span("frame") if m.group("frame") else m.span("frame2")
+        who = (m.group("who") or m.group("who2") or m.group("who3") or "").strip()
+        group = "frame" if m.group("frame") else "frame2" if m.group("frame2") else "frame3"
+        start, end = m.span(group)
         if not who or any(p in who for p in "，,") or _DOCUMENT_SPEAKER.match(who):
             continue
         if "我" in who:
@@ -333,6 +362,13 @@ def _subject(al: Alignment, bullet: str) -> str | None:
                         f"subject: '{s[i : i + 8]}…' belongs to {names[0]} in the source; the bullet drops it"
                     )
         i += 1
+    # A change without the measure it changes (…，同比增加6.66% with 售电量为355.26亿千瓦时 dropped).
+    for m in _CHANGE_HEAD.finditer(s):
+        i, digit = m.start("change"), m.end("change") - 1
+        if al.covered[digit]:  # the bullet states this change's figure
+            prev_start = _clause_start(s, max(0, i - 1))
+            if prev_start < i - 1 and al.dropped(prev_start, i - 1):
+                return f"subject: '{s[i : i + 10]}…' is the change of '{s[prev_start : i - 1][-10:]}', which the bullet drops"
     # A figure with no owner at all (归属股东净利润约28.36亿元…): the owner named earlier in the sentence is gone.
     first = al.first_said()
     if first > credit and find_figures(bullet) and not _names(bullet):
@@ -356,6 +392,7 @@ def _enumeration(al: Alignment, bullet: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def _dangling(text: str) -> str | None:
     tags = pos_tags(text[-8:]) if text else []
     if _DANGLING_END.search(text) or (tags and tags[-1][1] in _DANGLING_POS):
@@ -363,15 +400,51 @@ def _dangling(text: str) -> str | None:
     return None
 
 
+_HOUSEKEEPING = re.compile(
+    r"以下为.{0,12}(?:汇总|一览)|以下是.{0,12}(?:汇总|一览)|大家好|各位(?:老师|嘉宾|观众|朋友|投资者)好|丨"
+)
+_OWNERLESS_HEAD = re.compile(
+    r"^(?:(?:上半年|下半年|前三季度|全年|\d{4}年|[一二三四]季度|第[一二三四]季度)[，,]?)?(?:归属|归母|扣非|净利润|净亏损|营收|营业收入|总收入|收入|毛利率|净利率|毛利|股价|市值|报\d|截至发稿|每股|"
+    r"同比|环比|分别|得到|实现|录得|达到|增长|下降|包括)"
+)
+
+
+@lru_cache(maxsize=8192)
+def _hollow(text: str) -> str | None:
+    """Housekeeping (以下为重要公告汇总, greetings, a panel's name丨title list) or a bullet that names something
+    and says nothing about it (no verb, no figure: a photo caption's name and title)."""
+    if _HOUSEKEEPING.search(text):
+        return "boilerplate: an introduction or greeting, not a point of the article"
+    tags = pos_tags(text)
+    if tags and not find_figures(text) and not any(pos.startswith("v") for _, pos in tags):
+        return "empty: names something but says nothing about it"
+    return None
+
+
+def _ownerless(text: str, article_title: str | None, title: str | None) -> str | None:
+    """Figures whose owner is in another sentence (``归属股东净利润约28.36亿元…``): fine in an article about
+    one company (its title names it) or under a section that does, otherwise whose figures they are is lost."""
+    if not _OWNERLESS_HEAD.match(text) or not find_figures(text) or _names(text):
+        return None
+    if any(_names(t) for t in (article_title, title) if t):
+        return None
+    return f"referent: '{text[:10]}…' states figures without saying whose"
+
+
 def _cut_predicate(al: Alignment, text: str) -> str | None:
-    """The bullet stops where its sentence goes on, and its last clause has no verb: the subject or the
-    setting is kept, what it does is cut (``宏和科技…于7月2日至7月3日期间`` without 减持)."""
+    """The bullet stops where its sentence goes on, inside a clause or after a last clause with no verb and
+    no figure: the subject or the setting is kept, what it does is cut (``宏和科技…于7月2日至7月3日期间``
+    without 减持). A last clause that states a figure (``基酒产量2.40万吨``) is a complete statement."""
     s = al.sentence
     end = al.last_said() + 1
     if not al.dropped(end, len(s)) or sum(1 for ch in s[end:] if ch not in _PUNCT) < 4:
         return None
+    if end < len(s) and s[end] not in _PUNCT:
+        rest = re.split(r"[，,。；;：:！!？?]", s[end:], maxsplit=1)[0]
+        if sum(1 for ch in rest if ch not in _PUNCT) >= 2:
+            return f"dangling: the bullet stops inside a clause (the source goes on '{s[end : end + 10]}…')"
     last = re.split(r"[，,；;：:]", text)[-1]
-    if last and not any(pos.startswith("v") for _, pos in pos_tags(last)):
+    if last and not find_figures(last) and not any(pos.startswith("v") for _, pos in pos_tags(last)):
         return (
             f"dangling: '{last[-10:]}' stops before what it does (the source goes on '{s[end : end + 10]}…')"
         )
@@ -387,17 +460,25 @@ def _quoted(al: Alignment, text: str) -> str | None:
         return (
             "speaker: the source quotes someone (the sentence is a quotation); the bullet states it as fact"
         )
+    if text[:1] in _QUOTE_OPEN and not _names(text) and not any(_frames(x) for x in (*al.before, s)):
+        return "speaker: a quotation whose speaker neither the bullet nor its paragraph names"
     return None
 
 
 def meaning_reason(
-    bullet: str, paragraphs: Sequence[str], *, year: int | None = None, title: str | None = None
+    bullet: str,
+    paragraphs: Sequence[str],
+    *,
+    year: int | None = None,
+    title: str | None = None,
+    article_title: str | None = None,
 ) -> str | None:
     """The first meaning fault of ``bullet`` against its cited ``paragraphs``, as ``code: explanation``,
     or None. ``year``: the article's publish year (a dropped year that is not it changes the meaning);
-    ``title``: the section title the bullet is shown under (a section of views names their speakers)."""
+    ``title``: the section title the bullet is shown under (a section of views names their speakers);
+    ``article_title``: the article's (an article about one company owns the figures it states)."""
     text = bullet.strip().rstrip("。")
-    why = _dangling(text)
+    why = _dangling(text) or _hollow(text) or _ownerless(text, article_title, title)
     if why:
         return why
     al = align(text, paragraphs)
