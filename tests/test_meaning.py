@@ -8,6 +8,7 @@ must produce a faithful bullet or none.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -212,3 +213,55 @@ def test_the_summarizer_shows_these_sentences_faithfully_or_not_at_all() -> None
         assert b.text not in misreadings, b.text
         paragraphs = [doc.paragraphs[c - 1] for c in b.citations]
         assert meaning_reason(b.text, paragraphs, year=2025) is None, b.text
+
+
+def test_a_live_blog_is_summarized_as_dated_items_not_under_clock_titles() -> None:
+    from themeflow.text.doctype import doc_type
+
+    entries = [
+        ("09:51", "光伏概念盘中震荡拉升，太空光伏方向领涨，多只个股涨超10%，产业链公司普遍走强。"),
+        ("09:34", "存储芯片概念反复活跃，龙头公司涨超10%续创历史新高，多家模组厂商跟涨。"),
+        ("09:27", "早盘光纤概念集体高开，通鼎互联一字涨停，特发信息高开8%，多只个股涨幅靠前。"),
+        ("09:26", "上证指数高开0.2%，深证成指高开0.35%，创业板指涨0.79%，两市超3000只个股上涨。"),
+        ("09:21", "恒生指数高开1.21%，恒生科技指数涨2.41%，科网股集体走强，半导体板块领涨。"),
+    ]
+    paragraphs = ["5月7日，A股震荡上涨，三大股指盘初小幅走高，光伏产业链活跃，港股高开高走，恒科指涨近3%。"]
+    for time, text in entries:
+        paragraphs += [time, text]
+    doc = Document(
+        "live",
+        "A股震荡上涨，光伏早盘活跃，恒科指大涨",
+        tuple(paragraphs),
+        published_at=datetime(2026, 5, 7, 10, tzinfo=BJ),
+    )
+    assert doc_type(doc) == "liveblog"
+    summary = verify(ExtractiveSummarizer().summarize(doc), doc)
+    assert summary.sections, "a live blog long enough gets sections"
+    assert not any(re.fullmatch(r"\d{1,2}:\d{2}", sec.title) for sec in summary.sections)
+    dated = [b for sec in summary.sections for b in sec.bullets if re.match(r"\d{2}:\d{2} ", b.text)]
+    assert dated, "entries are shown with their time"
+    for b in dated:
+        time = b.text[:5]
+        assert any(doc.paragraphs[c - 1] == time for c in b.citations), b  # the time is cited too
+        assert b.verified, b.reason
+
+
+def test_bylines_editor_lines_and_footers_never_become_bullets_or_titles() -> None:
+    furniture = [
+        "原标题：美联储释放降息信号 市场押注9月行动",
+        "记者 张三 北京报道",
+        "责任编辑：李四",
+        "返回搜狐，查看更多",
+    ]
+    body = [
+        "美联储主席在杰克逊霍尔年会上表示，当前政策利率处于限制性区间，劳动力市场降温为调整政策提供了空间。",
+        "市场随即加大对9月降息的押注，利率期货显示9月降息25个基点的概率升至85%。",
+        "分析人士认为，若通胀数据继续回落，年内可能降息两到三次，美元指数应声下跌0.6%。",
+        "美股三大股指集体收涨，纳斯达克指数上涨1.5%，标普500指数上涨1.1%。",
+    ]
+    doc = Document("f", "美联储释放降息信号", tuple(furniture[:2] + body + furniture[2:]))
+    summary = verify(ExtractiveSummarizer().summarize(doc), doc)
+    assert summary.bullets()
+    shown = " ".join([b.text for b in summary.bullets()] + [s.title for s in summary.sections])
+    for line in ("记者 张三", "责任编辑", "返回搜狐", "原标题"):
+        assert line not in shown, line

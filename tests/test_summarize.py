@@ -186,4 +186,8 @@ def test_outline_headings() -> None:
     )
     assert [p.role for p in paras] == ["body", "heading", "body", "heading", "body", "boilerplate"]
     assert clean_heading("一、营收大幅超越预期") == "营收大幅超越预期"
-    assert clean_heading("鹏鼎控股：拟定增募资不超96亿元 用于高密度互连积层板项目") == "鹏鼎控股"
+    # kept whole: cut at its colon, the heading named a company over bullets that were not all its own
+    heading = "鹏鼎控股：拟定增募资不超96亿元 用于高密度互连积层板项目"
+    assert clean_heading(heading) == heading
+    long = "英伟达：数据中心收入同比增长近两倍，游戏业务回暖，汽车业务仍在亏损区间，管理层上调全年指引"
+    assert clean_heading(long) == "英伟达：数据中心收入同比增长近两倍，游戏业务回暖，汽车业务仍在亏损区间"

@@ -12,6 +12,7 @@ substantive paragraphs get a labelled lead excerpt instead of a structure.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,26 @@ _SKIP_POS = frozenset({"x", "m", "w", "u", "uj", "ul", "p", "c", "y", "e", "o", 
 _QUANTITY_KINDS = frozenset(
     {"money", "percent", "power", "energy", "count", "multiple", "volume", "weight", "data"}
 )
+
+
+_CLOCK = re.compile(r"^(?:[01]?\d|2[0-3])[:：][0-5]\d$")
+
+
+def entry_times(paras: Sequence[Para]) -> dict[int, tuple[str, int]]:
+    """Body paragraph → (time, heading paragraph) when at least two headings are clock times (a live
+    blog: ``09:51`` then the entry); empty otherwise."""
+    clock_headings = [p for p in paras if p.role == "heading" and _CLOCK.match(p.text.strip())]
+    if len(clock_headings) < 2:
+        return {}
+    out: dict[int, tuple[str, int]] = {}
+    current: tuple[str, int] | None = None
+    for p in paras:
+        if p.role == "heading":
+            text = p.text.strip()
+            current = (text.replace("：", ":"), p.n) if _CLOCK.match(text) else None
+        elif p.role == "body" and current is not None:
+            out[p.n] = current
+    return out
 
 
 def _content_tokens(tagged: Sequence[tuple[str, str]]) -> list[str]:
@@ -82,6 +103,8 @@ class _Doc:
     paragraph_text: dict[int, str] = field(default_factory=dict)
     """Every paragraph by its number, for the section-title check."""
     title: str = ""
+    times: dict[int, tuple[str, int]] = field(default_factory=dict)
+    """Live blog: body paragraph number → (its entry's time, the time heading's paragraph number)."""
 
 
 class ExtractiveSummarizer:
@@ -121,6 +144,7 @@ class ExtractiveSummarizer:
                 doc.id, doc.content_hash, key, core_views=self._lead_excerpt(body, doc.title), excerpt=True
             )
         d = self._analyse(doc, body)
+        d.times = entry_times(paras)
         if len(d.sents) < 3:
             return Summary(
                 doc.id, doc.content_hash, key, core_views=self._lead_excerpt(body, doc.title), excerpt=True
@@ -217,7 +241,7 @@ class ExtractiveSummarizer:
                 text = whole
             b = self._bullet(d, s, text, texts)
             if b is not None:
-                out.append(b)
+                out.append(self._dated(d, s, b))
             if text == strip_dateline(s.text).strip().rstrip("。"):
                 break  # the whole sentence says everything a second bullet could
         return out
@@ -255,7 +279,11 @@ class ExtractiveSummarizer:
 
     def _sections(self, d: _Doc, paras: list[Para], used: set[int], texts: list[str]) -> list[Section]:
         lead, blocks = headed_blocks(paras)
-        if len(blocks) >= 2:
+        if d.times:
+            # A live blog: its headings are clock times, which say when, not what. Sections by topic, each
+            # bullet dated with its entry's time.
+            blocks = self._topic_blocks(d)
+        elif len(blocks) >= 2:
             if len(blocks) < 3 and len(lead) >= 2:
                 blocks = [Block(None, tuple(lead)), *blocks]
         else:
@@ -303,6 +331,14 @@ class ExtractiveSummarizer:
             titles.add(title)
             sections.append(Section(title, tuple(bullets)))
         return sections
+
+    @staticmethod
+    def _dated(d: _Doc, s: _Sent, b: Bullet) -> Bullet:
+        """A live-blog entry's bullet, led by its time and citing the time's paragraph too."""
+        if s.para not in d.times:
+            return b
+        time, heading = d.times[s.para]
+        return Bullet(f"{time} {b.text}", tuple(sorted({*b.citations, heading})))
 
     @staticmethod
     def _owns(title: str, bullets: Sequence[Bullet], d: _Doc) -> bool:

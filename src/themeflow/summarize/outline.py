@@ -31,8 +31,14 @@ _BOILERPLATE = re.compile(
     r"本文来自|欢迎下载|文章来源|来源[：:]|责任编辑|编辑[：:]|作者[：:]|记者[：:]|校对|免责声明|特别声明|风险提示[：:]|"
     r"原标题|图源|图片来源|来源/|供图|摄影|视觉中国|(?:编辑|作者|撰文|出品|采访|文|图|策划|监制)\s*[｜丨|/]|"
     r"版权|仅供参考|不构成(?:任何)?投资建议|据此操作|扫码|二维码|公众号|点击(?:阅读|查看|下方)|"
-    r"转载|未经授权|APP查看|下载APP|（完）|\(完\)|市场有风险|投资需谨慎"
+    r"转载|未经授权|APP查看|下载APP|（完）|\(完\)|市场有风险|投资需谨慎|返回搜狐|查看更多"
 )
+_BYLINE = re.compile(
+    r"^(?:本报|本刊)?(?:特约|见习)?记者[\s\u3000]*[\u4e00-\u9fa5·]{2,4}(?:[\s\u3000、]+(?:见习记者[\s\u3000]*)?"
+    r"[\u4e00-\u9fa5·]{2,4}){0,3}(?:[\s\u3000]*[\u4e00-\u9fa5]{0,4}(?:报道|发自[\u4e00-\u9fa5]{2,6}))?$"
+)
+"""A paragraph that is only a byline (本报记者 张三 北京报道): ingest drops it; a document made elsewhere may
+still hold one."""
 _END_PUNCT = "。！？!?；;…,，、"
 _NUMBERING = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.．]|（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|\d+[、.．)]\s*|"
@@ -60,21 +66,24 @@ class Block:
 def is_boilerplate(text: str) -> bool:
     """Outlet footers, disclaimers and credits: never summarized, never cited."""
     t = text.strip()
-    return not t or (len(t) < 90 and bool(_BOILERPLATE.search(t)))
+    return not t or bool(_BYLINE.match(t)) or (len(t) < 90 and bool(_BOILERPLATE.search(t)))
+
+
+HEADING_CHARS = 36
+"""Headings up to this length are kept whole: cutting ``鹏鼎控股：拟定增募资…`` at its colon left a company
+name over bullets that were not all that company's."""
 
 
 def clean_heading(text: str) -> str:
-    """A sub-heading as a section title: numbering, trailing colon and long tails removed."""
+    """A sub-heading as a section title: numbering and a trailing colon removed, the rest kept whole; a
+    heading longer than :data:`HEADING_CHARS` is cut at its last clause or word boundary before that, never
+    at the colon that separates a name from what the section says about it."""
     t = _NUMBERING.sub("", text.strip()).strip().rstrip("：:").strip()
-    if len(t) > 16:
-        for sep in ("：", ":", " ", "——"):
-            head, _, tail = t.partition(sep)
-            head = head.strip()
-            if sep == " " and (not head or not tail or head[-1].isascii() or tail[0].isascii()):
-                continue  # a space inside a Latin name (Karl Keirstead) is not a separator
-            if 2 <= len(head) < len(t):
-                return head
-    return t
+    if len(t) <= HEADING_CHARS:
+        return t
+    head = t[:HEADING_CHARS]
+    cut = max(head.rfind(sep) for sep in ("，", "；", " ", "、"))
+    return head[:cut].strip() if cut >= 10 else head
 
 
 _INTRO = re.compile(saying_verbs("quote_intro") + "$")
