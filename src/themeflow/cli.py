@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from themeflow import __version__, cli_embed, cli_theme, cli_workflow
+from themeflow import __version__, cli_embed, cli_llm, cli_theme, cli_workflow
 from themeflow.cli_common import (
     DbOption,
     JsonOption,
@@ -189,6 +189,9 @@ def search(
         bool, typer.Option("--expand", help="Show every syndicated copy as its own result.")
     ] = False,
     summaries: Annotated[bool, typer.Option("--summaries", help="Print each hit's cited summary.")] = False,
+    summarizer: Annotated[
+        str | None, typer.Option(help="For --summaries: extractive (default) or llm.")
+    ] = None,
     ids: Annotated[
         bool, typer.Option("--ids", help="Print only the hits' document ids, one per line (for scripts).")
     ] = False,
@@ -214,7 +217,11 @@ def search(
             strict=strict,
         )
         wanted = summaries and not ids
-        by_doc = {h.document.id: tf.summarize(h.document, theme=query) for h in page.hits} if wanted else {}
+        by_doc = (
+            {h.document.id: tf.summarize(h.document, theme=query, summarizer=summarizer) for h in page.hits}
+            if wanted
+            else {}
+        )
     if ids:
         sys.stdout.write("".join(f"{h.document.id}\n" for h in page.hits))
         return
@@ -312,6 +319,7 @@ def demo(db: DbOption = None) -> None:
 cli_workflow.register(app)
 cli_theme.register(app)
 cli_embed.register(app)  # `embed` (see cli_embed.py)
+cli_llm.register(app)  # `llm check` (see cli_llm.py)
 
 
 @app.command()

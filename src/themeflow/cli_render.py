@@ -88,6 +88,10 @@ def print_summary(console: Printer, summary: Summary, *, show_unverified: bool =
             line.append("  (unverified)", style="red")
         return line
 
+    if summary.fallback:
+        console.print(Text(f"LLM 摘要未通过核对，显示抽取式摘要 ({summary.fallback})", style="yellow"))
+    elif summary.model:
+        console.print(Text(f"LLM 摘要 · {summary.model}（每条要点已与所引段落核对）", style="dim"))
     if summary.focus:
         numbers = "".join(f"[{n}]" for n in summary.focus_paragraphs)
         console.print(Text(f"聚焦「{summary.focus}」: only the paragraphs about it {numbers}", style="dim"))

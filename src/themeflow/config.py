@@ -40,9 +40,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated extra Host names the web server answers to (loopback and the bound address always;"
         " * leaves the check to a reverse proxy).",
     ),
-    Setting("llm_base_url", None, "OpenAI-compatible endpoint for LLM summaries (not yet available)."),
-    Setting("llm_model", None, "Model name for the LLM endpoint (not yet available)."),
-    Setting("llm_api_key", None, "API key for the LLM endpoint.", secret=True),
+    Setting(
+        "llm_base_url", None, "OpenAI-compatible endpoint for LLM summaries, e.g. http://127.0.0.1:8080/v1."
+    ),
+    Setting("llm_model", None, "Model name sent to the LLM endpoint (part of the summary cache key)."),
+    Setting(
+        "llm_api_key",
+        None,
+        "API key for the LLM endpoint (environment only; never logged or stored).",
+        secret=True,
+    ),
+    Setting("llm_timeout", "120", "Seconds one LLM request may take."),
+    Setting("llm_deadline", "600", "Seconds one LLM summary may take, retries and waits included."),
+    Setting("llm_concurrency", "4", "LLM requests in flight at once."),
     Setting("user_agent", None, "User agent for fetching feeds and pages (default names themeflow)."),
     Setting(
         "embed",

@@ -172,6 +172,14 @@ class Summary:
     """The theme this summary is focused on (a roundup shown under a theme): it covers only
     ``focus_paragraphs``, its citations in the article's own numbering. None: the whole document."""
     focus_paragraphs: tuple[int, ...] = ()
+    model: str | None = None
+    """The LLM that wrote it (None: no model, e.g. the extractive summarizer)."""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    dropped: int = 0
+    """Bullets the summarizer wrote that failed verification (after one re-ask) and were left out."""
+    fallback: str | None = None
+    """Set when this is another summarizer's summary standing in (the LLM's had too few verified bullets)."""
 
     def bullets(self) -> tuple[Bullet, ...]:
         out = list(self.core_views)

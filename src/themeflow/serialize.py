@@ -122,6 +122,11 @@ def summary_to_dict(s: Summary) -> dict[str, Any]:
         "excerpt": s.excerpt,
         "focus": s.focus,
         "focus_paragraphs": list(s.focus_paragraphs),
+        "model": s.model,
+        "prompt_tokens": s.prompt_tokens,
+        "completion_tokens": s.completion_tokens,
+        "dropped": s.dropped,
+        "fallback": s.fallback,
         "core_views": [bullet_to_dict(b) for b in s.core_views],
         "sections": [
             {"title": sec.title, "bullets": [bullet_to_dict(b) for b in sec.bullets]} for sec in s.sections
@@ -146,6 +151,11 @@ def summary_from_dict(d: dict[str, Any]) -> Summary:
         excerpt=bool(d.get("excerpt", False)),
         focus=d.get("focus"),
         focus_paragraphs=tuple(int(n) for n in d.get("focus_paragraphs", [])),
+        model=d.get("model"),
+        prompt_tokens=int(d.get("prompt_tokens") or 0),
+        completion_tokens=int(d.get("completion_tokens") or 0),
+        dropped=int(d.get("dropped") or 0),
+        fallback=d.get("fallback"),
         core_views=tuple(_bullet_from_dict(b) for b in d.get("core_views", [])),
         sections=tuple(
             Section(title=s["title"], bullets=tuple(_bullet_from_dict(b) for b in s.get("bullets", [])))

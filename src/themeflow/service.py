@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from themeflow.config import Settings, load_settings
-from themeflow.errors import InputError, NotAvailableError
+from themeflow.errors import ConfigError, InputError, NotAvailableError
 from themeflow.model import Document, IngestError, IngestReport, SearchPage, Story, Summary
 from themeflow.store import open_store
 from themeflow.store.base import Store, StoreStats
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from themeflow.report.digest import Digest
     from themeflow.search.request import SearchRequest
     from themeflow.summarize.base import Summarizer
+    from themeflow.summarize.llm_client import LLMConfig
     from themeflow.workflow.context import WorkflowContext
     from themeflow.workflow.locks import Unlocked
     from themeflow.workflow.runner import RunResult
@@ -243,7 +244,7 @@ class Themeflow:
     @property
     def summarizer(self) -> Summarizer:
         if self._summarizer is None:
-            self._summarizer = make_summarizer(self.settings.get("summarizer") or "extractive")
+            self._summarizer = make_summarizer(self.settings.get("summarizer") or "extractive", self.settings)
         return self._summarizer
 
     def summarizer_named(self, name: str | None) -> Summarizer:
@@ -251,7 +252,7 @@ class Themeflow:
         if name is None or name == (self.settings.get("summarizer") or "extractive"):
             return self.summarizer
         if name not in self._named_summarizers:
-            self._named_summarizers[name] = make_summarizer(name)
+            self._named_summarizers[name] = make_summarizer(name, self.settings)
         return self._named_summarizers[name]
 
     def summarize(
@@ -489,17 +490,49 @@ class Themeflow:
         return unlock_workflow(self.store, name, force=force)
 
 
-def make_summarizer(name: str) -> Summarizer:
+def make_summarizer(name: str, settings: Settings | None = None) -> Summarizer:
     """The summarizer named in settings or on the command line."""
     if name == "extractive":
         from themeflow.summarize.extractive import ExtractiveSummarizer
 
         return ExtractiveSummarizer()
     if name == "llm":
-        raise NotAvailableError(
-            "LLM summaries are not yet available; use --summarizer extractive (the default)"
-        )
+        from themeflow.summarize.llm import LLMSummarizer
+        from themeflow.summarize.llm_client import ChatClient
+
+        return LLMSummarizer(ChatClient(llm_config(settings or load_settings())))
     raise InputError(f"unknown summarizer {name!r}; choose extractive or llm")
+
+
+def llm_config(settings: Settings) -> LLMConfig:
+    """The LLM endpoint the settings name; ConfigError saying what to set when they name none."""
+    from themeflow.summarize.llm_client import LLMConfig
+
+    base_url = (settings.get("llm_base_url") or "").strip()
+    model = (settings.get("llm_model") or "").strip()
+    if not base_url or not model:
+        raise ConfigError(
+            "the llm summarizer needs an OpenAI-compatible endpoint: set THEMEFLOW_LLM_BASE_URL "
+            "(e.g. http://127.0.0.1:8080/v1) and THEMEFLOW_LLM_MODEL, and THEMEFLOW_LLM_API_KEY if it needs one"
+        )
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"THEMEFLOW_LLM_BASE_URL must be an http(s) URL (got {base_url!r})")
+
+    def number(name: str) -> float:
+        raw = settings.get(name)
+        try:
+            return float(raw or "")
+        except ValueError as exc:
+            raise ConfigError(f"THEMEFLOW_{name.upper()} must be a number (got {raw!r})") from exc
+
+    return LLMConfig(
+        base_url=base_url.rstrip("/"),
+        model=model,
+        api_key=settings.get("llm_api_key") or None,
+        timeout=number("llm_timeout"),
+        deadline=number("llm_deadline"),
+        concurrency=max(1, int(number("llm_concurrency"))),
+    )
 
 
 def _disambiguate(doc: Document, written: dict[str, str]) -> Document:

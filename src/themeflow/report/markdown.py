@@ -42,6 +42,10 @@ def _item(d: Digest, it: DigestItem) -> list[str]:
     s = it.shown_summary
     if s is not None and s.excerpt:
         meta += " · *摘录 / excerpt*"
+    if s is not None and s.fallback:
+        meta += " · *LLM 摘要未通过核对，显示抽取式摘要*"
+    elif s is not None and s.model:
+        meta += f" · *LLM 摘要 · {md_escape(s.model)}*"
     if s is not None and s.focus:
         numbers = "".join(f"[{n}]" for n in s.focus_paragraphs)
         meta += f" · *提及：只概括与「{md_escape(s.focus)}」有关的段落 {numbers}*"

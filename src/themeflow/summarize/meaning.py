@@ -276,7 +276,7 @@ _OWN_SOURCE = re.compile(r"据[^，,。；;]{2,24}?(?:披露|公布|发布|公�
 """A sentence that names its own source (据贵州茅台披露): it is not the previous speaker's account."""
 
 
-_VIEW_TITLE = re.compile(r"观点|看法|机构|解读|声音|点评|预测|展望|认为|表示|称")
+_VIEW_TITLE = re.compile(r"观点|看法|机构|解读|声音|点评|认为|表示|称")
 """Section titles that say their bullets are someone's views, so a bullet under them need not repeat who."""
 
 
