@@ -316,6 +316,9 @@ def report(
     until: Annotated[str | None, typer.Option(help="Search: published on or before.")] = None,
     source: Annotated[list[str] | None, typer.Option("--source", help="Search: only this outlet.")] = None,
     limit: Annotated[int, typer.Option(help="Search: at most this many stories.")] = 30,
+    summarizer: Annotated[
+        str | None, typer.Option(help="Search: extractive (default) or llm (a run uses its theme's).")
+    ] = None,
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -325,7 +328,7 @@ def report(
     from themeflow.report.write import normalize_format, render, write_text
 
     fmt = normalize_format(fmt)
-    with open_themeflow(db) as tf, stages(err, "report", quiet=quiet):
+    with open_themeflow(db, summarizer=summarizer) as tf, stages(err, "report", quiet=quiet):
         digest = tf.report(query, run_id=run_id, since=since, until=until, sources=source or (), limit=limit)
         progress.stage(f"rendering {fmt}")
         text = render(digest, fmt)
