@@ -512,4 +512,12 @@ def test_a_workflow_run_with_the_llm_survives_429s_and_a_dead_endpoint_without_l
     assert all(it.summary is not None and it.summary.model == "test-model" for it in items)
     assert all(b.verified for it in items for b in it.summary.bullets())  # type: ignore[union-attr]
     assert len(script.requests) > 8  # the first try's 429 was waited out, every document asked for
+    # what the run's summaries cost is recorded with it, shown in its digest and in stats; a run that finds
+    # nothing new pays nothing
+    run = tf.runs("算力投资")[0]
+    assert run.prompt_tokens > 0 and run.completion_tokens > 0
+    assert any("LLM 用量" in note for note in result.digest.notes)
+    assert tf.stats().llm_prompt_tokens >= run.prompt_tokens
+    quiet = tf.run_workflow("算力投资", write_reports=False)
+    assert (quiet.run.prompt_tokens, quiet.run.completion_tokens) == (0, 0)
     tf.store.close()

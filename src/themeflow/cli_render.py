@@ -128,6 +128,10 @@ def print_stats(console: Printer, stats: StoreStats) -> None:
         console.print(f"published  {stats.earliest:%Y-%m-%d} … {stats.latest:%Y-%m-%d}")
     console.print(f"stories    {stats.stories}  ({stats.multi_copy_stories} with copies)")
     console.print(f"summaries  {stats.summaries}")
+    if stats.llm_prompt_tokens or stats.llm_completion_tokens:
+        console.print(
+            f"LLM tokens {stats.llm_prompt_tokens:,} in / {stats.llm_completion_tokens:,} out (stored LLM summaries)"
+        )
     console.print(f"ingests    {stats.ingests}")
     if stats.sources:
         console.print("sources    " + " · ".join(f"{s} {n}" for s, n in list(stats.sources.items())[:12]))

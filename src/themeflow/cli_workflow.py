@@ -174,6 +174,8 @@ def show(
     for r in runs:
         line = f"#{r.id}  {display_time(r.started_at, tz)}  {r.status:<7} {r.trigger:<9}"
         line += f" new {r.new_documents} · items {r.items} · summarized {r.summarized}"
+        if r.prompt_tokens or r.completion_tokens:
+            line += f" · LLM tokens {r.prompt_tokens:,} in / {r.completion_tokens:,} out"
         out.print(line + (f"  error: {r.error}" if r.error else ""))
         if r.reports.get("html"):
             out.print(Text(f"      {r.reports['html']}", style="dim"))

@@ -53,6 +53,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_timeout", "120", "Seconds one LLM request may take."),
     Setting("llm_deadline", "600", "Seconds one LLM summary may take, retries and waits included."),
     Setting("llm_concurrency", "4", "LLM requests in flight at once."),
+    Setting(
+        "llm_price_in", None, "Price per million prompt tokens, for the cost estimate of runs (any currency)."
+    ),
+    Setting("llm_price_out", None, "Price per million completion tokens, for the cost estimate of runs."),
     Setting("user_agent", None, "User agent for fetching feeds and pages (default names themeflow)."),
     Setting(
         "embed",

@@ -255,6 +255,9 @@ class RunRecord:
     items: int = 0
     """Stories reported (copies folded)."""
     summarized: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    """LLM tokens the run's new summaries took (cached summaries cost nothing again)."""
     error: str | None = None
     reports: Mapping[str, str] = field(default_factory=dict)
     item_ids: tuple[str, ...] = ()
@@ -305,6 +308,9 @@ class StoreStats:
     earliest: datetime | None = None
     latest: datetime | None = None
     summaries: int = 0
+    llm_prompt_tokens: int = 0
+    llm_completion_tokens: int = 0
+    """LLM tokens the stored summaries took when they were made."""
     stories: int = 0
     multi_copy_stories: int = 0
     ingests: int = 0

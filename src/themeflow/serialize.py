@@ -240,6 +240,7 @@ def stats_to_dict(s: StoreStats) -> dict[str, Any]:
         "stories": s.stories,
         "multi_copy_stories": s.multi_copy_stories,
         "summaries": s.summaries,
+        "llm_tokens": {"prompt": s.llm_prompt_tokens, "completion": s.llm_completion_tokens},
         "ingests": s.ingests,
         "schema": s.schema,
     }
@@ -273,6 +274,8 @@ def run_to_dict(run: RunRecord) -> dict[str, Any]:
         "new_documents": run.new_documents,
         "items": run.items,
         "summarized": run.summarized,
+        "prompt_tokens": run.prompt_tokens,
+        "completion_tokens": run.completion_tokens,
         "error": run.error,
         "reports": dict(run.reports),
     }

@@ -53,6 +53,7 @@ class Themeflow:
         self.settings = settings or load_settings()
         self._summarizer = summarizer
         self._named_summarizers: dict[str, Summarizer] = {}
+        self._tokens = [0, 0]  # LLM prompt and completion tokens spent by summaries made here
 
     @classmethod
     def open(
@@ -297,9 +298,15 @@ class Themeflow:
             made = summarize_focused(chosen, document, focus_id, numbers, label=label)
         else:
             made = chosen.summarize(document)
+        self._tokens[0] += made.prompt_tokens
+        self._tokens[1] += made.completion_tokens
         summary = verify(made, document)
         self.store.put_summary(summary)
         return summary
+
+    def llm_usage(self) -> tuple[int, int]:
+        """LLM (prompt, completion) tokens spent by the summaries this service made (cache hits excluded)."""
+        return self._tokens[0], self._tokens[1]
 
     def _focus(self, document: Document, theme: str | Sequence[str]) -> tuple[str, list[int], str] | None:
         """``(identity, paragraph numbers, label)`` of the focused view of ``document`` under ``theme``,
@@ -367,7 +374,11 @@ class Themeflow:
         from themeflow.workflow.context import WorkflowContext
 
         return WorkflowContext(
-            store=self.store, search=self.search, summarize=self.summarize, settings=self.settings
+            store=self.store,
+            search=self.search,
+            summarize=self.summarize,
+            settings=self.settings,
+            usage=self.llm_usage,
         )
 
     def add_theme(self, theme: Theme | dict[str, object], *, replace: bool = False) -> Theme:

@@ -90,6 +90,8 @@ def run_result_to_dict(result: RunResult) -> dict[str, Any]:
         "candidates": run.candidates,
         "new_documents": run.new_documents,
         "summarized": run.summarized,
+        "prompt_tokens": run.prompt_tokens,
+        "completion_tokens": run.completion_tokens,
         "items": d["items"],
         "counts": d["counts"],
         "figures": d["figures"],

@@ -188,8 +188,11 @@ class WorkflowTables(Protocol):
         items: Sequence[RunItem],
         summarized: int,
         reports: Mapping[str, str],
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
     ) -> None:
-        """Record a run's items and mark it ``ok``: the one write that moves the theme's window forward."""
+        """Record a run's items and mark it ``ok``: the one write that moves the theme's window forward;
+        ``prompt_tokens``/``completion_tokens``: what its LLM summaries cost (0 without an LLM)."""
         ...
 
     def fail_run(self, run_id: int, *, finished_at: datetime, error: str) -> None: ...

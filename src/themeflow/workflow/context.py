@@ -7,7 +7,7 @@ import cycle (the service imports the workflow package, never the other way roun
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -59,6 +59,9 @@ class WorkflowContext:
     search: SearchFn
     summarize: SummarizeFn
     settings: Settings
+    usage: Callable[[], tuple[int, int]] = lambda: (0, 0)
+    """LLM tokens (prompt, completion) spent by this process's summaries so far: a run reads it before and
+    after summarizing, so a summary served from the cache costs nothing again."""
 
     @property
     def tz(self) -> tzinfo:

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from themeflow import progress
+from themeflow.config import Settings
 from themeflow.errors import StoreError
 from themeflow.model import Document, Hit, ItemStatus, RunItem, RunRecord, Story, Summary, Theme
 from themeflow.report.digest import Digest, DigestItem
@@ -204,7 +205,9 @@ def _execute(
         with ctx.store.workflows.reading() as wf:
             return bool(wf.seen_hashes(window.theme_id, ids))
 
+    spent_before = ctx.usage()
     items = _summarized(ctx, theme, _group(ctx, found.fresh, found.matched, seen_before), max_summaries)
+    spent = tuple(after - before for after, before in zip(ctx.usage(), spent_before, strict=True))
     finished = time.time()
     digest = Digest(
         kind="workflow",
@@ -218,14 +221,14 @@ def _execute(
         window_end=_dt(window.started),
         new_documents=len(found.fresh),
         figures=key_figures_of_items(ctx.store, items),
-        notes=_notes(len(items), max_summaries),
+        notes=_notes(len(items), max_summaries) + _usage_note(spent, ctx.settings),
     )
     reports: dict[str, str] = {}
     if write:
         progress.stage("writing the digest")
         folder = Path(reports_dir) if reports_dir else ctx.reports_dir / _slug(theme.name)
         reports = write_reports(digest, folder, f"run-{window.run_id:05d}")
-    record = _commit(ctx, theme, window, beat, found, items, finished, reports)
+    record = _commit(ctx, theme, window, beat, found, items, finished, reports, spent)
     return RunResult(run=record, theme=theme, digest=digest, reports=reports)
 
 
@@ -349,6 +352,7 @@ def _commit(
     items: list[DigestItem],
     finished: float,
     reports: dict[str, str],
+    spent: tuple[int, ...] = (0, 0),
 ) -> RunRecord:
     """Write the run's items and seen set and mark it ``ok`` in one transaction — unless the run lost its
     lock meanwhile, in which case nothing is recorded."""
@@ -384,6 +388,8 @@ def _commit(
             items=run_items,
             summarized=sum(1 for it in items if it.summary is not None),
             reports=reports,
+            prompt_tokens=spent[0],
+            completion_tokens=spent[1],
         )
         wf.mark_seen(window.theme_id, window.run_id, seen_rows.values())
         record = wf.get_run(window.run_id)
@@ -399,6 +405,29 @@ def _notes(n_items: int, max_summaries: int) -> tuple[str, ...]:
     if n_items <= max_summaries:
         return ()
     return (f"{n_items - max_summaries} 个较早的故事未摘要（每次运行最多摘要 {max_summaries} 个）。",)
+
+
+def _usage_note(spent: tuple[int, ...], settings: Settings) -> tuple[str, ...]:
+    """What the run's LLM summaries cost, in tokens and (when prices are set) money."""
+    prompt, completion = spent[0], spent[1]
+    if not (prompt or completion):
+        return ()
+    note = f"LLM 用量：输入 {prompt:,} tokens，输出 {completion:,} tokens"
+    cost = estimated_cost(prompt, completion, settings)
+    if cost is not None:
+        note += f"，估算费用约 {cost:.4f}（按每百万 tokens 价格设置）"
+    return (note + "。",)
+
+
+def estimated_cost(prompt: int, completion: int, settings: Settings) -> float | None:
+    """Tokens times the configured prices per million (``llm_price_in``/``llm_price_out``); None unset."""
+    price_in, price_out = settings.get("llm_price_in"), settings.get("llm_price_out")
+    if not price_in and not price_out:
+        return None
+    try:
+        return prompt / 1e6 * float(price_in or 0) + completion / 1e6 * float(price_out or 0)
+    except ValueError:
+        return None
 
 
 def _slug(name: str) -> str:

@@ -423,6 +423,11 @@ class SQLiteStore:
             }
             lo, hi = c.execute("SELECT min(published_ts), max(published_ts) FROM documents").fetchone()
             summaries = int(c.execute("SELECT count(*) FROM summaries").fetchone()[0])
+            tokens_in, tokens_out = c.execute(
+                "SELECT coalesce(sum(json_extract(payload, '$.prompt_tokens')), 0),"
+                " coalesce(sum(json_extract(payload, '$.completion_tokens')), 0) FROM summaries"
+                " WHERE summarizer LIKE 'llm@%'"
+            ).fetchone()
             ingests = int(c.execute("SELECT count(*) FROM ingest_log").fetchone()[0])
             schema = [r[0] for r in c.execute("SELECT name FROM schema_migrations ORDER BY applied_at, name")]
             stories = int(c.execute("SELECT count(*) FROM stories").fetchone()[0])
@@ -434,6 +439,8 @@ class SQLiteStore:
             earliest=datetime.fromtimestamp(lo, UTC) if lo is not None else None,
             latest=datetime.fromtimestamp(hi, UTC) if hi is not None else None,
             summaries=summaries,
+            llm_prompt_tokens=int(tokens_in),
+            llm_completion_tokens=int(tokens_out),
             stories=stories,
             multi_copy_stories=multi,
             ingests=ingests,

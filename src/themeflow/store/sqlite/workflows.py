@@ -101,6 +101,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "workflows_0002_llm_usage",
+        """
+        ALTER TABLE runs ADD COLUMN prompt_tokens INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN completion_tokens INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 
 
@@ -161,6 +168,8 @@ def _run_from_row(row: sqlite3.Row, item_ids: tuple[str, ...] = ()) -> RunRecord
         new_documents=int(row["new_documents"]),
         items=int(row["items"]),
         summarized=int(row["summarized"]),
+        prompt_tokens=int(row["prompt_tokens"]),
+        completion_tokens=int(row["completion_tokens"]),
         error=row["error"],
         reports=json.loads(row["reports"] or "{}"),
         item_ids=item_ids,
@@ -283,6 +292,8 @@ class SQLiteWorkflowTables:
         items: Sequence[RunItem],
         summarized: int,
         reports: Mapping[str, str],
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
     ) -> None:
         """Record a run's items and mark it ``ok``: the one write that moves the theme's window forward."""
         self.conn.executemany(
@@ -305,7 +316,7 @@ class SQLiteWorkflowTables:
         )
         self.conn.execute(
             "UPDATE runs SET status = 'ok', finished_at = ?, candidates = ?, new_documents = ?, items = ?,"
-            " summarized = ?, reports = ?, error = NULL WHERE id = ?",
+            " summarized = ?, reports = ?, prompt_tokens = ?, completion_tokens = ?, error = NULL WHERE id = ?",
             (
                 _ts(finished_at),
                 candidates,
@@ -313,6 +324,8 @@ class SQLiteWorkflowTables:
                 len(items),
                 summarized,
                 json.dumps(dict(reports), ensure_ascii=False),
+                prompt_tokens,
+                completion_tokens,
                 run_id,
             ),
         )
