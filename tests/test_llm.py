@@ -23,11 +23,12 @@ import pytest
 from themeflow.config import load_settings
 from themeflow.errors import ConfigError, SummarizerError
 from themeflow.model import Document
-from themeflow.service import Themeflow, llm_config
+from themeflow.service import Themeflow
 from themeflow.store.sqlite import SQLiteStore
 from themeflow.summarize.llm import LLMSummarizer
 from themeflow.summarize.llm_client import ChatClient, LLMConfig
 from themeflow.summarize.llm_prompt import PROMPT_VERSION, parse_reply
+from themeflow.summarize.registry import llm_config
 from themeflow.summarize.verify import verify
 
 SECRET = "sk-test-never-shown-0123456789"
@@ -396,10 +397,10 @@ def test_the_service_caches_llm_summaries_under_model_and_prompt_and_stores_only
 
 def test_settings_say_what_to_set() -> None:
     with pytest.raises(ConfigError) as err:
-        llm_config(load_settings({"llm_base_url": None, "llm_model": None}))
+        llm_config(load_settings({"llm_base_url": None, "llm_model": None}).get)
     assert "THEMEFLOW_LLM_BASE_URL" in str(err.value)
     with pytest.raises(ConfigError):
-        llm_config(load_settings({"llm_base_url": "ftp://x", "llm_model": "m"}))
+        llm_config(load_settings({"llm_base_url": "ftp://x", "llm_model": "m"}).get)
 
 
 def test_the_reader_drops_what_it_cannot_read() -> None:
@@ -495,6 +496,7 @@ def test_a_workflow_run_with_the_llm_survives_429s_and_a_dead_endpoint_without_l
     monkeypatch.setenv("THEMEFLOW_LLM_BASE_URL", url)
     monkeypatch.setenv("THEMEFLOW_LLM_MODEL", "test-model")
     monkeypatch.setenv("THEMEFLOW_LLM_DEADLINE", "4")
+    monkeypatch.setenv("THEMEFLOW_LLM_CONCURRENCY", "3")
     monkeypatch.setenv("THEMEFLOW_HOME", str(tmp_path))
     tf = Themeflow(SQLiteStore(tmp_path / "wf.db"))
     tf.store.upsert_documents(docs)
@@ -505,13 +507,17 @@ def test_a_workflow_run_with_the_llm_survives_429s_and_a_dead_endpoint_without_l
         tf.run_workflow("算力投资", write_reports=False)
     failed = tf.runs("算力投资")[0]
     assert failed.status == "failed" and "HTTP 500" in (failed.error or "")
-    script.route = None  # the endpoint recovers
+    # the endpoint recovers, slowly: documents are summarized concurrently, within the limit
+    script.route = None
+    script.answers = [Answer(delay=0.3, body=completion(json.dumps(good, ensure_ascii=False)))]
     result = tf.run_workflow("算力投资", write_reports=False)
+    client = tf.summarizer_named("llm").client  # type: ignore[attr-defined]
+    assert 1 < client.peak_in_flight <= 3
     items = result.digest.items
     assert sorted(it.document.id for it in items) == [f"w{i}" for i in range(8)]
     assert all(it.summary is not None and it.summary.model == "test-model" for it in items)
     assert all(b.verified for it in items for b in it.summary.bullets())  # type: ignore[union-attr]
-    assert len(script.requests) > 8  # the first try's 429 was waited out, every document asked for
+    assert len(script.requests) > 8  # every document asked for
     # what the run's summaries cost is recorded with it, shown in its digest and in stats; a run that finds
     # nothing new pays nothing
     run = tf.runs("算力投资")[0]

@@ -26,10 +26,10 @@ _PING_SCHEMA = {
 def check(as_json: JsonOption = False) -> None:
     """Send one tiny request to THEMEFLOW_LLM_BASE_URL and report model, latency and JSON-schema support."""
     from themeflow.config import load_settings
-    from themeflow.service import llm_config
     from themeflow.summarize.llm_client import ChatClient
+    from themeflow.summarize.registry import llm_config
 
-    config = llm_config(load_settings())
+    config = llm_config(load_settings().get)
     client = ChatClient(config)
     t0 = time.perf_counter()
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from themeflow.config import Settings, load_settings
-from themeflow.errors import ConfigError, InputError, NotAvailableError
+from themeflow.errors import InputError, NotAvailableError, ThemeflowError
 from themeflow.model import Document, IngestError, IngestReport, SearchPage, Story, Summary
 from themeflow.store import open_store
 from themeflow.store.base import Store, StoreStats
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from themeflow.report.digest import Digest
     from themeflow.search.request import SearchRequest
     from themeflow.summarize.base import Summarizer
-    from themeflow.summarize.llm_client import LLMConfig
     from themeflow.workflow.context import WorkflowContext
     from themeflow.workflow.locks import Unlocked
     from themeflow.workflow.runner import RunResult
@@ -275,10 +274,67 @@ class Themeflow:
         bullets flagged (``verified=False``) so ``--show-unverified`` can show them; callers that display
         summaries drop them with ``drop_unverified``.
         """
-        from themeflow.summarize.base import summarizer_key
-        from themeflow.summarize.verify import verify
-
         document = self.store.get_document(doc) if isinstance(doc, str) else doc
+        plan = self._plan(document, summarizer, theme)
+        if not refresh:
+            cached = self._cached(document, plan)
+            if cached is not None:
+                return cached
+        return self._keep(document, self._make(document, plan))
+
+    def summarize_many(
+        self,
+        docs: Sequence[Document],
+        *,
+        summarizer: str | None = None,
+        theme: str | Sequence[str] | None = None,
+    ) -> list[Summary]:
+        """:meth:`summarize` for several documents, in order; the summaries not in the cache are made
+        concurrently when the summarizer calls a service (an LLM endpoint: up to its concurrency limit), while
+        the store is read and written from this thread only. Raises the first SummarizerError after every
+        other document was tried, so the summaries that did succeed are cached for the next try."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from themeflow import progress
+
+        plans = [self._plan(doc, summarizer, theme) for doc in docs]
+        out: list[Summary | None] = [self._cached(doc, plan) for doc, plan in zip(docs, plans, strict=True)]
+        todo = [i for i, s in enumerate(out) if s is None]
+        done = len(docs) - len(todo)
+
+        def finished() -> None:
+            nonlocal done
+            done += 1
+            progress.stage(f"summarizing {done}/{len(docs)}")
+
+        workers = max((int(getattr(plan[0], "concurrency", 1)) for plan in plans), default=1)
+        failure: ThemeflowError | None = None
+        if workers > 1 and len(todo) > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                futures = {i: pool.submit(self._make, docs[i], plans[i]) for i in todo}
+                for i, future in futures.items():
+                    try:
+                        out[i] = self._keep(docs[i], future.result())
+                    except ThemeflowError as exc:
+                        failure = failure or exc
+                    finished()
+        else:
+            for i in todo:
+                finished()
+                try:
+                    out[i] = self._keep(docs[i], self._make(docs[i], plans[i]))
+                except ThemeflowError as exc:
+                    failure = failure or exc
+        if failure is not None:
+            raise failure
+        return [s for s in out if s is not None]
+
+    def _plan(
+        self, document: Document, summarizer: str | None, theme: str | Sequence[str] | None
+    ) -> tuple[Summarizer, str, tuple[str, list[int], str] | None]:
+        """(summarizer, cache key, focused view or None) for one document."""
+        from themeflow.summarize.base import summarizer_key
+
         chosen = self.summarizer_named(summarizer)
         key = summarizer_key(chosen)
         focus = self._focus(document, theme) if theme else None
@@ -286,18 +342,32 @@ class Themeflow:
             from themeflow.summarize.focus import focus_key
 
             key = focus_key(chosen, focus[0])
-        if not refresh:
-            cached = self.store.get_summary(document.content_hash, key)
-            if cached is not None:
-                # A syndicated copy with identical text shares the cached summary: name this document.
-                return cached if cached.doc_id == document.id else replace(cached, doc_id=document.id)
+        return chosen, key, focus
+
+    def _cached(
+        self, document: Document, plan: tuple[Summarizer, str, tuple[str, list[int], str] | None]
+    ) -> Summary | None:
+        cached = self.store.get_summary(document.content_hash, plan[1])
+        if cached is None:
+            return None
+        # A syndicated copy with identical text shares the cached summary: name this document.
+        return cached if cached.doc_id == document.id else replace(cached, doc_id=document.id)
+
+    @staticmethod
+    def _make(document: Document, plan: tuple[Summarizer, str, tuple[str, list[int], str] | None]) -> Summary:
+        """The summarizer's summary (no store access: safe in a worker thread)."""
+        chosen, _, focus = plan
         if focus is not None:
             from themeflow.summarize.focus import summarize_focused
 
             focus_id, numbers, label = focus
-            made = summarize_focused(chosen, document, focus_id, numbers, label=label)
-        else:
-            made = chosen.summarize(document)
+            return summarize_focused(chosen, document, focus_id, numbers, label=label)
+        return chosen.summarize(document)
+
+    def _keep(self, document: Document, made: Summary) -> Summary:
+        """Verify, count its tokens, store."""
+        from themeflow.summarize.verify import verify
+
         self._tokens[0] += made.prompt_tokens
         self._tokens[1] += made.completion_tokens
         summary = verify(made, document)
@@ -312,38 +382,15 @@ class Themeflow:
         """``(identity, paragraph numbers, label)`` of the focused view of ``document`` under ``theme``,
         or None when the document is about the theme (or never names it) and gets its ordinary summary.
         The identity (queries and lexicon version) keys the cache: a lexicon change re-focuses."""
-        from themeflow.search.aboutness import MENTION, MENTION_KINDS, aboutness_of, concept_matcher
-        from themeflow.search.concept import expand_query
-        from themeflow.search.query import parse_query
+        from themeflow.search.aboutness import mention_test
         from themeflow.summarize.focus import focus_paragraphs
-        from themeflow.text.doctype import doc_type
 
-        queries = [theme] if isinstance(theme, str) else list(theme)
-        queries = [q.strip() for q in queries if q and q.strip()]
-        kind = doc_type(document)
-        if not queries or kind not in MENTION_KINDS:
+        found = mention_test(document, [theme] if isinstance(theme, str) else list(theme))
+        if found is None:
             return None
-        tests = []
-        version = 0
-        for q in queries:
-            concept, _ = expand_query(parse_query(q))
-            if concept is not None:
-                tests.append(concept_matcher(concept))
-                version = concept.lexicon_version
-        if not tests:
-            return None
-
-        def on_topic(text: str) -> bool:
-            return any(t(text) for t in tests)
-
-        if aboutness_of(kind, document.title, document.paragraphs, on_topic) != MENTION:
-            return None
+        on_topic, identity, label = found
         numbers = focus_paragraphs(document.paragraphs, on_topic)
-        if not numbers:
-            return None
-        identity = "\x00".join([*queries, f"lexicon={version}"])
-        label = " ".join(w for w in queries[0].split() if not w.startswith("-")) or queries[0]
-        return identity, numbers, label
+        return (identity, numbers, label) if numbers else None
 
     # -- figures ---------------------------------------------------------------------------------
     def figures(
@@ -378,6 +425,7 @@ class Themeflow:
             search=self.search,
             summarize=self.summarize,
             settings=self.settings,
+            summarize_many=self.summarize_many,
             usage=self.llm_usage,
         )
 
@@ -502,48 +550,10 @@ class Themeflow:
 
 
 def make_summarizer(name: str, settings: Settings | None = None) -> Summarizer:
-    """The summarizer named in settings or on the command line."""
-    if name == "extractive":
-        from themeflow.summarize.extractive import ExtractiveSummarizer
+    """The summarizer named in settings or on the command line (``summarize/registry.py``)."""
+    from themeflow.summarize.registry import make_summarizer as named
 
-        return ExtractiveSummarizer()
-    if name == "llm":
-        from themeflow.summarize.llm import LLMSummarizer
-        from themeflow.summarize.llm_client import ChatClient
-
-        return LLMSummarizer(ChatClient(llm_config(settings or load_settings())))
-    raise InputError(f"unknown summarizer {name!r}; choose extractive or llm")
-
-
-def llm_config(settings: Settings) -> LLMConfig:
-    """The LLM endpoint the settings name; ConfigError saying what to set when they name none."""
-    from themeflow.summarize.llm_client import LLMConfig
-
-    base_url = (settings.get("llm_base_url") or "").strip()
-    model = (settings.get("llm_model") or "").strip()
-    if not base_url or not model:
-        raise ConfigError(
-            "the llm summarizer needs an OpenAI-compatible endpoint: set THEMEFLOW_LLM_BASE_URL "
-            "(e.g. http://127.0.0.1:8080/v1) and THEMEFLOW_LLM_MODEL, and THEMEFLOW_LLM_API_KEY if it needs one"
-        )
-    if not base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"THEMEFLOW_LLM_BASE_URL must be an http(s) URL (got {base_url!r})")
-
-    def number(name: str) -> float:
-        raw = settings.get(name)
-        try:
-            return float(raw or "")
-        except ValueError as exc:
-            raise ConfigError(f"THEMEFLOW_{name.upper()} must be a number (got {raw!r})") from exc
-
-    return LLMConfig(
-        base_url=base_url.rstrip("/"),
-        model=model,
-        api_key=settings.get("llm_api_key") or None,
-        timeout=number("llm_timeout"),
-        deadline=number("llm_deadline"),
-        concurrency=max(1, int(number("llm_concurrency"))),
-    )
+    return named(name, (settings or load_settings()).get)
 
 
 def _disambiguate(doc: Document, written: dict[str, str]) -> Document:

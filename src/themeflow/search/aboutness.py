@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Literal
 
+from themeflow.model import Document
 from themeflow.search.concept import Clause, Concept
 from themeflow.text.doctype import DocType, theme_centrality
 from themeflow.text.segment import fold
@@ -28,6 +29,7 @@ __all__ = [
     "Aboutness",
     "aboutness_of",
     "concept_matcher",
+    "mention_test",
 ]
 
 Aboutness = Literal["主题", "提及"]
@@ -83,3 +85,35 @@ def concept_matcher(concept: Concept) -> Callable[[str], bool]:
         return any(m(folded) for m in clauses)
 
     return matches
+
+
+def mention_test(document: Document, queries: Sequence[str]) -> tuple[Callable[[str], bool], str, str] | None:
+    """For a document shown under a theme (its queries): when it only *mentions* the theme, the test of a
+    paragraph being on the theme, an identity of that test (the queries and the lexicon version, for a
+    cache key) and the theme's label; None when the document is about the theme or never names it."""
+    from themeflow.search.concept import expand_query
+    from themeflow.search.query import parse_query
+    from themeflow.text.doctype import doc_type
+
+    wanted = [q.strip() for q in queries if q and q.strip()]
+    kind = doc_type(document)
+    if not wanted or kind not in MENTION_KINDS:
+        return None
+    tests = []
+    version = 0
+    for q in wanted:
+        concept, _ = expand_query(parse_query(q))
+        if concept is not None:
+            tests.append(concept_matcher(concept))
+            version = concept.lexicon_version
+    if not tests:
+        return None
+
+    def on_topic(text: str) -> bool:
+        return any(t(text) for t in tests)
+
+    if aboutness_of(kind, document.title, document.paragraphs, on_topic) != MENTION:
+        return None
+    identity = "\x00".join([*wanted, f"lexicon={version}"])
+    label = " ".join(w for w in wanted[0].split() if not w.startswith("-")) or wanted[0]
+    return on_topic, identity, label

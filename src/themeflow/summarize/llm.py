@@ -56,6 +56,11 @@ class LLMSummarizer:
             fallback = ExtractiveSummarizer()
         self.fallback = fallback
 
+    @property
+    def concurrency(self) -> int:
+        """Documents worth summarizing at once (the endpoint's request limit; see ``Themeflow.summarize_many``)."""
+        return self.client.config.concurrency
+
     def summarize(self, doc: Document) -> Summary:
         key = f"{self.name}@{self.version}"
         numbered = [(n, p) for n, p in enumerate(doc.paragraphs, start=1) if p.strip()]

@@ -51,6 +51,18 @@ class SummarizeFn(Protocol):
     ) -> Summary: ...
 
 
+class SummarizeManyFn(Protocol):
+    """``Themeflow.summarize_many``: several documents' summaries, made concurrently where that helps."""
+
+    def __call__(
+        self,
+        docs: Sequence[Document],
+        *,
+        summarizer: str | None = None,
+        theme: str | Sequence[str] | None = None,
+    ) -> list[Summary]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class WorkflowContext:
     """The store, a search, a summarizer and the settings a workflow run, a digest or the scheduler use."""
@@ -59,6 +71,8 @@ class WorkflowContext:
     search: SearchFn
     summarize: SummarizeFn
     settings: Settings
+    summarize_many: SummarizeManyFn | None = None
+    """Several summaries at once (None: one :attr:`summarize` call per document)."""
     usage: Callable[[], tuple[int, int]] = lambda: (0, 0)
     """LLM tokens (prompt, completion) spent by this process's summaries so far: a run reads it before and
     after summarizing, so a summary served from the cache costs nothing again."""

@@ -332,15 +332,20 @@ def _summarized(
     ctx: WorkflowContext, theme: Theme, items: list[DigestItem], max_summaries: int
 ) -> list[DigestItem]:
     """The items with summaries by the theme's summarizer, newest first, up to ``max_summaries``."""
-    done: list[DigestItem] = []
     to_summarize = min(len(items), max_summaries)
-    for i, item in enumerate(items):
-        summary: Summary | None = None
-        if i < to_summarize:
+    docs = [item.document for item in items[:to_summarize]]
+    queries = search_queries(theme)
+    if ctx.summarize_many is not None and docs:
+        summaries: list[Summary | None] = list(
+            ctx.summarize_many(docs, summarizer=theme.summarizer, theme=queries)
+        )
+    else:
+        summaries = []
+        for i, doc in enumerate(docs):
             progress.stage(f"summarizing {i + 1}/{to_summarize}")
-            summary = ctx.summarize(item.document, summarizer=theme.summarizer, theme=search_queries(theme))
-        done.append(replace(item, summary=summary))
-    return done
+            summaries.append(ctx.summarize(doc, summarizer=theme.summarizer, theme=queries))
+    summaries += [None] * (len(items) - len(summaries))
+    return [replace(item, summary=summary) for item, summary in zip(items, summaries, strict=True)]
 
 
 def _commit(
