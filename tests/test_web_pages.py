@@ -262,3 +262,28 @@ def test_workflow_pages_create_run_and_digest(fresh: Any) -> None:
     assert "1d" in fresh.get("/workflows/AI资本开支周期").text
     gone = fresh.post("/workflows/AI资本开支周期/delete", data={"csrf_token": csrf})
     assert gone.status_code == 303 and fresh.get("/workflows/AI资本开支周期").status_code == 404
+
+
+def test_an_llm_summary_is_marked_with_its_model_and_a_fallback_says_so() -> None:
+    from dataclasses import replace
+
+    from themeflow.model import Hit
+
+    env = make_templates(CST).env
+    macro = env.get_template("_items.html").module.item  # type: ignore[attr-defined]
+    summary = Summary(
+        doc_id=CAPEX.id,
+        content_hash=CAPEX.content_hash,
+        summarizer="llm@p1:qwen2.5-7b",
+        core_views=(Bullet("AI资本开支周期远未结束", (1,), True),),
+        model="qwen2.5-7b",
+    )
+    html = str(macro(CAPEX, view_of(CAPEX, summary)))
+    assert "LLM · qwen2.5-7b" in html
+    fallback = str(macro(CAPEX, view_of(CAPEX, replace(summary, fallback="extractive: 1 of 6 passed"))))
+    assert "以下为抽取式摘要" in fallback and "LLM · qwen2.5-7b" not in fallback
+    # search results label what only mentions a theme and what matches only part of it
+    mention = Hit(document=CAPEX, score=1.0, aboutness="提及")
+    assert ">提及<" in str(macro(CAPEX, None, (), None, mention))
+    partial = Hit(document=CAPEX, score=1.0, partial=True)
+    assert ">部分匹配<" in str(macro(CAPEX, None, (), None, partial))
