@@ -27,7 +27,7 @@ from themeflow.summarize.fragments import (
     strip_dateline,
     strip_headline,
 )
-from themeflow.summarize.meaning import meaning_reason, title_reason
+from themeflow.summarize.meaning import meaning_reason, title_lead_name, title_reason
 from themeflow.summarize.outline import Block, Para, headed_blocks, key_phrase, outline, segment_blocks
 from themeflow.text.numbers import find_figures
 from themeflow.text.segment import pos_tags
@@ -342,8 +342,17 @@ class ExtractiveSummarizer:
 
     @staticmethod
     def _owns(title: str, bullets: Sequence[Bullet], d: _Doc) -> bool:
-        """Whether every bullet's cited paragraphs name what ``title`` names (``meaning.title_reason``)."""
-        return all(title_reason(title, [d.paragraph_text[c] for c in bl.citations]) is None for bl in bullets)
+        """Whether every bullet's cited paragraphs name what ``title`` names: its owner
+        (``meaning.title_reason``), or the name a headline opens with (stricter than the verifier: a digest's
+        item headline over another item's bullets reads as that company's news)."""
+        lead = title_lead_name(title)
+        for bl in bullets:
+            cited = [d.paragraph_text[c] for c in bl.citations]
+            if title_reason(title, cited) is not None:
+                return False
+            if lead is not None and not any(lead in text for text in cited):
+                return False
+        return True
 
     def _topic_blocks(self, d: _Doc) -> list[Block]:
         vectors: dict[int, Counter[str]] = {}

@@ -32,7 +32,7 @@ from themeflow.text.segment import fold, pos_tags
 from themeflow.text.sentences import split_sentences
 from themeflow.text.speech import saying_verbs
 
-__all__ = ["ALIGNED_ENOUGH", "Alignment", "align", "meaning_reason", "title_reason"]
+__all__ = ["ALIGNED_ENOUGH", "Alignment", "align", "meaning_reason", "title_lead_name", "title_reason"]
 
 ALIGNED_ENOUGH = 0.8
 """Share of a bullet's characters that must come from one source sentence for the meaning checks to read
@@ -516,6 +516,23 @@ def _title_owner(title: str) -> str | None:
         rest = t[len(name) :]
         if len(rest) <= 2 or _OWNER_TAIL.match(rest):
             return name
+    return None
+
+
+def title_lead_name(title: str) -> str | None:
+    """The name a headline opens with (``宇树科技科创板IPO注册获批`` → 宇树科技), owner or not: a summarizer that
+    keeps such a headline over a section should keep under it only bullets about that name."""
+    owner = _title_owner(title)
+    if owner is not None:
+        return owner
+    tags = pos_tags(title.strip())
+    if (
+        tags
+        and tags[0][1] in {"nr", "nt", "nz", "nrt", "nrfg"}
+        and len(tags[0][0]) >= 2
+        and not tags[0][0].isascii()
+    ):
+        return tags[0][0]
     return None
 
 
