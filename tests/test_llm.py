@@ -412,6 +412,9 @@ def test_the_reader_drops_what_it_cannot_read() -> None:
     assert parsed.unreadable == 3 and parsed.sections == ()
     with pytest.raises(SummarizerError):
         parse_reply("no json here")
+    # a reply cut off at the token limit: its inner bullet objects are complete, the summary is not
+    with pytest.raises(SummarizerError):
+        parse_reply('{"core_views": [{"text": "A", "citations": [1]}, {"text": "B", "citations": [2]}, {"te')
 
 
 def test_llm_check_reports_model_latency_and_schema_support(

@@ -111,7 +111,9 @@ _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 
 
 def _json_object(text: str) -> dict[str, Any]:
-    """The first balanced ``{…}`` in ``text`` (inside code fences if there are any)."""
+    """The first balanced ``{…}`` in ``text`` (inside code fences if there are any) that is a summary (has
+    ``core_views`` or ``sections``): a reply cut off at the token limit leaves only inner bullet objects
+    complete, and one of those is not the reply."""
     fenced = _FENCE.search(text)
     body = fenced.group(1) if fenced else text
     start = body.find("{")
@@ -138,11 +140,11 @@ def _json_object(text: str) -> dict[str, Any]:
                         value = json.loads(body[start : i + 1])
                     except ValueError:
                         break
-                    if isinstance(value, dict):
+                    if isinstance(value, dict) and ("core_views" in value or "sections" in value):
                         return value
                     break
         start = body.find("{", start + 1)
-    raise SummarizerError(f"the LLM reply holds no JSON object: {text[:120]!r}")
+    raise SummarizerError(f"the LLM reply holds no summary object (cut off, or not JSON): {text[:120]!r}")
 
 
 def _bullets(items: Any) -> tuple[list[Bullet], int]:
