@@ -43,6 +43,10 @@ LABELS = SET_DIR / "labels.jsonl"
 
 N_FR = 70
 N_CRUD = 20
+N_FR_BLIND2 = 30
+N_CRUD_BLIND2 = 10
+"""A second blind part, the next articles in the same draw: labelled with the code of the day it was
+pooled, scored once after the changes that followed the first blind part's scoring."""
 LABELS_OK = "faithful"
 BAD = ("misstated", "fragment")
 """The labels the verifier must catch (the acceptance's catch rate); misleading truncation is scored as not
@@ -54,13 +58,14 @@ def _bucket(doc_id: str, salt: str) -> int:
 
 
 def split_of(doc_id: str) -> str:
-    """``dev`` (60 %) or ``blind`` (40 %), fixed by the id."""
+    """``blind2`` for the second blind part's articles, else ``dev`` (60 %) or ``blind`` (40 %) by the id."""
+    if doc_id in _blind2_ids():
+        return "blind2"
     return "blind" if _bucket(doc_id, "split") % 5 < 2 else "dev"
 
 
-def set_articles() -> list[Document]:
-    """The set's articles: :data:`N_FR` fr- of 2025–26 and :data:`N_CRUD` crud-, lowest hash first, with at
-    least three body paragraphs (shorter ones get a lead excerpt, not a summary), audit articles left out."""
+def _drawn() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Eligible fr- (2025–26) and crud- records in draw order (lowest hash first)."""
     audited = {d.id for d in audit_sample(SHARED / "news.jsonl")}
     fr: list[dict[str, object]] = []
     crud: list[dict[str, object]] = []
@@ -72,8 +77,32 @@ def set_articles() -> list[Document]:
             fr.append(rec)
         elif doc_id.startswith("crud-"):
             crud.append(rec)
-    pick = sorted(fr, key=lambda r: _bucket(str(r["id"]), "pick"))[:N_FR]
-    pick += sorted(crud, key=lambda r: _bucket(str(r["id"]), "pick"))[:N_CRUD]
+    fr.sort(key=lambda r: _bucket(str(r["id"]), "pick"))
+    crud.sort(key=lambda r: _bucket(str(r["id"]), "pick"))
+    return fr, crud
+
+
+_BLIND2: set[str] | None = None
+
+
+def _blind2_ids() -> set[str]:
+    global _BLIND2
+    if _BLIND2 is None:
+        if not (SHARED / "news.jsonl").exists():
+            return set()
+        fr, crud = _drawn()
+        picked = fr[N_FR : N_FR + N_FR_BLIND2] + crud[N_CRUD : N_CRUD + N_CRUD_BLIND2]
+        _BLIND2 = {str(r["id"]) for r in picked}
+    return _BLIND2
+
+
+def set_articles(*, blind2: bool = True) -> list[Document]:
+    """The set's articles: :data:`N_FR` fr- of 2025–26 and :data:`N_CRUD` crud-, lowest hash first, with at
+    least three body paragraphs (shorter ones get a lead excerpt, not a summary), audit articles left out."""
+    fr, crud = _drawn()
+    pick = fr[:N_FR] + crud[:N_CRUD]
+    if blind2:
+        pick += fr[N_FR : N_FR + N_FR_BLIND2] + crud[N_CRUD : N_CRUD + N_CRUD_BLIND2]
     return [record_to_document(r) for r in pick]
 
 
@@ -150,7 +179,7 @@ def summaries(docs: list[Document]) -> Iterator[tuple[Document, Summary]]:
 def pool(args: argparse.Namespace) -> None:
     labels = load_labels()
     rows: list[dict[str, object]] = []
-    docs = set_articles()
+    docs = [d for d in set_articles() if args.split in ("all", split_of(d.id))]
     doc_of = {d.id: d for d in docs}
     for doc, summary in summaries(docs):
         for title, b in bullets_of(summary):
@@ -248,9 +277,10 @@ def main() -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("pool")
     p.add_argument("--out", required=True)
+    p.add_argument("--split", default="all", choices=("dev", "blind", "blind2", "all"))
     p.set_defaults(func=pool)
     s = sub.add_parser("score")
-    s.add_argument("--split", default="dev", choices=("dev", "blind", "all"))
+    s.add_argument("--split", default="dev", choices=("dev", "blind", "blind2", "all"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=score)
     args = parser.parse_args()
