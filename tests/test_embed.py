@@ -240,6 +240,9 @@ def test_exact_and_hnsw_agree_on_the_top_five(store: SQLiteStore) -> None:
     exact = [vectors.nearest("m", q, 5) for q in queries]
     assert vectors.memory("m")["ann"] == 0
     vectors.ann_threshold = 50
+    # the first query over the threshold starts the index build in the background and reads the matrix
+    assert vectors.nearest("m", queries[0], 5) == exact[0]
+    assert vectors.wait_for_index("m", timeout=60)
     ann = [vectors.nearest("m", q, 5) for q in queries]
     memory = vectors.memory("m")
     assert memory["ann"] > 0 and memory["ann_vectors"] == n

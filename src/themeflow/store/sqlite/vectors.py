@@ -7,9 +7,12 @@ when the document's text changes (trigger ``doc_vectors_stale``: the vector desc
 
 Searching: the vectors of a model are held in memory as one normalized matrix, so a query is one
 matrix-vector product (18k vectors × 384: about a millisecond). From :data:`ANN_THRESHOLD` vectors up, an
-unrestricted query goes to a usearch HNSW index instead, built on the first such query and extended in
-place by later :meth:`~SQLiteVectorStore.put` calls; its answers are re-scored exactly from the matrix. A
-query restricted to ``candidates`` (the hybrid case: re-rank the keyword hits) always reads the matrix.
+unrestricted query goes to a usearch HNSW index instead, extended in place by later
+:meth:`~SQLiteVectorStore.put` calls; its answers are re-scored exactly from the matrix. The index is
+built in a background thread started by the first such query (at 100k vectors the build takes about a
+minute on two cores, and a web server must not stall on its first semantic query): until it is ready,
+queries read the whole matrix (about 20 ms at 100k). A query restricted to ``candidates`` (the hybrid
+case: re-rank the keyword hits) always reads the matrix.
 
 When the cache is stale: every insert, update or delete of a ``doc_vectors`` row bumps ``vectors_version``
 in ``meta`` (triggers), whichever connection or process made it. The cache remembers the version it was
@@ -92,6 +95,10 @@ class _Cached:
     slot_of: dict[str, int]
     matrix: Vector
     ann: Index | None = field(default=None)
+    building: threading.Thread | None = field(default=None)
+    """The background build of :attr:`ann`, while it runs."""
+    changed: set[int] = field(default_factory=set)
+    """Slots written while the build runs: put into the index when it is installed."""
 
     @property
     def n(self) -> int:
@@ -110,6 +117,8 @@ class _Cached:
             self.ids.append(doc_id)
         slots = np.fromiter((self.slot_of[d] for d in doc_ids), dtype=np.int64, count=len(doc_ids))
         self.matrix[slots] = rows
+        if self.building is not None:
+            self.changed.update(int(s) for s in slots)
         if self.ann is not None:
             replaced = [int(s) for s in slots if self.ann.contains(int(s))]
             if replaced:
@@ -228,7 +237,7 @@ class SQLiteVectorStore:
                     (s for c in dict.fromkeys(candidates) if (s := cached.slot_of.get(c)) is not None),
                     dtype=np.int64,
                 )
-            elif cached.n >= self.ann_threshold and (ann := _ann(cached)) is not None:
+            elif cached.n >= self.ann_threshold and (ann := self._ann(cached)) is not None:
                 slots = np.asarray(ann.search(query, min(k, cached.n)).keys, dtype=np.int64)
             else:
                 slots = None  # every row: the product over a view of the matrix, no gathered copy
@@ -244,6 +253,48 @@ class SQLiteVectorStore:
                 slots, scores = slots[keep], scores[keep]
             order = np.lexsort((slots, -scores))  # best first; equal scores in ingest order
             return [(cached.ids[int(slots[i])], float(scores[i])) for i in order]
+
+    def _ann(self, cached: _Cached) -> Index | None:
+        """The HNSW index over ``cached`` when it is built; otherwise start building it in the background
+        (once) and answer None, so this query reads the matrix. None as well without usearch."""
+        if cached.ann is not None:
+            return cached.ann
+        if cached.building is None and _usearch_available():
+            n, snapshot = cached.n, cached.matrix[: cached.n].copy()
+            cached.building = threading.Thread(
+                target=self._build, args=(cached, n, snapshot), name="hnsw-build", daemon=True
+            )
+            cached.building.start()
+        return None
+
+    def _build(self, cached: _Cached, n: int, snapshot: Vector) -> None:
+        """Build the index over ``snapshot`` (the first ``n`` rows) without the lock, then install it
+        under the lock with the rows written meanwhile."""
+        from usearch.index import Index
+
+        index = Index(ndim=cached.dim, metric="cos", dtype="f32", expansion_search=EXPANSION_SEARCH)
+        index.add(np.arange(n, dtype=np.int64), snapshot)
+        with self._lock:
+            late = sorted(cached.changed | set(range(n, cached.n)))
+            if late:
+                slots = np.asarray(late, dtype=np.int64)
+                present = [int(s) for s in slots if index.contains(int(s))]
+                if present:
+                    index.remove(present)
+                index.add(slots, cached.matrix[slots])
+            cached.ann, cached.building = index, None
+            cached.changed.clear()
+
+    def wait_for_index(self, model_id: str, timeout: float | None = None) -> bool:
+        """Wait until a background index build of ``model_id`` is done; True when an index is in place."""
+        with self._lock:
+            cached = self._cache.get(model_id)
+            thread = cached.building if cached is not None else None
+        if thread is not None:
+            thread.join(timeout)
+        with self._lock:
+            cached = self._cache.get(model_id)
+            return cached is not None and cached.ann is not None
 
     def memory(self, model_id: str) -> dict[str, int]:
         """What is held in memory for ``model_id``: vectors cached, bytes of their matrix, bytes of the HNSW
@@ -339,15 +390,10 @@ def _load(conn: sqlite3.Connection, model_id: str) -> _Cached | None:
     return _Cached(version, dim, ids, {d: i for i, d in enumerate(ids)}, _normalized(matrix.copy()))
 
 
-def _ann(cached: _Cached) -> Index | None:
-    """The HNSW index over ``cached`` (built on first use); None when usearch is not installed, and the
-    exact product answers instead."""
-    if cached.ann is None:
-        try:
-            from usearch.index import Index
-        except ImportError:
-            return None
-        index = Index(ndim=cached.dim, metric="cos", dtype="f32", expansion_search=EXPANSION_SEARCH)
-        index.add(np.arange(cached.n, dtype=np.int64), cached.matrix[: cached.n])
-        cached.ann = index
-    return cached.ann
+def _usearch_available() -> bool:
+    """Whether usearch (the ``semantic`` extra) is installed: without it the exact product answers."""
+    try:
+        import usearch.index  # noqa: F401
+    except ImportError:
+        return False
+    return True
