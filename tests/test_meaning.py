@@ -265,3 +265,29 @@ def test_bylines_editor_lines_and_footers_never_become_bullets_or_titles() -> No
     shown = " ".join([b.text for b in summary.bullets()] + [s.title for s in summary.sections])
     for line in ("记者 张三", "责任编辑", "返回搜狐", "原标题"):
         assert line not in shown, line
+
+
+def test_a_paraphrase_that_gives_a_statement_to_the_wrong_speaker_is_rejected() -> None:
+    """Found on a real 1.5B model's summary: every word in the paragraph, the announcement moved."""
+    source = (
+        "阿根廷政府周五发表声明称，OpenAI与阿根廷企业Sur Energy签署意向书，计划在该国建设一个高达500兆瓦的"
+        "大型数据中心，投资规模最高可达250亿美元。"
+    )
+    moved = "OpenAI宣布将在阿根廷建设高达500兆瓦的大型数据中心，投资规模最高可达250亿美元"
+    assert reason_code(meaning_reason(moved, [source], year=2025)) == "speaker"
+    kept = "阿根廷政府称，OpenAI与阿根廷企业Sur Energy签署意向书"
+    assert meaning_reason(kept, [source], year=2025) is None
+    # a trailing attribution names its speaker too
+    reported = "《韩国经济》日前报道称，中国对镓锗实施出口管制动摇韩国半导体供应链。"
+    assert (
+        meaning_reason(
+            "中国对镓锗实施出口管制动摇韩国半导体供应链，《韩国经济》报道称", [reported], year=2025
+        )
+        is None
+    )
+
+
+def test_a_bullet_cut_at_a_quotation_mark_inside_its_clause_is_dangling() -> None:
+    source = '四个月后，OpenAI确认了"星际之门"的海外扩张打算，5月称，将通过海外投资扩大"星际之门"项目。'
+    cut = '四个月后，OpenAI确认了"星际之门"的海外扩张打算，5月称，将通过海外投资扩大'
+    assert reason_code(meaning_reason(cut, [source], year=2025)) == "dangling"

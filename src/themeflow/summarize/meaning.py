@@ -431,6 +431,52 @@ def _ownerless(text: str, article_title: str | None, title: str | None) -> str |
     return f"referent: '{text[:10]}…' states figures without saying whose"
 
 
+_ANNOUNCES = re.compile(
+    r"(?:^|(?<=[，,。；;：:]))\s*(?P<who>[^，,。；;：:“”\"]{2,24}?)(?:宣布|发表声明|声明|发布公告|公告称)"
+)
+"""Announcements, for :func:`_claimed_speaker` only: dropping 公司宣布 from a plain announcement is fine, but
+giving the announcement to someone else is not."""
+
+
+_SPEAKER_NOISE = re.compile(r"[《》“”\"「」]|(?:报道|公告|消息|报告|研报|方面|发表)$|^(?:据|根据)")
+
+
+def _mentions_saying(paragraph: str, name: str) -> bool:
+    """Whether ``name`` is followed closely by a verb of saying or reporting in ``paragraph`` (a frame the
+    frame patterns cut differently: ``普利特(002324)晚间公告``, ``《韩国经济》日前报道``)."""
+    at = paragraph.find(name)
+    while at >= 0:
+        window = paragraph[at + len(name) : at + len(name) + 16]
+        if re.search(r"表示|称|认为|指出|预计|宣布|公告|报道|声明|透露|强调|介绍", window):
+            return True
+        at = paragraph.find(name, at + 1)
+    return False
+
+
+def _claimed_speaker(text: str, paragraphs: Sequence[str]) -> str | None:
+    """A bullet that has someone say, announce or expect something (X宣布/表示/认为…) must find X saying it
+    in the cited paragraphs: a paraphrase can move a statement to the wrong speaker (``OpenAI宣布…`` where
+    the source has the Argentine government's statement) while every word stays in the paragraph."""
+    claimed = [*_frames(text), *((m.group("who"), 0, 0) for m in _ANNOUNCES.finditer(text))]
+    for who, _, _ in claimed:
+        core = _SPEAKER_NOISE.sub("", who) or who
+        names = [*_names(core)] or [core[-4:]]
+        said = [
+            who_said
+            for para in paragraphs
+            for sentence, _ in _indexed(para)
+            for who_said in [
+                *(f[0] for f in _frames(sentence)),
+                *(m.group("who") for m in _ANNOUNCES.finditer(sentence)),
+            ]
+        ]
+        if not any(any(fold(n) in fold(w) or fold(w) in fold(n) for n in names) for w in said) and not any(
+            fold(n) in fold(para) and _mentions_saying(para, n) for n in names for para in paragraphs
+        ):
+            return f"speaker: the bullet has {who} say it, but in the cited paragraphs {who} is not the one saying it"
+    return None
+
+
 def _cut_predicate(al: Alignment, text: str) -> str | None:
     """The bullet stops where its sentence goes on, inside a clause or after a last clause with no verb and
     no figure: the subject or the setting is kept, what it does is cut (``宏和科技…于7月2日至7月3日期间``
@@ -439,6 +485,8 @@ def _cut_predicate(al: Alignment, text: str) -> str | None:
     end = al.last_said() + 1
     if not al.dropped(end, len(s)) or sum(1 for ch in s[end:] if ch not in _PUNCT) < 4:
         return None
+    if end < len(s) and s[end] in '"“「' and end + 1 < len(s) and s[end + 1] not in _PUNCT:
+        return f"dangling: the bullet stops at a quotation mark inside a clause (the source goes on '{s[end : end + 10]}…')"
     if end < len(s) and s[end] not in _PUNCT:
         rest = re.split(r"[，,。；;：:！!？?]", s[end:], maxsplit=1)[0]
         if sum(1 for ch in rest if ch not in _PUNCT) >= 2:
@@ -478,7 +526,12 @@ def meaning_reason(
     ``title``: the section title the bullet is shown under (a section of views names their speakers);
     ``article_title``: the article's (an article about one company owns the figures it states)."""
     text = bullet.strip().rstrip("。")
-    why = _dangling(text) or _hollow(text) or _ownerless(text, article_title, title)
+    why = (
+        _dangling(text)
+        or _hollow(text)
+        or _ownerless(text, article_title, title)
+        or _claimed_speaker(text, paragraphs)
+    )
     if why:
         return why
     al = align(text, paragraphs)
