@@ -530,3 +530,59 @@ def test_a_workflow_run_with_the_llm_survives_429s_and_a_dead_endpoint_without_l
     quiet = tf.run_workflow("算力投资", write_reports=False)
     assert (quiet.run.prompt_tokens, quiet.run.completion_tokens) == (0, 0)
     tf.store.close()
+
+
+def _echo_summary(payload: dict[str, Any]) -> str:
+    """A reply built from the request: the first sentence of each of the first paragraphs, cited."""
+    import re as _re
+
+    numbered = _re.findall(r"^\[(\d+)\] (.+)$", payload["messages"][1]["content"], flags=_re.M)
+    bullets = []
+    for n, text in numbered[:4]:
+        first = _re.split(r"(?<=[。！？])", text)[0].rstrip("。")
+        if len(first) >= 8:
+            bullets.append({"text": first, "citations": [int(n)]})
+    return json.dumps(
+        {"core_views": bullets[:2], "sections": [{"title": "要点", "bullets": bullets[2:]}]},
+        ensure_ascii=False,
+    )
+
+
+def test_a_workflow_run_over_fifty_documents_keeps_the_concurrency_limit_through_429s_and_timeouts(
+    server: tuple[str, Scripted], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, script = server
+    sample = Path(__file__).resolve().parents[1] / "src" / "themeflow" / "data" / "sample.jsonl"
+    seen = {"n": 0}
+    lock = threading.Lock()
+
+    def route(payload: dict[str, Any]) -> Answer:
+        with lock:
+            seen["n"] += 1
+            n = seen["n"]
+        if n % 7 == 0:
+            return Answer(status=429, body="busy", headers={"Retry-After": "0"})
+        if n % 11 == 0:
+            return Answer(delay=1.5, body=completion(_echo_summary(payload)))  # past the client's timeout
+        return Answer(delay=0.05, body=completion(_echo_summary(payload), prompt=700, completion_tokens=120))
+
+    script.route = route
+    script.answers = [Answer(body="{}")]
+    monkeypatch.setenv("THEMEFLOW_LLM_BASE_URL", url)
+    monkeypatch.setenv("THEMEFLOW_LLM_MODEL", "test-model")
+    monkeypatch.setenv("THEMEFLOW_LLM_CONCURRENCY", "4")
+    monkeypatch.setenv("THEMEFLOW_LLM_TIMEOUT", "0.8")
+    monkeypatch.setenv("THEMEFLOW_HOME", str(tmp_path))
+    tf = Themeflow(SQLiteStore(tmp_path / "fifty.db"))
+    tf.ingest([str(sample)])
+    tf.add_theme({"name": "美联储", "query": "美联储", "summarizer": "llm"})
+    result = tf.run_workflow("美联储", write_reports=False)
+    items = result.digest.items
+    assert len(items) >= 45
+    assert all(it.summary is not None for it in items)  # every document summarized: none lost to a 429
+    assert all(b.verified for it in items for b in it.summary.bullets())  # type: ignore[union-attr]
+    client = tf.summarizer_named("llm").client  # type: ignore[attr-defined]
+    assert 1 < client.peak_in_flight <= 4
+    assert seen["n"] > len(items)  # the 429s and timeouts were retried
+    assert result.run.prompt_tokens > 0 and result.run.completion_tokens > 0
+    tf.store.close()
