@@ -72,7 +72,12 @@ GOOD = {
 
 
 def completion(
-    content: str, *, prompt: int = 900, completion_tokens: int = 300, model: str = "test-model"
+    content: str,
+    *,
+    prompt: int = 900,
+    completion_tokens: int = 300,
+    model: str = "test-model",
+    finish: str = "stop",
 ) -> str:
     return json.dumps(
         {
@@ -80,7 +85,7 @@ def completion(
             "object": "chat.completion",
             "model": model,
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+                {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}
             ],
             "usage": {"prompt_tokens": prompt, "completion_tokens": completion_tokens},
         },
@@ -586,3 +591,15 @@ def test_a_workflow_run_over_fifty_documents_keeps_the_concurrency_limit_through
     assert seen["n"] > len(items)  # the 429s and timeouts were retried
     assert result.run.prompt_tokens > 0 and result.run.completion_tokens > 0
     tf.store.close()
+
+
+def test_a_reply_cut_at_the_token_limit_is_asked_again_with_more_room(server: tuple[str, Scripted]) -> None:
+    url, script = server
+    whole = json.dumps(GOOD, ensure_ascii=False)
+    script.answers = [
+        Answer(body=completion(whole[:150], finish="length")),
+        Answer(body=completion(whole)),
+    ]
+    s = summarizer(url, max_tokens=1000).summarize(ARTICLE)
+    assert len(s.bullets()) == 5 and s.fallback is None
+    assert [r["max_tokens"] for r in script.requests] == [1000, 2000]

@@ -36,6 +36,8 @@ PART_CHARS = 6000
 """Characters of paragraphs per request: small enough for a 4k-token context with the reply, large enough
 that most articles go in one request."""
 MIN_BULLETS = 3
+MAX_REPLY_TOKENS = 8192
+"""The most a reply cut at the token limit is given on its one second try."""
 MAX_SECTIONS = 5
 MAX_CORE = 4
 
@@ -75,6 +77,12 @@ class LLMSummarizer:
             reply = self.client.complete(messages, schema=SUMMARY_SCHEMA)
             prompt_tokens += reply.prompt_tokens
             completion_tokens += reply.completion_tokens
+            if reply.finish_reason == "length":
+                # Cut at the token limit (the JSON never closes): once more with twice the room.
+                room = min(2 * self.client.config.max_tokens, MAX_REPLY_TOKENS)
+                reply = self.client.complete(messages, schema=SUMMARY_SCHEMA, max_tokens=room)
+                prompt_tokens += reply.prompt_tokens
+                completion_tokens += reply.completion_tokens
             try:
                 parsed = parse_reply(reply.content)
             except SummarizerError:

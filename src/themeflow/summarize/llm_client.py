@@ -66,6 +66,8 @@ class Reply:
     response_format: str = "none"
     """What the server accepted: ``json_schema``, ``json_object`` or ``none``."""
     tries: int = 1
+    finish_reason: str | None = None
+    """``length`` when the reply was cut at the token limit."""
 
 
 class ChatClient:
@@ -94,8 +96,15 @@ class ChatClient:
     def close(self) -> None:
         self._http.close()
 
-    def complete(self, messages: Sequence[dict[str, str]], *, schema: dict[str, Any] | None = None) -> Reply:
-        """The reply to ``messages``; raises SummarizerError when the endpoint cannot give one in time."""
+    def complete(
+        self,
+        messages: Sequence[dict[str, str]],
+        *,
+        schema: dict[str, Any] | None = None,
+        max_tokens: int | None = None,
+    ) -> Reply:
+        """The reply to ``messages`` (at most ``max_tokens``, default the config's); raises SummarizerError
+        when the endpoint cannot give one in time."""
         start = self._clock()
         last = "no try made"
         attempt = 0
@@ -108,7 +117,7 @@ class ChatClient:
                     try:
                         response = self._http.post(
                             f"{self.config.base_url}/chat/completions",
-                            json=self._payload(messages, schema, fmt),
+                            json=self._payload(messages, schema, fmt, max_tokens),
                             headers=self._headers(),
                         )
                     finally:
@@ -160,13 +169,17 @@ class ChatClient:
         return headers
 
     def _payload(
-        self, messages: Sequence[dict[str, str]], schema: dict[str, Any] | None, fmt: str
+        self,
+        messages: Sequence[dict[str, str]],
+        schema: dict[str, Any] | None,
+        fmt: str,
+        max_tokens: int | None = None,
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "model": self.config.model,
             "messages": list(messages),
             "temperature": self.config.temperature,
-            "max_tokens": self.config.max_tokens,
+            "max_tokens": max_tokens or self.config.max_tokens,
             "stream": False,
         }
         if schema is not None and fmt == "json_schema":
@@ -183,8 +196,10 @@ class ChatClient:
             return self._read_stream(response.text, fmt, attempt)
         try:
             body = response.json()
-            message = body["choices"][0]["message"]
+            choice = body["choices"][0]
+            message = choice["message"]
             content = message.get("content") or ""
+            finish = choice.get("finish_reason")
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise SummarizerError(
                 f"LLM endpoint {self.config.base_url} answered without a chat completion: {response.text[:200]!r}"
@@ -197,6 +212,7 @@ class ChatClient:
             completion_tokens=int(usage.get("completion_tokens") or 0),
             response_format=fmt,
             tries=attempt,
+            finish_reason=str(finish) if finish else None,
         )
 
     def _read_stream(self, text: str, fmt: str, attempt: int) -> Reply:
@@ -204,6 +220,7 @@ class ChatClient:
         parts: list[str] = []
         usage: dict[str, Any] = {}
         model = self.config.model
+        finish: str | None = None
         for line in text.splitlines():
             line = line.strip()
             if not line.startswith("data:"):
@@ -220,6 +237,7 @@ class ChatClient:
             for choice in chunk.get("choices") or []:
                 delta = choice.get("delta") or choice.get("message") or {}
                 parts.append(str(delta.get("content") or ""))
+                finish = choice.get("finish_reason") or finish
         if not parts:
             raise SummarizerError(f"LLM endpoint {self.config.base_url} streamed no content")
         return Reply(
@@ -229,6 +247,7 @@ class ChatClient:
             completion_tokens=int(usage.get("completion_tokens") or 0),
             response_format=fmt,
             tries=attempt,
+            finish_reason=finish,
         )
 
 
