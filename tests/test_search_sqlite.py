@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from themeflow.errors import NotAvailableError, QueryError
@@ -199,6 +199,7 @@ _num = st.from_regex(r"[1-9][0-9]{0,4}(\.[0-9]{1,2})?", fullmatch=True)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(parts=["一一", "一一", "一一", "一繐", "一一"], seps=[""] * 8, pick=3)  # 繐 used to fold out of CJK
 @given(
     parts=st.lists(st.one_of(_cjk, _latin, _num), min_size=1, max_size=8),
     seps=st.lists(st.sampled_from(["", " ", "，", "。", "、"]), min_size=8, max_size=8),

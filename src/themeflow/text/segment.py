@@ -34,7 +34,7 @@ import rjieba
 
 from themeflow.text.script import simplified_table
 
-_RULES_VERSION = "2"
+_RULES_VERSION = "3"
 """Bump when folding, run splitting or token rules change (the dictionary is hashed in automatically)."""
 
 DICTIONARY = "finance_dict.txt"
@@ -79,8 +79,11 @@ def _build_fold_table() -> dict[int, str]:
         if cp != 0xFF0C:
             table[cp] = chr(cp - 0xFEE0)
     table[0x3000] = " "
+    cjk = re.compile(f"[{_CJK}]")
     for cp, ch in simplified_table().items():
-        if any(lo <= cp < hi for lo, hi in _FOLD_BLOCKS):
+        # A target the run splitter does not read as CJK (繐 → 𰬸, Extension G) would cut the run in two on
+        # one side only: 繐 stays as written.
+        if any(lo <= cp < hi for lo, hi in _FOLD_BLOCKS) and cjk.match(ch):
             table[cp] = ch
     for cp, ch in list(table.items()):
         if "A" <= ch <= "Z":
