@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from eval_search import SHARED, read_corpus, record_to_document
-from eval_summaries import audit_sample
+from eval_summaries import audit_sample, iter_bullets
 
 from themeflow.model import Bullet, Document, Section, Summary
 from themeflow.summarize.extractive import ExtractiveSummarizer
@@ -48,6 +48,7 @@ N_CRUD_BLIND2 = 10
 """A second blind part, the next articles in the same draw: labelled with the code of the day it was
 pooled, scored once after the changes that followed the first blind part's scoring."""
 LABELS_OK = "faithful"
+CORE_VIEWS = "文章核心观点"
 BAD = ("misstated", "fragment")
 """The labels the verifier must catch (the acceptance's catch rate); misleading truncation is scored as not
 faithful in the shown share but is a compression fault more than a verifier one."""
@@ -109,15 +110,6 @@ def set_articles(*, blind2: bool = True) -> list[Document]:
 def bullet_key(doc_id: str, bullet: Bullet) -> str:
     raw = f"{doc_id}\x00{bullet.text}\x00{','.join(map(str, bullet.citations))}"
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
-
-
-def bullets_of(summary: Summary) -> Iterator[tuple[str, Bullet]]:
-    """(section title, bullet) in reading order; core views under 文章核心观点."""
-    for b in summary.core_views:
-        yield "文章核心观点", b
-    for sec in summary.sections:
-        for b in sec.bullets:
-            yield sec.title, b
 
 
 def encode_text(text: str, doc: Document, citations: list[int]) -> list[object]:
@@ -182,7 +174,8 @@ def pool(args: argparse.Namespace) -> None:
     docs = [d for d in set_articles() if args.split in ("all", split_of(d.id))]
     doc_of = {d.id: d for d in docs}
     for doc, summary in summaries(docs):
-        for title, b in bullets_of(summary):
+        for label, b in iter_bullets(summary):
+            title = CORE_VIEWS if label == "core" else label
             key = bullet_key(doc.id, b)
             if key in labels:
                 continue
@@ -197,7 +190,7 @@ def pool(args: argparse.Namespace) -> None:
                     "citations": list(b.citations),
                     "spans": encode_text(b.text, doc, list(b.citations)),
                     "section_spans": []
-                    if title == "文章核心观点"
+                    if title == CORE_VIEWS
                     else encode_text(title, doc, list(b.citations)),
                     "cited": {
                         str(c): doc.paragraphs[c - 1] for c in b.citations if 1 <= c <= len(doc.paragraphs)
@@ -224,7 +217,7 @@ def report(split: str = "dev") -> dict[str, dict[str, object]]:
         if split not in ("all", doc_split):
             continue
         tally = table.setdefault(doc_split, Counter())
-        for _, b in bullets_of(summary):
+        for _, b in iter_bullets(summary):
             row = labels.get(bullet_key(doc.id, b))
             shown = b.verified is not False
             label = str(row["label"]) if row else "unjudged"
@@ -240,10 +233,10 @@ def report(split: str = "dev") -> dict[str, dict[str, object]]:
         text = decode_text(row["spans"], doc)  # type: ignore[arg-type]
         bullet = Bullet(text, tuple(int(c) for c in row["citations"]))  # type: ignore[union-attr]
         spans = row.get("section_spans")
-        title = decode_text(spans, doc) if spans else "文章核心观点"  # type: ignore[arg-type]
+        title = decode_text(spans, doc) if spans else CORE_VIEWS  # type: ignore[arg-type]
         made = (
             Summary(doc.id, doc.content_hash, "judged", core_views=(bullet,))
-            if title == "文章核心观点"
+            if title == CORE_VIEWS
             else Summary(doc.id, doc.content_hash, "judged", sections=(Section(title, (bullet,)),))
         )
         caught = verify(made, doc).bullets()[0].verified is False

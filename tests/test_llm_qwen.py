@@ -25,18 +25,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.llama_server import llama_server as run_llama_server
 from themeflow.errors import SummarizerError
 from themeflow.ingest import read_targets
 from themeflow.model import Document
@@ -63,25 +60,6 @@ HOW = f"{ENV}=$(python scripts/qwen_model.py) python -m pytest tests/test_llm_qw
 
 # The child: llama.cpp's server on 127.0.0.1:<port> with the GGUF, until its stdin closes (so it also ends
 # when pytest dies). xllamacpp.Server starts the HTTP server in its constructor and stops it when deleted.
-SERVER = """
-import sys
-import xllamacpp
-
-gguf, port, alias = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-params = xllamacpp.CommonParams()
-params.model.path = gguf
-params.model_alias = {alias}
-params.hostnames = ["127.0.0.1"]
-params.port = port
-params.n_ctx = 8192
-params.n_parallel = 1
-params.cpuparams.n_threads = 2
-params.cpuparams_batch.n_threads = 2
-params.offline = True
-server = xllamacpp.Server(params)
-sys.stdin.read()
-del server
-"""
 
 
 @pytest.fixture(scope="module")
@@ -100,54 +78,12 @@ def qwen_gguf() -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def qwen_server(qwen_gguf: Path, shared_data: Path) -> Iterator[str]:
     """The base URL (``http://127.0.0.1:<port>/v1``) of a llama.cpp server with the Qwen GGUF (started only
     once the shared corpus is known to be there)."""
-    port = _free_port()
-    env = {**os.environ, "OMP_WAIT_POLICY": "passive"}
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(qwen_gguf), str(port), MODEL],
-            stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-
-        def tail() -> str:
-            log.seek(0)
-            return log.read().decode("utf-8", "replace")[-2000:]
-
-        try:
-            root = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"llama.cpp server exited with {proc.returncode} while starting:\n{tail()}")
-                try:
-                    if httpx.get(f"{root}/health", timeout=2.0).status_code == 200:
-                        break  # 503 while the model loads
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"llama.cpp server not ready within {START_TIMEOUT:.0f}s:\n{tail()}")
-                time.sleep(0.2)
-            yield f"{root}/v1"
-        finally:
-            assert proc.stdin is not None
-            proc.stdin.close()  # the child deletes its Server and exits
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with run_llama_server(qwen_gguf, alias=MODEL, n_ctx=8192, start_timeout=START_TIMEOUT) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -173,9 +109,15 @@ class RecordingClient(ChatClient):
         super().__init__(config)
         self.calls: list[tuple[Reply, float]] = []
 
-    def complete(self, messages: Sequence[dict[str, str]], *, schema: dict[str, Any] | None = None) -> Reply:
+    def complete(
+        self,
+        messages: Sequence[dict[str, str]],
+        *,
+        schema: dict[str, Any] | None = None,
+        max_tokens: int | None = None,
+    ) -> Reply:
         start = time.monotonic()
-        reply = super().complete(messages, schema=schema)
+        reply = super().complete(messages, schema=schema, max_tokens=max_tokens)
         self.calls.append((reply, time.monotonic() - start))
         return reply
 

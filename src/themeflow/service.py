@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime, tzinfo
 from datetime import time as dtime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from themeflow.config import Settings, load_settings
 from themeflow.errors import InputError, NotAvailableError, ThemeflowError
@@ -307,7 +307,7 @@ class Themeflow:
             done += 1
             progress.stage(f"summarizing {done}/{len(docs)}")
 
-        workers = max((int(getattr(plan[0], "concurrency", 1)) for plan in plans), default=1)
+        workers = max((int(getattr(plan.summarizer, "concurrency", 1)) for plan in plans), default=1)
         failure: ThemeflowError | None = None
         if workers > 1 and len(todo) > 1:
             with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -329,10 +329,7 @@ class Themeflow:
             raise failure
         return [s for s in out if s is not None]
 
-    def _plan(
-        self, document: Document, summarizer: str | None, theme: str | Sequence[str] | None
-    ) -> tuple[Summarizer, str, tuple[str, list[int], str] | None]:
-        """(summarizer, cache key, focused view or None) for one document."""
+    def _plan(self, document: Document, summarizer: str | None, theme: str | Sequence[str] | None) -> _Plan:
         from themeflow.summarize.base import summarizer_key
 
         chosen = self.summarizer_named(summarizer)
@@ -342,27 +339,24 @@ class Themeflow:
             from themeflow.summarize.focus import focus_key
 
             key = focus_key(chosen, focus[0])
-        return chosen, key, focus
+        return _Plan(chosen, key, focus)
 
-    def _cached(
-        self, document: Document, plan: tuple[Summarizer, str, tuple[str, list[int], str] | None]
-    ) -> Summary | None:
-        cached = self.store.get_summary(document.content_hash, plan[1])
+    def _cached(self, document: Document, plan: _Plan) -> Summary | None:
+        cached = self.store.get_summary(document.content_hash, plan.key)
         if cached is None:
             return None
         # A syndicated copy with identical text shares the cached summary: name this document.
         return cached if cached.doc_id == document.id else replace(cached, doc_id=document.id)
 
     @staticmethod
-    def _make(document: Document, plan: tuple[Summarizer, str, tuple[str, list[int], str] | None]) -> Summary:
+    def _make(document: Document, plan: _Plan) -> Summary:
         """The summarizer's summary (no store access: safe in a worker thread)."""
-        chosen, _, focus = plan
-        if focus is not None:
+        if plan.focus is not None:
             from themeflow.summarize.focus import summarize_focused
 
-            focus_id, numbers, label = focus
-            return summarize_focused(chosen, document, focus_id, numbers, label=label)
-        return chosen.summarize(document)
+            focus_id, numbers, label = plan.focus
+            return summarize_focused(plan.summarizer, document, focus_id, numbers, label=label)
+        return plan.summarizer.summarize(document)
 
     def _keep(self, document: Document, made: Summary) -> Summary:
         """Verify, count its tokens, store."""
@@ -547,6 +541,15 @@ class Themeflow:
         from themeflow.workflow.locks import unlock_workflow
 
         return unlock_workflow(self.store, name, force=force)
+
+
+class _Plan(NamedTuple):
+    """Summarizer, cache key, and the focused view (identity, paragraphs, label) of a document that only
+    mentions its theme (else None)."""
+
+    summarizer: Summarizer
+    key: str
+    focus: tuple[str, list[int], str] | None
 
 
 def make_summarizer(name: str, settings: Settings | None = None) -> Summarizer:

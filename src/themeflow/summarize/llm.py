@@ -20,7 +20,7 @@ from dataclasses import replace
 from themeflow.errors import SummarizerError
 from themeflow.model import Bullet, Document, Section, Summary
 from themeflow.summarize.base import Summarizer
-from themeflow.summarize.llm_client import ChatClient
+from themeflow.summarize.llm_client import ChatClient, Reply
 from themeflow.summarize.llm_prompt import (
     PROMPT_VERSION,
     SUMMARY_SCHEMA,
@@ -67,85 +67,84 @@ class LLMSummarizer:
         key = f"{self.name}@{self.version}"
         numbered = [(n, p) for n, p in enumerate(doc.paragraphs, start=1) if p.strip()]
         parts = _parts(numbered, PART_CHARS)
+        tokens = [0, 0]
         core: list[Bullet] = []
         sections: list[Section] = []
-        prompt_tokens = completion_tokens = 0
         dropped = 0
         for i, part in enumerate(parts):
             label = f"第{i + 1}/{len(parts)}部分" if len(parts) > 1 else ""
-            messages = summary_messages(doc.title, part, part=label)
-            reply = self.client.complete(messages, schema=SUMMARY_SCHEMA)
-            prompt_tokens += reply.prompt_tokens
-            completion_tokens += reply.completion_tokens
-            if reply.finish_reason == "length":
-                # Cut at the token limit (the JSON never closes): once more with twice the room.
-                room = min(2 * self.client.config.max_tokens, MAX_REPLY_TOKENS)
-                reply = self.client.complete(messages, schema=SUMMARY_SCHEMA, max_tokens=room)
-                prompt_tokens += reply.prompt_tokens
-                completion_tokens += reply.completion_tokens
-            try:
-                parsed = parse_reply(reply.content)
-            except SummarizerError:
-                dropped += 1  # a reply with no JSON at all: this part gives nothing
-                continue
-            dropped += parsed.unreadable
-            allowed = {n for n, _ in part}
-            checked_core = [self._check(b, doc, allowed, None) for b in parsed.core_views]
-            checked_secs = [
-                (s.title, [self._check(b, doc, allowed, s.title) for b in s.bullets]) for s in parsed.sections
-            ]
-            failed = [(b, why) for b, why in checked_core if why] + [
-                (b, why) for _, bs in checked_secs for b, why in bs if why
-            ]
-            rewritten: dict[int, Bullet] = {}
-            if failed:
-                again = self.client.complete(reask_messages(messages, failed), schema=SUMMARY_SCHEMA)
-                prompt_tokens += again.prompt_tokens
-                completion_tokens += again.completion_tokens
-                rewritten = self._rewrites(again.content, failed, doc, allowed)
-            for b, why in checked_core:
-                kept = b if not why else rewritten.get(id(b))
-                if kept is None:
-                    dropped += 1
-                else:
-                    core.append(kept)
-            for title, bs in checked_secs:
-                kept_bullets = []
-                for b, why in bs:
-                    kept = b if not why else rewritten.get(id(b))
-                    if kept is None:
-                        dropped += 1
-                    else:
-                        kept_bullets.append(kept)
-                if kept_bullets:
-                    sections.append(Section(title, tuple(kept_bullets)))
-        sections = _merge(sections)
+            part_core, part_sections, part_dropped = self._summarize_part(doc, part, label, tokens)
+            core += part_core
+            sections += part_sections
+            dropped += part_dropped
         summary = Summary(
             doc.id,
             doc.content_hash,
             key,
             core_views=tuple(core[:MAX_CORE]),
-            sections=tuple(sections[:MAX_SECTIONS]),
+            sections=tuple(_merge(sections)[:MAX_SECTIONS]),
             model=self.model,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
+            prompt_tokens=tokens[0],
+            completion_tokens=tokens[1],
             dropped=dropped,
         )
-        if len(summary.bullets()) < MIN_BULLETS:
-            made = self.fallback.summarize(doc)
-            return replace(
-                made,
-                summarizer=key,
-                model=self.model,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                dropped=dropped,
-                fallback=(
-                    f"{self.fallback.name}: only {len(summary.bullets())} of the LLM's bullets passed "
-                    f"verification ({dropped} dropped)"
-                ),
-            )
-        return summary
+        if len(summary.bullets()) >= MIN_BULLETS:
+            return summary
+        return replace(
+            self.fallback.summarize(doc),
+            summarizer=key,
+            model=self.model,
+            prompt_tokens=tokens[0],
+            completion_tokens=tokens[1],
+            dropped=dropped,
+            fallback=(
+                f"{self.fallback.name}: only {len(summary.bullets())} of the LLM's bullets passed "
+                f"verification ({dropped} dropped)"
+            ),
+        )
+
+    def _ask(self, messages: list[dict[str, str]], tokens: list[int], max_tokens: int | None = None) -> Reply:
+        """One request, its tokens added to ``tokens`` (prompt, completion)."""
+        reply = self.client.complete(messages, schema=SUMMARY_SCHEMA, max_tokens=max_tokens)
+        tokens[0] += reply.prompt_tokens
+        tokens[1] += reply.completion_tokens
+        return reply
+
+    def _summarize_part(
+        self, doc: Document, part: list[tuple[int, str]], label: str, tokens: list[int]
+    ) -> tuple[list[Bullet], list[Section], int]:
+        """(core views, sections, bullets dropped) of one part: asked, verified, re-asked once for the
+        failing bullets; a reply with no summary in it counts as one dropped."""
+        messages = summary_messages(doc.title, part, part=label)
+        reply = self._ask(messages, tokens)
+        if reply.finish_reason == "length":
+            # Cut at the token limit (the JSON never closes): once more with twice the room.
+            reply = self._ask(messages, tokens, min(2 * self.client.config.max_tokens, MAX_REPLY_TOKENS))
+        try:
+            parsed = parse_reply(reply.content)
+        except SummarizerError:
+            return [], [], 1
+        allowed = {n for n, _ in part}
+        checked = [(None, [self._check(b, doc, allowed, None) for b in parsed.core_views])] + [
+            (s.title, [self._check(b, doc, allowed, s.title) for b in s.bullets]) for s in parsed.sections
+        ]
+        failed = [(b, why) for _, bullets in checked for b, why in bullets if why]
+        rewritten: dict[int, Bullet] = {}
+        if failed:
+            again = self._ask(reask_messages(messages, failed), tokens)
+            rewritten = self._rewrites(again.content, failed, doc, allowed)
+        dropped = parsed.unreadable
+        core: list[Bullet] = []
+        sections: list[Section] = []
+        for title, bullets in checked:
+            kept = [b if not why else rewritten.get(id(b)) for b, why in bullets]
+            dropped += kept.count(None)
+            good = [b for b in kept if b is not None]
+            if title is None:
+                core = good
+            elif good:
+                sections.append(Section(title, tuple(good)))
+        return core, sections, dropped
 
     def _check(
         self, b: Bullet, doc: Document, allowed: set[int], title: str | None
