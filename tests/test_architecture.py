@@ -50,6 +50,8 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"text", "model", "errors", "search", "dedup", "serialize", "config"},
     # rendering: records only
     "report": {"text", "model", "errors", "facts", "summarize", "serialize", "timefmt"},
+    # concept tags: the store (protocols) and the service's search handed in, saved themes as concepts
+    "tags": _CORE | {"text", "store", "search", "facts"},
     # saved themes: get store, search and summarizer handed in (WorkflowContext), never the service
     "workflow": _CORE | {"text", "store", "search", "report", "serialize", "facts", "summarize"},
     # the one API
@@ -66,6 +68,7 @@ ALLOWED: dict[str, set[str]] = {
         "report",
         "workflow",
         "embed",
+        "tags",
     },
 }
 """Package → the packages it may import (besides itself). The faces (``web``, ``cli*``) may import any

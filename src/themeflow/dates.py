@@ -16,11 +16,12 @@ overflowing.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as dtime
 
 from themeflow.errors import InputError
 
-__all__ = ["DateFormatError", "parse_bound"]
+__all__ = ["DateFormatError", "as_datetime", "parse_bound"]
 
 _PERIOD = re.compile(r"^(\d{4})(?:\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?)?\s*月?)?\s*年?$")
 _AGO = re.compile(r"^(\d{1,6})\s*([smhdw])$", re.I)
@@ -83,3 +84,18 @@ def _period_bound(
     except (OverflowError, ValueError):  # the period ends with the calendar (9999-12-31)
         return _LAST.replace(tzinfo=tz)
     return min(nxt - timedelta(microseconds=1), _LAST).replace(tzinfo=tz)
+
+
+def as_datetime(value: str | date | datetime | None, tz: tzinfo, *, end: bool, flag: str) -> datetime | None:
+    """Dates from flags, read as :func:`themeflow.dates.parse_bound` reads them everywhere: ``2025-11``
+    is the month (``--until``: to its last instant), naive times are in ``tz``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, dtime.max if end else dtime.min, tzinfo=tz)
+    try:
+        return parse_bound(str(value), end=end, tz=tz)
+    except DateFormatError as exc:
+        raise InputError(f"{flag} {exc}") from None

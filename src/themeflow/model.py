@@ -226,6 +226,52 @@ class Theme:
     summarizer: str = "extractive"
 
 
+TagKind = Literal["lexicon", "theme"]
+"""Where a concept of the tag vocabulary comes from: the curated finance lexicon or a saved theme."""
+
+
+@dataclass(frozen=True, slots=True)
+class TagState:
+    """How far one concept's tags are computed: from which definition (``digest``), and every document
+    written up to ``watermark`` (epoch seconds, write time) has been read for it."""
+
+    name: str
+    kind: TagKind
+    digest: str
+    watermark: float
+    refreshed_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentTag:
+    """One document tagged with one concept: ``主题`` (about it) or ``提及`` (a roundup or live blog that only
+    mentions it), with the search score it matched with and when the tag was first written."""
+
+    concept: str
+    doc_id: str
+    aboutness: str
+    score: float
+    published_at: datetime | None
+    tagged_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TagCount:
+    """A concept's size and trend: documents about it, mentions, and documents about it published in the
+    last 7 / 30 days before ``as_of`` against the 7 / 30 days before those."""
+
+    name: str
+    kind: TagKind
+    documents: int
+    mentions: int
+    last_7d: int
+    prev_7d: int
+    last_30d: int
+    prev_30d: int
+    latest: datetime | None
+    refreshed_at: float
+
+
 RunStatus = Literal["running", "ok", "failed"]
 ItemStatus = Literal["new", "updated"]
 Trigger = Literal["manual", "scheduler"]

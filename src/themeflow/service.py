@@ -11,12 +11,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import date, datetime, tzinfo
-from datetime import time as dtime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from themeflow.config import Settings, load_settings
+from themeflow.dates import as_datetime
 from themeflow.errors import InputError, NotAvailableError, ThemeflowError
 from themeflow.model import Document, IngestError, IngestReport, SearchPage, Story, Summary
 from themeflow.store import open_store
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from themeflow.report.digest import Digest
     from themeflow.search.request import SearchRequest
     from themeflow.summarize.base import Summarizer
+    from themeflow.tags import TagCatalog, TagConcept
     from themeflow.workflow.context import WorkflowContext
     from themeflow.workflow.locks import Unlocked
     from themeflow.workflow.runner import RunResult
@@ -53,6 +54,7 @@ class Themeflow:
         self._summarizer = summarizer
         self._named_summarizers: dict[str, Summarizer] = {}
         self._tokens = [0, 0]  # LLM prompt and completion tokens spent by summaries made here
+        self._tags: TagCatalog | None = None
 
     @classmethod
     def open(
@@ -87,6 +89,7 @@ class Themeflow:
         Documents are written in batches of :data:`BATCH_SIZE`, each its own transaction.
         """
         from themeflow.ingest import fetch_config_from_settings, read_targets
+        from themeflow.ingest.batch import dedupe_batch, disambiguate
         from themeflow.ingest.urls import redact_url
 
         report = IngestReport()
@@ -99,7 +102,7 @@ class Themeflow:
         def flush() -> None:
             if not batch:
                 return
-            unique = _dedupe_batch(batch)
+            unique = dedupe_batch(batch)
             for outcome in self.store.upsert_documents(unique):
                 setattr(report, outcome, getattr(report, outcome) + 1)
             report.unchanged += len(batch) - len(unique)
@@ -118,7 +121,7 @@ class Themeflow:
                     report.failed += 1
                     report.errors.append(item)
                 else:
-                    item = _disambiguate(item, written)
+                    item = disambiguate(item, written)
                     batch.append(item)
                     if len(batch) >= BATCH_SIZE:
                         flush()
@@ -128,7 +131,7 @@ class Themeflow:
             flush()
             if report.new + report.updated >= OPTIMIZE_AFTER:
                 self.store.optimize()
-            self._embed_written(written_after)
+            self._after_write(report, written_after)
         finally:
             report.seconds = time.perf_counter() - t0
             if report.read:
@@ -138,26 +141,46 @@ class Themeflow:
 
     def ingest_documents(self, docs: Iterable[Document]) -> IngestReport:
         """Write already-built documents (from Python callers and tests)."""
+        from themeflow.ingest.batch import dedupe_batch
+
         report = IngestReport()
         written_after = time.time()
         t0 = time.perf_counter()
         batch = list(docs)
         for start in range(0, len(batch), BATCH_SIZE):
-            chunk = _dedupe_batch(batch[start : start + BATCH_SIZE])
+            chunk = dedupe_batch(batch[start : start + BATCH_SIZE])
             for outcome in self.store.upsert_documents(chunk):
                 setattr(report, outcome, getattr(report, outcome) + 1)
         report.read = len(batch)
         report.unchanged += report.read - report.new - report.updated - report.unchanged
-        self._embed_written(written_after)
+        self._after_write(report, written_after)
         report.seconds = time.perf_counter() - t0
         return report
 
-    def _embed_written(self, written_after: float) -> None:
+    def _after_write(self, report: IngestReport, written_after: float) -> None:
         """Vectors for the documents this ingest wrote, when ``THEMEFLOW_EMBED=1`` and the semantic extra is
-        installed (nothing is imported otherwise: see ``embed.pipeline.embed_after_ingest``)."""
+        installed (nothing is imported otherwise: see ``embed.pipeline.embed_after_ingest``); then the concept
+        tags of what it wrote (``tags/tagger.py``)."""
         from themeflow.embed.pipeline import embed_after_ingest
 
         embed_after_ingest(self.store, self.settings, written_after=written_after)
+        if report.new + report.updated:
+            self.tags.refresh()
+
+    @property
+    def tags(self) -> TagCatalog:
+        """Concept tags and the per-concept feeds, counts and headers of concept and theme pages."""
+        from themeflow.tags import TagCatalog
+
+        if self._tags is None:
+            self._tags = TagCatalog(self.store, self.search, self._theme_concepts, self.settings.timezone)
+        return self._tags
+
+    def _theme_concepts(self) -> list[TagConcept]:
+        from themeflow.tags import theme_concept
+        from themeflow.workflow.themes import search_queries
+
+        return [theme_concept(t, search_queries(t)) for t in self.themes()]
 
     # -- read ------------------------------------------------------------------------------------
     def document(self, doc_id: str) -> Document:
@@ -197,8 +220,8 @@ class Themeflow:
         tz = self.settings.timezone
         request = SearchRequest(
             query=query,
-            since=_as_datetime(since, tz, end=False, flag="--since"),
-            until=_as_datetime(until, tz, end=True, flag="--until"),
+            since=as_datetime(since, tz, end=False, flag="--since"),
+            until=as_datetime(until, tz, end=True, flag="--until"),
             sources=tuple(sources),
             sort=sort,
             limit=limit,
@@ -237,7 +260,7 @@ class Themeflow:
         if not 1 <= limit <= 10_000:
             raise InputError(f"--limit must be between 1 and 10000 (got {limit})")
         return self.store.list_stories(
-            since=_as_datetime(since, self.settings.timezone, end=False, flag="--since"), limit=limit
+            since=as_datetime(since, self.settings.timezone, end=False, flag="--since"), limit=limit
         )
 
     # -- summaries -------------------------------------------------------------------------------
@@ -427,7 +450,9 @@ class Themeflow:
         """Save a theme (a Theme, or a mapping validated like a theme TOML file)."""
         from themeflow.workflow import catalog
 
-        return catalog.add_theme(self.store, theme, tz=self.settings.timezone, replace=replace)
+        saved = catalog.add_theme(self.store, theme, tz=self.settings.timezone, replace=replace)
+        self.tags.refresh(only={saved.name})
+        return saved
 
     def themes(self) -> list[Theme]:
         from themeflow.workflow import catalog
@@ -459,12 +484,15 @@ class Themeflow:
         ``name=`` renames)."""
         from themeflow.workflow import catalog
 
-        return catalog.edit_theme(self.store, name, changes, tz=self.settings.timezone)
+        edited = catalog.edit_theme(self.store, name, changes, tz=self.settings.timezone)
+        self.tags.refresh(only={edited.name})
+        return edited
 
     def remove_theme(self, name: str) -> None:
         from themeflow.workflow import catalog
 
         catalog.remove_theme(self.store, name)
+        self.tags.refresh(only=())
 
     def run_workflow(
         self, name: str, *, reports_dir: str | Path | None = None, write_reports: bool = True
@@ -507,8 +535,8 @@ class Themeflow:
         return digest_of_search(
             self.workflow_context(),
             query,
-            since=_as_datetime(since, tz, end=False, flag="--since"),
-            until=_as_datetime(until, tz, end=True, flag="--until"),
+            since=as_datetime(since, tz, end=False, flag="--since"),
+            until=as_datetime(until, tz, end=True, flag="--until"),
             sources=sources,
             limit=limit,
         )
@@ -557,44 +585,3 @@ def make_summarizer(name: str, settings: Settings | None = None) -> Summarizer:
     from themeflow.summarize.registry import make_summarizer as named
 
     return named(name, (settings or load_settings()).get)
-
-
-def _disambiguate(doc: Document, written: dict[str, str]) -> Document:
-    """Keep two different articles that share one URL (a site's bug) as two documents.
-
-    Without this, re-ingesting a source that lists the same URL twice with different text would flip the
-    stored document back and forth on every run. The second article gets a stable id derived from its
-    content, so re-runs find both unchanged; ``meta["url_collision"]`` names the id it collided with.
-    """
-    seen = written.get(doc.id)
-    if seen is None or seen == doc.content_hash:
-        written[doc.id] = doc.content_hash
-        return doc
-    new_id = f"{doc.id}-{doc.content_hash[:8]}"
-    written[new_id] = doc.content_hash
-    return replace(doc, id=new_id, meta={**doc.meta, "url_collision": doc.id})
-
-
-def _dedupe_batch(batch: list[Document]) -> list[Document]:
-    """Keep the last version of each id within one batch (a file may list an article twice)."""
-    seen: dict[str, Document] = {}
-    for doc in batch:
-        seen[doc.id] = doc
-    return list(seen.values())
-
-
-def _as_datetime(value: str | date | datetime | None, tz: tzinfo, *, end: bool, flag: str) -> datetime | None:
-    """Dates from flags, read as :func:`themeflow.dates.parse_bound` reads them everywhere: ``2025-11``
-    is the month (``--until``: to its last instant), naive times are in ``tz``."""
-    from themeflow.dates import DateFormatError, parse_bound
-
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz)
-    if isinstance(value, date):
-        return datetime.combine(value, dtime.max if end else dtime.min, tzinfo=tz)
-    try:
-        return parse_bound(str(value), end=end, tz=tz)
-    except DateFormatError as exc:
-        raise InputError(f"{flag} {exc}") from None

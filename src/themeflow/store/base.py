@@ -11,7 +11,9 @@ sum of smaller protocols, each one job:
 - :class:`WorkflowStore`: saved themes, runs, seen sets and run locks, read and written through
   :class:`WorkflowTables` inside a read or a write transaction;
 - :class:`VectorStore`: one dense vector per document and embedding model, and the nearest documents to a
-  query vector.
+  query vector;
+- :class:`TagStore`: the concepts each document is tagged with, and per concept the feed, counts, trend and
+  related concepts that its page shows.
 
 Nothing outside ``store/`` sees a connection, a row or SQL, so the same test suite runs against each backend
 and adding one touches only its package and the registry in ``store/__init__.py``.
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from themeflow.model import (
     Document,
+    DocumentTag,
     IngestReport,
     LockHolder,
     RunItem,
@@ -34,6 +37,8 @@ from themeflow.model import (
     StoreStats,
     Story,
     Summary,
+    TagCount,
+    TagState,
     Theme,
 )
 
@@ -50,6 +55,8 @@ __all__ = [
     "StoreStats",
     "StoryStore",
     "SummaryStore",
+    "TagCursor",
+    "TagStore",
     "VectorStore",
     "WorkflowStore",
     "WorkflowTables",
@@ -57,6 +64,9 @@ __all__ = [
 ]
 
 WriteOutcome = Literal["new", "updated", "unchanged"]
+
+TagCursor = tuple[float, str]
+"""Where a concept's newest-first feed goes on: the (sort time, document id) of the last row read."""
 
 
 class DocumentStore(Protocol):
@@ -294,6 +304,63 @@ class VectorStore(Protocol):
         ...
 
 
+class TagStore(Protocol):
+    """Concept tags: which documents each concept of the vocabulary (``tags/``) is about or mentioned in.
+
+    A concept's tags are written with its :class:`~themeflow.model.TagState` in one transaction, so a reader
+    never sees tags of one definition under the state of another. Tags of a document go with it when it
+    is deleted. Feed order is newest first by publish time (documents without one last), then document id.
+    """
+
+    def states(self) -> dict[str, TagState]:
+        """Every concept with stored tags, by name."""
+        ...
+
+    def write(
+        self, state: TagState, tags: Sequence[DocumentTag], *, replacing: Sequence[str] | None = None
+    ) -> None:
+        """Store ``state`` and ``tags`` of one concept. ``replacing`` None: the concept's tag set becomes
+        ``tags``; otherwise only the tags of the documents in ``replacing`` are replaced (an incremental
+        refresh). A tag keeps its first ``tagged_at`` while it stays."""
+        ...
+
+    def drop(self, name: str) -> bool:
+        """Forget a concept and its tags (a theme removed); False when it had none."""
+        ...
+
+    def counts(self, as_of: float) -> list[TagCount]:
+        """Every concept's counts and trend as of ``as_of`` (epoch seconds), largest first."""
+        ...
+
+    def feed(
+        self,
+        name: str,
+        *,
+        aboutness: Sequence[str],
+        after: TagCursor | None = None,
+        limit: int = 20,
+    ) -> list[DocumentTag]:
+        """The concept's tags of the given kinds, newest first, starting after ``after``."""
+        ...
+
+    def tagged(self, name: str, doc_ids: Sequence[str]) -> dict[str, DocumentTag]:
+        """The concept's tags of these documents (any kind), by document id."""
+        ...
+
+    def published_times(self, name: str, *, aboutness: Sequence[str], since: float) -> list[float]:
+        """Publish times (epoch seconds) of the concept's tagged documents published since ``since``."""
+        ...
+
+    def related(self, name: str, *, limit: int = 8) -> list[tuple[str, int]]:
+        """Other concepts that documents about ``name`` are also about, with how many such documents,
+        most shared first."""
+        ...
+
+    def tags_of(self, doc_id: str) -> list[DocumentTag]:
+        """Every concept one document is tagged with, about-tags first, then by score."""
+        ...
+
+
 @runtime_checkable
 class Store(DocumentStore, SearchIndex, StoryStore, SummaryStore, Protocol):
     """Everything themeflow keeps: what a backend implements."""
@@ -303,5 +370,8 @@ class Store(DocumentStore, SearchIndex, StoryStore, SummaryStore, Protocol):
 
     @property
     def vectors(self) -> VectorStore: ...
+
+    @property
+    def tags(self) -> TagStore: ...
 
     def close(self) -> None: ...

@@ -140,10 +140,17 @@ CORE.append(("core_0004_document_kind", classify_stored_documents))
 
 
 def all_migrations() -> list[tuple[str, Step]]:
-    """Every migration in the order it must run: core, index, stories, workflows, vectors."""
-    from themeflow.store.sqlite import fts, stories, vectors, workflows
+    """Every migration in the order it must run: core, index, stories, workflows, vectors, tags."""
+    from themeflow.store.sqlite import fts, stories, tags, vectors, workflows
 
-    return [*CORE, *fts.MIGRATIONS, *stories.MIGRATIONS, *workflows.MIGRATIONS, *vectors.MIGRATIONS]
+    return [
+        *CORE,
+        *fts.MIGRATIONS,
+        *stories.MIGRATIONS,
+        *workflows.MIGRATIONS,
+        *vectors.MIGRATIONS,
+        *tags.MIGRATIONS,
+    ]
 
 
 def apply(conn: sqlite3.Connection, migrations: list[tuple[str, Step]]) -> list[str]:

@@ -32,6 +32,7 @@ from themeflow.serialize import iso, parse_iso, summary_from_dict, summary_to_di
 from themeflow.store.base import StoreStats, WriteOutcome
 from themeflow.store.sqlite import fts, migrations
 from themeflow.store.sqlite.params import chunks, marks
+from themeflow.store.sqlite.tags import SQLiteTagStore
 from themeflow.store.sqlite.workflows import SQLiteWorkflowStore
 from themeflow.text.doctype import doc_type
 
@@ -86,6 +87,11 @@ class SQLiteStore:
     def workflows(self) -> SQLiteWorkflowStore:
         """Saved themes, runs and run locks (:class:`~themeflow.store.base.WorkflowStore`)."""
         return SQLiteWorkflowStore(self)
+
+    @property
+    def tags(self) -> SQLiteTagStore:
+        """Concept tags (:class:`~themeflow.store.base.TagStore`)."""
+        return SQLiteTagStore(self)
 
     @property
     def vectors(self) -> SQLiteVectorStore:

@@ -1,0 +1,121 @@
+"""What the faces ask of concept tags: the vocabulary, refreshes, counts with trend, a concept's feed and
+the parts of its page header (documents per day, related concepts, key figures).
+
+The service builds one :class:`TagCatalog` over its store and search and hands it the saved themes as
+concepts, so this package never imports the service or the workflow engine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection
+from datetime import UTC, date, datetime, tzinfo
+from typing import TYPE_CHECKING, Protocol
+
+from themeflow.errors import NotFoundError
+from themeflow.model import DocumentTag, TagCount
+from themeflow.store.base import TagCursor
+from themeflow.tags.feed import FeedPage, FeedStore, day_counts, feed_page, kinds
+from themeflow.tags.tagger import Search, TaggingStore, TagRefresh, refresh_tags
+from themeflow.tags.vocabulary import TagConcept, resolve_concept, vocabulary
+
+if TYPE_CHECKING:
+    from themeflow.facts import ThemeFigures
+
+__all__ = ["HEAT_DAYS", "TagCatalog"]
+
+HEAT_DAYS = 90
+"""Days the heat chart of a concept page covers, ending on the concept's newest document."""
+
+FIGURE_DOCUMENTS = 60
+"""Newest documents about a concept whose figures the page header lines up."""
+
+
+class CatalogStore(FeedStore, TaggingStore, Protocol):
+    """Documents, stories and tags: what the catalog reads."""
+
+
+class TagCatalog:
+    """Concept tags over one store (see the module doc)."""
+
+    def __init__(
+        self,
+        store: CatalogStore,
+        search: Search,
+        themes: Callable[[], list[TagConcept]],
+        tz: tzinfo,
+    ) -> None:
+        self._store = store
+        self._search = search
+        self._themes = themes
+        self.tz = tz
+
+    def vocabulary(self) -> dict[str, TagConcept]:
+        """Every lexicon concept and saved theme, by name."""
+        return vocabulary(self._themes())
+
+    def refresh(self, *, only: Collection[str] | None = None, full: bool = False) -> TagRefresh:
+        """Bring tags up to date (every concept, or those in ``only``; concepts gone are dropped)."""
+        return refresh_tags(self._store, self._search, self.vocabulary(), only=only, full=full)
+
+    def concept(self, name: str) -> tuple[TagConcept, str | None]:
+        """The concept ``name`` addresses and a note when it was read as another name; NotFoundError
+        naming the closest concepts when there is none."""
+        vocab = self.vocabulary()
+        found = resolve_concept(name, vocab)
+        if found is None:
+            near = [n for n in vocab if n in name or name in n][:5]
+            hint = f"; did you mean {', '.join(near)}?" if near else "; `themeflow tags` lists them"
+            raise NotFoundError(f"no concept or theme named {name!r}{hint}")
+        return found
+
+    def counts(self, as_of: datetime | None = None) -> tuple[list[TagCount], datetime]:
+        """Every concept's counts and 7/30-day trend, and the instant the trend is counted back from: the
+        given one, else the newest tagged document's publish time (a store of last year's articles has a
+        trend too), never later than now."""
+        now = time.time()
+        if as_of is not None:
+            return self._store.tags.counts(as_of.timestamp()), as_of
+        counts = self._store.tags.counts(now)
+        latest = max((c.latest.timestamp() for c in counts if c.latest is not None), default=now)
+        end = min(now, latest)
+        if end < now:
+            counts = self._store.tags.counts(end)
+        return counts, datetime.fromtimestamp(end, UTC)
+
+    def count(self, name: str) -> TagCount | None:
+        """One concept's counts (trend as of its own newest document), None before its first refresh."""
+        counts, _ = self.counts()
+        found = next((c for c in counts if c.name == name), None)
+        if found is None or found.latest is None:
+            return found
+        own = self._store.tags.counts(found.latest.timestamp())
+        return next((c for c in own if c.name == name), found)
+
+    def feed(
+        self, name: str, *, mentions: bool = False, after: TagCursor | None = None, limit: int = 20
+    ) -> FeedPage:
+        return feed_page(self._store, name, mentions=mentions, after=after, limit=limit)
+
+    def heat(self, name: str, *, days: int = HEAT_DAYS, mentions: bool = False) -> list[tuple[date, int]]:
+        """Documents about ``name`` per local day, over the ``days`` days ending on its newest one."""
+        count = self.count(name)
+        end = (count.latest if count and count.latest else datetime.now(UTC)).astimezone(self.tz).date()
+        start = datetime.combine(end, datetime.min.time(), tzinfo=self.tz).timestamp() - days * 86_400.0
+        times = self._store.tags.published_times(name, aboutness=kinds(mentions), since=start)
+        return day_counts(times, end=end, days=days, tz=self.tz)
+
+    def related(self, name: str, *, limit: int = 8) -> list[tuple[str, int]]:
+        return self._store.tags.related(name, limit=limit)
+
+    def tags_of(self, doc_id: str) -> list[DocumentTag]:
+        return self._store.tags.tags_of(doc_id)
+
+    def figures(self, name: str, *, documents: int = FIGURE_DOCUMENTS) -> ThemeFigures:
+        """Key figures of the newest documents about ``name`` (every copy read, each story counted once)."""
+        from themeflow.facts import figures_for_documents
+
+        tags = self._store.tags.feed(name, aboutness=kinds(False), limit=documents)
+        docs = self._store.get_documents([t.doc_id for t in tags])
+        ordered = [docs[t.doc_id] for t in tags if t.doc_id in docs]
+        return figures_for_documents(ordered, self._store.stories_for([d.id for d in ordered]))

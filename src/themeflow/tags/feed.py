@@ -1,0 +1,129 @@
+"""A concept's feed: its tagged documents newest first, one item per story, and its documents per day.
+
+Why one item per story: an outlet's copy of a 华尔街见闻 article is the same story, shown once with "also
+in …". Each story is shown at one of its tagged members, the *representative*: the canonical document when
+it is tagged, else the member that comes first in the feed. Every other member is skipped wherever it
+falls, on this page or a later one, so paging never shows a story twice, and no state is carried between
+pages beyond the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Protocol
+
+from themeflow.model import Copy, Document, DocumentTag, Story
+from themeflow.search.aboutness import ABOUT, MENTION
+from themeflow.store.base import DocumentStore, StoryStore, TagCursor, TagStore
+
+__all__ = ["FeedItem", "FeedPage", "day_counts", "feed_page", "kinds"]
+
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
+
+
+class FeedStore(DocumentStore, StoryStore, Protocol):
+    @property
+    def tags(self) -> TagStore: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    document: Document
+    tag: DocumentTag
+    copies: tuple[Copy, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    concept: str
+    items: tuple[FeedItem, ...]
+    next: TagCursor | None
+    """Where the next page starts; None on the last page."""
+
+
+def kinds(mentions: bool) -> tuple[str, ...]:
+    """The aboutness labels a feed lists: documents about the concept, and its mentions when asked."""
+    return (ABOUT, MENTION) if mentions else (ABOUT,)
+
+
+def _sort_key(tag: DocumentTag) -> tuple[datetime, str]:
+    return (tag.published_at or _NO_TIME, tag.doc_id)
+
+
+def _representative(story: Story, tagged: dict[str, DocumentTag]) -> str | None:
+    if story.canonical_id in tagged:
+        return story.canonical_id
+    if not tagged:
+        return None
+    # first in the feed: newest, ties by id (the feed's own tie order is not visible here; any fixed rule
+    # that picks a tagged member shows the story exactly once)
+    return min(tagged.values(), key=lambda t: (-(_sort_key(t)[0].timestamp()), t.doc_id)).doc_id
+
+
+def _as_copy(doc: Document) -> Copy:
+    return Copy(id=doc.id, source=doc.source, published_at=doc.published_at, url=doc.url, title=doc.title)
+
+
+def feed_page(
+    store: FeedStore,
+    name: str,
+    *,
+    mentions: bool = False,
+    after: TagCursor | None = None,
+    limit: int = 20,
+) -> FeedPage:
+    """Up to ``limit`` stories of the concept after ``after``, newest first."""
+    wanted = kinds(mentions)
+    items: list[FeedItem] = []
+    cursor = after
+    while len(items) < limit:
+        batch = store.tags.feed(name, aboutness=wanted, after=cursor, limit=2 * limit + 5)
+        if not batch:
+            return FeedPage(name, tuple(items), None)
+        stories = store.stories_for([t.doc_id for t in batch])
+        members = {m for s in stories.values() for m in (s.canonical_id, *(c.id for c in s.copies))}
+        tagged = store.tags.tagged(name, sorted(members)) if members else {}
+        tagged = {i: t for i, t in tagged.items() if t.aboutness in wanted}
+        docs = store.get_documents([t.doc_id for t in batch])
+        extra = {s.canonical_id for s in stories.values()} - set(docs)
+        canon = store.get_documents(sorted(extra)) if extra else {}
+        for t in batch:
+            cursor = (t.published_at.timestamp() if t.published_at else _NO_TS, t.doc_id)
+            doc = docs.get(t.doc_id)
+            if doc is None:
+                continue
+            story = stories.get(t.doc_id)
+            copies: tuple[Copy, ...] = ()
+            if story is not None and story.size > 1:
+                ids = (story.canonical_id, *(c.id for c in story.copies))
+                rep = _representative(story, {i: tagged[i] for i in ids if i in tagged})
+                if rep is not None and rep != t.doc_id:
+                    continue
+                copies = tuple(c for c in story.copies if c.id != t.doc_id)
+                if story.canonical_id != t.doc_id:
+                    head = docs.get(story.canonical_id) or canon.get(story.canonical_id)
+                    copies = ((_as_copy(head),) if head is not None else ()) + copies
+            items.append(FeedItem(doc, t, copies))
+            if len(items) == limit:
+                more = t is not batch[-1] or len(batch) == 2 * limit + 5
+                return FeedPage(name, tuple(items), cursor if more else None)
+        if len(batch) < 2 * limit + 5:
+            return FeedPage(name, tuple(items), None)
+    return FeedPage(name, tuple(items), cursor)
+
+
+_NO_TS = -1e18
+"""The cursor time of a document without a publish time (the store sorts them last)."""
+
+
+def day_counts(times: Sequence[float], *, end: date, days: int, tz: tzinfo) -> list[tuple[date, int]]:
+    """Documents per local day for the ``days`` days ending on ``end`` (oldest first, empty days kept)."""
+    first = end - timedelta(days=days - 1)
+    counts = {first + timedelta(days=i): 0 for i in range(days)}
+    for ts in times:
+        day = datetime.fromtimestamp(ts, tz).date()
+        if day in counts:
+            counts[day] += 1
+    return sorted(counts.items())

@@ -1,0 +1,238 @@
+"""Keep every concept's tags current: in full when its definition changed, else only new documents.
+
+Why tags are search results: a concept page, a theme's workflow and a search for the concept must agree on
+what belongs to it, so a document is tagged with a concept exactly when the concept's search (expanded, with
+its minimum-should-match; partial matches never) finds it, labelled ``主题`` or ``提及`` as search labels it.
+
+How a refresh decides what to read (per concept, :func:`refresh_tags`):
+
+- **No stored tags, or another digest** (a new theme, an edited theme, a new lexicon version): the concept's
+  searches are run over the whole store and its tag set replaced in one transaction.
+- **Same digest**: only documents *written* (ingested or changed) since the concept's watermark, less a
+  small overlap, are read (``document_ids_written_between``, as workflow runs do): their old tags are
+  replaced by what the search finds among them, so a document whose text changed can lose a tag. When few
+  documents are new, a concept none of them can match (not one piece of any of its forms occurs in their
+  text) is not searched at all: that check is a necessary condition of an FTS match, so it never drops a
+  tag the search would give. This keeps the refresh after a small ingest to the handful of concepts the new
+  documents touch.
+- **A concept no longer in the vocabulary** (a theme removed or renamed) is dropped with its tags, whatever
+  ``only`` names.
+
+The watermark is the time the refresh started, so a document written while it runs is read next time.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from themeflow import progress
+from themeflow.model import Document, DocumentTag, SearchPage, TagState
+from themeflow.search.aboutness import ABOUT
+from themeflow.search.concept import Clause, expand_query
+from themeflow.search.query import parse_query
+from themeflow.store.base import DocumentStore, TagStore
+from themeflow.tags.vocabulary import TagConcept
+from themeflow.text.segment import fold, query_words
+
+__all__ = ["OVERLAP_SECONDS", "PREFILTER_MAX", "SEARCH_PAGE", "TagRefresh", "might_match", "refresh_tags"]
+
+OVERLAP_SECONDS = 5.0
+"""Documents written this long before a watermark are read again (a writer stamps its write time just
+before it waits for the write lock; see ``workflow/runner.py``). Re-reading is harmless: tags are replaced."""
+
+SEARCH_PAGE = 1000
+"""Hits read per search call while collecting a concept's matches."""
+
+PREFILTER_MAX = 500
+"""Up to this many new documents, concepts none of them can match are skipped (their text is read once);
+above it every concept is searched (reading thousands of documents costs more than the searches)."""
+
+
+class Search(Protocol):
+    """The service's search (``Themeflow.search``): the same expansion, filters and labels users see."""
+
+    def __call__(
+        self,
+        query: str,
+        *,
+        since: datetime | None = ...,
+        sources: Sequence[str] = ...,
+        sort: Any = ...,
+        limit: int = ...,
+        offset: int = ...,
+        collapse: bool = ...,
+    ) -> SearchPage: ...
+
+
+class TaggingStore(DocumentStore, Protocol):
+    """What a refresh reads and writes: documents by write time, and the tag tables."""
+
+    @property
+    def tags(self) -> TagStore: ...
+
+
+@dataclass(slots=True)
+class TagRefresh:
+    """What one refresh did, for the CLI and the ingest report."""
+
+    concepts: int = 0
+    retagged: list[str] = field(default_factory=list)
+    """Concepts tagged from scratch (new or changed definition)."""
+    updated: list[str] = field(default_factory=list)
+    """Concepts whose new documents were searched."""
+    skipped: int = 0
+    """Concepts with new documents none of which could match them."""
+    dropped: list[str] = field(default_factory=list)
+    tags_written: int = 0
+    documents_read: int = 0
+    seconds: float = 0.0
+
+
+def refresh_tags(
+    store: TaggingStore,
+    search: Search,
+    vocab: Mapping[str, TagConcept],
+    *,
+    only: Collection[str] | None = None,
+    full: bool = False,
+    now: Callable[[], float] = time.time,
+) -> TagRefresh:
+    """Bring the tags of ``vocab`` (or of the names in ``only``) up to date; ``full`` recomputes each."""
+    t0 = time.perf_counter()
+    result = TagRefresh()
+    states = store.tags.states()
+    started = now()
+    for name in sorted(set(states) - set(vocab)):
+        store.tags.drop(name)
+        result.dropped.append(name)
+    concepts = [c for c in vocab.values() if only is None or c.name in only]
+    result.concepts = len(concepts)
+    new_ids: dict[float, list[str]] = {}
+    new_docs: dict[str, Document] | None = None
+    for i, concept in enumerate(concepts, 1):
+        state = states.get(concept.name)
+        fresh = TagState(concept.name, concept.kind, concept.digest, started, started)
+        if full or state is None or state.digest != concept.digest:
+            progress.stage(f"tagging {concept.name} ({i}/{len(concepts)})")
+            tags = _search_tags(search, concept, None, started)
+            store.tags.write(fresh, tags)
+            result.retagged.append(concept.name)
+            result.tags_written += len(tags)
+            continue
+        after = state.watermark - OVERLAP_SECONDS
+        if after not in new_ids:
+            new_ids[after] = store.document_ids_written_between(after, started)
+        ids = new_ids[after]
+        if not ids:
+            continue
+        if len(ids) <= PREFILTER_MAX:
+            if new_docs is None or not set(ids) <= set(new_docs):
+                new_docs = store.get_documents(ids)
+                result.documents_read = len(new_docs)
+            if not any(might_match(concept, d) for d in new_docs.values()):
+                store.tags.write(fresh, [], replacing=ids)
+                result.skipped += 1
+                continue
+        progress.stage(f"tagging {concept.name}: {len(ids)} new documents ({i}/{len(concepts)})")
+        tags = _search_tags(search, concept, set(ids), started)
+        store.tags.write(fresh, tags, replacing=ids)
+        result.updated.append(concept.name)
+        result.tags_written += len(tags)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _search_tags(
+    search: Search, concept: TagConcept, among: set[str] | None, tagged_at: float
+) -> list[DocumentTag]:
+    """The concept's tags: the union of its searches' matches (``among`` only, when given); a document
+    found as 主题 by any search is 主题, and keeps its best score."""
+    best: dict[str, DocumentTag] = {}
+    for query in concept.queries:
+        offset = 0
+        while True:
+            page = search(
+                query,
+                since=concept.since,
+                sources=concept.sources,
+                sort="time",
+                limit=SEARCH_PAGE,
+                offset=offset,
+                collapse=False,
+            )
+            for hit in page.hits:
+                doc = hit.document
+                if among is not None and doc.id not in among:
+                    continue
+                tag = DocumentTag(
+                    concept=concept.name,
+                    doc_id=doc.id,
+                    aboutness=hit.aboutness or ABOUT,
+                    score=float(hit.score),
+                    published_at=doc.published_at,
+                    tagged_at=tagged_at,
+                )
+                old = best.get(doc.id)
+                if old is None or (tag.aboutness == ABOUT, tag.score) > (old.aboutness == ABOUT, old.score):
+                    best[doc.id] = tag
+            offset += len(page.hits)
+            if not page.hits or offset >= page.total:
+                break
+    return list(best.values())
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _squeeze(text: str) -> str:
+    """Folded, with spaces and punctuation gone: an FTS phrase matches across both, a substring test must too."""
+    return _NOT_WORD.sub("", fold(text).lower())
+
+
+def _pieces(clause: Clause) -> set[str]:
+    """Strings of which a document must contain at least one to match ``clause`` (modifiers are never
+    required, so they are not among them)."""
+    found: set[str] = set()
+    for surface in clause.whole:
+        if surface.exact:
+            found.add(_squeeze(surface.text))
+        else:
+            found.update(_squeeze(w) for w in query_words(surface.text))
+    for part in clause.parts:
+        found |= _pieces(part)
+    return {p for p in found if p}
+
+
+_PIECES: dict[tuple[str, ...], frozenset[str] | None] = {}
+
+
+def _concept_pieces(concept: TagConcept) -> frozenset[str] | None:
+    """Pieces of every search of ``concept``; None when a search has no bare terms (operators only): then
+    nothing is skipped."""
+    key = concept.queries
+    if key not in _PIECES:
+        pieces: set[str] = set()
+        for query in concept.queries:
+            expanded, _rest = expand_query(parse_query(query))
+            if expanded is None:
+                _PIECES[key] = None
+                return None
+            for clause in expanded.clauses:
+                pieces |= _pieces(clause)
+        _PIECES[key] = frozenset(pieces)
+    return _PIECES[key]
+
+
+def might_match(concept: TagConcept, document: Document) -> bool:
+    """False only when the document cannot match any search of ``concept`` (no piece of any form in its
+    title or text); True otherwise, including whenever that cannot be told."""
+    pieces = _concept_pieces(concept)
+    if not pieces:
+        return True
+    text = _squeeze(document.title + "\n" + "\n".join(document.paragraphs))
+    return any(p in text for p in pieces)
