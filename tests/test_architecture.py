@@ -51,7 +51,7 @@ ALLOWED: dict[str, set[str]] = {
     # rendering: records only
     "report": {"text", "model", "errors", "facts", "summarize", "serialize", "timefmt"},
     # concept tags: the store (protocols) and the service's search handed in, saved themes as concepts
-    "tags": _CORE | {"text", "store", "search", "facts"},
+    "tags": _CORE | {"text", "store", "search", "facts", "serialize", "summarize"},
     # saved themes: get store, search and summarizer handed in (WorkflowContext), never the service
     "workflow": _CORE | {"text", "store", "search", "report", "serialize", "facts", "summarize"},
     # the one API

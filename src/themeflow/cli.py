@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from themeflow import __version__, cli_embed, cli_llm, cli_theme, cli_workflow
+from themeflow import __version__, cli_embed, cli_llm, cli_tags, cli_theme, cli_workflow
 from themeflow.cli_common import (
     DbOption,
     JsonOption,
@@ -318,6 +318,7 @@ def demo(db: DbOption = None) -> None:
 # -- workflows: `workflow add|list|show|edit|remove|run`, `report`, `scheduler` (see cli_workflow.py)
 cli_workflow.register(app)
 cli_theme.register(app)
+cli_tags.register(app)  # `tags`, `tags show|refresh|export` (see cli_tags.py)
 cli_embed.register(app)  # `embed` (see cli_embed.py)
 cli_llm.register(app)  # `llm check` (see cli_llm.py)
 

@@ -21,6 +21,7 @@ from themeflow.model import (
     StoreStats,
     Story,
     Summary,
+    TagCount,
 )
 from themeflow.text.outlets import UNKNOWN_OUTLET
 from themeflow.timefmt import display_zone
@@ -290,4 +291,38 @@ def workflow_entry_to_dict(
         **theme_to_dict(theme),
         "last_run": run_to_dict(last_run) if last_run is not None else None,
         "next_due": iso(next_due),
+    }
+
+
+def tag_count_to_dict(count: TagCount) -> dict[str, Any]:
+    """One line of ``themeflow tags --json``: a concept's size and its 7/30-day trend."""
+    return {
+        "name": count.name,
+        "kind": count.kind,
+        "documents": count.documents,
+        "mentions": count.mentions,
+        "last_7d": count.last_7d,
+        "prev_7d": count.prev_7d,
+        "last_30d": count.last_30d,
+        "prev_30d": count.prev_30d,
+        "latest": iso(count.latest),
+    }
+
+
+def tagged_document_to_dict(
+    doc: Document, aboutness: str, copies: Sequence[Copy], summary: Summary | None, *, score: float
+) -> dict[str, Any]:
+    """One document of a concept's feed (``/api/tags/concept``, ``/api/themes/NAME``, ``tags show --json``,
+    the JSON export): the story's canonical entry with its copies and, when made, its summary."""
+    return {
+        "id": doc.id,
+        "url": doc.url,
+        "title": doc.title,
+        "source": doc.source,
+        "published": iso(doc.published_at),
+        "time_origin": doc.time_origin,
+        "aboutness": aboutness,
+        "score": round(score, 6),
+        "copies": [copy_to_dict(c) for c in copies],
+        "summary": summary_to_dict(summary) if summary is not None else None,
     }

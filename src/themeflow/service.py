@@ -173,7 +173,9 @@ class Themeflow:
         from themeflow.tags import TagCatalog
 
         if self._tags is None:
-            self._tags = TagCatalog(self.store, self.search, self._theme_concepts, self.settings.timezone)
+            self._tags = TagCatalog(
+                self.store, self.search, self._theme_concepts, self.settings.timezone, self.summarize
+            )
         return self._tags
 
     def _theme_concepts(self) -> list[TagConcept]:

@@ -8,14 +8,17 @@ concepts, so this package never imports the service or the workflow engine.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime, tzinfo
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from themeflow.errors import NotFoundError
-from themeflow.model import DocumentTag, TagCount
+from themeflow.errors import NotFoundError, ThemeflowError
+from themeflow.model import Document, DocumentTag, Summary, TagCount
+from themeflow.search.aboutness import MENTION
+from themeflow.serialize import iso, tag_count_to_dict, tagged_document_to_dict
 from themeflow.store.base import TagCursor
-from themeflow.tags.feed import FeedPage, FeedStore, day_counts, feed_page, kinds
+from themeflow.summarize.verify import drop_unverified
+from themeflow.tags.feed import FeedItem, FeedPage, FeedStore, day_counts, encode_cursor, feed_page, kinds
 from themeflow.tags.tagger import Search, TaggingStore, TagRefresh, refresh_tags
 from themeflow.tags.vocabulary import TagConcept, resolve_concept, vocabulary
 
@@ -27,12 +30,23 @@ __all__ = ["HEAT_DAYS", "TagCatalog"]
 HEAT_DAYS = 90
 """Days the heat chart of a concept page covers, ending on the concept's newest document."""
 
+EXPORT_PAGE = 500
+"""Stories read per feed page while exporting a whole concept."""
+
 FIGURE_DOCUMENTS = 60
 """Newest documents about a concept whose figures the page header lines up."""
 
 
 class CatalogStore(FeedStore, TaggingStore, Protocol):
     """Documents, stories and tags: what the catalog reads."""
+
+
+class Summarize(Protocol):
+    """The service's ``summarize``: cached, verified, focused on the concept for a mention."""
+
+    def __call__(
+        self, doc: Document, *, summarizer: str | None = ..., theme: str | Sequence[str] | None = ...
+    ) -> Summary: ...
 
 
 class TagCatalog:
@@ -44,10 +58,12 @@ class TagCatalog:
         search: Search,
         themes: Callable[[], list[TagConcept]],
         tz: tzinfo,
+        summarize: Summarize,
     ) -> None:
         self._store = store
         self._search = search
         self._themes = themes
+        self._summarize = summarize
         self.tz = tz
 
     def vocabulary(self) -> dict[str, TagConcept]:
@@ -119,3 +135,66 @@ class TagCatalog:
         docs = self._store.get_documents([t.doc_id for t in tags])
         ordered = [docs[t.doc_id] for t in tags if t.doc_id in docs]
         return figures_for_documents(ordered, self._store.stories_for([d.id for d in ordered]))
+
+    def summary_of(self, concept: TagConcept, item: FeedItem) -> Summary | None:
+        """An item's summary as its concept page shows it, verified bullets only: a mention summarized from
+        its paragraphs on the concept; made on first view, then cached (``Themeflow.summarize``). None
+        when the summarizer cannot answer (an LLM endpoint down): the feed is still served."""
+        theme = concept.queries if item.tag.aboutness == MENTION else None
+        try:
+            return drop_unverified(self._summarize(item.document, summarizer=concept.summarizer, theme=theme))
+        except ThemeflowError:
+            return None
+
+    def header(self, concept: TagConcept, note: str | None = None) -> dict[str, Any]:
+        """The concept as the page header and the JSON twins show it."""
+        count = self.count(concept.name)
+        return {
+            "name": concept.name,
+            "kind": concept.kind,
+            "note": note,
+            "definition": {k: list(v) for k, v in concept.definition.items() if v},
+            "counts": tag_count_to_dict(count) if count is not None else None,
+            "refreshed_at": iso(datetime.fromtimestamp(count.refreshed_at, UTC)) if count else None,
+        }
+
+    def feed_body(
+        self,
+        name: str,
+        *,
+        mentions: bool = False,
+        after: TagCursor | None = None,
+        limit: int = 20,
+        summaries: bool = True,
+    ) -> tuple[dict[str, Any], FeedPage]:
+        """``/api/tags/concept``, ``/api/themes/NAME`` and ``tags show --json``: ``{"tag", "documents",
+        "next"}``, newest first, one entry per story; and the page it was built from."""
+        concept, note = self.concept(name)
+        page = self.feed(concept.name, mentions=mentions, after=after, limit=limit)
+        documents = [
+            tagged_document_to_dict(
+                item.document,
+                item.tag.aboutness,
+                item.copies,
+                self.summary_of(concept, item) if summaries else None,
+                score=item.tag.score,
+            )
+            for item in page.items
+        ]
+        body = {
+            "tag": self.header(concept, note),
+            "documents": documents,
+            "next": encode_cursor(page.next) if page.next is not None else None,
+        }
+        return body, page
+
+    def export_body(self, name: str, *, mentions: bool = False, summaries: bool = False) -> dict[str, Any]:
+        """Every story of the concept, newest first: ``{"tag", "documents"}`` as the feed's JSON has them."""
+        body, page = self.feed_body(name, mentions=mentions, limit=EXPORT_PAGE, summaries=summaries)
+        documents = list(body["documents"])
+        while page.next is not None:
+            more, page = self.feed_body(
+                name, mentions=mentions, after=page.next, limit=EXPORT_PAGE, summaries=summaries
+            )
+            documents.extend(more["documents"])
+        return {"tag": body["tag"], "documents": documents}

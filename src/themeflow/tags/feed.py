@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Protocol
 
+from themeflow.errors import InputError
 from themeflow.model import Copy, Document, DocumentTag, Story
 from themeflow.search.aboutness import ABOUT, MENTION
 from themeflow.store.base import DocumentStore, StoryStore, TagCursor, TagStore
 
-__all__ = ["FeedItem", "FeedPage", "day_counts", "feed_page", "kinds"]
+__all__ = ["FeedItem", "FeedPage", "day_counts", "decode_cursor", "encode_cursor", "feed_page", "kinds"]
 
 _NO_TIME = datetime.min.replace(tzinfo=UTC)
 
@@ -127,3 +128,24 @@ def day_counts(times: Sequence[float], *, end: date, days: int, tz: tzinfo) -> l
         if day in counts:
             counts[day] += 1
     return sorted(counts.items())
+
+
+def encode_cursor(cursor: TagCursor) -> str:
+    """The ``next`` token of a feed page: opaque to clients, stable while documents arrive (a page starts
+    after a document, not at an offset that shifts when newer ones come in)."""
+    ts, doc_id = cursor
+    return f"{ts!r}~{doc_id}"
+
+
+def decode_cursor(token: str | None) -> TagCursor | None:
+    """The cursor a ``next`` token names; InputError for a token this server did not write."""
+    if not token:
+        return None
+    ts, sep, doc_id = token.partition("~")
+    try:
+        value = float(ts)
+    except ValueError:
+        value = float("nan")
+    if not sep or not doc_id or value != value or len(token) > 300:
+        raise InputError("a bad feed position (after=…): use the `next` value of the previous page")
+    return value, doc_id

@@ -48,6 +48,8 @@ class TagConcept:
     """What the page header shows: the lexicon's other names and narrower terms, or a theme's query,
     keywords, exclusions and outlets."""
     lexicon_version: int = 0
+    summarizer: str | None = None
+    """The summarizer a theme's page uses (its workflow's); None: the configured one."""
 
     @property
     def digest(self) -> str:
@@ -91,6 +93,7 @@ def theme_concept(theme: Theme, queries: Sequence[str], *, lexicon_version: int 
             "sources": theme.sources,
         },
         lexicon_version=finance_lexicon().version if lexicon_version is None else lexicon_version,
+        summarizer=theme.summarizer,
     )
 
 
