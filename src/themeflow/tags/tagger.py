@@ -32,11 +32,12 @@ from typing import Any, Protocol
 
 from themeflow import progress
 from themeflow.model import Document, DocumentTag, SearchPage, TagState
-from themeflow.search.aboutness import ABOUT
+from themeflow.search.aboutness import ABOUT, MENTION, concept_matcher
 from themeflow.search.concept import Clause, expand_query
 from themeflow.search.query import parse_query
 from themeflow.store.base import DocumentStore, TagStore
 from themeflow.tags.vocabulary import TagConcept
+from themeflow.text.doctype import theme_centrality
 from themeflow.text.segment import fold, query_words
 
 __all__ = ["OVERLAP_SECONDS", "PREFILTER_MAX", "SEARCH_PAGE", "TagRefresh", "might_match", "refresh_tags"]
@@ -47,6 +48,11 @@ before it waits for the write lock; see ``workflow/runner.py``). Re-reading is h
 
 SEARCH_PAGE = 1000
 """Hits read per search call while collecting a concept's matches."""
+
+CENTRAL_ENOUGH = 0.25
+"""Centrality from which a match is about the concept (主题): the concept in the lead, or in the title, or
+in half of the paragraphs; below it (a passing mention deep in the text) the document is tagged 提及.
+Chosen on the dev themes of the pooled relevance set (``scripts/eval_tags.py``)."""
 
 PREFILTER_MAX = 500
 """Up to this many new documents, concepts none of them can match are skipped (their text is read once);
@@ -148,11 +154,17 @@ def refresh_tags(
 
 
 def _search_tags(
-    search: Search, concept: TagConcept, among: set[str] | None, tagged_at: float
+    search: Search,
+    concept: TagConcept,
+    among: set[str] | None,
+    tagged_at: float,
+    central: float = CENTRAL_ENOUGH,
 ) -> list[DocumentTag]:
-    """The concept's tags: the union of its searches' matches (``among`` only, when given); a document
-    found as 主题 by any search is 主题, and keeps its best score."""
+    """The concept's tags: the union of its searches' matches (``among`` only, when given). The score is
+    the concept's centrality to the document (``text.doctype.theme_centrality``: title, lead, share of
+    paragraphs); a match search calls 主题 stays 主题 only from ``central`` on, else it is a 提及."""
     best: dict[str, DocumentTag] = {}
+    on_topic = _matcher(concept)
     for query in concept.queries:
         offset = 0
         while True:
@@ -169,11 +181,17 @@ def _search_tags(
                 doc = hit.document
                 if among is not None and doc.id not in among:
                     continue
+                score = (
+                    theme_centrality(doc.paragraphs, doc.title, on_topic).score
+                    if on_topic is not None
+                    else 1.0
+                )
+                about = (hit.aboutness or ABOUT) == ABOUT and score >= central
                 tag = DocumentTag(
                     concept=concept.name,
                     doc_id=doc.id,
-                    aboutness=hit.aboutness or ABOUT,
-                    score=float(hit.score),
+                    aboutness=ABOUT if about else MENTION,
+                    score=score,
                     published_at=doc.published_at,
                     tagged_at=tagged_at,
                 )
@@ -184,6 +202,18 @@ def _search_tags(
             if not page.hits or offset >= page.total:
                 break
     return list(best.values())
+
+
+def _matcher(concept: TagConcept) -> Callable[[str], bool] | None:
+    """Whether a text is on the concept (any of its searches' concepts); None when a search has no bare
+    terms (an operator-only theme: every match counts as central)."""
+    tests = []
+    for query in concept.queries:
+        expanded, _rest = expand_query(parse_query(query))
+        if expanded is None:
+            return None
+        tests.append(concept_matcher(expanded))
+    return lambda text: any(t(text) for t in tests)
 
 
 _NOT_WORD = re.compile(r"[\W_]+")

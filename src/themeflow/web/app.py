@@ -20,11 +20,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from themeflow import __version__
-from themeflow.web import api, errors, pages, workflow_pages
+from themeflow.web import api, errors, pages, tag_pages, workflow_pages
 from themeflow.web.context import STATIC_DIR, TEMPLATES_DIR, TfSource, WebState, open_service
 from themeflow.web.guard import HostPolicy, RequestGuard
 from themeflow.web.headers import SecurityHeaders
-from themeflow.web.present import fmt_date, fmt_time, highlight, safe_url
+from themeflow.web.present import fmt_date, fmt_iso, fmt_time, highlight, safe_url
 from themeflow.web.throttle import LoginThrottle
 
 
@@ -43,6 +43,7 @@ def make_templates(tz: tzinfo | None = None) -> Jinja2Templates:
         fmt_date=partial(fmt_date, tz=tz),
         safe_url=safe_url,
         highlight=highlight,
+        fmt_iso=partial(fmt_iso, tz=tz),
     )
     env.globals.update(version=__version__)
     return Jinja2Templates(env=env)
@@ -117,7 +118,9 @@ def create_app(
     )  # added last: outermost, so the guard's refusals carry the headers too
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api.router)
+    app.include_router(tag_pages.api)
     app.include_router(pages.router)
+    app.include_router(tag_pages.router)
     app.include_router(workflow_pages.router)
     return app
 

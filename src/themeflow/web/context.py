@@ -42,7 +42,9 @@ class WebState:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     search_cache: SearchCache = field(default_factory=SearchCache)
     _sources: tuple[float, list[tuple[str, int]]] | None = field(default=None, repr=False)
-    _blocks: OrderedDict[tuple[str, str, str | None], Markup] = field(default_factory=OrderedDict, repr=False)
+    _blocks: OrderedDict[tuple[str, str, str | tuple[str, ...] | None], Markup] = field(
+        default_factory=OrderedDict, repr=False
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def sources(self, ttl: float = 60.0) -> list[tuple[str, int]]:
@@ -65,7 +67,7 @@ class WebState:
         shown = {name for name, _ in top}
         return top + [(name, 0) for name in selected if name not in shown]
 
-    def summary_block(self, doc: Document, *, theme: str | None = None) -> Markup:
+    def summary_block(self, doc: Document, *, theme: str | tuple[str, ...] | None = None) -> Markup:
         """The rendered summary of ``doc`` (the ``summary`` macro), cached per document content (and per
         ``theme`` for a roundup shown under one: its summary covers the theme's paragraphs only); rendering
         20 cited summaries dominates the search page's cost."""

@@ -33,6 +33,11 @@ def fmt_time(dt: datetime | None, tz: tzinfo | None = None) -> str:
     return display_time(dt, tz, unknown="时间未知")
 
 
+def fmt_iso(value: str | None, tz: tzinfo | None = None) -> str:
+    """:func:`fmt_time` of an ISO 8601 string (the JSON form the page header shares with the API)."""
+    return fmt_time(datetime.fromisoformat(value) if value else None, tz)
+
+
 def fmt_date(dt: datetime | None, tz: tzinfo | None = None) -> str:
     return display_date(dt, tz, unknown="")
 
@@ -76,7 +81,7 @@ class SummaryView:
         return bool(self.summary and self.summary.excerpt)
 
 
-def summary_view(tf: Themeflow, doc: Document, *, theme: str | None = None) -> SummaryView:
+def summary_view(tf: Themeflow, doc: Document, *, theme: str | tuple[str, ...] | None = None) -> SummaryView:
     """The displayable summary of ``doc`` (under ``theme``: see ``Themeflow.summarize``); a failing or
     missing summarizer degrades to a note, never a 500."""
     try:
