@@ -228,3 +228,29 @@ def test_phone_layout_has_no_horizontal_scroll(server: str, browser: Any, tmp_pa
     assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(pg, "search-phone.png", tmp_path)
     context.close()
+
+
+def test_concept_page_feed_heat_chart_paging_and_a_citation(server: str, page: Any, tmp_path: Path) -> None:
+    """The seed's page in a real browser: a newest-first feed of stories, the heat chart, a citation opened in
+    place, and the next page of older stories."""
+    page.goto(f"{server}/tags/concept?tagValue=AI资本开支周期")
+    assert page.locator("h1").inner_text() == "AI资本开支"
+    first = page.locator(".feed article.item").first
+    assert first.locator("h2.title").inner_text() == CAPEX.title
+    bars = page.locator("svg.heat rect.bar")
+    assert bars.count() == 90 and page.locator("svg.heat").is_visible()
+    assert int(page.locator("svg.heat rect.bar[data-day='2025-11-20']").get_attribute("data-n")) >= 1
+    cite = first.locator("a.cite[data-src]").first
+    n = int(cite.inner_text().strip("[]"))
+    cite.click()
+    panel = first.locator(".src-panel").first
+    panel.wait_for(state="visible")
+    assert CAPEX.paragraphs[n - 1] in panel.inner_text()
+    shot(page, "concept.png", tmp_path)
+    page.goto(f"{server}/tags/concept?tagValue=算力")
+    titles = page.locator(".feed h2.title").all_inner_texts()
+    assert len(titles) == 20
+    page.locator("a[rel=next]").click()
+    page.wait_for_url("**after=**")
+    older = page.locator(".feed h2.title").all_inner_texts()
+    assert older and not set(older) & set(titles), "the next page goes on after the last story"
