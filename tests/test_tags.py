@@ -34,7 +34,12 @@ def _doc(i: int, title: str, *paras: str, source: str = "测试社", hours: int 
 
 STORAGE = _doc(1, "储能电站装机规模创新高", "今年新型储能装机同比增长八成。", "多个储能项目并网。", hours=1)
 STORAGE_COPY = _doc(
-    2, "储能电站装机规模创新高", "今年新型储能装机同比增长八成。", "多个储能项目并网。", source="转载网", hours=2
+    2,
+    "储能电站装机规模创新高",
+    "今年新型储能装机同比增长八成。",
+    "多个储能项目并网。",
+    source="转载网",
+    hours=2,
 )
 PASSING = _doc(
     3,

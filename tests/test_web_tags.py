@@ -39,7 +39,9 @@ def test_the_seeds_address_shows_the_concept_newest_first_one_story_each(client:
     assert html.count(CAPEX.title) == 1, "the copy folds into its story"
     assert "另见" in html and "美股IPO" in html
     assert html.index(CAPEX.title) < html.index(FLASH.title), "newest first"
-    assert SOUTHBOUND.title not in html and FED.title not in html, "passing mentions are not listed by default"
+    assert SOUTHBOUND.title not in html and FED.title not in html, (
+        "passing mentions are not listed by default"
+    )
     assert "另有 2 篇提及" in html
     assert "文章核心观点" in html and 'class="cite"' in html, "each story with its cited summary"
     assert re.search(r'<h2 class="day">2025-11-20</h2>', html), "grouped by day (the story's canonical time)"

@@ -39,6 +39,7 @@ from themeflow.store.base import DocumentStore, TagStore
 from themeflow.tags.vocabulary import TagConcept
 from themeflow.text.doctype import theme_centrality
 from themeflow.text.segment import fold, query_words
+from themeflow.text.sentences import split_sentences
 
 __all__ = ["OVERLAP_SECONDS", "PREFILTER_MAX", "SEARCH_PAGE", "TagRefresh", "might_match", "refresh_tags"]
 
@@ -162,7 +163,8 @@ def _search_tags(
 ) -> list[DocumentTag]:
     """The concept's tags: the union of its searches' matches (``among`` only, when given). The score is
     the concept's centrality to the document (``text.doctype.theme_centrality``: title, lead, share of
-    paragraphs); a match search calls 主题 stays 主题 only from ``central`` on, else it is a 提及."""
+    paragraphs, a long paragraph read as its sentences); a match search calls 主题 stays 主题 from
+    ``central`` on or when the concept returns in :data:`RETURNS` segments, else it is a 提及."""
     best: dict[str, DocumentTag] = {}
     on_topic = _matcher(concept)
     for query in concept.queries:
@@ -181,12 +183,8 @@ def _search_tags(
                 doc = hit.document
                 if among is not None and doc.id not in among:
                     continue
-                score = (
-                    theme_centrality(doc.paragraphs, doc.title, on_topic).score
-                    if on_topic is not None
-                    else 1.0
-                )
-                about = (hit.aboutness or ABOUT) == ABOUT and score >= central
+                score, returns = _centrality(doc, on_topic)
+                about = (hit.aboutness or ABOUT) == ABOUT and (score >= central or returns >= RETURNS)
                 tag = DocumentTag(
                     concept=concept.name,
                     doc_id=doc.id,
@@ -202,6 +200,35 @@ def _search_tags(
             if not page.hits or offset >= page.total:
                 break
     return list(best.values())
+
+
+LONG_PARAGRAPH = 600
+"""Characters from which a paragraph is read as its sentences for centrality: a web page stored as one
+paragraph (navigation, article, a sidebar of news flashes) would otherwise count as one paragraph that is
+entirely on every concept its sidebar names."""
+
+
+RETURNS = 3
+"""Paragraphs (or sentences of a long paragraph) on the concept from which a match is about it whatever its
+centrality: an article that keeps returning to a subject is about it even when its title and lead are not
+(a page stored with its navigation first). Chosen with :data:`CENTRAL_ENOUGH` on the dev themes."""
+
+
+def _centrality(doc: Document, on_topic: Callable[[str], bool] | None) -> tuple[float, int]:
+    """The concept's centrality to ``doc`` and how many of its segments are on it (1.0, 0 when there is no
+    concept to test: an operator-only search)."""
+    if on_topic is None:
+        return 1.0, 0
+    c = theme_centrality(_segments(doc.paragraphs), doc.title, on_topic)
+    return c.score, len(c.paragraphs)
+
+
+def _segments(paragraphs: Sequence[str]) -> list[str]:
+    """Paragraphs, each one longer than :data:`LONG_PARAGRAPH` replaced by its sentences."""
+    out: list[str] = []
+    for para in paragraphs:
+        out.extend(split_sentences(para) if len(para) > LONG_PARAGRAPH else (para,))
+    return out
 
 
 def _matcher(concept: TagConcept) -> Callable[[str], bool] | None:
