@@ -240,13 +240,13 @@ def test_concept_page_feed_heat_chart_paging_and_a_citation(server: str, page: A
     bars = page.locator("svg.heat rect.bar")
     assert bars.count() == 90 and page.locator("svg.heat").is_visible()
     assert int(page.locator("svg.heat rect.bar[data-day='2025-11-20']").get_attribute("data-n")) >= 1
+    shot(page, "concept.png", tmp_path)
     cite = first.locator("a.cite[data-src]").first
     n = int(cite.inner_text().strip("[]"))
     cite.click()
     panel = first.locator(".src-panel").first
     panel.wait_for(state="visible")
     assert CAPEX.paragraphs[n - 1] in panel.inner_text()
-    shot(page, "concept.png", tmp_path)
     page.goto(f"{server}/tags/concept?tagValue=算力")
     titles = page.locator(".feed h2.title").all_inner_texts()
     assert len(titles) == 20
