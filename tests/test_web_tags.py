@@ -133,3 +133,19 @@ def test_the_concept_index_lists_concepts_and_themes(client: Any) -> None:
     html = client.get("/tags").text
     assert 'href="/themes/%E7%AE%97%E5%8A%9B%E8%BF%BD%E8%B8%AA"' in html
     assert 'href="/tags/concept?tagValue=AI%E8%B5%84%E6%9C%AC%E5%BC%80%E6%94%AF"' in html
+
+
+def test_a_run_with_nothing_new_leaves_the_theme_page_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THEMEFLOW_HOME", str(tmp_path / "home"))
+    db = build_store(tmp_path / "runs.db", daily=True)
+    with Themeflow.open(db) as tf:
+        tf.add_theme({"name": "算力追踪", "query": "算力"})
+        first = tf.run_workflow("算力追踪", write_reports=False)
+        second = tf.run_workflow("算力追踪", write_reports=False)
+    assert first.run.items > 0 and second.run.items == 0
+    with make_client(create_app(db), follow_redirects=False) as c:
+        html = c.get("/themes/算力追踪").text
+    assert html.count('<article class="item"') == 20, "the feed is cumulative, not the last run's items"
+    assert "最后检查" in html and "没有新文章" in html
