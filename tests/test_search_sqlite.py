@@ -226,3 +226,25 @@ def test_any_contained_word_finds_its_document(
         assert "d" in ids(s.search(SearchRequest(query=f'"{word}"'))), (text, word)
     finally:
         s.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["资本开支", "+资本开支", '"资本开支"', "资本开支 OR 降息", "source:东方财富网", "since:2025-10", "AI资本开支周期"],
+)
+@pytest.mark.parametrize("sort", ["time", "relevance"])
+@pytest.mark.parametrize("collapse", [True, False])
+def test_within_restricts_every_kind_of_query_to_the_given_documents(
+    store: SQLiteStore, query: str, sort: str, collapse: bool
+) -> None:
+    """``within`` answers what the unrestricted search answers, kept to those documents (every query path:
+    concept, plain match, filters only, folded or not), and counts only them."""
+    full = search(store, query, sort=sort, collapse=collapse, limit=100)
+    for within in ({"capex", "undated"}, {"fed", "solar", "stargate"}, set(), {"no-such-id"}):
+        part = search(store, query, sort=sort, collapse=collapse, limit=100, within=within)
+        expected = [h.document.id for h in full.hits if h.document.id in within]
+        assert [h.document.id for h in part.hits] == expected, (query, within)
+        assert part.total == sum(1 for h in full.hits if h.document.id in within and not h.partial)
+        assert {h.document.id: h.aboutness for h in part.hits} == {
+            h.document.id: h.aboutness for h in full.hits if h.document.id in within
+        }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -210,6 +210,7 @@ class Themeflow:
         recency_boost: bool = False,
         collapse: bool = True,
         strict: bool = False,
+        within: Collection[str] | None = None,
     ) -> SearchPage:
         """Search the store with the query language (see README); copies fold into stories by default.
         Bare terms expand into concepts unless ``strict`` (``search/concept.py``)."""
@@ -233,6 +234,7 @@ class Themeflow:
             collapse=collapse,
             strict=strict,
             tz=tz,
+            within=frozenset(within) if within is not None else None,
         )
         if mode != "bm25":
             request = self._with_query_vector(request)

@@ -54,8 +54,14 @@ class SearchRequest:
     """The model ``vector`` came from: only document vectors of the same model are compared."""
     tz: tzinfo | None = None
     """Zone of naive dates inside the query (``since:2025-11``); None = Beijing time."""
+    within: frozenset[str] | None = None
+    """Only these documents (ids) can match: what an incremental reader (a workflow run, a tag refresh) asks
+    of the documents written since its last pass. The backend applies it before it reads, labels or builds
+    any hit, so the cost follows the new documents, not every match; totals count only these."""
 
     def __post_init__(self) -> None:
+        if self.within is not None and not isinstance(self.within, frozenset):
+            object.__setattr__(self, "within", frozenset(self.within))
         if self.sort not in ("time", "relevance"):
             raise InputError(f"unknown sort {self.sort!r}; use 'time' or 'relevance'")
         if self.mode not in ("bm25", "semantic", "hybrid"):

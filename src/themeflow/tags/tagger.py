@@ -73,6 +73,7 @@ class Search(Protocol):
         limit: int = ...,
         offset: int = ...,
         collapse: bool = ...,
+        within: Collection[str] | None = ...,
     ) -> SearchPage: ...
 
 
@@ -178,6 +179,7 @@ def _search_tags(
                 limit=SEARCH_PAGE,
                 offset=offset,
                 collapse=False,
+                within=among,
             )
             for hit in page.hits:
                 doc = hit.document

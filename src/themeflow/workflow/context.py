@@ -7,7 +7,7 @@ import cycle (the service imports the workflow package, never the other way roun
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -34,6 +34,7 @@ class SearchFn(Protocol):
         limit: int = 20,
         offset: int = 0,
         collapse: bool = True,
+        within: Collection[str] | None = None,
     ) -> SearchPage: ...
 
 

@@ -267,6 +267,7 @@ def _matches(ctx: WorkflowContext, theme: Theme, *, first: bool, restrict: set[s
                 limit=SEARCH_PAGE,
                 offset=offset,
                 collapse=False,
+                within=restrict,
             )
             for hit in page.hits:
                 if hit.document.id in restrict and hit.document.id not in found:

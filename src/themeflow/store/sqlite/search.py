@@ -22,6 +22,7 @@ Snippets and highlights are built for the page's documents only.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
@@ -176,6 +177,9 @@ def _filters(
         either += ["d.source IS NULL"] if wants_unknown(wanted) else []
         where.append("(" + " OR ".join(either) + ")")
         params.extend(names)
+    if request.within is not None:
+        where.append("d.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(sorted(request.within)))
     since = [t for t in (_epoch(request.since), _epoch(query.since)) if t is not None]
     until = [t for t in (_epoch(request.until), _epoch(query.until)) if t is not None]
     if since:
@@ -299,6 +303,11 @@ def _concept_page(
     """The page of a concept query; ``partial`` (per scanned row) marks the partial matches of relevance
     order, which are never read for aboutness (they come after every match whatever their kind)."""
     ranked = request.sort == "relevance"
+    within = _within(store.conn, request)
+    if within is not None:  # before the 提及 reading, which loads documents
+        inside = np.isin(scanned[0], within)
+        scanned = scanned[0][inside], scanned[1][inside]
+        partial = partial[inside] if partial is not None else None
     if partial is None:
         mention = concept_mentions(store, scanned[0], concept)
     else:
@@ -382,7 +391,7 @@ def _single_pass(
     part = partial if partial is not None else np.zeros(len(rowids), dtype=np.bool_)
     if len(rowids) and int(rowids.max()) >= len(meta.ts):  # a document written after the columns were read
         meta = DocMeta.load(conn)
-    keep = _mask(meta, rowids, query, request)
+    keep = _mask(meta, rowids, query, request, _within(conn, request))
     if keep is not None:
         rowids, bm25, tier, part = rowids[keep], bm25[keep], tier[keep], part[keep]
     if recency and len(rowids):
@@ -480,17 +489,34 @@ def _scan(store: _Store, match: str) -> tuple[npt.NDArray[np.int64], npt.NDArray
     return flat[0::2].astype(np.int64), flat[1::2]
 
 
+def _within(conn: sqlite3.Connection, request: SearchRequest) -> npt.NDArray[np.int64] | None:
+    """Rowids of ``request.within`` (None: no restriction), sorted; one statement however many ids."""
+    if request.within is None:
+        return None
+    rows = conn.execute(
+        "SELECT rowid FROM documents WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(request.within)),),
+    ).fetchall()
+    return np.sort(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+
+
 def _mask(
-    meta: DocMeta, rowids: npt.NDArray[np.int64], query: ParsedQuery, request: SearchRequest
+    meta: DocMeta,
+    rowids: npt.NDArray[np.int64],
+    query: ParsedQuery,
+    request: SearchRequest,
+    within: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.bool_] | None:
-    """The source and date filters of ``_filters``, over the cached columns (None: nothing to filter)."""
-    keep: npt.NDArray[np.bool_] | None = None
+    """The source, date and ``within`` filters of ``_filters``, over the cached columns (None: nothing to
+    filter)."""
+    keep: npt.NDArray[np.bool_] | None = None if within is None else np.isin(rowids, within)
     wanted = wanted_sources(request.sources, query.sources)
     if wanted:
         keys = source_keys(wanted)
         codes = [i for i, s in enumerate(meta.sources) if keys and source_matches(s, keys)]
         codes += [-1] if wants_unknown(wanted) else []  # code -1: no outlet
-        keep = np.isin(meta.source_code[rowids], np.array(codes, dtype=np.int32))
+        in_sources = np.isin(meta.source_code[rowids], np.array(codes, dtype=np.int32))
+        keep = in_sources if keep is None else keep & in_sources
     since = [t for t in (_epoch(request.since), _epoch(query.since)) if t is not None]
     until = [t for t in (_epoch(request.until), _epoch(query.until)) if t is not None]
     if since or until:
