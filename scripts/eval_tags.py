@@ -19,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from themeflow.service import Themeflow
-from themeflow.tags.tagger import _search_tags
+from themeflow.tags.tagger import search_tags
 from themeflow.tags.vocabulary import TagConcept
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ def main() -> None:
     for theme, judged in sorted(grades.items()):
         concept = TagConcept(name=theme, kind="lexicon", queries=(theme,))
         for central in args.central:
-            tags = _search_tags(tf.search, concept, None, 0.0, central)
+            tags = search_tags(tf.search, concept, None, 0.0, central)
             about = [t for t in tags if t.aboutness == "主题"]
             ids = {t.doc_id for t in about}
             rel = {d for d, g in judged.items() if g >= 1}

@@ -230,7 +230,15 @@ def test_any_contained_word_finds_its_document(
 
 @pytest.mark.parametrize(
     "query",
-    ["资本开支", "+资本开支", '"资本开支"', "资本开支 OR 降息", "source:东方财富网", "since:2025-10", "AI资本开支周期"],
+    [
+        "资本开支",
+        "+资本开支",
+        '"资本开支"',
+        "资本开支 OR 降息",
+        "source:东方财富网",
+        "since:2025-10",
+        "AI资本开支周期",
+    ],
 )
 @pytest.mark.parametrize("sort", ["time", "relevance"])
 @pytest.mark.parametrize("collapse", [True, False])

@@ -3,6 +3,7 @@ feed item, cursor paging, counts and trend, exports."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -219,3 +220,28 @@ def test_export_body_holds_every_story(tf: Themeflow) -> None:
         "g1",
     ]
     assert body["tag"]["name"] == "储能" and body["tag"]["counts"]["documents"] == 2
+
+
+def test_the_tags_commands_as_a_user_runs_them(tf: Themeflow, tmp_path: Path) -> None:
+    """The console script in a subprocess: listing, a concept's stories, an export, and clear errors."""
+    from tests.test_cli import run_cli
+
+    db = Path(tf.store.location)
+    tf.close()
+    listing = run_cli("tags", "--json", db=db)
+    assert listing.returncode == 0, listing.stderr
+    body = json.loads(listing.stdout)
+    assert any(c["name"] == "储能" and c["documents"] == 2 for c in body["concepts"])
+    shown = run_cli("tags", "show", "储能", "--mentions", "--json", db=db)
+    assert [d["aboutness"] for d in json.loads(shown.stdout)["documents"]] == ["提及", "主题"]
+    out = tmp_path / "储能.csv"
+    done = run_cli("tags", "export", "储能", "-o", str(out), db=db)
+    assert done.returncode == 0 and out.read_text(encoding="utf-8").count("\n") == 2
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    bad = run_cli("tags", "export", "储能", "-o", str(blocked / "x.csv"), db=db)
+    assert bad.returncode != 0 and "cannot write" in bad.stderr and "internal error" not in bad.stderr
+    unknown = run_cli("tags", "show", "马拉松", db=db)
+    assert unknown.returncode != 0 and "no concept or theme named" in unknown.stderr
+    forged = run_cli("tags", "show", "储能", "--after", "x", db=db)
+    assert forged.returncode != 0 and "feed position" in forged.stderr

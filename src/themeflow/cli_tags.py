@@ -163,7 +163,9 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from themeflow.report.write import write_text
+
+        write_text(output, text)
         err.print(f"wrote {output}", markup=False)
 
 

@@ -328,8 +328,9 @@ class TagStore(Protocol):
         """Forget a concept and its tags (a theme removed); False when it had none."""
         ...
 
-    def counts(self, as_of: float) -> list[TagCount]:
-        """Every concept's counts and trend as of ``as_of`` (epoch seconds), largest first."""
+    def counts(self, as_of: float, *, name: str | None = None) -> list[TagCount]:
+        """Every concept's counts and trend as of ``as_of`` (epoch seconds), largest first; only the concept
+        ``name`` when given (one index range, not the whole table)."""
         ...
 
     def feed(

@@ -101,12 +101,10 @@ class TagCatalog:
 
     def count(self, name: str) -> TagCount | None:
         """One concept's counts (trend as of its own newest document), None before its first refresh."""
-        counts, _ = self.counts()
-        found = next((c for c in counts if c.name == name), None)
-        if found is None or found.latest is None:
+        found = next(iter(self._store.tags.counts(time.time(), name=name)), None)
+        if found is None or found.latest is None or found.latest.timestamp() >= time.time():
             return found
-        own = self._store.tags.counts(found.latest.timestamp())
-        return next((c for c in own if c.name == name), found)
+        return next(iter(self._store.tags.counts(found.latest.timestamp(), name=name)), found)
 
     def feed(
         self, name: str, *, mentions: bool = False, after: TagCursor | None = None, limit: int = 20

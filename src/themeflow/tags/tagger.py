@@ -23,6 +23,7 @@ The watermark is the time the refresh started, so a document written while it ru
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -41,7 +42,15 @@ from themeflow.text.doctype import theme_centrality
 from themeflow.text.segment import fold, query_words
 from themeflow.text.sentences import split_sentences
 
-__all__ = ["OVERLAP_SECONDS", "PREFILTER_MAX", "SEARCH_PAGE", "TagRefresh", "might_match", "refresh_tags"]
+__all__ = [
+    "OVERLAP_SECONDS",
+    "PREFILTER_MAX",
+    "SEARCH_PAGE",
+    "TagRefresh",
+    "might_match",
+    "refresh_tags",
+    "search_tags",
+]
 
 OVERLAP_SECONDS = 5.0
 """Documents written this long before a watermark are read again (a writer stamps its write time just
@@ -127,7 +136,7 @@ def refresh_tags(
         fresh = TagState(concept.name, concept.kind, concept.digest, started, started)
         if full or state is None or state.digest != concept.digest:
             progress.stage(f"tagging {concept.name} ({i}/{len(concepts)})")
-            tags = _search_tags(search, concept, None, started)
+            tags = search_tags(search, concept, None, started)
             store.tags.write(fresh, tags)
             result.retagged.append(concept.name)
             result.tags_written += len(tags)
@@ -147,7 +156,7 @@ def refresh_tags(
                 result.skipped += 1
                 continue
         progress.stage(f"tagging {concept.name}: {len(ids)} new documents ({i}/{len(concepts)})")
-        tags = _search_tags(search, concept, set(ids), started)
+        tags = search_tags(search, concept, set(ids), started)
         store.tags.write(fresh, tags, replacing=ids)
         result.updated.append(concept.name)
         result.tags_written += len(tags)
@@ -155,7 +164,7 @@ def refresh_tags(
     return result
 
 
-def _search_tags(
+def search_tags(
     search: Search,
     concept: TagConcept,
     among: set[str] | None,
@@ -267,30 +276,24 @@ def _pieces(clause: Clause) -> set[str]:
     return {p for p in found if p}
 
 
-_PIECES: dict[tuple[str, ...], frozenset[str] | None] = {}
-
-
-def _concept_pieces(concept: TagConcept) -> frozenset[str] | None:
-    """Pieces of every search of ``concept``; None when a search has no bare terms (operators only): then
-    nothing is skipped."""
-    key = concept.queries
-    if key not in _PIECES:
-        pieces: set[str] = set()
-        for query in concept.queries:
-            expanded, _rest = expand_query(parse_query(query))
-            if expanded is None:
-                _PIECES[key] = None
-                return None
-            for clause in expanded.clauses:
-                pieces |= _pieces(clause)
-        _PIECES[key] = frozenset(pieces)
-    return _PIECES[key]
+@functools.lru_cache(maxsize=1024)
+def _concept_pieces(queries: tuple[str, ...]) -> frozenset[str] | None:
+    """Pieces of every search of a concept (its ``queries``); None when a search has no bare terms
+    (operators only): then nothing is skipped."""
+    pieces: set[str] = set()
+    for query in queries:
+        expanded, _rest = expand_query(parse_query(query))
+        if expanded is None:
+            return None
+        for clause in expanded.clauses:
+            pieces |= _pieces(clause)
+    return frozenset(pieces)
 
 
 def might_match(concept: TagConcept, document: Document) -> bool:
     """False only when the document cannot match any search of ``concept`` (no piece of any form in its
     title or text); True otherwise, including whenever that cannot be told."""
-    pieces = _concept_pieces(concept)
+    pieces = _concept_pieces(concept.queries)
     if not pieces:
         return True
     text = _squeeze(document.title + "\n" + "\n".join(document.paragraphs))

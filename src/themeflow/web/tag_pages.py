@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
@@ -234,20 +235,37 @@ def theme_export(
 
 
 # -- JSON twins ------------------------------------------------------------------------------------------
-Limit = Annotated[int, Query(ge=1, le=100)]
-Summaries = Annotated[bool, Query(description="Add each story's cited summary (made on first request).")]
+@dataclass(frozen=True, slots=True)
+class FeedQuery:
+    """The paging and content parameters both JSON twins take."""
+
+    after: str | None
+    limit: int
+    mentions: bool
+    summaries: bool
 
 
-def _feed_json(
-    state: WebState, name: str, *, theme: bool, after: str | None, limit: int, mentions: bool, summaries: bool
-) -> Response:
-    concept, _ = _concept(state, name, theme=theme)
+def feed_query(
+    after: After = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = PER_PAGE,
+    mentions: Mentions = False,
+    summaries: Annotated[
+        bool, Query(description="Add each story's cited summary (made on first request).")
+    ] = True,
+) -> FeedQuery:
+    return FeedQuery(after, limit, mentions, summaries)
+
+
+Feed = Annotated[FeedQuery, Depends(feed_query)]
+
+
+def _feed_json(state: WebState, name: str, feed: FeedQuery) -> Response:
     body, _ = state.tf.tags.feed_body(
-        concept.name if theme else name,
-        mentions=mentions,
-        after=decode_cursor(after),
-        limit=limit,
-        summaries=summaries,
+        name,
+        mentions=feed.mentions,
+        after=decode_cursor(feed.after),
+        limit=feed.limit,
+        summaries=feed.summaries,
     )
     return JSONResponse(body)
 
@@ -260,30 +278,13 @@ def api_tags(state: State) -> dict[str, Any]:
 
 
 @api.get("/tags/concept")
-def api_concept(
-    state: State,
-    tag_value: TagValue,
-    after: After = None,
-    limit: Limit = PER_PAGE,
-    mentions: Mentions = False,
-    summaries: Summaries = True,
-) -> Response:
+def api_concept(state: State, tag_value: TagValue, feed: Feed) -> Response:
     """A concept's stories newest first: ``{"tag", "documents", "next"}`` (``themeflow tags show --json``)."""
-    return _feed_json(
-        state, tag_value, theme=False, after=after, limit=limit, mentions=mentions, summaries=summaries
-    )
+    return _feed_json(state, tag_value, feed)
 
 
 @api.get("/themes/{name}")
-def api_theme(
-    state: State,
-    name: str,
-    after: After = None,
-    limit: Limit = PER_PAGE,
-    mentions: Mentions = False,
-    summaries: Summaries = True,
-) -> Response:
+def api_theme(state: State, name: str, feed: Feed) -> Response:
     """A saved theme's stories newest first, in the shape of ``/api/tags/concept``."""
-    return _feed_json(
-        state, name, theme=True, after=after, limit=limit, mentions=mentions, summaries=summaries
-    )
+    _concept(state, name, theme=True)  # 404 for a lexicon concept or an unknown name
+    return _feed_json(state, name, feed)

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,6 +160,11 @@ class SQLiteStore:
                 " only be read here; open it once with write access (any command, e.g. `themeflow stats`,"
                 " as a user who can write the file and its folder) to upgrade it"
             )
+
+    def reading(self, what: str) -> AbstractContextManager[None]:
+        """A read by one of the store's parts (tags, vectors): a driver error becomes a StoreError that
+        names the file and what was being read."""
+        return self._translate(what)
 
     @contextmanager
     def _translate(self, what: str) -> Iterator[None]:

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from themeflow.errors import StoreError
 from themeflow.model import DocumentTag, TagCount, TagKind, TagState
 from themeflow.store.sqlite.params import chunks, marks
 
@@ -80,15 +78,8 @@ class SQLiteTagStore:
     def __init__(self, store: SQLiteStore) -> None:
         self._store = store
 
-    @contextmanager
-    def _reading(self, what: str) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.Error as exc:
-            raise StoreError(f"could not {what} in {self._store.location}: {exc}") from exc
-
     def states(self) -> dict[str, TagState]:
-        with self._reading("read the tag vocabulary"):
+        with self._store.reading("read the tag vocabulary"):
             rows = self._store.conn.execute(
                 "SELECT name, kind, digest, watermark, refreshed_at FROM tag_concepts"
             ).fetchall()
@@ -141,7 +132,7 @@ class SQLiteTagStore:
             conn.execute("DELETE FROM doc_tags WHERE concept = ?", (name,))
             return conn.execute("DELETE FROM tag_concepts WHERE name = ?", (name,)).rowcount > 0
 
-    def counts(self, as_of: float) -> list[TagCount]:
+    def counts(self, as_of: float, *, name: str | None = None) -> list[TagCount]:
         about = "t.aboutness = '主题'"
 
         def window(start_days: int, end_days: int) -> str:
@@ -155,10 +146,12 @@ class SQLiteTagStore:
             f" coalesce(sum({about}), 0), coalesce(sum(t.aboutness = '提及'), 0),"
             f" {window(7, 0)}, {window(14, 7)}, {window(30, 0)}, {window(60, 30)},"
             f" max(CASE WHEN {about} AND t.sort_ts > {NO_TIME!r} THEN t.sort_ts END)"
-            " FROM tag_concepts c LEFT JOIN doc_tags t ON t.concept = c.name GROUP BY c.name"
+            " FROM tag_concepts c LEFT JOIN doc_tags t ON t.concept = c.name"
+            + (" WHERE c.name = ?" if name is not None else "")
+            + " GROUP BY c.name"
         )
-        with self._reading("count tags"):
-            rows = self._store.conn.execute(sql).fetchall()
+        with self._store.reading("count tags"):
+            rows = self._store.conn.execute(sql, () if name is None else (name,)).fetchall()
         counts = [
             TagCount(
                 name=str(r[0]),
@@ -195,12 +188,12 @@ class SQLiteTagStore:
             f"SELECT {_TAG_COLUMNS} FROM doc_tags t JOIN documents d ON d.rowid = t.doc_rowid"
             f" WHERE {where} ORDER BY t.sort_ts DESC, t.doc_rowid DESC LIMIT ?"
         )
-        with self._reading("read a concept's documents"):
+        with self._store.reading("read a concept's documents"):
             return [_tag(r) for r in self._store.conn.execute(sql, (*params, limit))]
 
     def tagged(self, name: str, doc_ids: Sequence[str]) -> dict[str, DocumentTag]:
         found: dict[str, DocumentTag] = {}
-        with self._reading("read tags"):
+        with self._store.reading("read tags"):
             for part in chunks(list(doc_ids)):
                 rows = self._store.conn.execute(
                     f"SELECT {_TAG_COLUMNS} FROM doc_tags t JOIN documents d ON d.rowid = t.doc_rowid"
@@ -211,7 +204,7 @@ class SQLiteTagStore:
         return found
 
     def published_times(self, name: str, *, aboutness: Sequence[str], since: float) -> list[float]:
-        with self._reading("read a concept's publish times"):
+        with self._store.reading("read a concept's publish times"):
             rows = self._store.conn.execute(
                 f"SELECT sort_ts FROM doc_tags WHERE concept = ? AND aboutness IN ({marks(len(aboutness))})"
                 " AND sort_ts >= ?",
@@ -222,7 +215,7 @@ class SQLiteTagStore:
     def related(self, name: str, *, limit: int = 8) -> list[tuple[str, int]]:
         """Ranked by cosine of the document sets (shared / √(size × other's size)), so a concept every
         article touches (科技, 财报) does not head every list by sheer size."""
-        with self._reading("read related concepts"):
+        with self._store.reading("read related concepts"):
             conn = self._store.conn
             sizes = dict(
                 conn.execute(
@@ -247,7 +240,7 @@ class SQLiteTagStore:
         return [(other, n) for _, other, n in scored[:limit]]
 
     def tags_of(self, doc_id: str) -> list[DocumentTag]:
-        with self._reading("read a document's tags"):
+        with self._store.reading("read a document's tags"):
             rows = self._store.conn.execute(
                 f"SELECT {_TAG_COLUMNS} FROM doc_tags t JOIN documents d ON d.rowid = t.doc_rowid"
                 " WHERE d.id = ? ORDER BY t.aboutness = '提及', t.score DESC",

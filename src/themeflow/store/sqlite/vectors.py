@@ -28,15 +28,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from themeflow.errors import InputError, StoreError
+from themeflow.errors import InputError
 from themeflow.store.sqlite.params import chunks, marks
 
 if TYPE_CHECKING:
@@ -139,13 +138,6 @@ class SQLiteVectorStore:
         self._cache: dict[str, _Cached] = {}
         self._lock = threading.Lock()
 
-    @contextmanager
-    def _reading(self, what: str) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.Error as exc:
-            raise StoreError(f"could not {what} in {self._store.location}: {exc}") from exc
-
     # -- writing ---------------------------------------------------------------------------------
     def put(self, model_id: str, items: Sequence[tuple[str, Vector]]) -> int:
         if not items:
@@ -194,7 +186,7 @@ class SQLiteVectorStore:
             " WHERE (v.doc_rowid IS NULL OR v.model IS NOT ?)"
         )
         conn = self._store.conn
-        with self._reading("list documents without vectors"):
+        with self._store.reading("list documents without vectors"):
             if among is None:
                 rows = conn.execute(
                     sql + " ORDER BY d.rowid LIMIT ?", (model_id, -1 if limit is None else limit)
@@ -211,7 +203,7 @@ class SQLiteVectorStore:
         return ids if limit is None else ids[:limit]
 
     def count(self, model_id: str) -> int:
-        with self._reading("count vectors"):
+        with self._store.reading("count vectors"):
             row = self._store.conn.execute("SELECT count(*) FROM doc_vectors WHERE model = ?", (model_id,))
             return int(row.fetchone()[0])
 
@@ -314,7 +306,7 @@ class SQLiteVectorStore:
     def _current(self, model_id: str) -> _Cached | None:
         """The cached vectors of ``model_id`` (under the lock), reloaded when the version moved."""
         store = self._store
-        with self._reading("read vectors"):
+        with self._store.reading("read vectors"):
             conn = store.conn
             cached = self._cache.get(model_id)
             if cached is not None and cached.version == _version(conn):
