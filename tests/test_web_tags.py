@@ -149,3 +149,27 @@ def test_a_run_with_nothing_new_leaves_the_theme_page_whole(
         html = c.get("/themes/算力追踪").text
     assert html.count('<article class="item"') == 20, "the feed is cumulative, not the last run's items"
     assert "最后检查" in html and "没有新文章" in html
+
+
+def test_a_theme_page_summarizes_with_the_themes_own_summarizer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A theme run with the LLM summarizer shows LLM summaries on its page too, never silently extractive
+    ones: with no endpoint configured the page says why there is no summary, and its API agrees."""
+    monkeypatch.setenv("THEMEFLOW_HOME", str(tmp_path / "home"))
+    for name in (
+        "THEMEFLOW_LLM_BASE_URL",
+        "THEMEFLOW_LLM_MODEL",
+        "THEMEFLOW_LLM_API_KEY",
+        "THEMEFLOW_SUMMARIZER",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    db = build_store(tmp_path / "llm.db", daily=True)
+    with Themeflow.open(db) as tf:
+        tf.add_theme({"name": "算力LLM", "query": "算力", "summarizer": "llm"})
+    with make_client(create_app(db), follow_redirects=False) as c:
+        html = c.get("/themes/算力LLM").text
+        body = c.get("/api/themes/算力LLM", params={"limit": 2}).json()
+    assert "文章核心观点" not in html
+    assert "摘要生成失败" in html and "THEMEFLOW_LLM_BASE_URL" in html, "the page says why"
+    assert [d["summary"] for d in body["documents"]] == [None, None]

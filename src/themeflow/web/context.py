@@ -42,7 +42,7 @@ class WebState:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     search_cache: SearchCache = field(default_factory=SearchCache)
     _sources: tuple[float, list[tuple[str, int]]] | None = field(default=None, repr=False)
-    _blocks: OrderedDict[tuple[str, str, str | tuple[str, ...] | None], Markup] = field(
+    _blocks: OrderedDict[tuple[str, str, str | tuple[str, ...] | None, str | None], Markup] = field(
         default_factory=OrderedDict, repr=False
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -67,17 +67,19 @@ class WebState:
         shown = {name for name, _ in top}
         return top + [(name, 0) for name in selected if name not in shown]
 
-    def summary_block(self, doc: Document, *, theme: str | tuple[str, ...] | None = None) -> Markup:
+    def summary_block(
+        self, doc: Document, *, theme: str | tuple[str, ...] | None = None, summarizer: str | None = None
+    ) -> Markup:
         """The rendered summary of ``doc`` (the ``summary`` macro), cached per document content (and per
         ``theme`` for a roundup shown under one: its summary covers the theme's paragraphs only); rendering
         20 cited summaries dominates the search page's cost."""
-        key = (doc.id, doc.content_hash, theme)
+        key = (doc.id, doc.content_hash, theme, summarizer)
         with self._lock:
             cached = self._blocks.get(key)
             if cached is not None:
                 self._blocks.move_to_end(key)
                 return cached
-        view = summary_view(self.tf, doc, theme=theme)
+        view = summary_view(self.tf, doc, theme=theme, summarizer=summarizer)
         # A template module's attributes are its macros, known only when the template is loaded, so
         # jinja2's stubs cannot name them.
         macro = self.templates.env.get_template("_items.html").module.summary  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from themeflow.web.searching import SearchParams
 if TYPE_CHECKING:
     from themeflow.facts import ThemeFigures
 
-__all__ = ["DOCUMENTS", "PAGE_FIGURES", "key_figures", "theme_figures"]
+__all__ = ["DOCUMENTS", "PAGE_FIGURES", "key_figures", "theme_figures", "with_cited_documents"]
 
 DOCUMENTS = 200
 """Matching documents (newest first, every copy) whose figures are lined up."""
@@ -36,7 +36,11 @@ def theme_figures(tf: Themeflow, params: SearchParams, *, limit: int = DOCUMENTS
 
 def key_figures(tf: Themeflow, params: SearchParams, *, limit: int = DOCUMENTS) -> KeyFigures:
     """:func:`theme_figures` with the cited documents, for the page."""
-    result = theme_figures(tf, params, limit=limit)
+    return with_cited_documents(tf, theme_figures(tf, params, limit=limit))
+
+
+def with_cited_documents(tf: Themeflow, result: ThemeFigures) -> KeyFigures:
+    """Figures and conflicts with every document they cite (outlet labels, quotes), read at once."""
     cited = {c.doc_id for g in result.figures for c in g.citations}
     cited |= {c.doc_id for k in result.conflicts for v in k.values for c in v.citations}
     return KeyFigures(result, tf.documents(sorted(cited)) if cited else {})

@@ -81,11 +81,17 @@ class SummaryView:
         return bool(self.summary and self.summary.excerpt)
 
 
-def summary_view(tf: Themeflow, doc: Document, *, theme: str | tuple[str, ...] | None = None) -> SummaryView:
+def summary_view(
+    tf: Themeflow,
+    doc: Document,
+    *,
+    theme: str | tuple[str, ...] | None = None,
+    summarizer: str | None = None,
+) -> SummaryView:
     """The displayable summary of ``doc`` (under ``theme``: see ``Themeflow.summarize``); a failing or
     missing summarizer degrades to a note, never a 500."""
     try:
-        summary = drop_unverified(tf.summarize(doc, theme=theme))
+        summary = drop_unverified(tf.summarize(doc, theme=theme, summarizer=summarizer))
     except NotAvailableError as exc:
         return SummaryView(None, {}, f"摘要不可用：{exc}")
     except ThemeflowError as exc:

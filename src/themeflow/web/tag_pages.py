@@ -21,12 +21,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from themeflow.errors import NotFoundError
-from themeflow.report.figures import KeyFigures
 from themeflow.serialize import iso, tag_count_to_dict
 from themeflow.tags import FeedItem, TagConcept
 from themeflow.tags.feed import decode_cursor, encode_cursor
 from themeflow.web.atom import ATOM_TYPE, atom_feed
 from themeflow.web.context import WebState, web_state
+from themeflow.web.figures import with_cited_documents
 from themeflow.web.heat import heat_svg
 from themeflow.web.present import copies_line
 from themeflow.web.render import render
@@ -77,7 +77,9 @@ def _page(
     days: list[tuple[date | None, list[tuple[FeedItem, Any, bool]]]] = []
     for item in page.items:
         view = state.summary_block(
-            item.document, theme=concept.queries if item.tag.aboutness == "提及" else None
+            item.document,
+            theme=concept.queries if item.tag.aboutness == "提及" else None,
+            summarizer=concept.summarizer,
         )
         published = item.document.published_at
         day = published.astimezone(tf.tags.tz).date() if published else None
@@ -85,12 +87,7 @@ def _page(
             days.append((day, []))
         days[-1][1].append((item, view, bool(seen) and item.tag.tagged_at > seen))
     first = cursor is None
-    kf = None
-    if first:
-        figures = tf.tags.figures(concept.name)
-        cited = {c.doc_id for g in figures.figures for c in g.citations}
-        cited |= {c.doc_id for k in figures.conflicts for v in k.values for c in v.citations}
-        kf = KeyFigures(figures, tf.documents(sorted(cited)) if cited else {})
+    kf = with_cited_documents(tf, tf.tags.figures(concept.name)) if first else None
     base = f"/themes/{quote(concept.name, safe='')}" if theme else "/tags/concept"
     keep = {} if theme else {"tagValue": concept.name}
     context: dict[str, Any] = {
