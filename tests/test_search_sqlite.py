@@ -256,3 +256,14 @@ def test_within_restricts_every_kind_of_query_to_the_given_documents(
         assert {h.document.id: h.aboutness for h in part.hits} == {
             h.document.id: h.aboutness for h in full.hits if h.document.id in within
         }
+
+
+def test_hits_without_snippets_are_the_same_hits(store: SQLiteStore) -> None:
+    """``snippets=False`` (a tag refresh) skips the highlighter and changes nothing else."""
+    for query in ("资本开支", "AI资本开支周期", "source:东方财富网"):
+        with_snippets = search(store, query, sort="time", limit=100)
+        bare = search(store, query, sort="time", limit=100, snippets=False)
+        assert [h.document.id for h in bare.hits] == [h.document.id for h in with_snippets.hits]
+        assert [h.aboutness for h in bare.hits] == [h.aboutness for h in with_snippets.hits]
+        assert all(h.snippet is None for h in bare.hits)
+    assert any(h.snippet is not None for h in search(store, "资本开支").hits)

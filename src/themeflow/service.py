@@ -211,6 +211,7 @@ class Themeflow:
         collapse: bool = True,
         strict: bool = False,
         within: Collection[str] | None = None,
+        snippets: bool = True,
     ) -> SearchPage:
         """Search the store with the query language (see README); copies fold into stories by default.
         Bare terms expand into concepts unless ``strict`` (``search/concept.py``)."""
@@ -235,6 +236,7 @@ class Themeflow:
             strict=strict,
             tz=tz,
             within=frozenset(within) if within is not None else None,
+            snippets=snippets,
         )
         if mode != "bm25":
             request = self._with_query_vector(request)

@@ -73,12 +73,15 @@ def _clause_matcher(clause: Clause) -> Callable[[str], bool]:
     return matches
 
 
-def concept_matcher(concept: Concept) -> Callable[[str], bool]:
+def concept_matcher(concept: Concept, *, folded: bool = False) -> Callable[[str], bool]:
     """Whether a text (a paragraph, a title) is on the concept: it says one of a clause's forms, or enough
     parts of a compound clause (a lone part — AI without 资本开支 — is not the concept). Forms are matched as
     folded substrings (script, width and case folded once per text): this runs over every paragraph of
-    every roundup a theme matches, so it is one C-level regex search per clause, not a highlighter."""
+    every roundup a theme matches, so it is one C-level regex search per clause, not a highlighter.
+    ``folded``: the caller passes text already folded (it tests one text against many concepts)."""
     clauses = [_clause_matcher(c) for c in concept.clauses]
+    if folded:
+        return lambda text: any(m(text) for m in clauses)
 
     def matches(text: str) -> bool:
         folded = fold(text)

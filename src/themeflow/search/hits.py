@@ -41,7 +41,7 @@ def build_hits(
             Hit(
                 document=doc,
                 score=r.score,
-                snippet=make_snippet(doc, highlighter),
+                snippet=make_snippet(doc, highlighter) if request.snippets else None,
                 story_id=story.id if story else None,
                 copies=other_copies(story, doc.id, load) if story else (),
                 aboutness=r.aboutness,

@@ -54,6 +54,9 @@ class SearchRequest:
     """The model ``vector`` came from: only document vectors of the same model are compared."""
     tz: tzinfo | None = None
     """Zone of naive dates inside the query (``since:2025-11``); None = Beijing time."""
+    snippets: bool = True
+    """Build each hit's highlighted snippet; a reader that only needs the matching documents (a tag
+    refresh) turns it off."""
     within: frozenset[str] | None = None
     """Only these documents (ids) can match: what an incremental reader (a workflow run, a tag refresh) asks
     of the documents written since its last pass. The backend applies it before it reads, labels or builds

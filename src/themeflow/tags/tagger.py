@@ -83,6 +83,7 @@ class Search(Protocol):
         offset: int = ...,
         collapse: bool = ...,
         within: Collection[str] | None = ...,
+        snippets: bool = ...,
     ) -> SearchPage: ...
 
 
@@ -131,12 +132,13 @@ def refresh_tags(
     result.concepts = len(concepts)
     new_ids: dict[float, list[str]] = {}
     new_docs: dict[str, Document] | None = None
+    folded = FoldedTexts()
     for i, concept in enumerate(concepts, 1):
         state = states.get(concept.name)
         fresh = TagState(concept.name, concept.kind, concept.digest, started, started)
         if full or state is None or state.digest != concept.digest:
             progress.stage(f"tagging {concept.name} ({i}/{len(concepts)})")
-            tags = search_tags(search, concept, None, started)
+            tags = search_tags(search, concept, None, started, folded=folded)
             store.tags.write(fresh, tags)
             result.retagged.append(concept.name)
             result.tags_written += len(tags)
@@ -156,7 +158,7 @@ def refresh_tags(
                 result.skipped += 1
                 continue
         progress.stage(f"tagging {concept.name}: {len(ids)} new documents ({i}/{len(concepts)})")
-        tags = search_tags(search, concept, set(ids), started)
+        tags = search_tags(search, concept, set(ids), started, folded=folded)
         store.tags.write(fresh, tags, replacing=ids)
         result.updated.append(concept.name)
         result.tags_written += len(tags)
@@ -170,6 +172,7 @@ def search_tags(
     among: set[str] | None,
     tagged_at: float,
     central: float = CENTRAL_ENOUGH,
+    folded: FoldedTexts | None = None,
 ) -> list[DocumentTag]:
     """The concept's tags: the union of its searches' matches (``among`` only, when given). The score is
     the concept's centrality to the document (``text.doctype.theme_centrality``: title, lead, share of
@@ -177,6 +180,7 @@ def search_tags(
     ``central`` on or when the concept returns in :data:`RETURNS` segments, else it is a 提及."""
     best: dict[str, DocumentTag] = {}
     on_topic = _matcher(concept)
+    folded = folded if folded is not None else FoldedTexts()
     for query in concept.queries:
         offset = 0
         while True:
@@ -189,12 +193,13 @@ def search_tags(
                 offset=offset,
                 collapse=False,
                 within=among,
+                snippets=False,
             )
             for hit in page.hits:
                 doc = hit.document
                 if among is not None and doc.id not in among:
                     continue
-                score, returns = _centrality(doc, on_topic)
+                score, returns = _centrality(doc, on_topic, folded)
                 about = (hit.aboutness or ABOUT) == ABOUT and (score >= central or returns >= RETURNS)
                 tag = DocumentTag(
                     concept=concept.name,
@@ -225,12 +230,38 @@ centrality: an article that keeps returning to a subject is about it even when i
 (a page stored with its navigation first). Chosen with :data:`CENTRAL_ENOUGH` on the dev themes."""
 
 
-def _centrality(doc: Document, on_topic: Callable[[str], bool] | None) -> tuple[float, int]:
+class FoldedTexts:
+    """Documents' folded title and segments, kept while one refresh runs: a document is read for every
+    concept that matches it (a dozen on average), and folding its text is most of the cost of reading it.
+    At most :data:`FOLDED_KEPT` documents are kept (then the oldest half goes), so memory stays bounded on a
+    large store."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple[str, str], tuple[str, list[str]]] = {}
+
+    def of(self, doc: Document) -> tuple[str, list[str]]:
+        key = (doc.id, doc.content_hash)
+        found = self._texts.get(key)
+        if found is None:
+            if len(self._texts) >= FOLDED_KEPT:
+                for old in list(self._texts)[: FOLDED_KEPT // 2]:
+                    del self._texts[old]
+            found = self._texts[key] = (fold(doc.title), [fold(s) for s in _segments(doc.paragraphs)])
+        return found
+
+
+FOLDED_KEPT = 20_000
+
+
+def _centrality(
+    doc: Document, on_topic: Callable[[str], bool] | None, folded: FoldedTexts
+) -> tuple[float, int]:
     """The concept's centrality to ``doc`` and how many of its segments are on it (1.0, 0 when there is no
-    concept to test: an operator-only search)."""
+    concept to test: an operator-only search). ``on_topic`` reads folded text."""
     if on_topic is None:
         return 1.0, 0
-    c = theme_centrality(_segments(doc.paragraphs), doc.title, on_topic)
+    title, segments = folded.of(doc)
+    c = theme_centrality(segments, title, on_topic)
     return c.score, len(c.paragraphs)
 
 
@@ -243,14 +274,14 @@ def _segments(paragraphs: Sequence[str]) -> list[str]:
 
 
 def _matcher(concept: TagConcept) -> Callable[[str], bool] | None:
-    """Whether a text is on the concept (any of its searches' concepts); None when a search has no bare
+    """Whether a folded text is on the concept (any of its searches' concepts); None when a search has no bare
     terms (an operator-only theme: every match counts as central)."""
     tests = []
     for query in concept.queries:
         expanded, _rest = expand_query(parse_query(query))
         if expanded is None:
             return None
-        tests.append(concept_matcher(expanded))
+        tests.append(concept_matcher(expanded, folded=True))
     return lambda text: any(t(text) for t in tests)
 
 
