@@ -55,6 +55,7 @@ __all__ = [
     "StoreStats",
     "StoryStore",
     "SummaryStore",
+    "NO_TIME",
     "TagCursor",
     "TagStore",
     "VectorStore",
@@ -67,6 +68,9 @@ WriteOutcome = Literal["new", "updated", "unchanged"]
 
 TagCursor = tuple[float, str]
 """Where a concept's newest-first feed goes on: the (sort time, document id) of the last row read."""
+
+NO_TIME = -1e18
+"""The sort time of a document without a publish time in a concept's feed: after every dated one."""
 
 
 class DocumentStore(Protocol):

@@ -17,7 +17,8 @@ from typing import Protocol
 from themeflow.errors import InputError
 from themeflow.model import Copy, Document, DocumentTag, Story
 from themeflow.search.aboutness import ABOUT, MENTION
-from themeflow.store.base import DocumentStore, StoryStore, TagCursor, TagStore
+from themeflow.search.hits import other_copies
+from themeflow.store.base import NO_TIME, DocumentStore, StoryStore, TagCursor, TagStore
 
 __all__ = ["FeedItem", "FeedPage", "day_counts", "decode_cursor", "encode_cursor", "feed_page", "kinds"]
 
@@ -63,10 +64,6 @@ def _representative(story: Story, tagged: dict[str, DocumentTag]) -> str | None:
     return min(tagged.values(), key=lambda t: (-(_sort_key(t)[0].timestamp()), t.doc_id)).doc_id
 
 
-def _as_copy(doc: Document) -> Copy:
-    return Copy(id=doc.id, source=doc.source, published_at=doc.published_at, url=doc.url, title=doc.title)
-
-
 def feed_page(
     store: FeedStore,
     name: str,
@@ -88,10 +85,8 @@ def feed_page(
         tagged = store.tags.tagged(name, sorted(members)) if members else {}
         tagged = {i: t for i, t in tagged.items() if t.aboutness in wanted}
         docs = store.get_documents([t.doc_id for t in batch])
-        extra = {s.canonical_id for s in stories.values()} - set(docs)
-        canon = store.get_documents(sorted(extra)) if extra else {}
         for t in batch:
-            cursor = (t.published_at.timestamp() if t.published_at else _NO_TS, t.doc_id)
+            cursor = (t.published_at.timestamp() if t.published_at else NO_TIME, t.doc_id)
             doc = docs.get(t.doc_id)
             if doc is None:
                 continue
@@ -102,10 +97,7 @@ def feed_page(
                 rep = _representative(story, {i: tagged[i] for i in ids if i in tagged})
                 if rep is not None and rep != t.doc_id:
                     continue
-                copies = tuple(c for c in story.copies if c.id != t.doc_id)
-                if story.canonical_id != t.doc_id:
-                    head = docs.get(story.canonical_id) or canon.get(story.canonical_id)
-                    copies = ((_as_copy(head),) if head is not None else ()) + copies
+                copies = other_copies(story, t.doc_id, store.get_documents)
             items.append(FeedItem(doc, t, copies))
             if len(items) == limit:
                 more = t is not batch[-1] or len(batch) == 2 * limit + 5
@@ -113,10 +105,6 @@ def feed_page(
         if len(batch) < 2 * limit + 5:
             return FeedPage(name, tuple(items), None)
     return FeedPage(name, tuple(items), cursor)
-
-
-_NO_TS = -1e18
-"""The cursor time of a document without a publish time (the store sorts them last)."""
 
 
 def day_counts(times: Sequence[float], *, end: date, days: int, tz: tzinfo) -> list[tuple[date, int]]:

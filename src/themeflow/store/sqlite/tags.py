@@ -17,16 +17,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from themeflow.model import DocumentTag, TagCount, TagKind, TagState
+from themeflow.store.base import NO_TIME
 from themeflow.store.sqlite.params import chunks, marks
 
 if TYPE_CHECKING:
     from themeflow.store.base import TagCursor
     from themeflow.store.sqlite.store import SQLiteStore
 
-__all__ = ["MIGRATIONS", "NO_TIME", "SQLiteTagStore"]
-
-NO_TIME = -1e18
-"""``sort_ts`` of a document without a publish time: after every dated one in newest-first order."""
+__all__ = ["MIGRATIONS", "SQLiteTagStore"]
 
 DAY = 86_400.0
 
