@@ -52,8 +52,10 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"text", "model", "errors", "facts", "summarize", "serialize", "timefmt"},
     # concept tags: the store (protocols) and the service's search handed in, saved themes as concepts
     "tags": _CORE | {"text", "store", "search", "facts", "serialize", "summarize"},
+    # notifications of a run: a digest in, a webhook POST or an e-mail out
+    "notify": _CORE | {"report", "serialize"},
     # saved themes: get store, search and summarizer handed in (WorkflowContext), never the service
-    "workflow": _CORE | {"text", "store", "search", "report", "serialize", "facts", "summarize"},
+    "workflow": _CORE | {"text", "store", "search", "report", "serialize", "facts", "summarize", "notify"},
     # the one API
     "service": _CORE
     | {
@@ -69,6 +71,7 @@ ALLOWED: dict[str, set[str]] = {
         "workflow",
         "embed",
         "tags",
+        "notify",
     },
 }
 """Package → the packages it may import (besides itself). The faces (``web``, ``cli*``) may import any

@@ -30,6 +30,7 @@ from themeflow.summarize.llm_client import ChatClient, LLMConfig
 from themeflow.summarize.llm_prompt import PROMPT_VERSION, parse_reply
 from themeflow.summarize.registry import llm_config
 from themeflow.summarize.verify import verify
+from themeflow.workflow.runner import MAX_SUMMARIES
 
 SECRET = "sk-test-never-shown-0123456789"
 
@@ -585,8 +586,10 @@ def test_a_workflow_run_over_fifty_documents_keeps_the_concurrency_limit_through
     result = tf.run_workflow("美联储", write_reports=False)
     items = result.digest.items
     assert len(items) >= 45
-    assert all(it.summary is not None for it in items)  # every document summarized: none lost to a 429
-    assert all(b.verified for it in items for b in it.summary.bullets())  # type: ignore[union-attr]
+    summarized = [it for it in items if it.summary is not None]
+    # every story the run summarizes got its summary: none lost to a 429 or a timeout
+    assert len(summarized) == min(len(items), MAX_SUMMARIES)
+    assert all(b.verified for it in summarized for b in it.summary.bullets())  # type: ignore[union-attr]
     client = tf.summarizer_named("llm").client  # type: ignore[attr-defined]
     assert 1 < client.peak_in_flight <= 4
     assert seen["n"] > len(items)  # the 429s and timeouts were retried

@@ -5,6 +5,7 @@ Kept apart from ``cli.py`` so the workflow commands can grow without touching th
 """
 
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,6 +27,7 @@ from themeflow.timefmt import display_time
 
 if TYPE_CHECKING:
     from themeflow.model import Theme
+    from themeflow.notify import Delivery
     from themeflow.report.digest import Digest
     from themeflow.service import Themeflow
 
@@ -263,6 +265,42 @@ def run(
         return
     print_digest(result.digest, limit=5)
     err.print(f"report: {result.reports.get('html', '(not written)')}")
+    print_deliveries(result.deliveries)
+
+
+def print_deliveries(deliveries: "Sequence[Delivery]") -> None:
+    """One line per notification channel; an undelivered one in red (the run itself stays recorded)."""
+    for d in deliveries:
+        err.print(
+            f"notified: {d.describe()}" if d.ok else f"[red]notification: {d.describe()}[/red]",
+            markup=True,
+            highlight=False,
+        )
+
+
+@workflow_app.command("notify")
+def notify(
+    name: Annotated[str, typer.Argument(help="Theme name.")],
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="Run id (default: the latest successful run).")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send a run's notification again (webhook and/or e-mail, as configured): to test the settings, or
+    after a receiver was down."""
+    with open_themeflow(db) as tf:
+        deliveries = tf.notify_run(name, run_id=run_id)
+    if as_json:
+        print_json({"deliveries": [d.as_dict() for d in deliveries]})
+    elif not deliveries:
+        err.print(
+            "no notification channel is configured (see `themeflow config` for the notify_* and smtp_* settings)"
+        )
+    else:
+        print_deliveries(deliveries)
+    if any(not d.ok for d in deliveries):
+        raise typer.Exit(1)
 
 
 def print_digest(digest: "Digest", *, limit: int = 5, full: bool = False) -> None:
@@ -287,7 +325,11 @@ def print_digest(digest: "Digest", *, limit: int = 5, full: bool = False) -> Non
     for item in digest.items[:limit]:
         doc = item.document
         out.print()
-        badge = {"new": " [new]", "updated": " [updated]"}.get(item.status or "", "")
+        badge = (
+            " [补录 late]"
+            if item.late
+            else {"new": " [new]", "updated": " [updated]"}.get(item.status or "", "")
+        )
         out.print(Text(doc.title, style="bold cyan") + Text(badge, style="green"))
         out.print(f"{doc.source or '(unknown outlet)'} · {when(doc.published_at, doc.time_origin)}")
         if item.copies:

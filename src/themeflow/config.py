@@ -67,6 +67,33 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("fetch_min_interval", "1.0", "Minimum seconds between two requests to the same host."),
     Setting(
+        "public_url",
+        None,
+        "Address the web app is reached at (e.g. https://themeflow.example.com), for links in notifications.",
+    ),
+    Setting(
+        "notify_webhook_url",
+        None,
+        "http(s) URL a run that finds new stories POSTs them to as signed JSON (off when unset).",
+    ),
+    Setting(
+        "notify_webhook_secret",
+        None,
+        "Secret the webhook body is signed with (HMAC-SHA256; environment only; required with the URL).",
+        secret=True,
+    ),
+    Setting("notify_email_to", None, "Comma-separated addresses a run that finds new stories e-mails."),
+    Setting("notify_timeout", "10", "Seconds one notification request may take (webhook or SMTP)."),
+    Setting("notify_attempts", "4", "Tries per notification before it is reported as not delivered."),
+    Setting("smtp_host", None, "SMTP server for e-mail notifications."),
+    Setting("smtp_port", None, "SMTP port (default: 587 for starttls, 465 for ssl, 25 for none)."),
+    Setting(
+        "smtp_security", "starttls", "starttls, ssl or none (none only to a loopback relay with a login)."
+    ),
+    Setting("smtp_user", None, "SMTP login (none: send without logging in)."),
+    Setting("smtp_password", None, "SMTP password (environment only).", secret=True),
+    Setting("smtp_from", None, "Sender address of notification e-mails (default: themeflow@SMTP_HOST)."),
+    Setting(
         "fetch_allow_hosts",
         None,
         "Comma-separated hosts, IPs or CIDR ranges that fetching may reach although they are loopback,"

@@ -322,6 +322,11 @@ class RunItem:
     score: float | None = None
     snippet: Snippet | None = None
     summarized: bool = True
+    aboutness: str | None = None
+    """``主题`` or ``提及`` as the theme's search read the lead document (None: not recorded)."""
+    late: bool = False
+    """补录: published well before the previous run although only written since (a late or back-filled
+    article), listed apart from what is new."""
 
 
 @dataclass(frozen=True, slots=True)

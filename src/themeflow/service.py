@@ -25,6 +25,7 @@ from themeflow.store.base import Store, StoreStats
 if TYPE_CHECKING:
     from themeflow.facts import ThemeFigures
     from themeflow.model import RunRecord, Theme
+    from themeflow.notify import Delivery
     from themeflow.report.digest import Digest
     from themeflow.search.request import SearchRequest
     from themeflow.summarize.base import Summarizer
@@ -507,6 +508,12 @@ class Themeflow:
         from themeflow.workflow.runner import run_workflow
 
         return run_workflow(self.workflow_context(), name, reports_dir=reports_dir, write=write_reports)
+
+    def notify_run(self, name: str, *, run_id: int | None = None) -> tuple[Delivery, ...]:
+        """Send a stored run's notification again (default: the theme's latest successful run)."""
+        from themeflow.workflow.notices import resend
+
+        return resend(self.workflow_context(), name, run_id)
 
     def runs(self, name: str, *, limit: int = 20) -> list[RunRecord]:
         """The theme's runs, newest first."""

@@ -62,6 +62,10 @@ class DigestItem:
     status: Literal["new", "updated"] | None = None
     """``updated``: the story was reported before and a new copy (or a changed text) arrived."""
     new_doc_ids: tuple[str, ...] = ()
+    aboutness: str | None = None
+    """``主题`` (about the theme) or ``提及`` (mentions it) as the theme's search read it; None: unknown."""
+    late: bool = False
+    """补录: published before the previous run, written only since; a digest lists these apart."""
 
     def hit(self) -> Hit:
         return Hit(
@@ -70,6 +74,7 @@ class DigestItem:
             snippet=self.snippet,
             story_id=self.story_id,
             copies=self.copies,
+            aboutness=self.aboutness,
         )
 
     @property

@@ -15,12 +15,18 @@ Why this shape:
 - **Citations are links.** ``[n]`` points to ``#doc-<id>-p<n>``, the numbered paragraph in the item's
   source view, so a reader checks a claim in one click. The key figures and conflicts cite the same way
   (a paragraph only a copy states gets a source view in the figures card; see ``report/figures.py``).
+- **Small enough to mail.** A source view holds the paragraphs something on the page cites, not the
+  whole article (the title links to it): the whole text of every story made a 300-story digest several
+  megabytes. Stories without a summary are title lines, and 补录 stories (published before the previous
+  run) are listed after the new ones under their own heading.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -28,7 +34,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from themeflow.report.digest import UNKNOWN_DAY, Digest, anchor_id, source_id, stamp
+from themeflow.model import Citation
+from themeflow.report.digest import UNKNOWN_DAY, Digest, DigestItem, anchor_id, source_id, stamp
 from themeflow.report.figures import TOP_FIGURES, shown_qualifier
 from themeflow.report.links import safe_url
 
@@ -94,6 +101,51 @@ def _figures_context(digest: Digest) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """One part of the item list: summarized stories as cards, the rest as title lines."""
+
+    key: str
+    heading: str | None = None
+    note: str = ""
+    cards: list[tuple[int, DigestItem]] = field(default_factory=list)
+    lines: list[tuple[int, DigestItem]] = field(default_factory=list)
+    lines_label: str = "其他故事"
+
+
+def _groups(digest: Digest) -> list[_Group]:
+    """New stories, then 补录 under their own heading; in each, cards in list order, then title lines.
+    A story keeps its list position (``item-N``) wherever it is shown."""
+    fresh = _Group("new", lines_label="其他新故事" if digest.kind == "workflow" else "其他结果")
+    late = _Group(
+        "late",
+        heading="补录 · late arrivals",
+        note="发布于上次运行之前、本次才收录的文章（回补或迟到的来源）",
+        lines_label="其他补录故事",
+    )
+    for position, it in enumerate(digest.items, start=1):
+        group = late if it.late else fresh
+        as_card = it.summary is not None or digest.kind == "search"
+        (group.cards if as_card else group.lines).append((position, it))
+    return [g for g in (fresh, late) if g.cards or g.lines]
+
+
+def _shown_paragraphs(digest: Digest, targets: Mapping[Citation, Citation]) -> dict[str, list[int]]:
+    """Per item document, the paragraphs its source view shows: those its summary or snippet cites and
+    those the figures and conflicts link to."""
+    shown: dict[str, set[int]] = {}
+    for it in digest.items:
+        doc = it.document
+        ns = set(it.cited_paragraphs())
+        if it.summary is None and it.snippet is not None and digest.kind == "search":
+            ns.add(it.snippet.paragraph)
+        shown[doc.id] = {n for n in ns if 1 <= n <= len(doc.paragraphs)}
+    for t in targets.values():
+        if t.doc_id in shown:
+            shown[t.doc_id].add(t.paragraph)
+    return {doc_id: sorted(ns) for doc_id, ns in shown.items() if ns}
+
+
 def _day_columns(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """Chronological columns; a span of up to MAX_DAYS days is shown whole, quiet days as zero."""
     known = sorted(counts)
@@ -114,6 +166,7 @@ def render_html(digest: Digest) -> str:
     days = _day_columns([(d, n) for d, n in by_day if d != UNKNOWN_DAY])
     by_outlet = digest.counts_by_outlet()
     template = _env().get_template("digest.html.j2")
+    figures = _figures_context(digest)
     return template.render(
         d=digest,
         stamp=lambda dt: stamp(dt, digest.tz),
@@ -127,5 +180,7 @@ def render_html(digest: Digest) -> str:
         doc_ids=digest.document_ids(),
         csp=CSP,
         script=Markup(REVEAL_SCRIPT),
-        **_figures_context(digest),
+        groups=_groups(digest),
+        shown_paras=_shown_paragraphs(digest, figures.get("fig_targets", {})),
+        **figures,
     )

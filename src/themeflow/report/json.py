@@ -1,7 +1,8 @@
 """JSON digest: the machine-readable twin of the HTML page (keys follow the stable contract in DESIGN.md).
 
 Each item is ``{"hit": <search hit>, "summary": <summary>}`` exactly as ``search --json`` and
-``summarize --json`` print them, plus the workflow's ``status`` and ``new_doc_ids``; the summary keeps
+``summarize --json`` print them, plus the workflow's ``status``, ``new_doc_ids``, ``aboutness`` (主题/提及)
+and ``late`` (补录: published before the previous run); the summary keeps
 every bullet with its ``verified`` verdict (consumers filter, as the HTML does). ``figures`` and
 ``conflicts`` are ``themeflow figures --json``'s keys for the digest's documents (copies included).
 """
@@ -47,6 +48,8 @@ def digest_item_to_dict(it: DigestItem) -> dict[str, Any]:
         "summary": summary_to_dict(it.summary) if it.summary is not None else None,
         "status": it.status,
         "new_doc_ids": list(it.new_doc_ids),
+        "aboutness": it.aboutness,
+        "late": it.late,
     }
 
 
@@ -97,6 +100,7 @@ def run_result_to_dict(result: RunResult) -> dict[str, Any]:
         "figures": d["figures"],
         "conflicts": d["conflicts"],
         "reports": dict(result.reports),
+        "notifications": [d.as_dict() for d in result.deliveries],
     }
 
 

@@ -35,7 +35,9 @@ def _item(d: Digest, it: DigestItem) -> list[str]:
     url = markdown_url(doc.url)
     lines = [f"### [{title}]({url})" if url else f"### {title}", ""]
     meta = f"{md_escape(doc.source or '来源未知')} · {stamp(doc.published_at, d.tz)}"
-    if it.status == "new":
+    if it.late:
+        meta += " · **补录 late**"
+    elif it.status == "new" and d.window_start is not None:
         meta += " · **新 new**"
     elif it.status == "updated":
         meta += " · **更新 updated**"
@@ -160,7 +162,11 @@ def render_markdown(d: Digest) -> str:
     if not d.items:
         empty = "本次运行没有新文章 — no new articles matched this theme in this window."
         lines += [empty if d.kind == "workflow" else "没有匹配的文章 — no documents matched this search.", ""]
+    late_heading = False
     for it in d.items:
+        if it.late and not late_heading:
+            late_heading = True
+            lines += ["## 补录 · late arrivals", "", "发布于上次运行之前、本次才收录的文章。", ""]
         lines += _item(d, it)
     lines += [*(md_escape(n) for n in d.notes), ""]
     return "\n".join(lines).rstrip() + "\n"

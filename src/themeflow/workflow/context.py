@@ -15,6 +15,7 @@ from typing import Literal, Protocol
 
 from themeflow.config import Settings
 from themeflow.model import Document, SearchPage, Summary
+from themeflow.notify import Notifier, notifiers_from_settings
 from themeflow.store.base import Store
 
 __all__ = ["SearchFn", "SummarizeFn", "WorkflowContext"]
@@ -77,6 +78,8 @@ class WorkflowContext:
     usage: Callable[[], tuple[int, int]] = lambda: (0, 0)
     """LLM tokens (prompt, completion) spent by this process's summaries so far: a run reads it before and
     after summarizing, so a summary served from the cache costs nothing again."""
+    notifiers: Callable[[Settings], Sequence[Notifier]] = notifiers_from_settings
+    """The channels a run that finds new stories notifies, read from the settings when one is due."""
 
     @property
     def tz(self) -> tzinfo:

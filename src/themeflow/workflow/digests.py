@@ -18,7 +18,10 @@ from themeflow.store.base import Store
 from themeflow.workflow.context import WorkflowContext
 from themeflow.workflow.themes import describe_query, search_queries
 
-__all__ = ["digest_of_run", "digest_of_search", "key_figures_of_items"]
+__all__ = ["FIGURE_ITEMS", "digest_of_run", "digest_of_search", "figure_items", "key_figures_of_items"]
+
+FIGURE_ITEMS = 60
+"""Stories whose figures a digest's key-figure table reads, the most relevant of those about the theme."""
 
 
 def digest_of_search(
@@ -43,6 +46,7 @@ def digest_of_search(
             score=h.score,
             snippet=h.snippet,
             story_id=h.story_id,
+            aboutness=h.aboutness,
         )
         for h in page.hits
     )
@@ -57,7 +61,7 @@ def digest_of_search(
         tz=ctx.tz,
         items=items,
         total=page.total,
-        figures=key_figures_of_items(ctx.store, items),
+        figures=key_figures_of_items(ctx.store, figure_items(items)),
         notes=notes,
     )
 
@@ -93,6 +97,8 @@ def digest_of_run(ctx: WorkflowContext, run_id: int) -> Digest:
                 story_id=it.story_id,
                 status=it.status,
                 new_doc_ids=it.new_doc_ids,
+                aboutness=it.aboutness,
+                late=it.late,
             )
         )
     notes = () if len(items) == len(stored) else (f"{len(stored) - len(items)} 篇文档已从库中删除。",)
@@ -107,9 +113,17 @@ def digest_of_run(ctx: WorkflowContext, run_id: int) -> Digest:
         window_start=run.window_start,
         window_end=run.window_end,
         new_documents=run.new_documents,
-        figures=key_figures_of_items(ctx.store, items),
+        figures=key_figures_of_items(ctx.store, figure_items(items)),
         notes=notes,
     )
+
+
+def figure_items(items: Sequence[DigestItem], limit: int = FIGURE_ITEMS) -> list[DigestItem]:
+    """The items a theme's key figures are read from: those about the theme (主题), the ``limit`` with the
+    best search score. Items of an older run have no aboutness recorded; then every item counts."""
+    known = [it for it in items if it.aboutness is not None]
+    about = [it for it in known if it.aboutness == "主题"] if known else list(items)
+    return sorted(about, key=lambda it: -(it.score or 0.0))[:limit]
 
 
 def key_figures_of_items(store: Store, items: Sequence[DigestItem]) -> KeyFigures:

@@ -18,8 +18,20 @@ How a run decides what is new (and why):
 - **All or nothing.** The run row is written ``running`` first; items, the seen set and ``ok`` are written
   in one transaction at the end. An exception marks the run ``failed`` and changes nothing else, so the
   next run covers the same window again.
-- **Key figures of what the run reports.** The digest's figures and conflicts are read from the run's
-  items, every copy included, with stories counted once (``workflow.digests.key_figures_of_items``).
+- **New by publish time, 补录 apart.** What a run reports was *written* in its window, but an analyst reads
+  "new" as *published* since the last look: a story whose lead was published more than
+  :data:`LATE_GRACE_SECONDS` before the previous run's end (a back-fill, a late feed) is marked ``late`` and
+  listed apart as 补录, after the new ones. The first run has no "since": all of it is the theme so far.
+- **Every story listed, the best summarized.** A digest lists every story it found; the
+  :data:`MAX_SUMMARIES` most on the theme (new before 补录, 主题 before 提及, then the search score) get
+  summaries and the rest are title lines, so a first run of 300 stories stays a page one reads.
+- **Key figures of the theme.** The digest's figures and conflicts are read from the items about the theme
+  (主题), the :data:`FIGURE_ITEMS` most relevant, every copy included, stories counted once
+  (``workflow.digests.figure_items`` and ``key_figures_of_items``): a roundup that mentions the theme
+  once does not fill the table with its other subjects' numbers.
+- **Notified after the commit.** A run that found a story the theme never reported tells the configured
+  channels (``notify/``: a signed webhook, e-mail) once its lock is released. What each channel did comes
+  back in :attr:`RunResult.deliveries`; a receiver that is down never fails a committed run.
 - **One runner per theme.** A lock row (owner + expiry, taken under ``BEGIN IMMEDIATE``) keeps two
   schedulers, or a scheduler and a manual run, from running the same theme at once. The run refreshes it
   (a heartbeat), and a killed run's lock is taken over at once on its own host or within minutes
@@ -38,12 +50,13 @@ from themeflow import progress
 from themeflow.config import Settings
 from themeflow.errors import StoreError
 from themeflow.model import Document, Hit, ItemStatus, RunItem, RunRecord, Story, Summary, Theme
+from themeflow.notify import Delivery
 from themeflow.report.digest import Digest, DigestItem
 from themeflow.report.write import write_reports
 from themeflow.store.base import WorkflowTables
 from themeflow.workflow.catalog import get_theme
 from themeflow.workflow.context import WorkflowContext
-from themeflow.workflow.digests import key_figures_of_items
+from themeflow.workflow.digests import figure_items, key_figures_of_items
 from themeflow.workflow.locks import (
     HEARTBEAT_SECONDS,
     LOCK_TTL_SECONDS,
@@ -52,6 +65,7 @@ from themeflow.workflow.locks import (
     make_owner,
     owner_is_gone,
 )
+from themeflow.workflow.notices import deliver
 from themeflow.workflow.themes import describe_query, search_queries
 
 __all__ = [
@@ -63,8 +77,13 @@ __all__ = [
 
 OVERLAP_SECONDS = 120.0
 """Longer than the store's busy timeout (30 s) plus a write batch, so no late commit is missed."""
-MAX_SUMMARIES = 100
-"""Items beyond this many (newest first) are listed without a summary; they can be summarized later."""
+MAX_SUMMARIES = 50
+"""Stories summarized per run, the most on the theme first; the rest are listed by title (the theme page
+summarizes them on first view)."""
+LATE_GRACE_SECONDS = 12 * 3600.0
+"""How long before the previous run an article may have been published and still count as new: feeds and
+crawls deliver minutes to hours late, and such an article was not yet readable at the previous run. Older
+than that, it is 补录."""
 SEARCH_PAGE = 1000
 
 
@@ -80,6 +99,8 @@ class RunResult:
     theme: Theme
     digest: Digest
     reports: dict[str, str] = field(default_factory=dict)
+    deliveries: tuple[Delivery, ...] = ()
+    """What each notification channel did (empty: none configured, or nothing new to tell)."""
 
     @property
     def items(self) -> tuple[DigestItem, ...]:
@@ -125,11 +146,12 @@ def run_workflow(
     max_summaries: int = MAX_SUMMARIES,
     lock_ttl: float = LOCK_TTL_SECONDS,
     heartbeat: float = HEARTBEAT_SECONDS,
+    notify: bool = True,
 ) -> RunResult:
     """Run theme ``name`` once over everything written since its last successful run; see module doc.
 
     ``lock_ttl`` and ``heartbeat`` (seconds) set how long the run lock lives without a refresh and how
-    often the running run refreshes it.
+    often the running run refreshes it; ``notify`` False sends no notification.
     """
     theme = get_theme(ctx.store, name)
     owner = owner or make_owner()
@@ -146,7 +168,7 @@ def run_workflow(
         window = _start_run(ctx, name, owner, trigger, slot_at)
         try:
             with beat:
-                return _execute(ctx, theme, window, beat, reports_dir, write, max_summaries)
+                result = _execute(ctx, theme, window, beat, reports_dir, write, max_summaries)
         except BaseException as exc:
             message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             with workflows.writing() as wf:
@@ -155,6 +177,7 @@ def run_workflow(
     finally:
         with workflows.writing() as wf:
             wf.release_lock(name, owner)
+    return replace(result, deliveries=deliver(ctx, result.run, result.digest)) if notify else result
 
 
 def _start_run(
@@ -206,7 +229,10 @@ def _execute(
             return bool(wf.seen_hashes(window.theme_id, ids))
 
     spent_before = ctx.usage()
-    items = _summarized(ctx, theme, _group(ctx, found.fresh, found.matched, seen_before), max_summaries)
+    grouped, centrality = _read_tags(
+        ctx, theme, _group(ctx, found.fresh, found.matched, seen_before, window.start)
+    )
+    items = _summarized(ctx, theme, grouped, max_summaries, centrality)
     spent = tuple(after - before for after, before in zip(ctx.usage(), spent_before, strict=True))
     finished = time.time()
     digest = Digest(
@@ -220,8 +246,8 @@ def _execute(
         window_start=window.start,
         window_end=_dt(window.started),
         new_documents=len(found.fresh),
-        figures=key_figures_of_items(ctx.store, items),
-        notes=_notes(len(items), max_summaries) + _usage_note(spent, ctx.settings),
+        figures=key_figures_of_items(ctx.store, figure_items(items)),
+        notes=_notes(items, max_summaries) + _usage_note(spent, ctx.settings),
     )
     reports: dict[str, str] = {}
     if write:
@@ -278,9 +304,22 @@ def _matches(ctx: WorkflowContext, theme: Theme, *, first: bool, restrict: set[s
     return found
 
 
-def _newest_first(item: DigestItem) -> tuple[bool, float, float]:
+def _newest_first(item: DigestItem) -> tuple[bool, bool, float, float]:
+    """New stories newest first, then the 补录 ones newest first; no publish time last in each."""
     published = item.document.published_at
-    return (published is None, -(published.timestamp() if published else 0.0), -(item.score or 0.0))
+    return (
+        item.late,
+        published is None,
+        -(published.timestamp() if published else 0.0),
+        -(item.score or 0.0),
+    )
+
+
+def _is_late(doc: Document, window_start: datetime | None) -> bool:
+    """补录: published more than the grace before the previous run ended (never on a first run)."""
+    if window_start is None or doc.published_at is None:
+        return False
+    return doc.published_at.timestamp() < window_start.timestamp() - LATE_GRACE_SECONDS
 
 
 def _group(
@@ -288,8 +327,10 @@ def _group(
     fresh: dict[str, Hit],
     matched: dict[str, Hit],
     seen_before: Callable[[Sequence[str]], bool],
+    window_start: datetime | None = None,
 ) -> list[DigestItem]:
-    """Fold fresh documents into stories; one item per story, led by its canonical document."""
+    """Fold fresh documents into stories; one item per story, led by its canonical document; a story is
+    补录 when none of its new documents was published since the previous run (less the grace)."""
     stories: dict[str, Story] = ctx.store.stories_for(list(fresh)) if fresh else {}
     groups: dict[str, list[str]] = {}
     story_of: dict[str, Story | None] = {}
@@ -314,6 +355,7 @@ def _group(
         members = [story.canonical_id, *(c.id for c in story.copies)] if story else [doc.id]
         status: ItemStatus = "updated" if seen_before(members) else "new"
         copies = tuple(c for c in story.copies if c.id != doc.id) if story else ()
+        late = all(_is_late(fresh[i].document, window_start) for i in doc_ids)
         items.append(
             DigestItem(
                 document=doc,
@@ -323,18 +365,47 @@ def _group(
                 story_id=story.id if story else None,
                 status=status,
                 new_doc_ids=tuple(doc_ids),
+                aboutness=best.aboutness,
+                late=late,
             )
         )
     items.sort(key=_newest_first)
     return items
 
 
+def _read_tags(
+    ctx: WorkflowContext, theme: Theme, items: list[DigestItem]
+) -> tuple[list[DigestItem], dict[str, float]]:
+    """The items with the theme's own tags: 主题/提及 as the theme page shows them (centrality, not only the
+    search's document kind), and each lead's centrality for ranking. A lead the tagger has not read yet
+    keeps the search's label."""
+    tags = ctx.store.tags.tagged(theme.name, [it.document.id for it in items]) if items else {}
+    out = [
+        replace(it, aboutness=tags[it.document.id].aboutness) if it.document.id in tags else it
+        for it in items
+    ]
+    return out, {doc_id: tag.score for doc_id, tag in tags.items()}
+
+
 def _summarized(
-    ctx: WorkflowContext, theme: Theme, items: list[DigestItem], max_summaries: int
+    ctx: WorkflowContext,
+    theme: Theme,
+    items: list[DigestItem],
+    max_summaries: int,
+    centrality: dict[str, float] | None = None,
 ) -> list[DigestItem]:
-    """The items with summaries by the theme's summarizer, newest first, up to ``max_summaries``."""
-    to_summarize = min(len(items), max_summaries)
-    docs = [item.document for item in items[:to_summarize]]
+    """The items, the ``max_summaries`` most on the theme summarized by the theme's summarizer (new before
+    补录, 主题 before 提及, then by centrality and search score); the order of ``items`` is kept."""
+    central = centrality or {}
+
+    def rank(i: int) -> tuple[bool, bool, float, float]:
+        it = items[i]
+        return (it.late, it.aboutness == "提及", -central.get(it.document.id, 0.0), -(it.score or 0.0))
+
+    chosen = sorted(range(len(items)), key=rank)[:max_summaries]
+    picked = sorted(chosen)
+    to_summarize = len(picked)
+    docs = [items[i].document for i in picked]
     queries = search_queries(theme)
     if ctx.summarize_many is not None and docs:
         summaries: list[Summary | None] = list(
@@ -345,8 +416,8 @@ def _summarized(
         for i, doc in enumerate(docs):
             progress.stage(f"summarizing {i + 1}/{to_summarize}")
             summaries.append(ctx.summarize(doc, summarizer=theme.summarizer, theme=queries))
-    summaries += [None] * (len(items) - len(summaries))
-    return [replace(item, summary=summary) for item, summary in zip(items, summaries, strict=True)]
+    by_index = dict(zip(picked, summaries, strict=True))
+    return [replace(item, summary=by_index.get(i)) for i, item in enumerate(items)]
 
 
 def _commit(
@@ -373,6 +444,8 @@ def _commit(
             score=it.score,
             snippet=it.snippet,
             summarized=it.summary is not None,
+            aboutness=it.aboutness,
+            late=it.late,
         )
         for n, it in enumerate(items, start=1)
     ]
@@ -407,10 +480,17 @@ def _since_ok(doc: Document, since: datetime) -> bool:
     return doc.published_at is not None and doc.published_at >= since
 
 
-def _notes(n_items: int, max_summaries: int) -> tuple[str, ...]:
-    if n_items <= max_summaries:
-        return ()
-    return (f"{n_items - max_summaries} 个较早的故事未摘要（每次运行最多摘要 {max_summaries} 个）。",)
+def _notes(items: Sequence[DigestItem], max_summaries: int) -> tuple[str, ...]:
+    notes: list[str] = []
+    late = sum(1 for it in items if it.late)
+    if late:
+        notes.append(f"{late} 个故事为补录：发布于上次运行之前，本次才收录，列在新故事之后。")
+    if len(items) > max_summaries:
+        notes.append(
+            f"{len(items) - max_summaries} 个故事只列标题（每次运行最多摘要 {max_summaries} 个，"
+            "按与主题的相关程度选择；主题页在首次查看时为其摘要）。"
+        )
+    return tuple(notes)
 
 
 def _usage_note(spent: tuple[int, ...], settings: Settings) -> tuple[str, ...]:

@@ -108,6 +108,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE runs ADD COLUMN completion_tokens INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        "workflows_0003_item_aboutness_late",
+        """
+        ALTER TABLE run_items ADD COLUMN aboutness TEXT;
+        ALTER TABLE run_items ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 
 
@@ -298,7 +305,7 @@ class SQLiteWorkflowTables:
         """Record a run's items and mark it ``ok``: the one write that moves the theme's window forward."""
         self.conn.executemany(
             "INSERT INTO run_items(run_id, position, doc_id, story_id, status, new_doc_ids, score, snippet,"
-            " summarized) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " summarized, aboutness, late) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     run_id,
@@ -310,6 +317,8 @@ class SQLiteWorkflowTables:
                     it.score,
                     _snippet_json(it.snippet),
                     int(it.summarized),
+                    it.aboutness,
+                    int(it.late),
                 )
                 for it in items
             ],
@@ -393,6 +402,8 @@ class SQLiteWorkflowTables:
                 score=r["score"],
                 snippet=_snippet_from_json(r["snippet"]),
                 summarized=bool(r["summarized"]),
+                aboutness=r["aboutness"],
+                late=bool(r["late"]),
             )
             for r in rows
         ]
