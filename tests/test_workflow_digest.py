@@ -144,3 +144,22 @@ def test_a_digest_of_300_stories_stays_under_a_megabyte_and_every_citation_lands
     assert targets and all(t in ids for t in targets), "every citation link lands on a paragraph in the page"
     for d in docs:
         assert f'data-doc-id="{d.id}"' in html, "every story is listed"
+
+
+def test_equally_attested_figures_of_the_more_relevant_story_come_first() -> None:
+    from themeflow.report.figures import key_figures
+
+    def doc(i: str, text: str) -> Document:
+        return Document(
+            id=f"u{i}",
+            title=text[:6],
+            paragraphs=(text,),
+            source=f"来源{i}",
+            published_at=datetime(2026, 3, 20, tzinfo=SH),
+            time_origin="document",
+        )
+
+    tencent = doc("a", "腾讯2025年全年资本开支为792亿元，同比增长221%。")
+    alibaba = doc("b", "阿里巴巴2025财年资本开支为767亿元，同比增长197%。")
+    assert [g.entity for g in key_figures([tencent, alibaba]).top()][:2] == ["腾讯", "阿里巴巴"]
+    assert [g.entity for g in key_figures([alibaba, tencent]).top()][:2] == ["阿里巴巴", "腾讯"]

@@ -11,7 +11,7 @@ Why these rules:
   ``1143GW`` slips in), so every copy of a digest item is extracted; agreement counts stories
   (``store.stories_for``), so ten reposts do not make a figure ten times as credible.
 - **Bounded.** The digest shows the :data:`TOP_FIGURES` best-attested figures (named entity and period
-  first among equals, at most :data:`PER_DOCUMENT` single-source rows from one article so one dense
+  first among equals, then the figures of the stories most on the theme, at most :data:`PER_DOCUMENT` single-source rows from one article so one dense
   earnings note does not fill the table) and every conflict: conflicts are what an analyst must check.
 - **Every citation resolves inside the file.** A citation of an item's lead document links to the
   paragraph in its source view; a copy whose cited paragraph reads the same as one of its lead's links
@@ -62,6 +62,9 @@ class KeyFigures:
     result: ThemeFigures
     documents: Mapping[str, Document] = field(default_factory=dict)
     """The cited documents by id (for outlet labels, quotes and the digest's extra source view)."""
+    rank: Mapping[str, int] = field(default_factory=dict)
+    """Each document's place in relevance order (0 first): among equally attested figures, those of the
+    stories most on the theme come first. Unranked documents come last."""
 
     @property
     def figures(self) -> tuple[FigureGroup, ...]:
@@ -75,9 +78,17 @@ class KeyFigures:
         return bool(self.result.figures or self.result.conflicts)
 
     def top(self, n: int = TOP_FIGURES, per_document: int = PER_DOCUMENT) -> tuple[FigureGroup, ...]:
-        """The ``n`` best-attested figures: most stories first, then those naming an entity and a period;
-        among single-source figures at most ``per_document`` from one document until others run out."""
-        ranked = sorted(self.result.figures, key=lambda g: (-g.agreement, not g.entity, g.period is None))
+        """The ``n`` best-attested figures: most stories first, then those naming an entity and a period,
+        then those of the most relevant stories; among single-source figures at most ``per_document`` from
+        one document until others run out."""
+        last = len(self.rank)
+
+        def relevance(g: FigureGroup) -> int:
+            return min((self.rank.get(c.doc_id, last) for c in g.citations), default=last)
+
+        ranked = sorted(
+            self.result.figures, key=lambda g: (-g.agreement, not g.entity, g.period is None, relevance(g))
+        )
         shown: list[FigureGroup] = []
         held: list[FigureGroup] = []
         per_doc: dict[str, int] = {}
@@ -170,10 +181,12 @@ class KeyFigures:
 
 
 def key_figures(docs: Sequence[Document], stories: Mapping[str, Story] | None = None) -> KeyFigures:
-    """Extract and line up the figures of ``docs`` (``stories``: ``store.stories_for`` of their ids)."""
+    """Extract and line up the figures of ``docs``, given most relevant first (``stories``:
+    ``store.stories_for`` of their ids)."""
     from themeflow.facts import figures_for_documents
 
     result = figures_for_documents(docs, stories)
     cited = {c.doc_id for g in result.figures for c in g.citations}
     cited |= {c.doc_id for k in result.conflicts for v in k.values for c in v.citations}
-    return KeyFigures(result, {d.id: d for d in docs if d.id in cited})
+    rank = {d.id: i for i, d in enumerate(docs)}
+    return KeyFigures(result, {d.id: d for d in docs if d.id in cited}, rank)
