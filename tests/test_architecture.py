@@ -39,6 +39,8 @@ ALLOWED: dict[str, set[str]] = {
     "text": {"errors", "model"},
     # the core capabilities, each on its own
     "dedup": {"text", "model", "errors"},
+    # same-event grouping of stories (a view): text signals, the copy detector's normalization
+    "events": {"text", "model", "errors", "dedup"},
     "ingest": {"text", "model", "errors", "config", "ids", "dates", "timefmt", "version"},
     "search": {"text", "model", "errors", "dates"},
     "summarize": {"text", "model", "errors"},
@@ -51,7 +53,7 @@ ALLOWED: dict[str, set[str]] = {
     # rendering: records only
     "report": {"text", "model", "errors", "facts", "summarize", "serialize", "timefmt"},
     # concept tags: the store (protocols) and the service's search handed in, saved themes as concepts
-    "tags": _CORE | {"text", "store", "search", "facts", "serialize", "summarize"},
+    "tags": _CORE | {"text", "store", "search", "facts", "serialize", "summarize", "events"},
     # notifications of a run: a digest in, a webhook POST or an e-mail out
     "notify": _CORE | {"report", "serialize"},
     # saved themes: get store, search and summarizer handed in (WorkflowContext), never the service

@@ -131,14 +131,22 @@ def test_story_id_is_a_function_of_the_canonical_document() -> None:
 
 
 def test_same_event_groups_rewrites_that_copies_keep_apart() -> None:
+    from themeflow.events import event_signature, same_event
+    from themeflow.model import Document
+
     t = datetime(2025, 8, 5, 9, tzinfo=CST)
-    body_a = "星河半导体拟投资120亿元，2027年投产，月产能4万片，年收入85亿元。"
-    body_b = "合肥晶圆厂总投资120亿元，预计2027年建成，年收入约85亿元。"
-    assert dedup.same_event(
-        "星河半导体拟投资120亿元建晶圆厂", body_a, t, "星河半导体120亿元晶圆厂落地合肥", body_b, t
-    )
-    far = t + timedelta(days=5)
-    assert not dedup.same_event(
-        "星河半导体拟投资120亿元建晶圆厂", body_a, t, "星河半导体120亿元晶圆厂落地合肥", body_b, far
-    )
-    assert not dedup.same_event("星河半导体拟投资晶圆厂", body_a, t, "央行公布七月金融数据", body_b, t)
+
+    def doc(i: str, title: str, body: str, at: datetime) -> Document:
+        return Document(id=i, title=title, paragraphs=(body,), source=i, published_at=at)
+
+    body_a = "星河半导体拟在合肥投资120亿元建设晶圆厂，2027年投产，月产能4万片，年收入85亿元。"
+    body_b = "星河半导体合肥晶圆厂总投资120亿元，预计2027年建成，月产能4万片，年收入约85亿元。"
+    a = doc("a", "星河半导体拟投资120亿元建晶圆厂", body_a, t)
+    b = doc("b", "星河半导体120亿元晶圆厂落地合肥", body_b, t)
+    fa, fb = dedup.fingerprint(a.paragraphs, a.title), dedup.fingerprint(b.paragraphs, b.title)
+    assert not dedup.is_copy(fa, fb), "a rewrite, not a copy"
+    assert same_event(event_signature(a), event_signature(b))
+    far = doc("c", b.title, body_b, t + timedelta(days=5))
+    assert not same_event(event_signature(a), event_signature(far))
+    other = doc("d", "央行公布七月金融数据", "央行公布七月金融数据，M2同比增长8.8%。", t)
+    assert not same_event(event_signature(a), event_signature(other))

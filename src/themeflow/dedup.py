@@ -30,9 +30,8 @@ How a copy is recognised:
 Rewrites — the same event written up by another reporter, or a second translation of one foreign
 article — share quotes and figures but not running text: on the labelled pairs their Jaccard is
 0.02–0.69, and the ones near the top are the same outlet re-reporting an official release. They stay
-separate stories. The looser "same event" relation that would group
-them is :func:`same_event` — title overlap + shared figures + a time window — offered as a *view*
-over stories, never used to merge copies.
+separate stories. The looser "same event" relation that groups them is :mod:`themeflow.events`: a
+*view* over stories, never used to merge copies.
 
 The store keeps fingerprints and band keys (``store/stories_sqlite.py`` for SQLite); everything here
 is backend-free so the Postgres store reuses it unchanged.
@@ -61,7 +60,6 @@ __all__ = [
     "band_keys",
     "canonical_order_key",
     "estimated_jaccard",
-    "event_similarity",
     "figure_agreement",
     "figures",
     "fingerprint",
@@ -70,7 +68,6 @@ __all__ = [
     "linked",
     "normalize",
     "published_key",
-    "same_event",
     "shingle_hashes",
     "similarity",
     "story_id_for",
@@ -325,12 +322,19 @@ def figure_agreement(a: Fingerprint, b: Fingerprint) -> float | None:
     return shared / min(len(a.figures), len(b.figures))
 
 
+def _title_overlap(title_a: str, title_b: str) -> float:
+    """Dice overlap of normalized title character bigrams."""
+    a, b = (normalize(t) for t in (title_a, title_b))
+    ga, gb = {a[i : i + 2] for i in range(len(a) - 1)}, {b[i : i + 2] for i in range(len(b) - 1)}
+    return 2 * len(ga & gb) / (len(ga) + len(gb)) if ga and gb else 0.0
+
+
 def _title_conflict(ta: str, tb: str, config: DedupConfig) -> bool:
     """Titles that say these are different articles: unrelated wording, or conflicting figures
     (``…| 2026年5月11日`` vs ``…| 2026年5月9日``: two editions of a daily column)."""
     if not ta or not tb:
         return False
-    if event_similarity(ta, tb) < config.min_title_overlap:
+    if _title_overlap(ta, tb) < config.min_title_overlap:
         return True
     fa, fb = figures(ta, min_len=1), figures(tb, min_len=1)
     return bool(fa and fb and not (fa <= fb or fb <= fa))
@@ -400,50 +404,3 @@ def story_id_for(canonical_id: str) -> str:
     whatever the arrival order; it changes only when an earlier copy joins (rare: originals come first).
     """
     return "st-" + hashlib.blake2b(canonical_id.encode("utf-8"), digest_size=8).hexdigest()
-
-
-# --------------------------------------------------------------------------- same event (looser)
-
-
-def _bigrams(text: str) -> set[str]:
-    n = normalize(text)
-    return {n[i : i + 2] for i in range(len(n) - 1)}
-
-
-def event_similarity(title_a: str, title_b: str) -> float:
-    """Dice overlap of normalized title character bigrams: a cheap "same headline topic" signal."""
-    a, b = _bigrams(title_a), _bigrams(title_b)
-    if not a or not b:
-        return 0.0
-    return 2 * len(a & b) / (len(a) + len(b))
-
-
-def same_event(
-    title_a: str,
-    body_a: str,
-    published_a: datetime | None,
-    title_b: str,
-    body_b: str,
-    published_b: datetime | None,
-    *,
-    window: timedelta = timedelta(hours=48),
-    min_title: float = 0.3,
-    min_figures: int = 2,
-) -> bool:
-    """A looser relation than "copy": two write-ups of the same news event (rewrites included).
-
-    Title bigram overlap ≥ ``min_title`` and at least ``min_figures`` shared figures in the bodies,
-    published within ``window`` of each other. Meant as a grouping *view* over stories ("3 outlets
-    reported this"), never to merge stories: rewrites are independent corroboration and stay separate.
-    """
-    if published_a is None or published_b is None:
-        return False
-    if abs(_as_aware(published_a) - _as_aware(published_b)) > window:
-        return False
-    if event_similarity(title_a, title_b) < min_title:
-        return False
-    return len(figures(body_a) & figures(body_b)) >= min_figures
-
-
-def _as_aware(t: datetime) -> datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=_CST)

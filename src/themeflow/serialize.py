@@ -310,10 +310,17 @@ def tag_count_to_dict(count: TagCount) -> dict[str, Any]:
 
 
 def tagged_document_to_dict(
-    doc: Document, aboutness: str, copies: Sequence[Copy], summary: Summary | None, *, score: float
+    doc: Document,
+    aboutness: str,
+    copies: Sequence[Copy],
+    summary: Summary | None,
+    *,
+    score: float,
+    event: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One document of a concept's feed (``/api/tags/concept``, ``/api/themes/NAME``, ``tags show --json``,
-    the JSON export): the story's canonical entry with its copies and, when made, its summary."""
+    the JSON export): the story's canonical entry with its copies and, when made, its summary; ``event``
+    names the event it belongs to when other outlets' stories on the page report the same happening."""
     return {
         "id": doc.id,
         "url": doc.url,
@@ -324,5 +331,6 @@ def tagged_document_to_dict(
         "aboutness": aboutness,
         "score": round(score, 6),
         "copies": [copy_to_dict(c) for c in copies],
+        "event": dict(event) if event is not None else None,
         "summary": summary_to_dict(summary) if summary is not None else None,
     }

@@ -169,6 +169,12 @@ class TagCatalog:
         "next"}``, newest first, one entry per story; and the page it was built from."""
         concept, note = self.concept(name)
         page = self.feed(concept.name, mentions=mentions, after=after, limit=limit)
+        events: dict[str, dict[str, Any]] = {}
+        for group in page.event_groups():
+            if len(group) > 1:
+                lead = group[0].document
+                event = {"id": lead.id, "stories": len(group), "outlets": _outlets(group)}
+                events.update((item.document.id, event) for item in group)
         documents = [
             tagged_document_to_dict(
                 item.document,
@@ -176,6 +182,7 @@ class TagCatalog:
                 item.copies,
                 self.summary_of(concept, item) if summaries else None,
                 score=item.tag.score,
+                event=events.get(item.document.id),
             )
             for item in page.items
         ]
@@ -196,3 +203,9 @@ class TagCatalog:
             )
             documents.extend(more["documents"])
         return {"tag": body["tag"], "documents": documents}
+
+
+def _outlets(group: Sequence[FeedItem]) -> list[str]:
+    """The outlets of an event's stories and their copies, each once, in feed order."""
+    names = [item.document.source for item in group] + [c.source for item in group for c in item.copies]
+    return list(dict.fromkeys(n for n in names if n))

@@ -1,10 +1,16 @@
-"""A concept's feed: its tagged documents newest first, one item per story, and its documents per day.
+"""A concept's feed: its tagged documents newest first, one item per story, stories of one event grouped,
+and its documents per day.
 
 Why one item per story: an outlet's copy of a 华尔街见闻 article is the same story, shown once with "also
 in …". Each story is shown at one of its tagged members, the *representative*: the canonical document when
 it is tagged, else the member that comes first in the feed. Every other member is skipped wherever it
 falls, on this page or a later one, so paging never shows a story twice, and no state is carried between
 pages beyond the cursor.
+
+Why events on top: eight outlets writing up one deal are eight stories (none is a copy), and a feed that
+lists them one after another buries the next happening. A page groups its stories into events
+(:func:`themeflow.events.group_events`, newest story leading) and shows each event once, "N outlets". The
+grouping is a view of the page: an event whose stories fall on two pages is shown on both.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Protocol
 
 from themeflow.errors import InputError
+from themeflow.events import event_signature, group_events
 from themeflow.model import Copy, Document, DocumentTag, Story
 from themeflow.search.aboutness import ABOUT, MENTION
 from themeflow.search.hits import other_copies
@@ -43,6 +50,19 @@ class FeedPage:
     items: tuple[FeedItem, ...]
     next: TagCursor | None
     """Where the next page starts; None on the last page."""
+    events: tuple[tuple[int, ...], ...] = ()
+    """Indexes of :attr:`items` grouped by event, in feed order, each led by its newest story."""
+
+    def event_groups(self) -> list[list[FeedItem]]:
+        """The items by event: one list per event, its lead story first (every item in one list)."""
+        if not self.events:
+            return [[item] for item in self.items]
+        return [[self.items[i] for i in group] for group in self.events]
+
+
+def _page(name: str, items: list[FeedItem], after: TagCursor | None) -> FeedPage:
+    groups = group_events([event_signature(item.document) for item in items])
+    return FeedPage(name, tuple(items), after, tuple(tuple(g) for g in groups))
 
 
 def kinds(mentions: bool) -> tuple[str, ...]:
@@ -79,7 +99,7 @@ def feed_page(
     while len(items) < limit:
         batch = store.tags.feed(name, aboutness=wanted, after=cursor, limit=2 * limit + 5)
         if not batch:
-            return FeedPage(name, tuple(items), None)
+            return _page(name, items, None)
         stories = store.stories_for([t.doc_id for t in batch])
         members = {m for s in stories.values() for m in (s.canonical_id, *(c.id for c in s.copies))}
         tagged = store.tags.tagged(name, sorted(members)) if members else {}
@@ -101,10 +121,10 @@ def feed_page(
             items.append(FeedItem(doc, t, copies))
             if len(items) == limit:
                 more = t is not batch[-1] or len(batch) == 2 * limit + 5
-                return FeedPage(name, tuple(items), cursor if more else None)
+                return _page(name, items, cursor if more else None)
         if len(batch) < 2 * limit + 5:
-            return FeedPage(name, tuple(items), None)
-    return FeedPage(name, tuple(items), cursor)
+            return _page(name, items, None)
+    return _page(name, items, cursor)
 
 
 def day_counts(times: Sequence[float], *, end: date, days: int, tz: tzinfo) -> list[tuple[date, int]]:

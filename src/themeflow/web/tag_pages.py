@@ -24,6 +24,7 @@ from themeflow.errors import NotFoundError
 from themeflow.serialize import iso, tag_count_to_dict
 from themeflow.tags import FeedItem, TagConcept
 from themeflow.tags.feed import decode_cursor, encode_cursor
+from themeflow.timefmt import display_time
 from themeflow.web.atom import ATOM_TYPE, atom_feed
 from themeflow.web.context import WebState, web_state
 from themeflow.web.figures import with_cited_documents
@@ -74,8 +75,8 @@ def _page(
         seen = float(request.cookies.get(cookie, "0"))
     except ValueError:
         seen = 0.0
-    days: list[tuple[date | None, list[tuple[FeedItem, Any, bool]]]] = []
-    for item in page.items:
+    days: list[tuple[date | None, list[tuple[FeedItem, Any, bool, list[FeedItem]]]]] = []
+    for item, *others in page.event_groups():
         view = state.summary_block(
             item.document,
             theme=concept.queries if item.tag.aboutness == "提及" else None,
@@ -85,7 +86,8 @@ def _page(
         day = published.astimezone(tf.tags.tz).date() if published else None
         if not days or days[-1][0] != day:
             days.append((day, []))
-        days[-1][1].append((item, view, bool(seen) and item.tag.tagged_at > seen))
+        new = bool(seen) and any(i.tag.tagged_at > seen for i in (item, *others))
+        days[-1][1].append((item, view, new, others))
     first = cursor is None
     kf = with_cited_documents(tf, tf.tags.figures(concept.name)) if first else None
     base = f"/themes/{quote(concept.name, safe='')}" if theme else "/tags/concept"
@@ -111,7 +113,8 @@ def _page(
         "keep": keep,
         "url": _url,
         "copies_line": copies_line,
-        "new_count": sum(1 for _, group in days for *_, new in group if new),
+        "new_count": sum(1 for _, group in days for _, _, new, _ in group if new),
+        "stamp": lambda dt: display_time(dt, tf.tags.tz, unknown="时间未知"),
     }
     response = render(request, "concept.html", context)
     if first:

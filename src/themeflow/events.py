@@ -1,0 +1,198 @@
+"""Events: stories of one happening written up by different outlets, grouped as a view.
+
+A *copy* is one article re-hosted (``dedup.py`` folds copies into a story). An *event* is one happening —
+an announcement, a data release, a deal, a decision — that several reporters wrote up in their own words:
+eight outlets on one chip deal are eight stories and one event. Stories stay separate (a rewrite is
+independent corroboration, a copy is not); an event is how a feed *shows* them: one item, "N outlets".
+
+How two stories are judged one event (:func:`same_event`), from what each says first:
+
+* **the same time** — published within :attr:`EventConfig.hours` of each other (a day either way);
+* **the same words up front** — character-bigram Dice of the normalized headline and of the lead (the
+  headline plus the first :data:`LEAD_CHARS` characters), which rewrites of one happening share far more
+  than two stories on one topic do;
+* **the same facts** — figures (value and unit, read by ``text.numbers``) and names (people, places,
+  organisations, Latin names, from the part-of-speech tagger) that both leads state.
+
+Two vetoes keep templated series apart — a daily column, a fund-flow report, a market close: their
+headlines and leads are near-identical day after day and only the numbers change. Headlines whose numbers
+are all different (``第24期`` / ``第25期``), or leads that each state figures and share none, are not one
+event.
+
+No single signal decides: similar headlines on a topic ("美联储…降息") and shared common figures ("25个基点")
+are everywhere. A pair is one event when the leads are near-identical, or when a close headline or lead
+is backed by shared facts (:attr:`EventConfig` holds the thresholds, chosen on the dev part of the pooled,
+hand-labelled pairs in ``tests/data/event_pairs.jsonl``; ``scripts/eval_events.py`` measures them).
+
+Grouping (:func:`group_events`) is by leader: in feed order, a story joins the first group whose first
+story it is one event with, so a chain of loosely similar stories never snowballs into one group.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+from themeflow.dedup import normalize
+from themeflow.model import Document
+from themeflow.text.numbers import find_figures
+
+__all__ = [
+    "LEAD_CHARS",
+    "EventConfig",
+    "EventFeatures",
+    "EventSignature",
+    "event_features",
+    "event_signature",
+    "group_events",
+    "same_event",
+]
+
+LEAD_CHARS = 300
+"""Characters of body text after the headline that make the lead (two or three sentences)."""
+ENTITY_TAGS = frozenset({"nr", "ns", "nt", "nz", "eng", "nrt", "j"})
+"""Part-of-speech tags of names: person, place, organisation, other proper noun, Latin word, abbreviation."""
+_CST = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True, slots=True)
+class EventConfig:
+    """Thresholds of :func:`same_event` (see the module docstring)."""
+
+    hours: float = 36.0
+    near_identical_lead: float = 0.6
+    title: float = 0.45
+    lead: float = 0.3
+    min_shared_facts: int = 2
+
+
+DEFAULT_EVENT_CONFIG = EventConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class EventSignature:
+    """What :func:`same_event` compares, read once per document."""
+
+    doc_id: str
+    published: datetime | None
+    title: frozenset[str]
+    lead: frozenset[str]
+    figures: frozenset[str]
+    entities: frozenset[str]
+    title_numbers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class EventFeatures:
+    hours: float | None
+    title: float
+    lead: float
+    figures: int
+    entities: int
+    series: bool = False
+    """The pair looks like two issues of one series: different numbers in the headlines, or figures in
+    both leads and none shared."""
+
+    @property
+    def facts(self) -> int:
+        return self.figures + self.entities
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    n = normalize(text)
+    return frozenset(n[i : i + 2] for i in range(len(n) - 1))
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _names(text: str) -> frozenset[str]:
+    from themeflow.text.segment import pos_tags
+
+    return frozenset(w for w, tag in pos_tags(text) if tag in ENTITY_TAGS and len(w) >= 2 and not w.isdigit())
+
+
+def _figures(text: str) -> frozenset[str]:
+    """Figures as value and unit (``78亿美元`` and ``7.8 billion dollars`` read alike); bare numbers and
+    years are left out: they are what unrelated stories share by chance."""
+    out = set()
+    for f in find_figures(text):
+        if not f.unit or f.unit == "year" or f.kind == "date":
+            continue
+        out.add(f"{f.normalized:.6g}{f.unit}")
+    return frozenset(out)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _lead_text(doc: Document) -> str:
+    body = "".join(doc.paragraphs)
+    return body[:LEAD_CHARS]
+
+
+def event_signature(doc: Document) -> EventSignature:
+    lead = _lead_text(doc)
+    head = f"{doc.title}。{lead}"
+    return EventSignature(
+        doc_id=doc.id,
+        published=doc.published_at,
+        title=_bigrams(doc.title),
+        lead=_bigrams(head),
+        figures=_figures(head),
+        entities=_names(head),
+        title_numbers=frozenset(_NUMBER.findall(normalize(doc.title))),
+    )
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=_CST)
+
+
+def event_features(a: EventSignature, b: EventSignature) -> EventFeatures:
+    hours = None
+    if a.published is not None and b.published is not None:
+        hours = abs((_aware(a.published) - _aware(b.published)).total_seconds()) / 3600
+    return EventFeatures(
+        hours=hours,
+        title=_dice(a.title, b.title),
+        lead=_dice(a.lead, b.lead),
+        figures=len(a.figures & b.figures),
+        entities=len(a.entities & b.entities),
+        series=bool(a.title_numbers and b.title_numbers and not a.title_numbers & b.title_numbers)
+        or bool(a.figures and b.figures and not a.figures & b.figures),
+    )
+
+
+def same_event(a: EventSignature, b: EventSignature, config: EventConfig = DEFAULT_EVENT_CONFIG) -> bool:
+    """True when ``a`` and ``b`` report one happening (see the module docstring). Without both publish
+    times no pair is one event: the time is half of what an event is."""
+    f = event_features(a, b)
+    if f.hours is None or f.hours > config.hours or f.series:
+        return False
+    if f.lead >= config.near_identical_lead:
+        return True
+    close = f.title >= config.title or f.lead >= config.lead
+    return close and f.facts >= config.min_shared_facts and (f.figures >= 1 or f.entities >= 2)
+
+
+def group_events(
+    signatures: Sequence[EventSignature], config: EventConfig = DEFAULT_EVENT_CONFIG
+) -> list[list[int]]:
+    """Indexes of ``signatures`` grouped into events, in order: each group's first index is its leader
+    (the first of its stories in the given order), and a story joins the first group whose leader it is
+    one event with."""
+    groups: list[list[int]] = []
+    for i, sig in enumerate(signatures):
+        for group in groups:
+            if same_event(signatures[group[0]], sig, config):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
