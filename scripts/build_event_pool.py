@@ -113,7 +113,10 @@ def main() -> None:
             gens.append("lead")
         if len(da["figs"] & db["figs"]) >= 2:  # type: ignore[operator]
             gens.append("figures")
-        if dice(da["tb"], db["tb"]) >= 0.3 and len(dedup.figures(da["text"]) & dedup.figures(db["text"])) >= 2:  # type: ignore[arg-type]
+        if (
+            dice(da["tb"], db["tb"]) >= 0.3
+            and len(dedup.figures(da["text"]) & dedup.figures(db["text"])) >= 2
+        ):  # type: ignore[arg-type]
             gens.append("legacy")  # the first same-event rule: headline overlap and two shared figures
         for g in gens or ["near"]:
             by_gen[g].append((a, b))
@@ -129,7 +132,9 @@ def main() -> None:
     for (a, b), gens in sorted(chosen.items()):
         h = int(hashlib.sha1(f"{a}|{b}".encode()).hexdigest(), 16)
         rows.append({"a": a, "b": b, "pool": sorted(gens), "split": "dev" if h % 10 < 6 else "blind"})
-    Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    Path(args.out).write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
     print(f"{len(rows)} pairs → {args.out}", file=sys.stderr)
 
 

@@ -81,15 +81,21 @@ def main() -> None:
     p = tp / (tp + fp) if tp + fp else 1.0
     rec = tp / (tp + fn) if tp + fn else 1.0
     print(f"split={args.split} pairs={len(rows)} labels={labels}")
-    print(f"events: precision {p:.3f} ({tp}/{tp + fp})  recall {rec:.3f} ({tp}/{tp + fn})  config={DEFAULT_EVENT_CONFIG}")
+    print(
+        f"events: precision {p:.3f} ({tp}/{tp + fp})  recall {rec:.3f} ({tp}/{tp + fn})  config={DEFAULT_EVENT_CONFIG}"
+    )
     if args.sweep:
-        for title in (0.35, 0.4, 0.45, 0.5, 0.6):
-            for lead in (0.25, 0.3, 0.35, 0.4):
+        for near in (0.35, 0.4, 0.45, 0.5):
+            for lead in (0.25, 0.3, 0.35):
                 for facts in (1, 2, 3):
-                    c = dataclasses.replace(DEFAULT_EVENT_CONFIG, title=title, lead=lead, min_shared_facts=facts)
+                    c = dataclasses.replace(
+                        DEFAULT_EVENT_CONFIG, near_identical_lead=near, lead=lead, lead_facts=facts
+                    )
                     tp2, fp2, fn2, _ = score(rows, sigs, c)
                     p2 = tp2 / (tp2 + fp2) if tp2 + fp2 else 1.0
-                    print(f"  title {title} lead {lead} facts {facts}: P {p2:.3f} R {tp2 / max(1, tp2 + fn2):.3f} tp {tp2} fp {fp2}")
+                    print(
+                        f"  near {near} lead {lead} facts {facts}: P {p2:.3f} R {tp2 / max(1, tp2 + fn2):.3f} tp {tp2} fp {fp2}"
+                    )
     if args.errors:
         for r in rows:
             said = same_event(sigs[r["a"]], sigs[r["b"]])
