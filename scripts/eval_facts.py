@@ -42,6 +42,7 @@ import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from themeflow.facts import extract_facts, figures_for_documents
 from themeflow.facts.evaluate import complete_docs, load_labels, score_facts
@@ -138,12 +139,30 @@ def _draw_set(n: int) -> str:
 
 
 def evaluate_extraction(
-    data: Path, show_errors: bool = False, labels_path: Path = LABELS
+    data: Path, show_errors: bool = False, labels_path: Path = LABELS, checker: Any = None
 ) -> dict[str, float]:
+    """Precision and recall of the extracted facts; with ``checker`` (``--check``: the LLM of
+    ``THEMEFLOW_LLM_*``), of the facts it keeps (rejected ones out, corrections applied), and its counts."""
     labels = load_labels(labels_path)
     whole = complete_docs(labels_path)
     docs = load_documents(data / "news.jsonl", {lab.doc_id for lab in labels} | whole)
     facts = [f for d in docs for f in extract_facts(d)]
+    counts: dict[str, Any] = {}
+    if checker is not None:
+        t0 = time.perf_counter()
+        checked = checker.check(docs, facts)
+        facts = checked.kept()
+        counts = {
+            **checked.counts(),
+            "requests": checked.requests,
+            "failed_requests": checked.failed_requests,
+            "seconds": round(time.perf_counter() - t0, 1),
+            "model": checked.model,
+        }
+        confirmed = [v.fact for v in checked.verdicts if v.kind in ("confirmed", "corrected")]
+        sc = score_facts(confirmed, labels, whole)
+        counts["confirmed_precision"] = round(sc.precision, 3)
+        counts["confirmed_recall"] = round(sc.recall, 3)
     s = score_facts(facts, labels, whole)
     if show_errors:
         for e in s.errors:
@@ -162,6 +181,7 @@ def evaluate_extraction(
         "entity_accuracy": round(s.entity_ok / s.value_matched, 3) if s.value_matched else 0.0,
         "metric_accuracy": round(s.metric_ok / s.value_matched, 3) if s.value_matched else 0.0,
         "period_accuracy": round(s.period_ok / s.value_matched, 3) if s.value_matched else 0.0,
+        **counts,
     }
 
 
@@ -195,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
         "--pick", action="store_true", help="list the blind sets' articles (seed, topics) and exit"
     )
     ap.add_argument("--themes", action="store_true", help="also run theme figures over the fr- corpus")
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="also score the facts the LLM (THEMEFLOW_LLM_*) keeps after checking them, beside the rules alone",
+    )
     args = ap.parse_args(argv)
     if not (args.data / "news.jsonl").exists():
         print(f"needs the shared corpus at {args.data}", file=sys.stderr)
@@ -205,6 +230,18 @@ def main(argv: list[str] | None = None) -> int:
             print(n, _draw_set(n), topic, doc_id)
         return 0
     print(json.dumps(evaluate_extraction(args.data, args.errors, args.labels), ensure_ascii=False, indent=2))
+    if args.check:
+        import os
+
+        from themeflow.facts.confirm import llm_fact_checker
+
+        checker = llm_fact_checker(lambda name: os.environ.get("THEMEFLOW_" + name.upper()))
+        print("## with the LLM check")
+        print(
+            json.dumps(
+                evaluate_extraction(args.data, False, args.labels, checker), ensure_ascii=False, indent=2
+            )
+        )
     if args.themes:
         theme_conflicts(args.data)
     return 0

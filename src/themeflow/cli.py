@@ -331,6 +331,10 @@ def figures(
     until: UntilOption = None,
     source: SourceOption = None,
     limit: Annotated[int, typer.Option(help="Read at most this many matching documents.")] = 200,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Have the LLM confirm each figure first; only confirmed ones conflict."),
+    ] = False,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -340,7 +344,7 @@ def figures(
     from themeflow.facts import theme_figures_to_dict
 
     with open_themeflow(db) as tf, stages(err, "figures", quiet=quiet or as_json):
-        result = tf.figures(query, since=since, until=until, sources=source or (), limit=limit)
+        result = tf.figures(query, since=since, until=until, sources=source or (), limit=limit, check=check)
     if as_json:
         print_json(theme_figures_to_dict(result))
     else:

@@ -171,6 +171,13 @@ def print_theme_figures(console: Printer, tf: ThemeFigures, *, limit: int = 50) 
     from rich.panel import Panel
     from rich.table import Table
 
+    if tf.check:
+        k = tf.check
+        console.print(
+            f"LLM check ({escape(str(k.get('model') or '?'))}): {k['confirmed']} confirmed, {k['corrected']} corrected,"
+            f" {k['rejected']} rejected, {k['unchecked']} unchecked in {k['requests']} requests"
+            f" ({k['prompt_tokens'] + k['completion_tokens']:,} tokens); only confirmed figures enter conflicts"
+        )
     for c in tf.conflicts:
         lines = [
             f"{(v.qualifier or '') if v.qualifier != '从' else ''}{v.value}  ·  {', '.join(v.outlets) or '?'}"

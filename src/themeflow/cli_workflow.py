@@ -31,6 +31,13 @@ if TYPE_CHECKING:
     from themeflow.report.digest import Digest
     from themeflow.service import Themeflow
 
+FiguresOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Key figures: rules (default) or llm (each figure confirmed by the LLM before conflicts)."
+    ),
+]
+
 workflow_app = typer.Typer(
     help="Saved themes: add, list, show, edit, remove and run them (incrementally).",
     no_args_is_help=True,
@@ -50,6 +57,7 @@ def _flags(
     since: str | None,
     schedule: str | None,
     summarizer: str | None,
+    figures: str | None = None,
 ) -> dict[str, Any]:
     def listed(values: list[str] | None) -> list[str] | None:
         if values is None:
@@ -65,6 +73,7 @@ def _flags(
         "since": since,
         "schedule": schedule,
         "summarizer": summarizer,
+        "figures": figures,
     }
 
 
@@ -83,6 +92,9 @@ def _print_theme(theme: "Theme", tf: "Themeflow") -> None:
         out.print(f"since       {display_time(theme.since, tf.settings.timezone)} (first run)")
     out.print(f"schedule    {theme.schedule or 'on demand'}")
     out.print(f"summarizer  {theme.summarizer}")
+    out.print(
+        f"figures     {theme.figures}{'  (each key figure checked by the LLM)' if theme.figures == 'llm' else ''}"
+    )
 
 
 @workflow_app.command("add")
@@ -96,6 +108,7 @@ def add(
     since: Annotated[str | None, typer.Option(help="First run: published since (YYYY-MM-DD or 30d).")] = None,
     schedule: Annotated[str | None, typer.Option(help="Interval (6h, 1d) or cron ('0 8 * * *').")] = None,
     summarizer: Annotated[str | None, typer.Option(help="extractive (default) or llm.")] = None,
+    figures: FiguresOption = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a theme with this name.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -103,7 +116,7 @@ def add(
     """Save a theme from a TOML file and/or flags (flags override the file)."""
     from themeflow.workflow.themes import load_theme_file, theme_from_mapping
 
-    flags = _flags(name, query, keyword, exclude, source, since, schedule, summarizer)
+    flags = _flags(name, query, keyword, exclude, source, since, schedule, summarizer, figures)
     with open_themeflow(db) as tf:
         tz = tf.settings.timezone
         if file is not None:
@@ -196,11 +209,12 @@ def edit(
     since: Annotated[str | None, typer.Option(help="YYYY-MM-DD or 30d ('' clears).")] = None,
     schedule: Annotated[str | None, typer.Option(help="Interval or cron ('' = on demand).")] = None,
     summarizer: Annotated[str | None, typer.Option(help="extractive or llm.")] = None,
+    figures: FiguresOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change fields of a saved theme; list flags replace the whole list. History is kept."""
-    changes = _flags(rename, query, keyword, exclude, source, since, schedule, summarizer)
+    changes = _flags(rename, query, keyword, exclude, source, since, schedule, summarizer, figures)
     if all(v is None for v in changes.values()):
         raise InputError("nothing to change; pass e.g. --query, --keyword, --schedule")
     with open_themeflow(db) as tf:

@@ -224,6 +224,9 @@ class Theme:
     schedule: str | None = None
     """An interval (``6h``, ``1d``) or a cron expression (``0 8 * * *``); None = on demand only."""
     summarizer: str = "extractive"
+    figures: str = "rules"
+    """How the theme's key figures are read: ``rules`` (the extractor alone) or ``llm`` (each fact confirmed,
+    corrected or rejected by the LLM against its paragraph; only confirmed facts enter conflicts)."""
 
 
 TagKind = Literal["lexicon", "theme"]

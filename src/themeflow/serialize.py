@@ -258,6 +258,7 @@ def theme_to_dict(theme: Theme) -> dict[str, Any]:
         "since": iso(theme.since),
         "schedule": theme.schedule,
         "summarizer": theme.summarizer,
+        "figures": theme.figures,
     }
 
 

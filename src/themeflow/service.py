@@ -74,7 +74,7 @@ class Themeflow:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.store.close()
 
     # -- ingest ----------------------------------------------------------------------------------
     def ingest(
@@ -159,9 +159,8 @@ class Themeflow:
         return report
 
     def _after_write(self, report: IngestReport, written_after: float) -> None:
-        """Vectors for the documents this ingest wrote, when ``THEMEFLOW_EMBED=1`` and the semantic extra is
-        installed (nothing is imported otherwise: see ``embed.pipeline.embed_after_ingest``); then the concept
-        tags of what it wrote (``tags/tagger.py``)."""
+        """Vectors for what this ingest wrote when ``THEMEFLOW_EMBED=1`` and the semantic extra is installed
+        (``embed.pipeline.embed_after_ingest``), then the concept tags of it (``tags/tagger.py``)."""
         from themeflow.embed.pipeline import embed_after_ingest
 
         embed_after_ingest(self.store, self.settings, written_after=written_after)
@@ -425,21 +424,22 @@ class Themeflow:
         until: str | date | datetime | None = None,
         sources: Sequence[str] = (),
         limit: int = 200,
+        check: bool = False,
     ) -> ThemeFigures:
         """Key figures of a theme: facts of the matching documents lined up across outlets, conflicts
-        flagged. Every syndicated copy is read (a copy may have changed a number), but counts once."""
+        flagged. Every syndicated copy is read (a copy may have changed a number), but counts once.
+        ``check``: each fact confirmed by the LLM first (``facts/confirm.py``)."""
         from themeflow import progress
         from themeflow.facts import figures_for_documents
+        from themeflow.facts.confirm import llm_fact_checker
 
-        progress.stage("searching")
+        checker = llm_fact_checker(self.settings.get) if check else None
         page = self.search(query, since=since, until=until, sources=sources, limit=limit, collapse=False)
         docs = [h.document for h in page.hits]
-        progress.stage(f"reading the figures of {len(docs)} documents")
-        return figures_for_documents(docs, self.store.stories_for([d.id for d in docs]))
+        progress.stage(f"reading the figures of {len(docs)} documents{' (LLM check)' if check else ''}")
+        return figures_for_documents(docs, self.store.stories_for([d.id for d in docs]), checker=checker)
 
-    # -- workflows -------------------------------------------------------------------------------
-    # Thin wrappers: the logic lives in themeflow.workflow, which gets the store, this service's search
-    # and summarize, and the settings (a WorkflowContext) — never the service itself.
+    # -- workflows: thin wrappers over themeflow.workflow (given a WorkflowContext, never the service) --
     def workflow_context(self) -> WorkflowContext:
         """What the workflow engine works with: the store, :meth:`search`, :meth:`summarize`, settings."""
         from themeflow.workflow.context import WorkflowContext
@@ -511,9 +511,9 @@ class Themeflow:
 
     def notify_run(self, name: str, *, run_id: int | None = None) -> tuple[Delivery, ...]:
         """Send a stored run's notification again (default: the theme's latest successful run)."""
-        from themeflow.workflow.notices import resend
+        from themeflow.workflow.notices import resend as resend_notice
 
-        return resend(self.workflow_context(), name, run_id)
+        return resend_notice(self.workflow_context(), name, run_id)
 
     def runs(self, name: str, *, limit: int = 20) -> list[RunRecord]:
         """The theme's runs, newest first."""

@@ -5,6 +5,7 @@ up across outlets and flags sources that disagree; ``render`` turns the result i
 and the terminal view. The report and the service call :func:`figures_for_documents`.
 """
 
+from themeflow.facts.confirm import CheckedFacts, FactChecker, LLMFactChecker
 from themeflow.facts.extract import extract_facts, extract_paragraph
 from themeflow.facts.group import (
     Conflict,
@@ -20,9 +21,12 @@ from themeflow.facts.group import (
 from themeflow.facts.render import theme_figures_to_dict
 
 __all__ = [
+    "CheckedFacts",
     "Conflict",
     "ConflictValue",
+    "FactChecker",
     "FigureGroup",
+    "LLMFactChecker",
     "ThemeFigures",
     "extract_facts",
     "extract_paragraph",

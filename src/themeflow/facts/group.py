@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from themeflow.facts.extract import extract_facts
 from themeflow.facts.lexicon import (
@@ -40,6 +41,9 @@ from themeflow.facts.lexicon import (
 )
 from themeflow.model import Citation, Document, Fact, Story
 from themeflow.text.numbers import find_figures
+
+if TYPE_CHECKING:
+    from themeflow.facts.confirm import FactChecker
 
 __all__ = [
     "Conflict",
@@ -106,6 +110,9 @@ class ThemeFigures:
     conflicts: tuple[Conflict, ...]
     documents: int = 0
     facts: int = 0
+    check: Mapping[str, Any] | None = None
+    """When an LLM checked the facts (``facts/confirm.py``): its model, the verdict counts (confirmed,
+    corrected, rejected, unchecked), requests and tokens. None: the rules alone."""
 
 
 # -- keys ------------------------------------------------------------------------------------------------
@@ -253,14 +260,32 @@ def figures_for_documents(
     stories: Mapping[str, Story] | None = None,
     *,
     tolerance: float = DEFAULT_TOLERANCE,
+    checker: FactChecker | None = None,
 ) -> ThemeFigures:
     """Extract, group and check the figures of a set of documents (the report and the service call this).
 
     ``stories`` maps a document id to its story (``store.stories_for(ids)``); documents without one are
-    their own story.
+    their own story. With a ``checker`` (an LLM, ``facts/confirm.py``) the rejected facts leave, the
+    corrected ones are regrouped under their corrected owner, metric and period, and only confirmed or
+    corrected facts enter conflicts.
     """
     facts = [f for d in docs for f in extract_facts(d)]
-    return group_facts(facts, {d.id: d for d in docs}, stories or {}, tolerance=tolerance)
+    by_id = {d.id: d for d in docs}
+    if checker is None:
+        return group_facts(facts, by_id, stories or {}, tolerance=tolerance)
+    checked = checker.check(docs, facts)
+    result = group_facts(
+        checked.kept(), by_id, stories or {}, tolerance=tolerance, comparable=checked.comparable()
+    )
+    check: dict[str, Any] = {
+        "model": checked.model,
+        **checked.counts(),
+        "requests": checked.requests,
+        "failed_requests": checked.failed_requests,
+        "prompt_tokens": checked.prompt_tokens,
+        "completion_tokens": checked.completion_tokens,
+    }
+    return replace(result, facts=len(facts), check=check)
 
 
 def group_facts(
@@ -269,8 +294,10 @@ def group_facts(
     stories: Mapping[str, Story],
     *,
     tolerance: float = DEFAULT_TOLERANCE,
+    comparable: Collection[int] | None = None,
 ) -> ThemeFigures:
-    """Group facts into figures with agreement counts, and find conflicts between documents."""
+    """Group facts into figures with agreement counts, and find conflicts between documents (among the
+    facts whose ``id`` is in ``comparable`` only, when given: the ones an LLM confirmed)."""
     buckets: dict[tuple[str, str, str], list[_Item]] = defaultdict(list)
     for f in facts:
         doc = docs.get(f.citation.doc_id)
@@ -291,6 +318,8 @@ def group_facts(
             groups.extend(_figure(c) for c in clusters)
             if (scope.startswith("@") and unit in _PERCENTS) or not metric_items[0].fact.entity:
                 continue  # daily moves without a period, and figures nobody is named for, never conflict
+            if comparable is not None:
+                clusters = [c for c in ([it for it in c if id(it.fact) in comparable] for c in clusters) if c]
             conflict = _conflict(clusters, tolerance)
             if conflict is not None:
                 conflicts.append(conflict)

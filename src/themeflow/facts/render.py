@@ -59,6 +59,7 @@ def theme_figures_to_dict(tf: ThemeFigures) -> dict[str, Any]:
     """The ``themeflow figures --json`` document (also the report's JSON figures block)."""
     return {
         "documents": tf.documents,
+        "check": dict(tf.check) if tf.check is not None else None,
         "figures": [figure_to_dict(g) for g in tf.figures],
         "conflicts": [conflict_to_dict(c) for c in tf.conflicts],
     }

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from themeflow.model import Citation, Document, Story
 
 if TYPE_CHECKING:
-    from themeflow.facts import Conflict, FigureGroup, ThemeFigures
+    from themeflow.facts import Conflict, FactChecker, FigureGroup, ThemeFigures
 
 __all__ = ["TOP_FIGURES", "KeyFigures", "Quote", "key_figures"]
 
@@ -180,12 +180,14 @@ class KeyFigures:
         return targets, [(self.documents[i], sorted(set(ns))) for i, ns in extra.items()]
 
 
-def key_figures(docs: Sequence[Document], stories: Mapping[str, Story] | None = None) -> KeyFigures:
+def key_figures(
+    docs: Sequence[Document], stories: Mapping[str, Story] | None = None, checker: FactChecker | None = None
+) -> KeyFigures:
     """Extract and line up the figures of ``docs``, given most relevant first (``stories``:
-    ``store.stories_for`` of their ids)."""
+    ``store.stories_for`` of their ids; ``checker``: the LLM check, ``facts/confirm.py``)."""
     from themeflow.facts import figures_for_documents
 
-    result = figures_for_documents(docs, stories)
+    result = figures_for_documents(docs, stories, checker=checker)
     cited = {c.doc_id for g in result.figures for c in g.citations}
     cited |= {c.doc_id for k in result.conflicts for v in k.values for c in v.citations}
     rank = {d.id: i for i, d in enumerate(docs)}

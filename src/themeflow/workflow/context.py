@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from themeflow.config import Settings
+from themeflow.facts.confirm import FactChecker, llm_fact_checker
 from themeflow.model import Document, SearchPage, Summary
 from themeflow.notify import Notifier, notifiers_from_settings
 from themeflow.store.base import Store
@@ -80,6 +81,8 @@ class WorkflowContext:
     after summarizing, so a summary served from the cache costs nothing again."""
     notifiers: Callable[[Settings], Sequence[Notifier]] = notifiers_from_settings
     """The channels a run that finds new stories notifies, read from the settings when one is due."""
+    fact_checker: Callable[[Settings], FactChecker] = lambda settings: llm_fact_checker(settings.get)
+    """The LLM check of key figures for a theme whose ``figures`` is ``llm`` (ConfigError: no endpoint)."""
 
     @property
     def tz(self) -> tzinfo:

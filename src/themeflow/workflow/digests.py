@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
-from themeflow.errors import NotFoundError
-from themeflow.model import Document, RunItem
+from themeflow.errors import ConfigError, NotFoundError
+from themeflow.facts.confirm import FactChecker
+from themeflow.model import Document, RunItem, Theme
 from themeflow.report.digest import Digest, DigestItem
 from themeflow.report.figures import KeyFigures, key_figures
 from themeflow.store.base import Store
@@ -102,6 +103,8 @@ def digest_of_run(ctx: WorkflowContext, run_id: int) -> Digest:
             )
         )
     notes = () if len(items) == len(stored) else (f"{len(stored) - len(items)} 篇文档已从库中删除。",)
+    checker, check_notes = theme_checker(ctx, theme)
+    figures = key_figures_of_items(ctx.store, figure_items(items), checker)
     return Digest(
         kind="workflow",
         title=run.theme,
@@ -113,8 +116,8 @@ def digest_of_run(ctx: WorkflowContext, run_id: int) -> Digest:
         window_start=run.window_start,
         window_end=run.window_end,
         new_documents=run.new_documents,
-        figures=key_figures_of_items(ctx.store, figure_items(items)),
-        notes=notes,
+        figures=figures,
+        notes=notes + check_notes + figure_notes(figures),
     )
 
 
@@ -126,12 +129,39 @@ def figure_items(items: Sequence[DigestItem], limit: int = FIGURE_ITEMS) -> list
     return sorted(about, key=lambda it: -(it.score or 0.0))[:limit]
 
 
-def key_figures_of_items(store: Store, items: Sequence[DigestItem]) -> KeyFigures:
+def theme_checker(ctx: WorkflowContext, theme: Theme | None) -> tuple[FactChecker | None, tuple[str, ...]]:
+    """The LLM check of a theme's key figures when its ``figures`` is ``llm``, or None with a note saying
+    why the rules alone read them (no endpoint configured)."""
+    if theme is None or theme.figures != "llm":
+        return None, ()
+    try:
+        return ctx.fact_checker(ctx.settings), ()
+    except ConfigError as exc:
+        return None, (f"关键数据未经 LLM 核对（{exc}），只用规则抽取。",)
+
+
+def figure_notes(figures: KeyFigures) -> tuple[str, ...]:
+    """What the LLM check of the figures did, for the digest's notes."""
+    check = figures.result.check
+    if not check:
+        return ()
+    note = (
+        f"关键数据经 LLM 核对（{check.get('model') or '模型未知'}）：确认 {check['confirmed']}，修正 {check['corrected']}，"
+        f"剔除 {check['rejected']}，未核对 {check['unchecked']}；只有确认或修正的数据参与冲突判断。"
+    )
+    if check.get("failed_requests"):
+        note += f" {check['failed_requests']} 次请求没有可用的回答。"
+    return (note,)
+
+
+def key_figures_of_items(
+    store: Store, items: Sequence[DigestItem], checker: FactChecker | None = None
+) -> KeyFigures:
     """The key figures of a digest's items: every lead document and every copy read (a copy may have
-    changed a number), stories counted once."""
+    changed a number), stories counted once; with ``checker``, LLM-checked (``facts/confirm.py``)."""
     docs: dict[str, Document] = {it.document.id: it.document for it in items}
     copy_ids = list(dict.fromkeys(c.id for it in items for c in it.copies if c.id not in docs))
     if copy_ids:
         docs.update(store.get_documents(copy_ids))
     stories = store.stories_for(list(docs)) if docs else {}
-    return key_figures(list(docs.values()), stories)
+    return key_figures(list(docs.values()), stories, checker)

@@ -56,7 +56,7 @@ from themeflow.report.write import write_reports
 from themeflow.store.base import WorkflowTables
 from themeflow.workflow.catalog import get_theme
 from themeflow.workflow.context import WorkflowContext
-from themeflow.workflow.digests import figure_items, key_figures_of_items
+from themeflow.workflow.digests import figure_items, figure_notes, key_figures_of_items, theme_checker
 from themeflow.workflow.locks import (
     HEARTBEAT_SECONDS,
     LOCK_TTL_SECONDS,
@@ -233,7 +233,11 @@ def _execute(
         ctx, theme, _group(ctx, found.fresh, found.matched, seen_before, window.start)
     )
     items = _summarized(ctx, theme, grouped, max_summaries, centrality)
+    checker, check_notes = theme_checker(ctx, theme)
+    figures = key_figures_of_items(ctx.store, figure_items(items), checker)
     spent = tuple(after - before for after, before in zip(ctx.usage(), spent_before, strict=True))
+    check = figures.result.check or {}
+    spent = (spent[0] + int(check.get("prompt_tokens", 0)), spent[1] + int(check.get("completion_tokens", 0)))
     finished = time.time()
     digest = Digest(
         kind="workflow",
@@ -246,8 +250,11 @@ def _execute(
         window_start=window.start,
         window_end=_dt(window.started),
         new_documents=len(found.fresh),
-        figures=key_figures_of_items(ctx.store, figure_items(items)),
-        notes=_notes(items, max_summaries) + _usage_note(spent, ctx.settings),
+        figures=figures,
+        notes=_notes(items, max_summaries)
+        + check_notes
+        + figure_notes(figures)
+        + _usage_note(spent, ctx.settings),
     )
     reports: dict[str, str] = {}
     if write:

@@ -10,6 +10,7 @@ A theme file looks like this (top-level keys, or the same keys under a ``[theme]
     since = "2025-09-01"                           # first run covers documents published since (or "30d")
     schedule = "0 8 * * *"                         # interval (6h, 1d) or cron; omit for on-demand only
     summarizer = "extractive"
+    figures = "rules"                              # or "llm": each key figure checked by the LLM
 
 Every mistake is an :class:`~themeflow.errors.InputError` naming the field and how to fix it, because a
 theme is typed by hand and a scheduler that silently ignores a typo is worse than one that refuses it.
@@ -37,8 +38,9 @@ __all__ = [
     "describe_query",
 ]
 
-FIELDS = ("name", "query", "keywords", "exclusions", "sources", "since", "schedule", "summarizer")
+FIELDS = ("name", "query", "keywords", "exclusions", "sources", "since", "schedule", "summarizer", "figures")
 SUMMARIZERS = ("extractive", "llm")
+FIGURE_MODES = ("rules", "llm")
 MAX_NAME = 80
 
 
@@ -122,6 +124,9 @@ def theme_from_mapping(
     summarizer = _text("summarizer", data.get("summarizer", "extractive") or "extractive", where=where)
     if summarizer not in SUMMARIZERS:
         raise InputError(f"{where}: unknown summarizer {summarizer!r}; choose {' or '.join(SUMMARIZERS)}")
+    figures = _text("figures", data.get("figures", "rules") or "rules", where=where)
+    if figures not in FIGURE_MODES:
+        raise InputError(f"{where}: unknown figures mode {figures!r}; choose {' or '.join(FIGURE_MODES)}")
     return Theme(
         name=name,
         query=query,
@@ -131,6 +136,7 @@ def theme_from_mapping(
         since=_since(data.get("since"), where=where, now=now, tz=tz),
         schedule=schedule,
         summarizer=summarizer,
+        figures=figures,
     )
 
 
@@ -165,6 +171,7 @@ def apply_changes(theme: Theme, changes: Mapping[str, Any], *, tz: tzinfo) -> Th
         "since": theme.since,
         "schedule": theme.schedule,
         "summarizer": theme.summarizer,
+        "figures": theme.figures,
     }
     for key, value in changes.items():
         if value is not None:

@@ -115,6 +115,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE run_items ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        "workflows_0004_theme_figures",
+        "ALTER TABLE themes ADD COLUMN figures TEXT NOT NULL DEFAULT 'rules';",
+    ),
 ]
 
 
@@ -140,6 +144,7 @@ def _theme_values(theme: Theme) -> dict[str, object]:
         "since": theme.since.isoformat() if theme.since else None,
         "schedule": theme.schedule,
         "summarizer": theme.summarizer,
+        "figures": theme.figures,
     }
 
 
@@ -153,6 +158,7 @@ def _theme_from_row(row: sqlite3.Row) -> Theme:
         since=parse_iso(row["since"]),
         schedule=row["schedule"],
         summarizer=row["summarizer"],
+        figures=row["figures"],
     )
 
 
