@@ -204,6 +204,41 @@ def theme_conflicts(data: Path) -> None:
         print(f"  agreement histogram: {dict(sorted(multi.items()))}")
 
 
+def doctored_with_check(data: Path, checker: Any) -> dict[str, Any]:
+    """The doctored copies of ``tests/data/conflict_cases.jsonl`` (a figure changed in one outlet's copy):
+    how many the rules flag as conflicts, and how many still are once the LLM has checked the facts of
+    the doctored paragraph on both sides (a conflict needs both sides confirmed)."""
+    from dataclasses import replace
+
+    from themeflow.facts import group_facts
+
+    lines = (REPO / "tests" / "data" / "conflict_cases.jsonl").read_text(encoding="utf-8").splitlines()
+    cases = [c for c in map(json.loads, filter(None, lines)) if c["kind"] == "doctored"]
+    docs = {d.id: d for d in load_documents(data / "news.jsonl", {c["doc_id"] for c in cases})}
+    rules = kept = 0
+    for case in cases:
+        original, n = docs[case["doc_id"]], int(case["paragraph"])
+        paragraphs = list(original.paragraphs)
+        paragraphs[n - 1] = paragraphs[n - 1].replace(case["original"], case["doctored"], 1)
+        copy = replace(
+            original, id=original.id + "-doctored", source="doctored", paragraphs=tuple(paragraphs)
+        )
+        pair = {original.id: original, copy.id: copy}
+        facts = [f for d in pair.values() for f in extract_facts(d)]
+        by_rules = group_facts(facts, pair, {})
+        flagged = any(case["doctored"] in v.value for c in by_rules.conflicts for v in c.values)
+        rules += flagged
+        if not flagged:
+            continue
+        checked = checker.check(list(pair.values()), [f for f in facts if f.citation.paragraph == n])
+        others = [f for f in facts if f.citation.paragraph != n]
+        result = group_facts(others + checked.kept(), pair, {}, comparable=checked.comparable())
+        survived = any(case["doctored"] in v.value for c in result.conflicts for v in c.values)
+        kept += survived
+        print(f"  {case['id']}: {'kept' if survived else 'LOST'} {checked.counts()}", file=sys.stderr)
+    return {"doctored": len(cases), "flagged_by_rules": rules, "still_flagged_after_check": kept}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -231,11 +266,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(json.dumps(evaluate_extraction(args.data, args.errors, args.labels), ensure_ascii=False, indent=2))
     if args.check:
-        import os
-
+        from themeflow.config import load_settings
         from themeflow.facts.confirm import llm_fact_checker
 
-        checker = llm_fact_checker(lambda name: os.environ.get("THEMEFLOW_" + name.upper()))
+        checker = llm_fact_checker(load_settings().get)
         print("## with the LLM check")
         print(
             json.dumps(

@@ -37,7 +37,7 @@ def _theme_path(name: str) -> str:
 def _values(theme: Theme | None) -> dict[str, str]:
     """Form values for a theme (lists comma-separated, dates as YYYY-MM-DD)."""
     if theme is None:
-        return {"summarizer": "extractive"}
+        return {"summarizer": "extractive", "figures": "rules"}
     return {
         "name": theme.name,
         "query": theme.query,
@@ -47,6 +47,7 @@ def _values(theme: Theme | None) -> dict[str, str]:
         "since": theme.since.strftime("%Y-%m-%d") if theme.since else "",
         "schedule": theme.schedule or "",
         "summarizer": theme.summarizer,
+        "figures": theme.figures,
     }
 
 
