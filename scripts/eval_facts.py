@@ -142,7 +142,7 @@ def evaluate_extraction(
     data: Path, show_errors: bool = False, labels_path: Path = LABELS, checker: Any = None
 ) -> dict[str, float]:
     """Precision and recall of the extracted facts; with ``checker`` (``--check``: the LLM of
-    ``THEMEFLOW_LLM_*``), of the facts it keeps (rejected ones out, corrections applied), and its counts."""
+    ``THEMEFLOW_LLM_*``), of every fact with the LLM's corrections applied, of the facts it confirms, and its counts."""
     labels = load_labels(labels_path)
     whole = complete_docs(labels_path)
     docs = load_documents(data / "news.jsonl", {lab.doc_id for lab in labels} | whole)

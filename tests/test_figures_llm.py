@@ -1,6 +1,8 @@
-"""LLM-assisted key figures against a local server that speaks the chat-completions protocol: confirmed
-facts conflict, corrected ones are regrouped, rejected ones leave, and the model can neither change a value
-nor bring in words the paragraph does not have. Texts are written for the tests."""
+"""LLM-assisted key figures against a local server that speaks the chat-completions protocol: the model reads
+each conflicting figure blind (owner, metric, period); agreeing readings are confirmed and conflict,
+differing ones in the paragraph's words are corrected and regrouped, anything else stays out of conflicts;
+the model can neither change a value nor bring in words the paragraph does not have. Texts are written for
+the tests."""
 
 from __future__ import annotations
 
@@ -45,14 +47,20 @@ def _answer(items: list[dict[str, Any]], *, fenced: bool = False) -> Answer:
     )
 
 
+YEAR_READING = {"owner": "腾讯", "metric": "资本开支", "period": "2025年"}
+
+
 def _route(quarter: dict[str, Any], *, fenced: bool = False):  # type: ignore[no-untyped-def]
-    """Answer the quarterly paragraph with ``quarter`` and confirm everything else."""
+    """Read the quarterly paragraph as ``quarter`` and every other as the rules do."""
 
     def route(payload: dict[str, Any]) -> Answer:
         asked = payload["messages"][-1]["content"]
+        assert "主体" not in asked and "资本开支为" not in asked.split("数值：")[-1].split("（")[0], "blind"
         if "224亿元" in asked:
             return _answer([{"n": 1, **quarter}], fenced=fenced)
-        return _answer([{"n": 1, "verdict": "confirmed"}])
+        if "767亿元" in asked:
+            return _answer([{"n": 1, "owner": "阿里巴巴", "metric": "资本开支", "period": "2025财年"}])
+        return _answer([{"n": 1, **YEAR_READING}])
 
     return route
 
@@ -72,16 +80,15 @@ def test_the_rules_alone_see_a_conflict_the_model_resolves_by_the_period_the_par
         ("腾讯", "2025年", ["224亿元", "792亿元"])
     ], "a quarter read as the year: the false conflict the check is for"
 
-    script.route = _route({"verdict": "corrected", "period": "第四季度", "metric": "资本开支"}, fenced=True)
+    script.route = _route({"owner": "腾讯", "period": "第四季度", "metric": "资本开支"}, fenced=True)
     checked = figures_for_documents(DOCS, checker=_checker(url))
     assert checked.conflicts == ()
     periods = {g.value: g.period for g in checked.figures}
     assert periods["224亿元"] == "第四季度" and periods["792亿元"] == "2025年"
     assert checked.check is not None
-    assert {k: checked.check[k] for k in ("confirmed", "corrected", "rejected", "unchecked")} == {
+    assert {k: checked.check[k] for k in ("confirmed", "corrected", "unchecked")} == {
         "confirmed": 1,
         "corrected": 1,
-        "rejected": 0,
         "unchecked": 0,
     }
     assert checked.check["requests"] == 2 and checked.check["prompt_tokens"] == 600
@@ -89,12 +96,19 @@ def test_the_rules_alone_see_a_conflict_the_model_resolves_by_the_period_the_par
     asked = script.requests[0]
     assert asked["response_format"]["type"] == "json_schema"
 
+    other = _doc("c", "证券时报", "阿里巴巴2025财年资本开支为767亿元，同比增长197%。")
+    cheap = figures_for_documents([*DOCS, other], checker=_checker(url))
+    assert cheap.check is not None and cheap.check["requests"] == 2, "only the facts of a conflict are asked"
+    assert cheap.check["scope"] == "conflicts" and any(g.value == "767亿元" for g in cheap.figures)
+    every = figures_for_documents([*DOCS, other], checker=_checker(url), check="all")
+    assert every.check is not None and every.check["requests"] == 3 and every.check["confirmed"] == 2
+
 
 def test_a_correction_the_paragraph_does_not_hold_is_not_taken_and_keeps_the_fact_out_of_conflicts(
     server: tuple[str, Scripted],  # noqa: F811
 ) -> None:
     url, script = server
-    script.route = _route({"verdict": "corrected", "period": "2024年第四季度", "owner": "腾讯音乐"})
+    script.route = _route({"owner": "腾讯音乐", "metric": "资本开支", "period": "2024年第四季度"})
     checked = figures_for_documents(DOCS, checker=_checker(url))
     assert checked.check is not None and checked.check["unchecked"] == 1 and checked.check["corrected"] == 0
     quarter = next(g for g in checked.figures if g.value == "224亿元")
@@ -104,18 +118,21 @@ def test_a_correction_the_paragraph_does_not_hold_is_not_taken_and_keeps_the_fac
     assert checked.conflicts == (), "an unconfirmed fact never enters a conflict"
 
 
-def test_a_rejected_fact_leaves_the_table_and_a_value_is_never_changed(
+def test_a_reading_that_agrees_confirms_and_a_value_is_never_changed(
     server: tuple[str, Scripted],  # noqa: F811
 ) -> None:
     url, script = server
-    script.route = _route({"verdict": "rejected"})
+    script.route = _route(
+        {"owner": "腾讯控股", "metric": "资本开支", "period": "2025年", "value": "2240亿元"}
+    )
     checked = figures_for_documents(DOCS, checker=_checker(url))
-    assert [g.value for g in checked.figures] == ["792亿元"]
-    assert checked.check is not None and checked.check["rejected"] == 1
-
-    script.route = _route({"verdict": "corrected", "value": "2240亿元", "period": "第四季度"})
-    checked = figures_for_documents(DOCS, checker=_checker(url))
+    assert checked.check is not None and checked.check["confirmed"] == 2, "腾讯控股 is 腾讯 (a suffix)"
     assert sorted(g.value for g in checked.figures) == ["224亿元", "792亿元"], "values stay as written"
+    assert [sorted(v.value for v in c.values) for c in checked.conflicts] == [["224亿元", "792亿元"]]
+
+    script.route = _route({"owner": "腾讯", "metric": "资本开支", "period": ""})
+    silent = figures_for_documents(DOCS, checker=_checker(url))
+    assert silent.check is not None and silent.check["confirmed"] == 2, "no period seen is no objection"
 
 
 def test_an_endpoint_that_fails_or_babbles_confirms_nothing_and_breaks_nothing(
@@ -143,7 +160,7 @@ def test_a_theme_with_llm_figures_runs_with_the_check_and_counts_its_tokens(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, script = server
-    script.route = _route({"verdict": "corrected", "period": "第四季度"})
+    script.route = _route({"owner": "腾讯", "metric": "资本开支", "period": "第四季度"})
     monkeypatch.setenv("THEMEFLOW_HOME", str(tmp_path / "home"))
     tf = Themeflow(SQLiteStore(tmp_path / "tf.db"))
     tf.ingest_documents(DOCS)
@@ -159,10 +176,19 @@ def test_a_theme_with_llm_figures_runs_with_the_check_and_counts_its_tokens(
     tf = Themeflow(SQLiteStore(tmp_path / "tf.db"))
     rebuilt = tf.report(run_id=no_endpoint.run.id)
     assert rebuilt.figures is not None and rebuilt.figures.conflicts == ()
-    assert any("关键数据经 LLM 核对（test-model）：确认 1，修正 1" in n for n in rebuilt.notes)
+    assert any(
+        "关键数据经 LLM 核对（test-model，冲突中的数据）：确认 1，修正 1，未核对 0" in n
+        for n in rebuilt.notes
+    ), rebuilt.notes
 
-    tf.ingest_documents([_doc("c", "东方财富网", "腾讯2025年资本开支为792亿元，创历史新高。")])
+    tf.ingest_documents(
+        [
+            _doc("c", "东方财富网", "腾讯2025年资本开支为792亿元，创历史新高。"),
+            _doc("d", "证券时报", QUARTER + "（补充）"),
+        ]
+    )
     run = tf.run_workflow("腾讯资本开支", write_reports=False)
+    assert run.digest.figures is not None and run.digest.figures.conflicts == ()
     assert run.run.prompt_tokens >= 300, "the check's tokens are the run's"
     assert not any("未经 LLM 核对" in n for n in run.digest.notes)
     tf.store.close()

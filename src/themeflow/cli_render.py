@@ -175,7 +175,7 @@ def print_theme_figures(console: Printer, tf: ThemeFigures, *, limit: int = 50) 
         k = tf.check
         console.print(
             f"LLM check ({escape(str(k.get('model') or '?'))}): {k['confirmed']} confirmed, {k['corrected']} corrected,"
-            f" {k['rejected']} rejected, {k['unchecked']} unchecked in {k['requests']} requests"
+            f" {k['unchecked']} unchecked in {k['requests']} requests"
             f" ({k['prompt_tokens'] + k['completion_tokens']:,} tokens); only confirmed figures enter conflicts"
         )
     for c in tf.conflicts:

@@ -1,21 +1,25 @@
-"""LLM-assisted figures: each fact the rules extract is confirmed, corrected or rejected by a model reading
-its paragraph, and only confirmed facts enter conflicts.
+"""LLM-assisted figures: a model reads each fact's paragraph, says whose figure it is, what it measures and
+for when, and only facts whose reading it confirms enter conflicts.
 
-Why: the rules read a figure's owner, metric and period from the words next to the number, and a forecaster
-read as the owner (``美国银行预计美联储将降息25个基点`` → 美国银行) or a quarter read as a year makes a
-false conflict. A model that reads the whole paragraph catches many of these. It is still a model, so:
+Why: the rules read a figure's owner, metric and period from the words next to the number, and a quarter
+read as the year (``2025年第四季资本开支224亿元`` → 2025年), a subsidiary read as its parent (腾讯音乐 →
+腾讯) or a profit read as revenue makes a false conflict. A model that reads the whole sentence catches
+many of these. It is still a model, so:
 
-* **it never changes a value.** The number stays as written in the source; the model may only say whose
-  it is, what it measures and for when;
-* **a correction must come from the paragraph.** A corrected owner, metric or period is taken only when
+* **it reads blind.** It is given the paragraph and the value, not the rules' reading, and asked for
+  owner, metric and period; the comparison with the rules is made here (``facts.group``'s own keys). A
+  model shown an answer tends to agree with it; one asked the question has to read;
+* **it never changes a value.** The number stays as written in the source;
+* **a correction must come from the paragraph.** A differing owner, metric or period is taken only when
   its words occur in the paragraph (or the title); otherwise the fact stays as the rules read it and is
   not confirmed;
 * **no answer is no confirmation.** A fact the model did not answer for (an endpoint down, a reply that
-  does not parse, a number it skipped) keeps its place in the figures table but stays out of conflicts.
+  does not parse, a value it skipped) keeps its place in the figures table but stays out of conflicts.
 
-One request per paragraph with facts (at most :data:`MAX_FACTS` facts each), under the versioned prompt
-:data:`PROMPT_VERSION`; the ``complete`` function is the summarizer's chat-completions client, so retries,
-the deadline and the concurrency limit are the same.
+One request per paragraph with facts (at most :data:`MAX_FACTS` values each, each with the words around
+it), under the versioned prompt :data:`PROMPT_VERSION`; ``complete`` is the summarizer's chat-completions
+client, so retries, the deadline and the concurrency limit are the same. Measured with
+``scripts/eval_facts.py --check`` (README).
 """
 
 from __future__ import annotations
@@ -42,11 +46,11 @@ __all__ = [
     "llm_fact_checker",
 ]
 
-PROMPT_VERSION = "figcheck-1"
+PROMPT_VERSION = "figcheck-2"
 MAX_FACTS = 12
 """Facts asked about in one request (a dense earnings paragraph is split into several)."""
 
-VerdictKind = Literal["confirmed", "corrected", "rejected", "unchecked"]
+VerdictKind = Literal["confirmed", "corrected", "unchecked"]
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -57,32 +61,27 @@ SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "n": {"type": "integer"},
-                    "verdict": {"type": "string", "enum": ["confirmed", "corrected", "rejected"]},
                     "owner": {"type": "string"},
                     "metric": {"type": "string"},
                     "period": {"type": "string"},
                 },
-                "required": ["n", "verdict"],
+                "required": ["n", "owner", "metric", "period"],
             },
         }
     },
     "required": ["facts"],
 }
 
-SYSTEM = (
-    "你是严谨的财经数据核对员。给你一段新闻原文和从中抽取的若干数据，逐条判断抽取是否正确。"
-    "只依据这段原文，不要使用外部知识，不要改动数值。"
-)
+SYSTEM = "你是严谨的财经数据核对员。只依据给出的原文回答，用原文中的词，不要使用外部知识。"
 
-INSTRUCTIONS = """逐条核对下面的数据（数值照原文，不得改动）：
-- 主体（owner）：这个数值属于谁（公司、机构、国家、产品）。预测、表示、认为的一方不是主体，被预测的对象才是。
-- 指标（metric）：这个数值衡量什么（营收、资本开支、降息幅度……）。
-- 期间（period）：数值对应的时间（2025年、第四季度、上半年……）；原文没有写明就留空。
-判断：
-- confirmed：主体、指标、期间都与原文一致；
-- corrected：数值确实出现在原文，但主体、指标或期间抽错了，请给出原文中的正确写法（用原文里的词）；
-- rejected：这个数值不是所说的那种数据（例如日期、序号、股票代码），或原文无法支持。
-只输出 JSON：{"facts": [{"n": 序号, "verdict": "confirmed|corrected|rejected", "owner": "...", "metric": "...", "period": "..."}]}"""
+INSTRUCTIONS = """对每个编号的数值，回答它在原文中是谁的什么数据、对应什么时间：
+- owner：这个数值属于谁（被描述的公司、机构、国家、产品）；预测、表示、认为的一方不是 owner，被预测的对象才是。
+- metric：它衡量什么（如营收、净利润、资本开支、降息幅度），用原文的说法。
+- period：它对应的时间，照原文写（如“2025年第四季度”“全年”“今年”）；原文没写就留空。
+只输出 JSON：{"facts": [{"n": 编号, "owner": "...", "metric": "...", "period": "..."}]}"""
+
+CONTEXT_CHARS = 18
+"""Characters either side of a value shown with it, so the model knows which occurrence is meant."""
 
 
 class Complete(Protocol):
@@ -121,15 +120,15 @@ class CheckedFacts:
     model: str | None = None
 
     def kept(self) -> list[Fact]:
-        """Facts for the figures table: every fact but the rejected ones, corrections applied."""
-        return [v.fact for v in self.verdicts if v.kind != "rejected"]
+        """Facts for the figures table: every fact, corrections applied."""
+        return [v.fact for v in self.verdicts]
 
     def comparable(self) -> set[int]:
         """``id`` of the facts that may enter conflicts: those the model confirmed or corrected."""
         return {id(v.fact) for v in self.verdicts if v.kind in ("confirmed", "corrected")}
 
     def counts(self) -> dict[str, int]:
-        out = {"confirmed": 0, "corrected": 0, "rejected": 0, "unchecked": 0}
+        out = {"confirmed": 0, "corrected": 0, "unchecked": 0}
         for v in self.verdicts:
             out[v.kind] += 1
         return out
@@ -164,40 +163,77 @@ def _json(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def _context(paragraph: str, fact: Fact) -> str:
+    """The value with the words around its first occurrence (the model is told which one is meant)."""
+    at = paragraph.find(fact.value)
+    if at < 0:
+        return fact.value
+    start, end = max(0, at - CONTEXT_CHARS), min(len(paragraph), at + len(fact.value) + CONTEXT_CHARS)
+    return f"{fact.value}（“{paragraph[start:end]}”）"
+
+
 def _prompt(doc: Document, paragraph: str, facts: Sequence[Fact]) -> list[dict[str, str]]:
+    """The question: the paragraph and the values, never the rules' reading of them."""
     when = doc.published_at.date().isoformat() if doc.published_at else "未知"
-    lines = [
-        f"{n}. 数值：{f.qualifier or ''}{f.value}；主体：{f.entity or '（未识别）'}；指标：{f.metric}；期间：{f.period or '（未写明）'}"
-        for n, f in enumerate(facts, start=1)
-    ]
-    user = f"标题：{doc.title}\n发布日期：{when}\n原文段落：\n{paragraph}\n\n待核对数据：\n" + "\n".join(
-        lines
-    )
+    lines = [f"{n}. {_context(paragraph, f)}" for n, f in enumerate(facts, start=1)]
+    user = f"标题：{doc.title}\n发布日期：{when}\n原文：\n{paragraph}\n\n数值：\n" + "\n".join(lines)
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user + "\n\n" + INSTRUCTIONS}]
 
 
+_SUFFIXES = ("控股", "集团", "公司", "股份", "有限", "科技", "银行")
+
+
+def _same_owner(rules: str, model: str) -> bool:
+    """One owner named two ways: equal keys, or one name the other plus a corporate suffix (腾讯 / 腾讯控股;
+    not 腾讯 / 腾讯音乐)."""
+    from themeflow.facts.group import entity_key
+
+    if entity_key(rules) == entity_key(model):
+        return True
+    short, long_ = sorted((rules, model), key=len)
+    if not short or not long_.startswith(short):
+        return False
+    rest = long_[len(short) :]
+    for suffix in _SUFFIXES:
+        rest = rest.replace(suffix, "")
+    return not rest
+
+
 def _verdict(fact: Fact, answer: dict[str, Any] | None, doc: Document, paragraph: str) -> Verdict:
-    """The model's answer for one fact, held to the rules in the module docstring."""
+    """The model's reading of one fact against the rules', held to the rules in the module docstring:
+    agreeing everywhere confirms it; a different owner, metric or period in the paragraph's own words
+    corrects it; a difference the paragraph does not hold leaves it unchecked."""
+    from themeflow.facts.group import metrics_match, period_key
+
     if answer is None:
         return Verdict(fact, "unchecked", note="no answer for this figure")
-    kind = answer.get("verdict")
-    if kind == "confirmed":
-        return Verdict(fact, "confirmed")
-    if kind == "rejected":
-        return Verdict(fact, "rejected")
-    if kind != "corrected":
-        return Verdict(fact, "unchecked", note=f"unreadable verdict {kind!r}")
-    changes: dict[str, Any] = {}
-    for key, attr in (("owner", "entity"), ("metric", "metric"), ("period", "period")):
-        value = str(answer.get(key) or "").strip()
-        if not value or value == (getattr(fact, attr) or ""):
-            continue
-        if not _appears(value, doc, paragraph):
-            return Verdict(fact, "unchecked", note=f"correction {key}={value!r} is not in the paragraph")
-        changes[attr] = value
+    owner = str(answer.get("owner") or "").strip()
+    metric = str(answer.get("metric") or "").strip()
+    period = str(answer.get("period") or "").strip()
+    if not owner or not metric:
+        return Verdict(fact, "unchecked", note="the model named no owner or metric")
+    published = doc.published_at
+    differs = {
+        "entity": owner if not fact.entity or not _same_owner(fact.entity, owner) else None,
+        "metric": metric if not metrics_match(fact.metric, metric) else None,
+        # a period the model does not see is no objection: the rules may have read it from the sentence before
+        "period": period
+        if period and period_key(period, published) != period_key(fact.period, published)
+        else None,
+    }
+    changes = {attr: value for attr, value in differs.items() if value is not None}
     if not changes:
         return Verdict(fact, "confirmed")
-    return Verdict(replace(fact, **changes), "corrected", original=fact)
+    missing = [value for value in changes.values() if not _appears(value, doc, paragraph)]
+    if missing:
+        return Verdict(fact, "unchecked", note=f"the model's reading {missing[0]!r} is not in the paragraph")
+    corrected = replace(
+        fact,
+        entity=changes.get("entity", fact.entity),
+        metric=changes.get("metric", fact.metric),
+        period=changes.get("period", fact.period),
+    )
+    return Verdict(corrected, "corrected", original=fact)
 
 
 @dataclass
@@ -260,7 +296,7 @@ class LLMFactChecker:
         result.requests += 1
         try:
             reply = self.complete(
-                _prompt(doc, paragraph, facts), schema=SCHEMA, max_tokens=96 * len(facts) + 64
+                _prompt(doc, paragraph, facts), schema=SCHEMA, max_tokens=64 * len(facts) + 64
             )
         except ThemeflowError:
             result.failed_requests += 1

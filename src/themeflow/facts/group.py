@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from themeflow.facts.extract import extract_facts
 from themeflow.facts.lexicon import (
@@ -112,7 +112,7 @@ class ThemeFigures:
     facts: int = 0
     check: Mapping[str, Any] | None = None
     """When an LLM checked the facts (``facts/confirm.py``): its model, the verdict counts (confirmed,
-    corrected, rejected, unchecked), requests and tokens. None: the rules alone."""
+    corrected, unchecked), what was asked (``scope``), requests and tokens. None: the rules alone."""
 
 
 # -- keys ------------------------------------------------------------------------------------------------
@@ -261,23 +261,32 @@ def figures_for_documents(
     *,
     tolerance: float = DEFAULT_TOLERANCE,
     checker: FactChecker | None = None,
+    check: Literal["conflicts", "all"] = "conflicts",
 ) -> ThemeFigures:
     """Extract, group and check the figures of a set of documents (the report and the service call this).
 
     ``stories`` maps a document id to its story (``store.stories_for(ids)``); documents without one are
-    their own story. With a ``checker`` (an LLM, ``facts/confirm.py``) the rejected facts leave, the
-    corrected ones are regrouped under their corrected owner, metric and period, and only confirmed or
-    corrected facts enter conflicts.
+    their own story. With a ``checker`` (an LLM, ``facts/confirm.py``) the corrected facts are regrouped
+    under their corrected owner, metric and period, and only confirmed or corrected facts enter
+    conflicts. ``check``: which facts are asked about — ``conflicts``
+    (the facts of the conflicts the rules find: what a conflict needs confirmed, at a fraction of the
+    cost) or ``all`` (every fact, so corrections reach the whole table).
     """
     facts = [f for d in docs for f in extract_facts(d)]
     by_id = {d.id: d for d in docs}
     if checker is None:
         return group_facts(facts, by_id, stories or {}, tolerance=tolerance)
-    checked = checker.check(docs, facts)
-    result = group_facts(
-        checked.kept(), by_id, stories or {}, tolerance=tolerance, comparable=checked.comparable()
-    )
-    check: dict[str, Any] = {
+    asked = facts
+    if check == "conflicts":
+        rules = group_facts(facts, by_id, stories or {}, tolerance=tolerance)
+        cited = {(c, v.value) for k in rules.conflicts for v in k.values for c in v.citations}
+        asked = [f for f in facts if (f.citation, f.value) in cited]
+    checked = checker.check(docs, asked)
+    asked_ids = {id(f) for f in asked}
+    kept = [f for f in facts if id(f) not in asked_ids] + checked.kept()
+    result = group_facts(kept, by_id, stories or {}, tolerance=tolerance, comparable=checked.comparable())
+    summary: dict[str, Any] = {
+        "scope": check,
         "model": checked.model,
         **checked.counts(),
         "requests": checked.requests,
@@ -285,7 +294,7 @@ def figures_for_documents(
         "prompt_tokens": checked.prompt_tokens,
         "completion_tokens": checked.completion_tokens,
     }
-    return replace(result, facts=len(facts), check=check)
+    return replace(result, facts=len(facts), check=summary)
 
 
 def group_facts(

@@ -15,7 +15,17 @@ from typing import Any
 from themeflow.model import RunRecord, Theme
 from themeflow.service import Themeflow
 
-FORM_FIELDS = ("name", "query", "keywords", "exclusions", "sources", "since", "schedule", "summarizer", "figures")
+FORM_FIELDS = (
+    "name",
+    "query",
+    "keywords",
+    "exclusions",
+    "sources",
+    "since",
+    "schedule",
+    "summarizer",
+    "figures",
+)
 
 
 def form_values(form: Mapping[str, Any]) -> dict[str, Any]:

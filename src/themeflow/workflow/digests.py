@@ -143,11 +143,13 @@ def theme_checker(ctx: WorkflowContext, theme: Theme | None) -> tuple[FactChecke
 def figure_notes(figures: KeyFigures) -> tuple[str, ...]:
     """What the LLM check of the figures did, for the digest's notes."""
     check = figures.result.check
-    if not check:
+    if not check or not check.get("requests"):
         return ()
+    asked = "冲突中的" if check.get("scope") == "conflicts" else "全部"
     note = (
-        f"关键数据经 LLM 核对（{check.get('model') or '模型未知'}）：确认 {check['confirmed']}，修正 {check['corrected']}，"
-        f"剔除 {check['rejected']}，未核对 {check['unchecked']}；只有确认或修正的数据参与冲突判断。"
+        f"关键数据经 LLM 核对（{check.get('model') or '模型未知'}，{asked}数据）：确认 {check['confirmed']}，"
+        f"修正 {check['corrected']}，未核对 {check['unchecked']}；"
+        "只有确认或修正的数据参与冲突判断。"
     )
     if check.get("failed_requests"):
         note += f" {check['failed_requests']} 次请求没有可用的回答。"
