@@ -174,6 +174,8 @@ def test_a_theme_with_llm_figures_runs_with_the_check_and_counts_its_tokens(
     monkeypatch.setenv("THEMEFLOW_LLM_BASE_URL", url)
     monkeypatch.setenv("THEMEFLOW_LLM_MODEL", "test-model")
     tf = Themeflow(SQLiteStore(tmp_path / "tf.db"))
+    page = tf.tags.figures("腾讯资本开支")
+    assert page.conflicts == () and page.check is not None, "the theme page reads its figures the same way"
     rebuilt = tf.report(run_id=no_endpoint.run.id)
     assert rebuilt.figures is not None and rebuilt.figures.conflicts == ()
     assert any(

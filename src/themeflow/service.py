@@ -174,7 +174,7 @@ class Themeflow:
 
         if self._tags is None:
             self._tags = TagCatalog(
-                self.store, self.search, self._theme_concepts, self.settings.timezone, self.summarize
+                self.store, self.search, self._theme_concepts, self.settings, self.summarize
             )
         return self._tags
 

@@ -12,7 +12,8 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Protocol
 
-from themeflow.errors import NotFoundError, ThemeflowError
+from themeflow.config import Settings
+from themeflow.errors import ConfigError, NotFoundError, ThemeflowError
 from themeflow.model import Document, DocumentTag, Summary, TagCount
 from themeflow.search.aboutness import MENTION
 from themeflow.serialize import iso, tag_count_to_dict, tagged_document_to_dict
@@ -23,7 +24,7 @@ from themeflow.tags.tagger import Search, TaggingStore, TagRefresh, refresh_tags
 from themeflow.tags.vocabulary import TagConcept, resolve_concept, vocabulary
 
 if TYPE_CHECKING:
-    from themeflow.facts import ThemeFigures
+    from themeflow.facts import FactChecker, ThemeFigures
 
 __all__ = ["HEAT_DAYS", "TagCatalog"]
 
@@ -57,14 +58,16 @@ class TagCatalog:
         store: CatalogStore,
         search: Search,
         themes: Callable[[], list[TagConcept]],
-        tz: tzinfo,
+        settings: Settings,
         summarize: Summarize,
     ) -> None:
         self._store = store
         self._search = search
         self._themes = themes
         self._summarize = summarize
-        self.tz = tz
+        self._settings = settings
+        self._checker: FactChecker | None = None
+        self.tz: tzinfo = settings.timezone
 
     def vocabulary(self) -> dict[str, TagConcept]:
         """Every lexicon concept and saved theme, by name."""
@@ -126,13 +129,30 @@ class TagCatalog:
         return self._store.tags.tags_of(doc_id)
 
     def figures(self, name: str, *, documents: int = FIGURE_DOCUMENTS) -> ThemeFigures:
-        """Key figures of the newest documents about ``name`` (every copy read, each story counted once)."""
+        """Key figures of the newest documents about ``name`` (every copy read, each story counted once);
+        a theme whose ``figures`` is ``llm`` has the facts of its conflicts checked by the LLM (the rules
+        alone when no endpoint is configured)."""
         from themeflow.facts import figures_for_documents
 
         tags = self._store.tags.feed(name, aboutness=kinds(False), limit=documents)
         docs = self._store.get_documents([t.doc_id for t in tags])
         ordered = [docs[t.doc_id] for t in tags if t.doc_id in docs]
-        return figures_for_documents(ordered, self._store.stories_for([d.id for d in ordered]))
+        concept = self.vocabulary().get(name)
+        checker = self._fact_checker() if concept is not None and concept.figures == "llm" else None
+        return figures_for_documents(
+            ordered, self._store.stories_for([d.id for d in ordered]), checker=checker
+        )
+
+    def _fact_checker(self) -> FactChecker | None:
+        """One checker per catalog (its answers are kept, so a page viewed again asks nothing twice)."""
+        from themeflow.facts.confirm import llm_fact_checker
+
+        if self._checker is None:
+            try:
+                self._checker = llm_fact_checker(self._settings.get)
+            except ConfigError:
+                return None
+        return self._checker
 
     def summary_of(self, concept: TagConcept, item: FeedItem) -> Summary | None:
         """An item's summary as its concept page shows it, verified bullets only: a mention summarized from

@@ -49,6 +49,8 @@ class TagConcept:
     keywords, exclusions and outlets."""
     lexicon_version: int = 0
     summarizer: str | None = None
+    figures: str = "rules"
+    """How the page's key figures are read: ``rules``, or ``llm`` (a theme's ``figures``; ``facts/confirm.py``)."""
     """The summarizer a theme's page uses (its workflow's); None: the configured one."""
 
     @property
@@ -94,6 +96,7 @@ def theme_concept(theme: Theme, queries: Sequence[str], *, lexicon_version: int 
         },
         lexicon_version=finance_lexicon().version if lexicon_version is None else lexicon_version,
         summarizer=theme.summarizer,
+        figures=theme.figures,
     )
 
 
