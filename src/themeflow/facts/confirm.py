@@ -148,6 +148,24 @@ def _appears(words: str, doc: Document, paragraph: str) -> bool:
     return key in re.sub(r"\s", "", paragraph) or key in re.sub(r"\s", "", doc.title)
 
 
+NEAR_BEFORE = 40
+"""Characters before a value within which a corrected owner or metric must stand (a sentence's subject
+and verb phrase; the whole paragraph would let a neighbour's name through)."""
+
+
+def _near(paragraph: str, fact: Fact) -> str:
+    """The words before the value's first occurrence, and a few after it."""
+    at = paragraph.find(fact.value)
+    if at < 0:
+        return paragraph
+    return paragraph[max(0, at - NEAR_BEFORE) : at + len(fact.value) + CONTEXT_CHARS]
+
+
+def _appears_in(words: str, text: str) -> bool:
+    key = re.sub(r"[\s，,。、：:（）()《》“”\"']", "", words)
+    return bool(key) and key in re.sub(r"\s", "", text)
+
+
 def _json(text: str) -> dict[str, Any] | None:
     """The reply's JSON object (inside code fences or with words around it), None when there is none."""
     fenced = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
@@ -227,6 +245,11 @@ def _verdict(fact: Fact, answer: dict[str, Any] | None, doc: Document, paragraph
     missing = [value for value in changes.values() if not _appears(value, doc, paragraph)]
     if missing:
         return Verdict(fact, "unchecked", note=f"the model's reading {missing[0]!r} is not in the paragraph")
+    near = _near(paragraph, fact)
+    far = [changes[a] for a in ("entity", "metric") if a in changes and not _appears_in(changes[a], near)]
+    if far:
+        # a small model reading a list shifts names by one item: a new owner or metric must stand by the value
+        return Verdict(fact, "unchecked", note=f"the model's reading {far[0]!r} is not next to the value")
     corrected = replace(
         fact,
         entity=changes.get("entity", fact.entity),
@@ -326,4 +349,5 @@ def llm_fact_checker(get: Callable[[str], str | None]) -> LLMFactChecker:
     from themeflow.summarize.llm_client import ChatClient
     from themeflow.summarize.registry import llm_config
 
-    return LLMFactChecker(ChatClient(llm_config(get)).complete)
+    # temperature 0: a check asked twice should answer the same
+    return LLMFactChecker(ChatClient(replace(llm_config(get), temperature=0.0)).complete)
