@@ -234,9 +234,10 @@ def _verdict(fact: Fact, answer: dict[str, Any] | None, doc: Document, paragraph
     differs = {
         "entity": owner if not fact.entity or not _same_owner(fact.entity, owner) else None,
         "metric": metric if not metrics_match(fact.metric, metric) else None,
-        # a period the model does not see is no objection: the rules may have read it from the sentence before
+        # a period only one side names is no objection: the rules may have read it from the sentence
+        # before, and a move the rules leave undated is not given a date by the model
         "period": period
-        if period and period_key(period, published) != period_key(fact.period, published)
+        if period and fact.period and period_key(period, published) != period_key(fact.period, published)
         else None,
     }
     changes = {attr: value for attr, value in differs.items() if value is not None}
