@@ -84,7 +84,9 @@ def test_the_rules_alone_see_a_conflict_the_model_resolves_by_the_period_the_par
     checked = figures_for_documents(DOCS, checker=_checker(url))
     assert checked.conflicts == ()
     periods = {g.value: g.period for g in checked.figures}
-    assert periods["224亿元"] == "第四季度" and periods["792亿元"] == "2025年"
+    assert periods == {"224亿元": "2025年", "792亿元": "2025年"}, (
+        "the table keeps the rules; the check decides conflicts"
+    )
     assert checked.check is not None
     assert {k: checked.check[k] for k in ("confirmed", "corrected", "unchecked")} == {
         "confirmed": 1,

@@ -13,6 +13,9 @@ many of these. It is still a model, so:
 * **a correction must come from the paragraph.** A differing owner, metric or period is taken only when
   its words occur in the paragraph (or the title); otherwise the fact stays as the rules read it and is
   not confirmed;
+* **it decides conflicts, not the table.** A corrected fact meets other facts under the model's reading
+  when conflicts are found; the figures table keeps the rules' reading (``facts.group``), because a
+  small model's corrections were wrong about as often as right (README);
 * **no answer is no confirmation.** A fact the model did not answer for (an endpoint down, a reply that
   does not parse, a value it skipped) keeps its place in the figures table but stays out of conflicts.
 
