@@ -155,7 +155,25 @@ def _lead_text(doc: Document) -> str:
     return body[:LEAD_CHARS]
 
 
+_SIGNATURES: dict[tuple[str, str], EventSignature] = {}
+_SIGNATURES_MAX = 8192
+
+
 def event_signature(doc: Document) -> EventSignature:
+    """What :func:`same_event` compares, kept per document version (a feed page shows the same stories
+    to every visitor; reading them costs a tagger pass and the figure reader)."""
+    if not doc.content_hash:  # a document never stored: no version to key it by
+        return _signature(doc)
+    key = (doc.id, doc.content_hash)
+    found = _SIGNATURES.get(key)
+    if found is None:
+        if len(_SIGNATURES) >= _SIGNATURES_MAX:
+            _SIGNATURES.pop(next(iter(_SIGNATURES)))
+        found = _SIGNATURES[key] = _signature(doc)
+    return found
+
+
+def _signature(doc: Document) -> EventSignature:
     lead = _lead_text(doc)
     head = f"{doc.title}。{lead}"
     return EventSignature(
