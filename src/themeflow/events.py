@@ -155,7 +155,7 @@ def _lead_text(doc: Document) -> str:
     return body[:LEAD_CHARS]
 
 
-_SIGNATURES: dict[tuple[str, str], EventSignature] = {}
+_SIGNATURES: dict[tuple[str, str, datetime | None, str | None], EventSignature] = {}
 _SIGNATURES_MAX = 8192
 
 
@@ -164,7 +164,7 @@ def event_signature(doc: Document) -> EventSignature:
     to every visitor; reading them costs a tagger pass and the figure reader)."""
     if not doc.content_hash:  # a document never stored: no version to key it by
         return _signature(doc)
-    key = (doc.id, doc.content_hash)
+    key = (doc.id, doc.content_hash, doc.published_at, doc.source)  # the hash covers the text only
     found = _SIGNATURES.get(key)
     if found is None:
         if len(_SIGNATURES) >= _SIGNATURES_MAX:
