@@ -40,15 +40,6 @@ WINDOW = timedelta(hours=36)
 FIGURE = re.compile(r"\d+(?:\.\d+)?(?:%|亿|万|千|百|元|美元|港元|股|家|倍|个|年|月|日|GW|MW|吨|台|辆|点)")
 
 
-def bigrams(text: str) -> set[str]:
-    n = dedup.normalize(text)
-    return {n[i : i + 2] for i in range(len(n) - 1)}
-
-
-def dice(a: set[str], b: set[str]) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
@@ -69,8 +60,8 @@ def main() -> None:
                 "title": r["title"],
                 "source": r["source"],
                 "published": datetime.fromisoformat(pub),
-                "lead": bigrams(r["title"] + text[:300]),
-                "tb": bigrams(r["title"]),
+                "lead": dedup.char_bigrams(r["title"] + text[:300]),
+                "tb": dedup.char_bigrams(r["title"]),
                 "figs": frozenset(FIGURE.findall(text)),
                 "text": text,
             }
@@ -107,14 +98,14 @@ def main() -> None:
         if abs(da["published"] - db["published"]) > WINDOW:  # type: ignore[operator]
             continue
         gens = []
-        if dice(da["tb"], db["tb"]) >= 0.4:  # type: ignore[arg-type]
+        if dedup.dice(da["tb"], db["tb"]) >= 0.4:  # type: ignore[arg-type]
             gens.append("title")
-        if dice(da["lead"], db["lead"]) >= 0.25:  # type: ignore[arg-type]
+        if dedup.dice(da["lead"], db["lead"]) >= 0.25:  # type: ignore[arg-type]
             gens.append("lead")
         if len(da["figs"] & db["figs"]) >= 2:  # type: ignore[operator]
             gens.append("figures")
         if (
-            dice(da["tb"], db["tb"]) >= 0.3
+            dedup.dice(da["tb"], db["tb"]) >= 0.3
             and len(dedup.figures(da["text"]) & dedup.figures(db["text"])) >= 2
         ):  # type: ignore[arg-type]
             gens.append("legacy")  # the first same-event rule: headline overlap and two shared figures

@@ -14,7 +14,6 @@ import argparse
 import dataclasses
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,21 +34,10 @@ POSITIVE = {"same_event", "copy"}
 
 
 def load_documents(ids: set[str]) -> dict[str, Document]:
-    out: dict[str, Document] = {}
-    with NEWS.open(encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            if r["id"] not in ids:
-                continue
-            pub = r.get("published")
-            out[r["id"]] = Document(
-                id=r["id"],
-                title=r.get("title") or "",
-                paragraphs=tuple(p.strip() for p in r["text"].split("\n") if p.strip()),
-                source=r.get("source"),
-                published_at=datetime.fromisoformat(pub) if pub else None,
-            )
-    return out
+    """The labelled pairs' articles (as ``eval_facts`` reads the shared corpus)."""
+    from eval_facts import load_documents as read
+
+    return {d.id: d for d in read(NEWS, ids)}
 
 
 def score(rows: list[dict[str, str]], sigs: dict, config: EventConfig) -> tuple[int, int, int, int]:  # type: ignore[type-arg]

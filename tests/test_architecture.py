@@ -43,7 +43,7 @@ ALLOWED: dict[str, set[str]] = {
     "events": {"text", "model", "errors", "dedup"},
     "ingest": {"text", "model", "errors", "config", "ids", "dates", "timefmt", "version"},
     "search": {"text", "model", "errors", "dates"},
-    "summarize": {"text", "model", "errors"},
+    "summarize": {"text", "model", "errors", "dates"},
     # dense vectors for semantic search: the embedder and the pipeline that embeds stored documents
     "embed": {"text", "model", "errors", "config"},
     "facts": {"text", "model", "errors", "summarize"},

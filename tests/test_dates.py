@@ -116,3 +116,18 @@ def test_until_the_end_of_the_calendar_is_no_internal_error(db: Path) -> None:
     proc = cli(db, "search", "美联储 until:9999-12-31", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["total"] == 3
+
+
+def test_retry_after_reads_seconds_and_http_dates_the_same_everywhere() -> None:
+    from datetime import UTC, datetime
+
+    from themeflow.dates import retry_after_seconds
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert retry_after_seconds("120", now=now) == 120.0
+    assert retry_after_seconds("1.5", now=now) == 1.5
+    assert retry_after_seconds("-3", now=now) == 0.0
+    assert retry_after_seconds("Mon, 02 Mar 2026 09:00:30 GMT", now=now) == 30.0
+    assert retry_after_seconds("Mon, 02 Mar 2026 08:00:00 GMT", now=now) == 0.0, "a past date: no wait"
+    for junk in (None, "", "  ", "soon", "nan"):
+        assert retry_after_seconds(junk, now=now) is None

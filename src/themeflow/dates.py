@@ -21,7 +21,7 @@ from datetime import time as dtime
 
 from themeflow.errors import InputError
 
-__all__ = ["DateFormatError", "as_datetime", "parse_bound"]
+__all__ = ["DateFormatError", "as_datetime", "parse_bound", "retry_after_seconds"]
 
 _PERIOD = re.compile(r"^(\d{4})(?:\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?)?\s*月?)?\s*年?$")
 _AGO = re.compile(r"^(\d{1,6})\s*([smhdw])$", re.I)
@@ -99,3 +99,23 @@ def as_datetime(value: str | date | datetime | None, tz: tzinfo, *, end: bool, f
         return parse_bound(str(value), end=end, tz=tz)
     except DateFormatError as exc:
         raise InputError(f"{flag} {exc}") from None
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds an HTTP ``Retry-After`` header asks a client to wait: a number of seconds or an HTTP date
+    (a date without a zone is read as UTC, as HTTP dates are); None when absent or unreadable. Never
+    negative. The fetcher, the LLM client and the webhook read it the same way."""
+    from email.utils import parsedate_to_datetime
+
+    if not value or not value.strip():
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return max(0.0, seconds) if seconds == seconds else None

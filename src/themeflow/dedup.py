@@ -59,6 +59,8 @@ __all__ = [
     "are_candidates",
     "band_keys",
     "canonical_order_key",
+    "char_bigrams",
+    "dice",
     "estimated_jaccard",
     "figure_agreement",
     "figures",
@@ -322,11 +324,19 @@ def figure_agreement(a: Fingerprint, b: Fingerprint) -> float | None:
     return shared / min(len(a.figures), len(b.figures))
 
 
+def char_bigrams(text: str) -> frozenset[str]:
+    """The character bigrams of :func:`normalize`'d text (headline and lead overlap, here and in events)."""
+    n = normalize(text)
+    return frozenset(n[i : i + 2] for i in range(len(n) - 1))
+
+
+def dice(a: frozenset[str], b: frozenset[str]) -> float:
+    """Dice overlap of two sets; 0.0 when either is empty."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
 def _title_overlap(title_a: str, title_b: str) -> float:
-    """Dice overlap of normalized title character bigrams."""
-    a, b = (normalize(t) for t in (title_a, title_b))
-    ga, gb = {a[i : i + 2] for i in range(len(a) - 1)}, {b[i : i + 2] for i in range(len(b) - 1)}
-    return 2 * len(ga & gb) / (len(ga) + len(gb)) if ga and gb else 0.0
+    return dice(char_bigrams(title_a), char_bigrams(title_b))
 
 
 def _title_conflict(ta: str, tb: str, config: DedupConfig) -> bool:

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
-from themeflow.dedup import normalize
+from themeflow.dedup import char_bigrams, dice, normalize
 from themeflow.model import Document
 from themeflow.text.doctype import doc_type
 from themeflow.text.numbers import find_figures
@@ -120,15 +120,6 @@ class EventFeatures:
         return self.figures + self.entities
 
 
-def _bigrams(text: str) -> frozenset[str]:
-    n = normalize(text)
-    return frozenset(n[i : i + 2] for i in range(len(n) - 1))
-
-
-def _dice(a: frozenset[str], b: frozenset[str]) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
-
-
 @lru_cache(maxsize=4096)
 def _names(text: str) -> frozenset[str]:
     from themeflow.text.segment import pos_tags
@@ -179,8 +170,8 @@ def _signature(doc: Document) -> EventSignature:
     return EventSignature(
         doc_id=doc.id,
         published=doc.published_at,
-        title=_bigrams(doc.title),
-        lead=_bigrams(head),
+        title=char_bigrams(doc.title),
+        lead=char_bigrams(head),
         figures=_figures(head),
         entities=_names(head),
         title_numbers=frozenset(_NUMBER.findall(normalize(doc.title))),
@@ -198,10 +189,10 @@ def _series(a: EventSignature, b: EventSignature, config: EventConfig | None = N
     leads with all figures different."""
     config = config or DEFAULT_EVENT_CONFIG
     if a.title_numbers and b.title_numbers and not a.title_numbers & b.title_numbers:
-        if _dice(a.title, b.title) >= config.series_title:
+        if dice(a.title, b.title) >= config.series_title:
             return True
     if a.figures and b.figures and not a.figures & b.figures:
-        return _dice(a.lead, b.lead) >= config.series_lead
+        return dice(a.lead, b.lead) >= config.series_lead
     return False
 
 
@@ -211,8 +202,8 @@ def event_features(a: EventSignature, b: EventSignature) -> EventFeatures:
         hours = abs((_aware(a.published) - _aware(b.published)).total_seconds()) / 3600
     return EventFeatures(
         hours=hours,
-        title=_dice(a.title, b.title),
-        lead=_dice(a.lead, b.lead),
+        title=dice(a.title, b.title),
+        lead=dice(a.lead, b.lead),
         figures=len(a.figures & b.figures),
         entities=len(a.entities & b.entities),
         series=_series(a, b),

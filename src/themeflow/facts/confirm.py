@@ -27,7 +27,6 @@ client, so retries, the deadline and the concurrency limit are the same. Measure
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -36,6 +35,7 @@ from typing import Any, Literal, Protocol
 
 from themeflow.errors import ThemeflowError
 from themeflow.model import Document, Fact
+from themeflow.summarize.llm_prompt import json_object
 
 __all__ = [
     "MAX_FACTS",
@@ -138,17 +138,14 @@ class CheckedFacts:
 
 
 class FactChecker(Protocol):
-    """Confirms, corrects or rejects the facts extracted from documents."""
+    """Confirms or corrects the facts extracted from documents, or leaves them unchecked."""
 
     def check(self, docs: Sequence[Document], facts: Sequence[Fact]) -> CheckedFacts: ...
 
 
 def _appears(words: str, doc: Document, paragraph: str) -> bool:
     """True when ``words`` (spaces and punctuation aside) occur in the paragraph or the title."""
-    key = re.sub(r"[\s，,。、：:（）()《》“”\"']", "", words)
-    if not key:
-        return False
-    return key in re.sub(r"\s", "", paragraph) or key in re.sub(r"\s", "", doc.title)
+    return _appears_in(words, paragraph) or _appears_in(words, doc.title)
 
 
 NEAR_BEFORE = 40
@@ -167,21 +164,6 @@ def _near(paragraph: str, fact: Fact) -> str:
 def _appears_in(words: str, text: str) -> bool:
     key = re.sub(r"[\s，,。、：:（）()《》“”\"']", "", words)
     return bool(key) and key in re.sub(r"\s", "", text)
-
-
-def _json(text: str) -> dict[str, Any] | None:
-    """The reply's JSON object (inside code fences or with words around it), None when there is none."""
-    fenced = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
-    body = fenced.group(1) if fenced else text
-    start = body.find("{")
-    end = body.rfind("}")
-    if start < 0 or end <= start:
-        return None
-    try:
-        value = json.loads(body[start : end + 1])
-    except json.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _context(paragraph: str, fact: Fact) -> str:
@@ -335,7 +317,7 @@ class LLMFactChecker:
             self.on_usage(
                 int(getattr(reply, "prompt_tokens", 0) or 0), int(getattr(reply, "completion_tokens", 0) or 0)
             )
-        body = _json(str(getattr(reply, "content", "") or ""))
+        body = json_object(str(getattr(reply, "content", "") or ""), ("facts",))
         items = body.get("facts") if body else None
         if not isinstance(items, list):
             result.failed_requests += 1

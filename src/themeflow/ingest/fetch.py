@@ -36,7 +36,6 @@ import time
 import typing
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from ipaddress import ip_address
 from types import TracebackType
 from typing import Protocol
@@ -47,6 +46,7 @@ import httpx
 
 from themeflow import __version__
 from themeflow.config import Settings
+from themeflow.dates import retry_after_seconds
 from themeflow.errors import ConfigError, InputError
 from themeflow.ingest.urls import AddressPolicy, RefusedAddress, redact_url
 
@@ -359,7 +359,7 @@ class HttpFetcher:
                 if status in _RETRY_STATUS:
                     raise _Retryable(
                         f"HTTP {status} {response.reason_phrase}",
-                        _retry_after(response.headers.get("Retry-After")),
+                        retry_after_seconds(response.headers.get("Retry-After")),
                     )
                 if status >= 300:
                     raise InputError(f"{where}: HTTP {status} {response.reason_phrase}")
@@ -413,15 +413,3 @@ class _Retryable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds()) if when.tzinfo else None

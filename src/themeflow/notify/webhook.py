@@ -21,11 +21,11 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from themeflow import __version__
+from themeflow.dates import retry_after_seconds
 from themeflow.notify.delivery import Channel, Delivery, Retry
 from themeflow.notify.notice import EVENT, RunNotice
 
@@ -59,22 +59,6 @@ def verify_signature(
         return False
     expected = sign(secret, timestamp, body).split("v1=", 1)[1]
     return hmac.compare_digest(expected, given)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds the receiver asked to wait (``Retry-After``: seconds or an HTTP date), None when absent."""
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def shown_url(url: str) -> str:
@@ -145,7 +129,7 @@ class WebhookNotifier:
                         )
                     if status < 500 and status not in RETRY_STATUSES:
                         return Delivery("webhook", target, False, attempt, error)
-                    asked = _retry_after(response)
+                    asked = retry_after_seconds(response.headers.get("retry-after"))
                 if attempt < self.retry.attempts:
                     self.retry.wait(attempt, asked)
         return Delivery("webhook", target, False, self.retry.attempts, error)

@@ -20,7 +20,6 @@ error message, a log line or a stored record.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import random
 import threading
@@ -31,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from themeflow.dates import retry_after_seconds
 from themeflow.errors import SummarizerError
 
 __all__ = ["ChatClient", "LLMConfig", "Reply"]
@@ -137,7 +137,10 @@ class ChatClient:
                         f"LLM endpoint {self.config.base_url} refused the request "
                         f"(HTTP {response.status_code}): {_detail(response)}"
                     )
-                last, wait = f"HTTP {response.status_code}", _retry_after(response.headers.get("retry-after"))
+                last, wait = (
+                    f"HTTP {response.status_code}",
+                    retry_after_seconds(response.headers.get("retry-after")),
+                )
             if attempt > self.config.retries:
                 raise SummarizerError(
                     f"LLM endpoint {self.config.base_url} gave no answer after {attempt} tries (last: {last})"
@@ -264,18 +267,3 @@ def _detail(response: httpx.Response) -> str:
         return str(message or body)[:200]
     except ValueError:
         return response.text[:200]
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds a ``Retry-After`` header asks for: a number, or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())

@@ -110,10 +110,10 @@ class Parsed:
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 
 
-def _json_object(text: str) -> dict[str, Any]:
-    """The first balanced ``{…}`` in ``text`` (inside code fences if there are any) that is a summary (has
-    ``core_views`` or ``sections``): a reply cut off at the token limit leaves only inner bullet objects
-    complete, and one of those is not the reply."""
+def json_object(text: str, keys: tuple[str, ...]) -> dict[str, Any] | None:
+    """The first balanced ``{…}`` in ``text`` (inside code fences if there are any) that has one of
+    ``keys``; None when there is none. Models wrap JSON in fences and words, and a reply cut off at the
+    token limit leaves only inner objects complete, none of which is the reply."""
     fenced = _FENCE.search(text)
     body = fenced.group(1) if fenced else text
     start = body.find("{")
@@ -140,11 +140,19 @@ def _json_object(text: str) -> dict[str, Any]:
                         value = json.loads(body[start : i + 1])
                     except ValueError:
                         break
-                    if isinstance(value, dict) and ("core_views" in value or "sections" in value):
+                    if isinstance(value, dict) and any(k in value for k in keys):
                         return value
                     break
         start = body.find("{", start + 1)
-    raise SummarizerError(f"the LLM reply holds no summary object (cut off, or not JSON): {text[:120]!r}")
+    return None
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """The reply's summary object (``core_views`` or ``sections``); SummarizerError when there is none."""
+    found = json_object(text, ("core_views", "sections"))
+    if found is None:
+        raise SummarizerError(f"the LLM reply holds no summary object (cut off, or not JSON): {text[:120]!r}")
+    return found
 
 
 def _bullets(items: Any) -> tuple[list[Bullet], int]:

@@ -39,7 +39,7 @@ def llm_config(get: Get) -> LLMConfig:
     model = (get("llm_model") or "").strip()
     if not base_url or not model:
         raise ConfigError(
-            "the llm summarizer needs an OpenAI-compatible endpoint: set THEMEFLOW_LLM_BASE_URL "
+            "LLM summaries and figure checks need an OpenAI-compatible endpoint: set THEMEFLOW_LLM_BASE_URL "
             "(e.g. http://127.0.0.1:8080/v1) and THEMEFLOW_LLM_MODEL, and THEMEFLOW_LLM_API_KEY if it needs one"
         )
     if not base_url.startswith(("http://", "https://")):
