@@ -165,9 +165,11 @@ def main() -> None:
         if len(docs) > 60:
             continue
         for a, b in combinations(docs, 2):
-            if story[a] != story[b] and dedup.dice(
-                dedup.char_bigrams(titles.get(a, "")), dedup.char_bigrams(titles.get(b, ""))
-            ) >= 0.8:
+            if (
+                story[a] != story[b]
+                and dedup.dice(dedup.char_bigrams(titles.get(a, "")), dedup.char_bigrams(titles.get(b, "")))
+                >= 0.8
+            ):
                 by_gen["headline"].add(key(a, b))
 
     # Pairs inside today's multi-copy stories.
@@ -195,7 +197,9 @@ def main() -> None:
     for (a, b), gens in sorted(chosen.items()):
         h = int(hashlib.sha1(f"{a}|{b}".encode()).hexdigest(), 16)
         rows.append({"a": a, "b": b, "pool": sorted(gens), "split": "dev" if h % 10 < 6 else "blind"})
-    Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    Path(args.out).write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
     print(f"{len(rows)} pairs → {args.out}", file=sys.stderr)
 
 
