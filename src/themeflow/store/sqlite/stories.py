@@ -8,12 +8,16 @@ The invariant: **stories are the connected components of** :func:`themeflow.dedu
 documents present. That relation depends on the pair only, so the stories do not depend on arrival
 order; the code keeps the invariant incrementally:
 
-- a new document is linked to its candidates found through ``lsh_bands`` (O(candidates), no global
-  index in memory, nothing recomputed) and joins their story; when it links two or more stories it
+- a new document is linked to its candidates found through ``lsh_bands`` and ``sentence_keys``
+  (O(candidates), no global index in memory, nothing recomputed) and joins their story; when it links two or more stories it
   **bridges** them and they are merged into one (a copy of a copy is one story);
 - removing a document (or changing its content, which is remove + insert) re-checks the remaining
   members of its story pairwise and splits the story if the document was the bridge — O(size²) in
   that one story, never more.
+
+One approximation: a sentence key held by more than :data:`MAX_SENTENCE_HOLDERS` documents proposes no
+candidates, so a pair whose only link is such a stock sentence (and no band key) may stay apart on insert
+although :func:`themeflow.dedup.linked` holds for it; a real excerpt shares its rarer sentences too.
 
 The canonical copy is the earliest published, then the longest normalized body, then the smallest
 id (:func:`themeflow.dedup.canonical_order_key`); a story's id follows its canonical document
@@ -22,9 +26,14 @@ same ids whichever order they came in. Rewrites are never merged (see :mod:`them
 
 Tables (all created by :data:`MIGRATIONS`):
 
-- ``doc_fingerprints(doc_id, rowid, content_hash, length, published_key, minhash, figures, title)``
+- ``doc_fingerprints(doc_id, rowid, content_hash, length, published_key, minhash, figures, title,
+  sentences, title_support, collection)``
 - ``lsh_bands(key, fp)``: one row per (band key, fingerprint rowid); the band number is hashed into
   ``key``, so one primary-key index serves every band.
+- ``sentence_keys(key, fp)``: one row per (content-sentence hash, fingerprint rowid), to find excerpts and
+  wrapped copies whose whole-body similarity is too low for a band to meet. A sentence held by more than
+  :data:`MAX_SENTENCE_HOLDERS` documents is a series' stock phrase: it proposes no candidates (the pair
+  may still be found through another sentence or a band).
 - ``stories(id, canonical_id, size, first_published, last_published, created_at, updated_at)``
 - ``story_members(doc_id, story_id, similarity, joined_at)``: similarity to the canonical copy.
 - ``dedup_meta(key, value)``: the config version the fingerprints were computed with.
@@ -41,8 +50,10 @@ from datetime import UTC, datetime
 
 from themeflow import dedup
 from themeflow.errors import StoreError
-from themeflow.model import Copy, Document, Story
+from themeflow.model import Document
+from themeflow.store.sqlite.migrations import Step
 from themeflow.store.sqlite.params import chunks, marks
+from themeflow.store.sqlite.story_reads import list_stories, parse_time, stories_for, story_of
 
 __all__ = [
     "MIGRATIONS",
@@ -55,7 +66,7 @@ __all__ = [
     "story_of",
 ]
 
-MIGRATIONS: list[tuple[str, str]] = [
+MIGRATIONS: list[tuple[str, Step]] = [
     (
         "0101_dedup_stories",
         f"""
@@ -97,20 +108,91 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
 ]
-"""Named, append-only (name, SQL script) pairs; never edit one that has shipped — append another."""
+"""Named, append-only (name, step) pairs; never edit one that has shipped — append another."""
 
 _CONFIG = dedup.DEFAULT_CONFIG
 _FAR = "9999-12-31T23:59:59"
+MAX_SENTENCE_HOLDERS = 32
+"""A sentence key held by more documents than this proposes no copy candidates (see the module doc)."""
+
+
+def add_sentence_containment(conn: sqlite3.Connection) -> None:
+    """Add content-sentence hashes, title support and the roundup flag to the fingerprints, and the
+    sentence index; then, when the stored fingerprints are of an older config, fingerprint every stored
+    document again and rebuild the stories (containment can join stories that whole-body similarity
+    kept apart). Idempotent."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(doc_fingerprints)")}
+    if "sentences" not in columns:
+        conn.execute("ALTER TABLE doc_fingerprints ADD COLUMN sentences BLOB")
+    if "collection" not in columns:
+        conn.execute("ALTER TABLE doc_fingerprints ADD COLUMN collection INTEGER NOT NULL DEFAULT 0")
+    if "title_support" not in columns:
+        conn.execute("ALTER TABLE doc_fingerprints ADD COLUMN title_support REAL NOT NULL DEFAULT 0")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS sentence_keys (key INTEGER NOT NULL, fp INTEGER NOT NULL,"
+        " PRIMARY KEY (key, fp)) WITHOUT ROWID"
+    )
+    stored = conn.execute("SELECT value FROM dedup_meta WHERE key = 'config'").fetchone()
+    if stored is None or stored[0] != _CONFIG.version:
+        rebuild(conn)
+
+
+MIGRATIONS.append(("0102_sentence_containment", add_sentence_containment))
 
 
 def install(conn: sqlite3.Connection) -> None:
     """Create the tables directly (tests, benchmarks). The store uses :data:`MIGRATIONS` instead;
-    the scripts are idempotent, so running both is harmless."""
+    the steps are idempotent, so running both is harmless."""
     try:
-        for _name, script in MIGRATIONS:
-            conn.executescript(script)
+        for _name, step in MIGRATIONS:
+            if callable(step):
+                step(conn)
+            else:
+                conn.executescript(step)
     except sqlite3.Error as exc:
         raise StoreError(f"could not create the story tables: {exc}") from exc
+
+
+def rebuild(conn: sqlite3.Connection, batch: int = 1000) -> int:
+    """Fingerprint every stored document again from its paragraphs and rebuild the stories from scratch
+    (after a change to :class:`themeflow.dedup.DedupConfig` or the fingerprint). A story whose canonical
+    copy is unchanged keeps its id and its ``created_at``. Returns the number of documents assigned."""
+    created = {str(r[0]): str(r[1]) for r in conn.execute("SELECT id, created_at FROM stories")}
+    published = {
+        str(r[0]): str(r[1]) for r in conn.execute("SELECT doc_id, published_key FROM doc_fingerprints")
+    }
+    for table in ("story_members", "stories", "lsh_bands", "sentence_keys", "doc_fingerprints"):
+        conn.execute(f"DELETE FROM {table}")
+    done = 0
+    last = 0
+    while True:
+        rows = conn.execute(
+            "SELECT rowid, id, title, published_at FROM documents WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (last, batch),
+        ).fetchall()
+        if not rows:
+            break
+        first, last = int(rows[0][0]), int(rows[-1][0])
+        paragraphs: dict[int, list[str]] = {}
+        for rowid, text in conn.execute(
+            "SELECT doc_rowid, text FROM paragraphs WHERE doc_rowid BETWEEN ? AND ? ORDER BY doc_rowid, n",
+            (first, last),
+        ):
+            paragraphs.setdefault(int(rowid), []).append(str(text))
+        for rowid, doc_id, title, published_at in rows:
+            fp = dedup.fingerprint(paragraphs.get(int(rowid), []), str(title or ""), _CONFIG)
+            pub = published.get(str(doc_id)) or dedup.published_key(parse_time(published_at))
+            _assign_fp(conn, str(doc_id), fp, pub)
+            done += 1
+    conn.executemany(
+        "UPDATE stories SET created_at = ? WHERE id = ?", [(at, sid) for sid, at in created.items()]
+    )
+    conn.execute(
+        "INSERT INTO dedup_meta(key, value) VALUES ('config', ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (_CONFIG.version,),
+    )
+    return done
 
 
 def _now() -> str:
@@ -130,17 +212,22 @@ class _Row:
         return dedup.canonical_order_key(self.published, self.length, self.doc_id)
 
 
-_FP_COLS = "rowid, doc_id, content_hash, length, published_key, minhash, figures, title"
+_FP_COLS = "rowid, doc_id, content_hash, length, published_key, minhash, figures, title, sentences, title_support, collection"
 
 
 def _row(r: Sequence[object]) -> _Row:
-    rowid, doc_id, chash, length, pub, mh, figs, title = r
+    rowid, doc_id, chash, length, pub, mh, figs, title, sents, support, collection = r
+    hashes, lengths = dedup.Fingerprint.sentences_from_bytes(sents)  # type: ignore[arg-type]
     fp = dedup.Fingerprint(
         content_hash=str(chash),
         length=int(length),  # type: ignore[call-overload]
         signature=dedup.Fingerprint.array_from_bytes(mh),  # type: ignore[arg-type]
         figures=dedup.Fingerprint.array_from_bytes(figs),  # type: ignore[arg-type]
         title=str(title),
+        sentences=hashes,
+        sentence_lengths=lengths,
+        title_support=float(support),  # type: ignore[arg-type]
+        collection=bool(collection),
     )
     return _Row(int(rowid), str(doc_id), fp, str(pub))  # type: ignore[call-overload]
 
@@ -216,6 +303,8 @@ def _unchanged_story(
         prev.fp.content_hash == fp.content_hash
         and prev.fp.title == fp.title
         and prev.fp.figures.tobytes() == fp.figures.tobytes()
+        and prev.fp.collection == fp.collection
+        and prev.fp.title_support == fp.title_support
     )
     member = conn.execute("SELECT story_id FROM story_members WHERE doc_id = ?", (doc_id,)).fetchone()
     if same and member is not None:
@@ -232,28 +321,45 @@ def _unchanged_story(
 def _insert_fingerprint(
     conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, published: str
 ) -> tuple[int, list[int]]:
-    """Store the fingerprint and its LSH band keys; returns its rowid and the keys."""
+    """Store the fingerprint, its LSH band keys and its sentence keys; returns its rowid and the band keys."""
     cur = conn.execute(
-        "INSERT INTO doc_fingerprints(doc_id, content_hash, length, published_key, minhash, figures, title)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (doc_id, fp.content_hash, fp.length, published, fp.signature_bytes(), fp.figures_bytes(), fp.title),
+        "INSERT INTO doc_fingerprints(doc_id, content_hash, length, published_key, minhash, figures, title,"
+        " sentences, title_support, collection) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            doc_id,
+            fp.content_hash,
+            fp.length,
+            published,
+            fp.signature_bytes(),
+            fp.figures_bytes(),
+            fp.title,
+            fp.sentences_bytes(),
+            fp.title_support,
+            int(fp.collection),
+        ),
     )
     rowid = int(cur.lastrowid or 0)
     keys = dedup.band_keys(fp.signature, _CONFIG) if fp.signature is not None else []
     conn.executemany("INSERT OR IGNORE INTO lsh_bands(key, fp) VALUES (?, ?)", [(k, rowid) for k in keys])
+    conn.executemany(
+        "INSERT OR IGNORE INTO sentence_keys(key, fp) VALUES (?, ?)",
+        [(int(k), rowid) for k in fp.sentences.tolist()],
+    )
     return rowid, keys
 
 
 def _copies_of(
     conn: sqlite3.Connection, rowid: int, keys: Sequence[int], fp: dedup.Fingerprint
 ) -> list[_Row]:
-    """Stored documents that are copies of ``fp``. Candidates share a band key or the same normalized body
-    (O(candidates)); each is then checked with :func:`dedup.is_copy`."""
+    """Stored documents that are copies of ``fp``. Candidates share a band key, a content sentence held
+    by few documents, or the same normalized body (O(candidates)); each is then checked with
+    :func:`dedup.is_copy`."""
     cand: set[int] = set()
     for chunk in chunks(keys):
         cand.update(
             r[0] for r in conn.execute(f"SELECT fp FROM lsh_bands WHERE key IN ({marks(len(chunk))})", chunk)
         )
+    cand.update(_sentence_candidates(conn, fp.sentences.tolist()))
     if fp.length > 0:  # every empty body has the same hash and is a copy of nothing
         cand.update(
             r[0]
@@ -270,6 +376,25 @@ def _copies_of(
             if dedup.is_copy(fp, r.fp, _CONFIG)
         ]
     return matches
+
+
+def _sentence_candidates(conn: sqlite3.Connection, sentence_keys: Sequence[int]) -> set[int]:
+    """Fingerprints sharing one of these sentence keys, skipping keys held by more than
+    :data:`MAX_SENTENCE_HOLDERS` documents. One statement per 100 keys, each key's lookup bounded by a
+    ``LIMIT``, so a stock phrase held by thousands costs no more than a rare one."""
+    out: set[int] = set()
+    cap = MAX_SENTENCE_HOLDERS + 2  # the document itself may be among them
+    for chunk in chunks(sentence_keys, 100):
+        sql = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT key, fp FROM sentence_keys WHERE key = ? LIMIT {cap})" for _ in chunk
+        )
+        holders: dict[int, list[int]] = {}
+        for key, fp in conn.execute(sql, list(chunk)):
+            holders.setdefault(int(key), []).append(int(fp))
+        for fps in holders.values():
+            if len(fps) < cap:
+                out.update(fps)
+    return out
 
 
 def _story_ids_of(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> list[str]:
@@ -353,6 +478,11 @@ def _remove(conn: sqlite3.Connection, doc_id: str) -> None:
     if rows and rows[0].fp.signature is not None:
         keys = dedup.band_keys(rows[0].fp.signature, _CONFIG)
         conn.executemany("DELETE FROM lsh_bands WHERE key = ? AND fp = ?", [(k, rows[0].rowid) for k in keys])
+    if rows:
+        conn.executemany(
+            "DELETE FROM sentence_keys WHERE key = ? AND fp = ?",
+            [(int(k), rows[0].rowid) for k in rows[0].fp.sentences.tolist()],
+        )
     conn.execute("DELETE FROM doc_fingerprints WHERE doc_id = ?", (doc_id,))
     member = conn.execute("SELECT story_id FROM story_members WHERE doc_id = ?", (doc_id,)).fetchone()
     conn.execute("DELETE FROM story_members WHERE doc_id = ?", (doc_id,))
@@ -399,80 +529,3 @@ def _components(rows: list[_Row]) -> list[list[_Row]]:
     for i, r in enumerate(rows):
         groups.setdefault(find(i), []).append(r)
     return sorted(groups.values(), key=lambda g: min(r.order() for r in g))
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def _build(conn: sqlite3.Connection, story_rows: Sequence[Sequence[object]]) -> dict[str, Story]:
-    """Stories by id, with copies (canonical excluded) in canonical order, from the documents table."""
-    ids = [str(r[0]) for r in story_rows]
-    canon = {str(r[0]): str(r[1]) for r in story_rows}
-    members: dict[str, list[tuple[tuple[str, int, str], Copy]]] = {i: [] for i in ids}
-    for chunk in chunks(ids):
-        q = (
-            "SELECT m.story_id, m.doc_id, f.published_key, f.length, d.source, d.published_at, d.url, d.title"
-            " FROM story_members m JOIN doc_fingerprints f ON f.doc_id = m.doc_id"
-            " LEFT JOIN documents d ON d.id = m.doc_id"
-            f" WHERE m.story_id IN ({marks(len(chunk))})"
-        )
-        for sid, did, pub, length, source, published, url, title in conn.execute(q, chunk):
-            copy = Copy(id=did, source=source, published_at=_parse_time(published), url=url, title=title)
-            members[sid].append((dedup.canonical_order_key(pub, int(length), did), copy))
-    out = {}
-    for sid in ids:
-        ordered = [c for _, c in sorted(members[sid], key=lambda x: x[0]) if c.id != canon[sid]]
-        out[sid] = Story(id=sid, canonical_id=canon[sid], copies=tuple(ordered))
-    return out
-
-
-def story_of(conn: sqlite3.Connection, doc_id: str) -> Story | None:
-    """The story a document belongs to, or None if it was never assigned."""
-    return stories_for(conn, [doc_id]).get(doc_id)
-
-
-def stories_for(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> dict[str, Story]:
-    """Stories of many documents in a few queries (for collapsing a page of search hits)."""
-    try:
-        by_doc: dict[str, str] = {}
-        for chunk in chunks(doc_ids):
-            q = f"SELECT doc_id, story_id FROM story_members WHERE doc_id IN ({marks(len(chunk))})"
-            by_doc.update((str(d), str(s)) for d, s in conn.execute(q, chunk))
-        sids = sorted(set(by_doc.values()))
-        rows: list[Sequence[object]] = []
-        for sid_chunk in chunks(sids):
-            q = f"SELECT id, canonical_id FROM stories WHERE id IN ({marks(len(sid_chunk))})"
-            rows += conn.execute(q, sid_chunk).fetchall()
-        stories = _build(conn, rows)
-    except sqlite3.Error as exc:
-        raise StoreError(f"could not read stories: {exc}") from exc
-    return {d: stories[s] for d, s in by_doc.items() if s in stories}
-
-
-def list_stories(
-    conn: sqlite3.Connection, since: datetime | None = None, min_size: int = 2, limit: int = 50
-) -> list[Story]:
-    """Multi-copy stories, most recently published first; ``since`` keeps stories with a copy
-    published at or after it."""
-    q = "SELECT id, canonical_id FROM stories WHERE size >= ?"
-    params: list[object] = [min_size]
-    if since is not None:
-        q += " AND last_published >= ?"
-        params.append(dedup.published_key(since))
-    q += " ORDER BY last_published DESC, id LIMIT ?"
-    params.append(limit)
-    try:
-        rows = conn.execute(q, params).fetchall()
-        stories = _build(conn, rows)
-    except sqlite3.Error as exc:
-        raise StoreError(f"could not list stories: {exc}") from exc
-    return [stories[str(r[0])] for r in rows]
