@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
@@ -55,13 +56,35 @@ def scores(tp: int, fp: int, fn: int) -> tuple[float, float]:
     return precision, recall
 
 
+def family(doc_id: str) -> str:
+    """The corpus family of a document id (``cc``, ``crud``, ``fr``, ``fincuge-finnsp`` = Weibo posts …)."""
+    parts = doc_id.split("-")
+    return "-".join(parts[:2]) if parts[0] == "fincuge" else parts[0]
+
+
+def stored_titles(db: Path) -> dict[str, str]:
+    """The titles a store holds for the corpus records (derived ones included), by corpus id: the store
+    fingerprints these, and a record without a title gets one from its first sentence at ingest."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    rows = conn.execute("SELECT json_extract(meta, '$.source_id'), title FROM documents").fetchall()
+    return {str(src): str(title or "") for src, title in rows if src}
+
+
 def evaluate(
-    labels: list[dict[str, str]], texts: dict[str, dict[str, str]], config: dedup.DedupConfig
+    labels: list[dict[str, str]],
+    texts: dict[str, dict[str, str]],
+    config: dedup.DedupConfig,
+    titles: dict[str, str] | None = None,
 ) -> dict[str, object]:
-    """Precision/recall at ``config`` plus the per-pair decisions (for error analysis)."""
-    fps = {i: dedup.fingerprint_text(r["text"], r.get("title") or "", config) for i, r in texts.items()}
+    """Precision/recall at ``config`` plus the per-pair decisions (for error analysis) and the recall of
+    each corpus family. ``titles`` replaces the records' own titles (a store's, see :func:`stored_titles`)."""
+    fps = {
+        i: dedup.fingerprint_text(r["text"], (titles or {}).get(i, r.get("title") or ""), config)
+        for i, r in texts.items()
+    }
     tp = fp = fn = 0
     errors = []
+    by_family: dict[str, Counter[str]] = {}
     for lab in labels:
         a, b = fps[lab["a"]], fps[lab["b"]]
         got = dedup.linked(a, b, config)
@@ -69,10 +92,16 @@ def evaluate(
         tp += got and want
         fp += got and not want
         fn += want and not got
+        fam = by_family.setdefault(family(lab["a"]), Counter())
+        fam.update({"tp": got and want, "fp": got and not want, "fn": want and not got})
         if got != want:
             errors.append({**lab, "similarity": round(dedup.similarity(a, b), 3)})
     p, r = scores(tp, fp, fn)
-    return {"precision": p, "recall": r, "tp": tp, "fp": fp, "fn": fn, "errors": errors}
+    families = {
+        f: dict(zip(("precision", "recall"), scores(c["tp"], c["fp"], c["fn"]), strict=True)) | dict(c)
+        for f, c in sorted(by_family.items())
+    }
+    return {"precision": p, "recall": r, "tp": tp, "fp": fp, "fn": fn, "errors": errors, "families": families}
 
 
 def estimator_error(
@@ -97,8 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--num-perm", type=int, default=dedup.DEFAULT_CONFIG.num_perm)
     ap.add_argument("--json", action="store_true", help="print one JSON document")
     ap.add_argument("--labels", type=Path, default=LABELS, help="a labelled pair file")
-    ap.add_argument("--split", choices=["dev", "blind", "all"], default="all", help="pairs of this split only")
+    ap.add_argument(
+        "--split", choices=["dev", "blind", "all"], default="all", help="pairs of this split only"
+    )
     ap.add_argument("--no-containment", action="store_true", help="the rules without sentence containment")
+    ap.add_argument("--db", type=Path, help="use the titles this ingested store holds (what it fingerprints)")
     args = ap.parse_args(argv)
     d = dedup.DEFAULT_CONFIG
     base = dataclasses.replace(d, num_perm=args.num_perm, bands=min(d.bands, args.num_perm // d.rows))
@@ -107,16 +139,18 @@ def main(argv: list[str] | None = None) -> int:
     labels = [lab for lab in load_labels(args.labels) if args.split in ("all", lab.get("split", "dev"))]
     texts = load_texts({x for lab in labels for x in (lab["a"], lab["b"])})
     counts = Counter(lab["label"] for lab in labels)
+    titles = stored_titles(args.db) if args.db else None
     sweep = []
     for t in [0.5, 0.55, 0.6, 0.62, 0.64, 0.65, 0.66, 0.67, 0.68, 0.7, 0.72, 0.75, 0.8, 0.85, 0.9]:
-        res = evaluate(labels, texts, dataclasses.replace(base, threshold=t))
+        res = evaluate(labels, texts, dataclasses.replace(base, threshold=t), titles)
         sweep.append({"threshold": t, **{k: res[k] for k in ("precision", "recall", "tp", "fp", "fn")}})
-    chosen = evaluate(labels, texts, base)
+    chosen = evaluate(labels, texts, base, titles)
     report = {
         "labels": dict(counts),
         "config": dataclasses.asdict(base),
         "precision": chosen["precision"],
         "recall": chosen["recall"],
+        "families": chosen["families"],
         "errors": chosen["errors"],
         "sweep": sweep,
         "minhash_mae": estimator_error(labels, texts, base),
@@ -135,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"chosen threshold {base.threshold}: precision {chosen['precision']:.3f}, recall {chosen['recall']:.3f}"
     )
+    for fam, row in chosen["families"].items():  # type: ignore[attr-defined]
+        print(
+            f"  {fam:16s} precision {row['precision']:.3f}  recall {row['recall']:.3f}  (tp {row.get('tp', 0)}, fp {row.get('fp', 0)}, fn {row.get('fn', 0)})"
+        )
     for e in chosen["errors"]:
         print(f"  miss/false: {e['label']:9s} sim={e['similarity']:.2f} {e['a']} {e['b']}  {e['note']}")
     return 0

@@ -40,7 +40,7 @@ def sentence_hashes(folded: str) -> tuple[np.ndarray, np.ndarray]:
     (:data:`LEAD_SENTENCES`)."""
     found: dict[int, int] = {}
     for raw in _SENTENCE_END.split(folded):
-        if _FURNITURE.search(raw):
+        if len(raw) < MIN_SENTENCE_CHARS or _FURNITURE.search(raw):
             continue
         sentence = _NON_WORD.sub("", raw)
         if len(sentence) >= MIN_SENTENCE_CHARS:

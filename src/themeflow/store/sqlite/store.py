@@ -299,7 +299,7 @@ class SQLiteStore:
             rowid = int(cur.lastrowid or 0)
             self._write_paragraphs(conn, rowid, doc)
             fts.index_document(conn, rowid, doc)
-            self._assign_story(conn, doc)
+            self._assign_story(conn, doc, values["kind"])
             return "new"
         rowid = int(row["rowid"])
         if row["content_hash"] == doc.content_hash:
@@ -311,7 +311,9 @@ class SQLiteStore:
                     "WHERE rowid = :rowid",
                     {**values, "rowid": rowid},
                 )
-                self._assign_story(conn, doc)  # an earlier publish time may change the canonical copy
+                self._assign_story(
+                    conn, doc, values["kind"]
+                )  # an earlier publish time may move the canonical
                 return "updated"
             return "unchanged"
         sets = ", ".join(f"{k} = :{k}" for k in values if k != "id")
@@ -319,7 +321,7 @@ class SQLiteStore:
         conn.execute("DELETE FROM paragraphs WHERE doc_rowid = ?", (rowid,))
         self._write_paragraphs(conn, rowid, doc)
         fts.index_document(conn, rowid, doc)
-        self._assign_story(conn, doc)
+        self._assign_story(conn, doc, values["kind"])
         return "updated"
 
     @staticmethod
@@ -338,10 +340,10 @@ class SQLiteStore:
             [(rowid, i, p) for i, p in enumerate(doc.paragraphs, start=1)],
         )
 
-    def _assign_story(self, conn: sqlite3.Connection, doc: Document) -> None:
+    def _assign_story(self, conn: sqlite3.Connection, doc: Document, kind: object) -> None:
         from themeflow.store.sqlite import stories  # fingerprints load numpy: not at start-up
 
-        stories.assign_story(conn, doc)
+        stories.assign_story(conn, doc, str(kind) if kind else None)
 
     def _row_to_document(self, conn: sqlite3.Connection, row: sqlite3.Row) -> Document:
         paragraphs = tuple(

@@ -167,7 +167,7 @@ def rebuild(conn: sqlite3.Connection, batch: int = 1000) -> int:
     last = 0
     while True:
         rows = conn.execute(
-            "SELECT rowid, id, title, published_at FROM documents WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            "SELECT rowid, id, title, published_at, kind FROM documents WHERE rowid > ? ORDER BY rowid LIMIT ?",
             (last, batch),
         ).fetchall()
         if not rows:
@@ -179,8 +179,9 @@ def rebuild(conn: sqlite3.Connection, batch: int = 1000) -> int:
             (first, last),
         ):
             paragraphs.setdefault(int(rowid), []).append(str(text))
-        for rowid, doc_id, title, published_at in rows:
-            fp = dedup.fingerprint(paragraphs.get(int(rowid), []), str(title or ""), _CONFIG)
+        for rowid, doc_id, title, published_at, kind in rows:
+            text = paragraphs.get(int(rowid), [])
+            fp = dedup.fingerprint(text, str(title or ""), _CONFIG, kind=str(kind) if kind else None)
             pub = published.get(str(doc_id)) or dedup.published_key(parse_time(published_at))
             _assign_fp(conn, str(doc_id), fp, pub)
             done += 1
@@ -245,21 +246,22 @@ def _load_ids(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> list[_Row]:
     return out
 
 
-def assign_story(conn: sqlite3.Connection, doc: Document) -> str:
+def assign_story(conn: sqlite3.Connection, doc: Document, kind: str | None = None) -> str:
     """Fingerprint ``doc``, link it to its copies and return its story id.
 
     Idempotent: re-assigning an unchanged document returns the same story (and refreshes its publish
     time, which can move the canonical copy). A changed body is removed and inserted again, so the
-    document may move story and its old story may split.
+    document may move story and its old story may split. ``kind`` is the document's type when the
+    store has already classified it.
     """
     try:
-        return _assign(conn, doc)
+        return _assign(conn, doc, kind)
     except sqlite3.Error as exc:
         raise StoreError(f"could not assign document {doc.id} to a story: {exc}") from exc
 
 
-def _assign(conn: sqlite3.Connection, doc: Document) -> str:
-    fp = dedup.fingerprint(doc.paragraphs, doc.title, _CONFIG)
+def _assign(conn: sqlite3.Connection, doc: Document, kind: str | None) -> str:
+    fp = dedup.fingerprint(doc.paragraphs, doc.title, _CONFIG, kind=kind)
     return _assign_fp(conn, doc.id, fp, dedup.published_key(doc.published_at))
 
 
@@ -359,7 +361,7 @@ def _copies_of(
         cand.update(
             r[0] for r in conn.execute(f"SELECT fp FROM lsh_bands WHERE key IN ({marks(len(chunk))})", chunk)
         )
-    cand.update(_sentence_candidates(conn, fp.sentences.tolist()))
+    cand.update(_sentence_candidates(conn, fp.sentences.tolist(), rowid))
     if fp.length > 0:  # every empty body has the same hash and is a copy of nothing
         cand.update(
             r[0]
@@ -378,22 +380,25 @@ def _copies_of(
     return matches
 
 
-def _sentence_candidates(conn: sqlite3.Connection, sentence_keys: Sequence[int]) -> set[int]:
-    """Fingerprints sharing one of these sentence keys, skipping keys held by more than
-    :data:`MAX_SENTENCE_HOLDERS` documents. One statement per 100 keys, each key's lookup bounded by a
-    ``LIMIT``, so a stock phrase held by thousands costs no more than a rare one."""
-    out: set[int] = set()
-    cap = MAX_SENTENCE_HOLDERS + 2  # the document itself may be among them
-    for chunk in chunks(sentence_keys, 100):
-        sql = " UNION ALL ".join(
-            f"SELECT * FROM (SELECT key, fp FROM sentence_keys WHERE key = ? LIMIT {cap})" for _ in chunk
+def _sentence_candidates(conn: sqlite3.Connection, sentence_keys: Sequence[int], rowid: int) -> set[int]:
+    """Fingerprints sharing at least ``min_shared_sentences`` of these sentence keys (fewer can never make
+    a contained copy; :func:`themeflow.dedup.are_candidates` says the same), counting only keys held by
+    at most :data:`MAX_SENTENCE_HOLDERS` other documents. Counted in SQL: a stock phrase's thousands of
+    holders never reach Python."""
+    if len(sentence_keys) < _CONFIG.min_shared_sentences:
+        return set()
+    counts: dict[int, int] = {}
+    for chunk in chunks(sentence_keys, 200):
+        qm = marks(len(chunk))
+        q = (
+            f"SELECT fp, count(*) FROM sentence_keys WHERE key IN ({qm}) AND key NOT IN ("
+            f"SELECT key FROM sentence_keys WHERE key IN ({qm}) GROUP BY key"
+            f" HAVING count(*) > {MAX_SENTENCE_HOLDERS + 1}) GROUP BY fp"
         )
-        holders: dict[int, list[int]] = {}
-        for key, fp in conn.execute(sql, list(chunk)):
-            holders.setdefault(int(key), []).append(int(fp))
-        for fps in holders.values():
-            if len(fps) < cap:
-                out.update(fps)
+        for fp, n in conn.execute(q, [*chunk, *chunk]):
+            counts[int(fp)] = counts.get(int(fp), 0) + int(n)
+    out = {fp for fp, n in counts.items() if n >= _CONFIG.min_shared_sentences}
+    out.discard(rowid)
     return out
 
 
