@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from themeflow import dedup  # noqa: E402
+from themeflow.store.sqlite.stories import headline  # noqa: E402
 
 LABELS = REPO / "tests" / "data" / "dedup_pairs.jsonl"
 SHARED = REPO.parent / "shared" / "data" / "news.jsonl"
@@ -63,11 +64,16 @@ def family(doc_id: str) -> str:
 
 
 def stored_titles(db: Path) -> dict[str, str]:
-    """The titles a store holds for the corpus records (derived ones included), by corpus id: the store
-    fingerprints these, and a record without a title gets one from its first sentence at ingest."""
+    """The headlines a store fingerprints for the corpus records, by corpus id: its titles, except the
+    ones ingest derived from a first sentence (:func:`themeflow.store.sqlite.stories.headline`)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    rows = conn.execute("SELECT json_extract(meta, '$.source_id'), title FROM documents").fetchall()
-    return {str(src): str(title or "") for src, title in rows if src}
+    rows = conn.execute("SELECT meta, title FROM documents").fetchall()
+    out = {}
+    for meta, title in rows:
+        data = json.loads(meta) if meta else {}
+        if data.get("source_id"):
+            out[str(data["source_id"])] = headline(str(title or ""), data)
+    return out
 
 
 def evaluate(
@@ -93,7 +99,7 @@ def evaluate(
         fp += got and not want
         fn += want and not got
         fam = by_family.setdefault(family(lab["a"]), Counter())
-        fam.update({"tp": got and want, "fp": got and not want, "fn": want and not got})
+        fam.update({"tp": int(got and want), "fp": int(got and not want), "fn": int(want and not got)})
         if got != want:
             errors.append({**lab, "similarity": round(dedup.similarity(a, b), 3)})
     p, r = scores(tp, fp, fn)
@@ -170,9 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         f"chosen threshold {base.threshold}: precision {chosen['precision']:.3f}, recall {chosen['recall']:.3f}"
     )
     for fam, row in chosen["families"].items():  # type: ignore[attr-defined]
-        print(
-            f"  {fam:16s} precision {row['precision']:.3f}  recall {row['recall']:.3f}  (tp {row.get('tp', 0)}, fp {row.get('fp', 0)}, fn {row.get('fn', 0)})"
-        )
+        tp, fp, fn = row.get("tp", 0), row.get("fp", 0), row.get("fn", 0)
+        if tp + fp + fn:
+            p, r = row["precision"], row["recall"]
+            print(f"  {fam:16s} precision {p:.3f}  recall {r:.3f}  (tp {tp}, fp {fp}, fn {fn})")
     for e in chosen["errors"]:
         print(f"  miss/false: {e['label']:9s} sim={e['similarity']:.2f} {e['a']} {e['b']}  {e['note']}")
     return 0

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_dedup_synthetic import BANK, CHIP, doc
+from tests.test_dedup_synthetic import BANK, CHIP, doc, drop_paragraph, strip_punct
 from themeflow import dedup
+from themeflow.model import Document
 from themeflow.store.sqlite import stories as st
 from themeflow.store.sqlite.store import SQLiteStore
 
@@ -38,10 +39,10 @@ def fp(paragraphs: tuple[str, ...], title: str = "") -> dedup.Fingerprint:
 
 
 def test_an_excerpt_is_a_copy_that_whole_body_jaccard_misses() -> None:
-    full, excerpt = fp(CHIP, TITLE), fp(CHIP[:3], TITLE)
+    full, excerpt = fp(CHIP + BANK[:2], TITLE), fp(CHIP[:5], TITLE)
     assert dedup.similarity(full, excerpt) < dedup.DEFAULT_CONFIG.threshold
     c = dedup.containment(full, excerpt)
-    assert c.shared == 3 and c.smaller == 1.0 and c.lead_shared and c.larger_is_a
+    assert c.shared == 5 and c.smaller == 1.0 and c.lead_shared and c.larger_is_a
     assert dedup.is_copy(full, excerpt) and dedup.is_copy(excerpt, full)  # symmetric
 
 
@@ -64,9 +65,9 @@ def test_shared_text_under_headlines_about_something_else_is_not_a_copy() -> Non
 
 def test_a_roundup_that_carries_the_flash_as_one_item_is_not_a_copy() -> None:
     items = [f"{n}、{line}" for n, line in enumerate(NAV[2:] + RELATED[1:3], start=1)]
-    brief = (*items, "5、" + "".join(CHIP[:3]), *(f"{n}、{b}" for n, b in enumerate(BANK, start=6)))
+    brief = (*items, *(f"5、{c}" for c in CHIP[:4]), *(f"{n}、{b}" for n, b in enumerate(BANK, start=6)))
     roundup = fp(brief, "财经早餐：八月五日要闻一览")
-    flash = fp(CHIP[:3], TITLE)
+    flash = fp(CHIP[:4], TITLE)
     assert roundup.collection and not flash.collection
     assert not dedup.is_copy(roundup, flash)
 
@@ -93,7 +94,7 @@ def test_a_contained_edition_of_a_daily_column_is_not_a_copy() -> None:
 
 
 def test_two_shared_sentences_or_an_unshared_lead_are_not_enough() -> None:
-    assert not dedup.is_contained_copy(fp(CHIP), fp(CHIP[:2]))  # 2 < min_shared_sentences
+    assert not dedup.is_contained_copy(fp(CHIP), fp(CHIP[:3]))  # 3 < min_shared_sentences
     own_lead = ("这是另一家媒体自己写的导语，介绍了完全不同的背景和人物情况。",) * 1
     other = fp(
         own_lead
@@ -124,7 +125,7 @@ def partition(store: SQLiteStore) -> set[frozenset[str]]:
 def test_store_folds_excerpt_and_wrapped_copy_in_either_order(tmp_path: Path, order: tuple[str, ...]) -> None:
     docs = {
         "full": doc("full", CHIP, title=TITLE, source="甲网", hour=9),
-        "excerpt": doc("excerpt", CHIP[:3], title=TITLE, source="乙网", hour=10),
+        "excerpt": doc("excerpt", CHIP[:4], title=TITLE, source="乙网", hour=10),
         "wrapped": doc(
             "wrapped", NAV + CHIP + RELATED, title="合肥新建十二英寸产线 车规功率器件产能扩张", hour=11
         ),
@@ -145,8 +146,8 @@ def test_removing_the_document_drops_its_sentence_keys(tmp_path: Path) -> None:
     )
     st.install(conn)
     st.assign_story(conn, doc("full", CHIP, title=TITLE))
-    st.assign_story(conn, doc("excerpt", CHIP[:3], title=TITLE, hour=10))
-    assert conn.execute("SELECT count(*) FROM sentence_keys").fetchone()[0] == 6 + 3
+    st.assign_story(conn, doc("excerpt", CHIP[:4], title=TITLE, hour=10))
+    assert conn.execute("SELECT count(*) FROM sentence_keys").fetchone()[0] == 6 + 4
     st.remove_document(conn, "excerpt")
     assert conn.execute("SELECT count(*) FROM sentence_keys").fetchone()[0] == 6
     assert st.story_of(conn, "full") is not None and st.story_of(conn, "full").size == 1  # type: ignore[union-attr]
@@ -170,12 +171,13 @@ def test_a_stock_sentence_held_by_many_documents_proposes_no_candidates(tmp_path
         "甲公司宣布将在西部地区新建一座储能电池工厂，总投资约为三十亿元。",
         "乙研究院发布报告称，明年储能装机规模有望同比增长百分之四十左右。",
         "丙地方政府表示，将为新建项目提供土地、税收和人才方面的配套支持。",
+        "丁行业协会认为，储能电池产能短期内仍将保持偏紧的供需格局。",
     )
     st.assign_story(conn, doc("rare", rare))
     rowid = conn.execute("SELECT rowid FROM doc_fingerprints WHERE doc_id = 'rare'").fetchone()[0]
     keys = dedup.fingerprint(rare).sentences.tolist()
     assert st._sentence_candidates(conn, keys, -1) == {rowid}
-    assert st._sentence_candidates(conn, keys[:2], -1) == set()  # two shared sentences make no excerpt
+    assert st._sentence_candidates(conn, keys[:3], -1) == set()  # three shared sentences make no excerpt
 
 
 def test_migration_refingerprints_an_older_store_and_folds_its_excerpts(tmp_path: Path) -> None:
@@ -185,7 +187,7 @@ def test_migration_refingerprints_an_older_store_and_folds_its_excerpts(tmp_path
     path = tmp_path / "old.db"
     with _store(path) as store:
         store.upsert_documents(
-            [doc("full", CHIP, title=TITLE, hour=9), doc("excerpt", CHIP[:3], title=TITLE, hour=10)]
+            [doc("full", CHIP, title=TITLE, hour=9), doc("excerpt", CHIP[:4], title=TITLE, hour=10)]
         )
     conn = sqlite3.connect(path, isolation_level=None)
     story_id = conn.execute("SELECT story_id FROM story_members WHERE doc_id = 'full'").fetchone()[0]
@@ -208,7 +210,7 @@ def test_migration_refingerprints_an_older_store_and_folds_its_excerpts(tmp_path
         assert [tuple(r) for r in row] == [(story_id, 2, "2020-01-01T00:00:00")]
         version = store.conn.execute("SELECT value FROM dedup_meta WHERE key = 'config'").fetchone()[0]
         assert version == dedup.DEFAULT_CONFIG.version
-        assert store.conn.execute("SELECT count(*) FROM sentence_keys").fetchone()[0] == 6 + 3
+        assert store.conn.execute("SELECT count(*) FROM sentence_keys").fetchone()[0] == 6 + 4
 
 
 def test_a_short_text_quoted_inside_a_longer_different_article_is_not_a_copy() -> None:
@@ -221,3 +223,46 @@ def test_a_short_text_quoted_inside_a_longer_different_article_is_not_a_copy() -
     assert c.smaller == 1.0 and c.lead_shared and c.larger < dedup.DEFAULT_CONFIG.min_excerpt_share
     assert not analysis.collection
     assert not dedup.is_copy(release, analysis)
+
+
+def test_a_title_ingest_derived_from_the_first_sentence_is_no_headline(tmp_path: Path) -> None:
+    """Records without a title get their first sentence as one; two re-hosts that open differently must
+    not veto each other as "unrelated headlines"."""
+    assert st.headline("首句", {"title_origin": "derived from the first sentence"}) == ""
+    assert st.headline("真标题", {"source_id": "x"}) == "真标题"
+    derived = {"title_origin": "derived from the first sentence"}
+    lead = "本报讯 据多家机构人士透露的最新情况显示"
+    copy_paragraphs = (lead, "".join(strip_punct(drop_paragraph(CHIP, 5))))  # one run: no shared sentence
+    a, b = fp(CHIP, CHIP[0][:30]), fp(copy_paragraphs, lead)
+    assert dedup.DEFAULT_CONFIG.threshold <= dedup.similarity(a, b) < dedup.DEFAULT_CONFIG.no_veto
+    assert not dedup.is_contained_copy(a, b) and not dedup.is_copy(a, b)  # as titled: vetoed
+    with _store(tmp_path / "s.db") as store:
+        store.upsert_documents(
+            [
+                Document(id="a", title=CHIP[0][:30], paragraphs=CHIP, meta=derived),
+                Document(id="b", title=lead, paragraphs=copy_paragraphs, meta=derived),
+            ]
+        )
+        assert partition(store) == {frozenset({"a", "b"})}
+
+
+def test_an_article_appended_as_further_reading_is_not_the_pages_text() -> None:
+    """A commentary that appends another article under 【延伸阅读】 (here in a body whose line breaks were
+    flattened) does not contain it: nothing after the marker counts as the page's sentences."""
+    commentary = ("。".join(BANK) + "。 【延伸阅读】 " + "".join(CHIP),)
+    keys = dedup.fingerprint(commentary).sentences
+    assert len(keys) == len(BANK)
+    assert not dedup.is_contained_copy(fp(CHIP, TITLE), dedup.fingerprint(commentary, "八月金融数据点评"))
+
+
+def test_a_contained_text_whose_figures_changed_is_a_template_not_a_copy() -> None:
+    """The same flash re-run on another day: the wording is shared, the closing price is not."""
+    day1 = ("截至8月5日收盘，东岳环保报收于6.37元，较发行价下跌12.5%，总市值为38.2亿元。", *CHIP[1:5])
+    day2 = (
+        "截至8月6日收盘，东岳环保报收于6.21元，较发行价下跌14.7%，总市值为37.3亿元。",
+        *CHIP[1:5],
+        CHIP[5],
+    )
+    a, b = fp(day1), fp(day2)
+    assert dedup.containment(a, b).shared == 4
+    assert not dedup.is_contained_copy(a, b) and not dedup.is_copy(a, b)

@@ -118,8 +118,11 @@ class DedupConfig:
     """Bodies shorter than this (normalized characters) match on exact content only."""
     min_containment: float = 0.7
     """Share of the smaller body's sentence text found in the larger for an excerpt or wrapped copy."""
-    min_shared_sentences: int = 3
+    min_shared_sentences: int = 4
     """Distinct sentences two bodies must share before containment can make them copies."""
+    min_contained_figures: float = 0.9
+    """A contained copy carries (nearly) all of the smaller text's figures: a template re-run on another
+    day shares its sentences' wording but not its closing price."""
     min_excerpt_share: float = 0.5
     """A contained body must also be at least this share of the larger body's sentence text, or the two
     bodies this similar as a whole: a short text inside a much longer one is as often quoted by a
@@ -498,6 +501,9 @@ def is_contained_copy(a: Fingerprint, b: Fingerprint, config: DedupConfig = DEFA
     if c.shared < config.min_shared_sentences or c.smaller < config.min_containment or not c.lead_shared:
         return False
     if c.larger < config.min_excerpt_share and similarity(a, b) < config.min_excerpt_share:
+        return False
+    agree = figure_agreement(a, b)
+    if agree is not None and agree < config.min_contained_figures:
         return False
     larger = a if c.larger_is_a else b
     return not larger.collection

@@ -31,6 +31,15 @@ _FURNITURE = re.compile(
 )
 """Page furniture, never counted as shared article text. Without it, two flashes of one robot-written
 series (``【亿邦动力讯】…完成B轮融资``) that share only their long copyright footer would look contained."""
+_READING_WORDS = "延伸阅读|相关阅读|推荐阅读|相关新闻|相关文章|相关报道|往期回顾|往期精彩|更多精彩|热文推荐"
+_FURTHER_READING = re.compile(
+    rf"^\s*[【\[(（]?\s*(?:{_READING_WORDS})|【\s*(?:{_READING_WORDS})\s*】", re.MULTILINE
+)
+"""A line (or, in a body whose line breaks were flattened, a bracketed 【延伸阅读】) that opens what a page
+appends after its own article (other articles, lists of links): nothing after it is the page's text. A commentary that appends a whole other article as 延伸阅读 does not contain
+that article as an excerpt."""
+MIN_ARTICLE_CHARS = 100
+"""A further-reading line counts only after this much text: one at the top of a page is navigation."""
 
 
 def sentence_hashes(folded: str) -> tuple[np.ndarray, np.ndarray]:
@@ -39,6 +48,9 @@ def sentence_hashes(folded: str) -> tuple[np.ndarray, np.ndarray]:
     each sentence's length in letters and digits (uint16, aligned). The order matters only for the lead
     (:data:`LEAD_SENTENCES`)."""
     found: dict[int, int] = {}
+    cut = _FURTHER_READING.search(folded, MIN_ARTICLE_CHARS)
+    if cut is not None:
+        folded = folded[: cut.start()]
     for raw in _SENTENCE_END.split(folded):
         if len(raw) < MIN_SENTENCE_CHARS or _FURNITURE.search(raw):
             continue

@@ -44,8 +44,9 @@ store; they are only read, to fill :class:`themeflow.model.Copy`.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from themeflow import dedup
@@ -167,7 +168,8 @@ def rebuild(conn: sqlite3.Connection, batch: int = 1000) -> int:
     last = 0
     while True:
         rows = conn.execute(
-            "SELECT rowid, id, title, published_at, kind FROM documents WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            "SELECT rowid, id, title, published_at, kind, meta FROM documents WHERE rowid > ? ORDER BY rowid"
+            " LIMIT ?",
             (last, batch),
         ).fetchall()
         if not rows:
@@ -179,9 +181,10 @@ def rebuild(conn: sqlite3.Connection, batch: int = 1000) -> int:
             (first, last),
         ):
             paragraphs.setdefault(int(rowid), []).append(str(text))
-        for rowid, doc_id, title, published_at, kind in rows:
+        for rowid, doc_id, title, published_at, kind, meta in rows:
             text = paragraphs.get(int(rowid), [])
-            fp = dedup.fingerprint(text, str(title or ""), _CONFIG, kind=str(kind) if kind else None)
+            head = headline(str(title or ""), json.loads(meta) if meta else None)
+            fp = dedup.fingerprint(text, head, _CONFIG, kind=str(kind) if kind else None)
             pub = published.get(str(doc_id)) or dedup.published_key(parse_time(published_at))
             _assign_fp(conn, str(doc_id), fp, pub)
             done += 1
@@ -260,8 +263,16 @@ def assign_story(conn: sqlite3.Connection, doc: Document, kind: str | None = Non
         raise StoreError(f"could not assign document {doc.id} to a story: {exc}") from exc
 
 
+def headline(title: str, meta: object) -> str:
+    """The title as a headline for the copy vetoes: empty when ingest derived it from the first sentence
+    (``meta.title_origin``). A derived title is body text, and two re-hosts that open differently would
+    otherwise veto each other as "unrelated headlines"."""
+    origin = meta.get("title_origin") if isinstance(meta, Mapping) else None
+    return "" if origin else title
+
+
 def _assign(conn: sqlite3.Connection, doc: Document, kind: str | None) -> str:
-    fp = dedup.fingerprint(doc.paragraphs, doc.title, _CONFIG, kind=kind)
+    fp = dedup.fingerprint(doc.paragraphs, headline(doc.title, doc.meta), _CONFIG, kind=kind)
     return _assign_fp(conn, doc.id, fp, dedup.published_key(doc.published_at))
 
 
