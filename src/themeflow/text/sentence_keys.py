@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LEAD_SENTENCES", "MIN_SENTENCE_CHARS", "sentence_hashes"]
+__all__ = ["LEAD_SENTENCES", "MIN_SENTENCE_CHARS", "Containment", "sentence_containment", "sentence_hashes"]
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -60,3 +61,46 @@ def sentence_hashes(folded: str) -> tuple[np.ndarray, np.ndarray]:
             found[int.from_bytes(digest, "little", signed=True)] = min(len(sentence), 0xFFFF)
     hashes = np.fromiter(found, dtype=np.int64, count=len(found))
     return hashes, np.fromiter(found.values(), dtype=np.uint16, count=len(found))
+
+
+@dataclass(frozen=True, slots=True)
+class Containment:
+    """How much sentence text two bodies share, seen from the smaller side."""
+
+    shared: int
+    """Distinct sentences found in both bodies."""
+    lead_shared: bool
+    """One of the smaller body's first :data:`LEAD_SENTENCES` sentences is in the larger."""
+    smaller: float
+    """Share of the smaller body's sentence characters found in the larger (0 when it has none)."""
+    larger: float
+    """Share of the larger body's sentence characters found in the smaller."""
+    larger_is_a: bool
+
+
+def sentence_containment(
+    hashes_a: np.ndarray, lengths_a: np.ndarray, hashes_b: np.ndarray, lengths_b: np.ndarray
+) -> Containment:
+    """Containment of two :func:`sentence_hashes` results. Plain Python over the short hash lists: ~5x
+    faster than ``numpy.intersect1d`` at this size, and a store runs it for every copy candidate that
+    whole-body similarity turned down."""
+    ha, la = hashes_a.tolist(), lengths_a.tolist()
+    hb, lb = hashes_b.tolist(), lengths_b.tolist()
+    total_a, total_b = sum(la), sum(lb)
+    larger_is_a = total_a >= total_b
+    if not total_a or not total_b:
+        return Containment(0, False, 0.0, 0.0, larger_is_a)
+    small_h, small_l, large_h = (hb, lb, ha) if larger_is_a else (ha, la, hb)
+    large_set = set(large_h)
+    shared = chars = 0
+    first = -1
+    for i, (h, n) in enumerate(zip(small_h, small_l, strict=True)):
+        if h in large_set:
+            shared += 1
+            chars += n
+            if first < 0:
+                first = i
+    lead = 0 <= first < LEAD_SENTENCES
+    return Containment(
+        shared, lead, chars / min(total_a, total_b), chars / max(total_a, total_b), larger_is_a
+    )
