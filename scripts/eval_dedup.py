@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from themeflow import dedup  # noqa: E402
-from themeflow.store.sqlite.stories import headline  # noqa: E402
+from themeflow.store.sqlite.stories import title_is_derived  # noqa: E402
 
 LABELS = REPO / "tests" / "data" / "dedup_pairs.jsonl"
 SHARED = REPO.parent / "shared" / "data" / "news.jsonl"
@@ -63,16 +63,16 @@ def family(doc_id: str) -> str:
     return "-".join(parts[:2]) if parts[0] == "fincuge" else parts[0]
 
 
-def stored_titles(db: Path) -> dict[str, str]:
-    """The headlines a store fingerprints for the corpus records, by corpus id: its titles, except the
-    ones ingest derived from a first sentence (:func:`themeflow.store.sqlite.stories.headline`)."""
+def stored_titles(db: Path) -> dict[str, tuple[str, bool]]:
+    """The titles a store fingerprints for the corpus records, by corpus id, each with whether ingest
+    derived it from the first sentence (:func:`themeflow.store.sqlite.stories.title_is_derived`)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     rows = conn.execute("SELECT meta, title FROM documents").fetchall()
     out = {}
     for meta, title in rows:
         data = json.loads(meta) if meta else {}
         if data.get("source_id"):
-            out[str(data["source_id"])] = headline(str(title or ""), data)
+            out[str(data["source_id"])] = (str(title or ""), title_is_derived(data))
     return out
 
 
@@ -80,13 +80,15 @@ def evaluate(
     labels: list[dict[str, str]],
     texts: dict[str, dict[str, str]],
     config: dedup.DedupConfig,
-    titles: dict[str, str] | None = None,
+    titles: dict[str, tuple[str, bool]] | None = None,
 ) -> dict[str, object]:
     """Precision/recall at ``config`` plus the per-pair decisions (for error analysis) and the recall of
     each corpus family. ``titles`` replaces the records' own titles (a store's, see :func:`stored_titles`)."""
+    own = {i: (r.get("title") or "", False) for i, r in texts.items()}
     fps = {
-        i: dedup.fingerprint_text(r["text"], (titles or {}).get(i, r.get("title") or ""), config)
+        i: dedup.fingerprint_text(r["text"], t, config, title_derived=derived)
         for i, r in texts.items()
+        for t, derived in [(titles or own).get(i, own[i])]
     }
     tp = fp = fn = 0
     errors = []

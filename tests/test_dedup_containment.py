@@ -227,23 +227,34 @@ def test_a_short_text_quoted_inside_a_longer_different_article_is_not_a_copy() -
 
 def test_a_title_ingest_derived_from_the_first_sentence_is_no_headline(tmp_path: Path) -> None:
     """Records without a title get their first sentence as one; two re-hosts that open differently must
-    not veto each other as "unrelated headlines"."""
-    assert st.headline("首句", {"title_origin": "derived from the first sentence"}) == ""
-    assert st.headline("真标题", {"source_id": "x"}) == "真标题"
+    not veto each other as "unrelated headlines", while first sentences whose figures conflict (a
+    template re-run on another day) still do."""
     derived = {"title_origin": "derived from the first sentence"}
+    assert st.title_is_derived(derived) and not st.title_is_derived({"source_id": "x"})
     lead = "本报讯 据多家机构人士透露的最新情况显示"
     copy_paragraphs = (lead, "".join(strip_punct(drop_paragraph(CHIP, 5))))  # one run: no shared sentence
     a, b = fp(CHIP, CHIP[0][:30]), fp(copy_paragraphs, lead)
     assert dedup.DEFAULT_CONFIG.threshold <= dedup.similarity(a, b) < dedup.DEFAULT_CONFIG.no_veto
-    assert not dedup.is_contained_copy(a, b) and not dedup.is_copy(a, b)  # as titled: vetoed
+    assert not dedup.is_contained_copy(a, b) and not dedup.is_copy(a, b)  # as headlines: vetoed
+    da, db = (
+        dedup.fingerprint(p, t, title_derived=True)
+        for p, t in ((CHIP, CHIP[0][:30]), (copy_paragraphs, lead))
+    )
+    assert dedup.is_copy(da, db)
+    day5 = ("8月5日，东岳环保收盘报6.37元，较发行价下跌12.5%。", *BANK[1:])
+    day6 = ("8月6日，东岳环保收盘报6.21元，较发行价下跌14.7%。", *BANK[1:])
+    t5, t6 = (dedup.fingerprint(p, p[0], title_derived=True) for p in (day5, day6))
+    assert dedup.similarity(t5, t6) >= dedup.DEFAULT_CONFIG.threshold and not dedup.is_copy(t5, t6)
     with _store(tmp_path / "s.db") as store:
         store.upsert_documents(
             [
                 Document(id="a", title=CHIP[0][:30], paragraphs=CHIP, meta=derived),
                 Document(id="b", title=lead, paragraphs=copy_paragraphs, meta=derived),
+                Document(id="d5", title=day5[0], paragraphs=day5, meta=derived),
+                Document(id="d6", title=day6[0], paragraphs=day6, meta=derived),
             ]
         )
-        assert partition(store) == {frozenset({"a", "b"})}
+        assert partition(store) == {frozenset({"a", "b"}), frozenset({"d5"}), frozenset({"d6"})}
 
 
 def test_an_article_appended_as_further_reading_is_not_the_pages_text() -> None:

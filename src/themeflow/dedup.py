@@ -274,6 +274,10 @@ class Fingerprint:
     """Hashes of the body's distinct normalized sentences, in text order (:func:`sentence_hashes`)."""
     sentence_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint16))
     """Normalized length of each sentence in ``sentences`` (aligned)."""
+    title_derived: bool = False
+    """The title is the body's first sentence (ingest derived it: the record had none). It is no
+    headline, so unrelated wording is no veto; its figures still are (a template re-run on another day
+    opens on another date and price)."""
     title_support: float = 0.0
     """Share of the title's character bigrams found in the body (:func:`title_support`): a headline
     written for this text repeats its words; a page whose captured body is another article's does not."""
@@ -313,11 +317,17 @@ def _title_form(title: str) -> str:
 
 
 def fingerprint_text(
-    body: str, title: str = "", config: DedupConfig = DEFAULT_CONFIG, *, collection: bool | None = None
+    body: str,
+    title: str = "",
+    config: DedupConfig = DEFAULT_CONFIG,
+    *,
+    collection: bool | None = None,
+    title_derived: bool = False,
 ) -> Fingerprint:
     """Fingerprint a body text (paragraphs joined). The title is kept only for the vetoes.
 
-    ``collection`` (roundup or live blog) is read from the body's structure when not given.
+    ``collection`` (roundup or live blog) is read from the body's structure when not given;
+    ``title_derived`` says the title is the body's first sentence, not a headline.
     """
     nfkc = unicodedata.normalize("NFKC", body)  # once: it is the costliest step after MinHash
     folded = to_simplified(nfkc).lower()
@@ -336,6 +346,7 @@ def fingerprint_text(
         title_form,
         sents,
         lengths,
+        title_derived,
         title_support(title_form, norm),
         collection,
     )
@@ -362,12 +373,14 @@ def fingerprint(
     config: DedupConfig = DEFAULT_CONFIG,
     *,
     kind: str | None = None,
+    title_derived: bool = False,
 ) -> Fingerprint:
     """Fingerprint a document body given as paragraphs (``Document.paragraphs``). ``kind`` is the
     document's type when the caller has it (:func:`themeflow.text.doctype.doc_type`), to spare a second
-    classification."""
+    classification; ``title_derived`` as in :func:`fingerprint_text`."""
     collection = None if kind is None else kind in COLLECTION_KINDS
-    return fingerprint_text("\n".join(paragraphs), title, config, collection=collection)
+    body = "\n".join(paragraphs)
+    return fingerprint_text(body, title, config, collection=collection, title_derived=title_derived)
 
 
 def band_keys(signature: np.ndarray, config: DedupConfig = DEFAULT_CONFIG) -> list[int]:
@@ -442,11 +455,15 @@ def _title_overlap(title_a: str, title_b: str) -> float:
     return dice(char_bigrams(title_a), char_bigrams(title_b))
 
 
-def _title_conflict(ta: str, tb: str, config: DedupConfig) -> bool:
-    """Titles that say these are different articles: unrelated wording, or conflicting figures."""
+def _title_conflict(a: Fingerprint, b: Fingerprint, config: DedupConfig) -> bool:
+    """Titles that say these are different articles: unrelated wording (headlines only, not a first
+    sentence standing in for one), or conflicting figures."""
+    ta, tb = a.title, b.title
     if not ta or not tb:
         return False
-    return _title_overlap(ta, tb) < config.min_title_overlap or _title_figures_conflict(ta, tb)
+    if _title_figures_conflict(ta, tb):
+        return True
+    return not (a.title_derived or b.title_derived) and _title_overlap(ta, tb) < config.min_title_overlap
 
 
 def _title_figures_conflict(ta: str, tb: str) -> bool:
@@ -528,7 +545,7 @@ def is_copy(a: Fingerprint, b: Fingerprint, config: DedupConfig = DEFAULT_CONFIG
         if not contained:
             return False
     ta, tb = a.title, b.title
-    if not _title_conflict(ta, tb, config):
+    if not _title_conflict(a, b, config):
         return True
     if contained is None:
         contained = is_contained_copy(a, b, config)

@@ -27,7 +27,7 @@ same ids whichever order they came in. Rewrites are never merged (see :mod:`them
 Tables (all created by :data:`MIGRATIONS`):
 
 - ``doc_fingerprints(doc_id, rowid, content_hash, length, published_key, minhash, figures, title,
-  sentences, title_support, collection)``
+  sentences, title_derived, title_support, collection)``
 - ``lsh_bands(key, fp)``: one row per (band key, fingerprint rowid); the band number is hashed into
   ``key``, so one primary-key index serves every band.
 - ``sentence_keys(key, fp)``: one row per (content-sentence hash, fingerprint rowid), to find excerpts and
@@ -129,6 +129,8 @@ def add_sentence_containment(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE doc_fingerprints ADD COLUMN collection INTEGER NOT NULL DEFAULT 0")
     if "title_support" not in columns:
         conn.execute("ALTER TABLE doc_fingerprints ADD COLUMN title_support REAL NOT NULL DEFAULT 0")
+    if "title_derived" not in columns:
+        conn.execute("ALTER TABLE doc_fingerprints ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0")
     conn.execute(
         "CREATE TABLE IF NOT EXISTS sentence_keys (key INTEGER NOT NULL, fp INTEGER NOT NULL,"
         " PRIMARY KEY (key, fp)) WITHOUT ROWID"
@@ -183,8 +185,9 @@ def rebuild(conn: sqlite3.Connection, batch: int = 1000) -> int:
             paragraphs.setdefault(int(rowid), []).append(str(text))
         for rowid, doc_id, title, published_at, kind, meta in rows:
             text = paragraphs.get(int(rowid), [])
-            head = headline(str(title or ""), json.loads(meta) if meta else None)
-            fp = dedup.fingerprint(text, head, _CONFIG, kind=str(kind) if kind else None)
+            derived = title_is_derived(json.loads(meta) if meta else None)
+            doc_kind = str(kind) if kind else None
+            fp = dedup.fingerprint(text, str(title or ""), _CONFIG, kind=doc_kind, title_derived=derived)
             pub = published.get(str(doc_id)) or dedup.published_key(parse_time(published_at))
             _assign_fp(conn, str(doc_id), fp, pub)
             done += 1
@@ -216,11 +219,11 @@ class _Row:
         return dedup.canonical_order_key(self.published, self.length, self.doc_id)
 
 
-_FP_COLS = "rowid, doc_id, content_hash, length, published_key, minhash, figures, title, sentences, title_support, collection"
+_FP_COLS = "rowid, doc_id, content_hash, length, published_key, minhash, figures, title, sentences, title_derived, title_support, collection"
 
 
 def _row(r: Sequence[object]) -> _Row:
-    rowid, doc_id, chash, length, pub, mh, figs, title, sents, support, collection = r
+    rowid, doc_id, chash, length, pub, mh, figs, title, sents, derived, support, collection = r
     hashes, lengths = dedup.Fingerprint.sentences_from_bytes(sents)  # type: ignore[arg-type]
     fp = dedup.Fingerprint(
         content_hash=str(chash),
@@ -230,6 +233,7 @@ def _row(r: Sequence[object]) -> _Row:
         title=str(title),
         sentences=hashes,
         sentence_lengths=lengths,
+        title_derived=bool(derived),
         title_support=float(support),  # type: ignore[arg-type]
         collection=bool(collection),
     )
@@ -263,16 +267,16 @@ def assign_story(conn: sqlite3.Connection, doc: Document, kind: str | None = Non
         raise StoreError(f"could not assign document {doc.id} to a story: {exc}") from exc
 
 
-def headline(title: str, meta: object) -> str:
-    """The title as a headline for the copy vetoes: empty when ingest derived it from the first sentence
-    (``meta.title_origin``). A derived title is body text, and two re-hosts that open differently would
-    otherwise veto each other as "unrelated headlines"."""
-    origin = meta.get("title_origin") if isinstance(meta, Mapping) else None
-    return "" if origin else title
+def title_is_derived(meta: object) -> bool:
+    """Whether ingest derived the title from the first sentence (``meta.title_origin``): such a title is
+    body text, and two re-hosts that open differently must not veto each other as "unrelated
+    headlines" (:attr:`themeflow.dedup.Fingerprint.title_derived`)."""
+    return bool(meta.get("title_origin")) if isinstance(meta, Mapping) else False
 
 
 def _assign(conn: sqlite3.Connection, doc: Document, kind: str | None) -> str:
-    fp = dedup.fingerprint(doc.paragraphs, headline(doc.title, doc.meta), _CONFIG, kind=kind)
+    derived = title_is_derived(doc.meta)
+    fp = dedup.fingerprint(doc.paragraphs, doc.title, _CONFIG, kind=kind, title_derived=derived)
     return _assign_fp(conn, doc.id, fp, dedup.published_key(doc.published_at))
 
 
@@ -318,6 +322,7 @@ def _unchanged_story(
         and prev.fp.figures.tobytes() == fp.figures.tobytes()
         and prev.fp.collection == fp.collection
         and prev.fp.title_support == fp.title_support
+        and prev.fp.title_derived == fp.title_derived
     )
     member = conn.execute("SELECT story_id FROM story_members WHERE doc_id = ?", (doc_id,)).fetchone()
     if same and member is not None:
@@ -337,7 +342,7 @@ def _insert_fingerprint(
     """Store the fingerprint, its LSH band keys and its sentence keys; returns its rowid and the band keys."""
     cur = conn.execute(
         "INSERT INTO doc_fingerprints(doc_id, content_hash, length, published_key, minhash, figures, title,"
-        " sentences, title_support, collection) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " sentences, title_derived, title_support, collection) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             doc_id,
             fp.content_hash,
@@ -347,6 +352,7 @@ def _insert_fingerprint(
             fp.figures_bytes(),
             fp.title,
             fp.sentences_bytes(),
+            int(fp.title_derived),
             fp.title_support,
             int(fp.collection),
         ),
