@@ -26,7 +26,6 @@ How a copy is recognised:
    two editions of a daily column). Titles veto; they never match.
 5. Bodies too short for a stable estimate (fewer than ``min_chars`` normalized characters: news
    flashes, captions) are copies only on an exact normalized-body match.
-
 6. Containment (:func:`is_contained_copy`) catches what whole-body Jaccard cannot: an excerpt, and an
    article wrapped in another site's furniture. Each body keeps its distinct content sentences
    (:mod:`themeflow.text.sentence_keys`, furniture lines left out); a pair is a copy when at least
@@ -36,11 +35,8 @@ How a copy is recognised:
    carrying the smaller as one item). Measured on the pooled, guide-labelled
    ``tests/data/copy_pairs.jsonl`` (``scripts/eval_dedup.py --labels …``).
 
-Rewrites — the same event written up by another reporter, or a second translation of one foreign
-article — share quotes and figures but not running text: on the labelled pairs their Jaccard is
-0.02–0.69, and the ones near the top are the same outlet re-reporting an official release. They stay
-separate stories. The looser "same event" relation that groups them is :mod:`themeflow.events`: a
-*view* over stories, never used to merge copies.
+Rewrites share quotes and figures but not running text (Jaccard 0.02–0.69 on the labelled pairs): they
+stay separate stories, grouped only by the "same event" view of :mod:`themeflow.events`.
 
 The store keeps fingerprints, band keys and sentence keys (``store/sqlite/stories.py`` for SQLite);
 everything here is backend-free so another store reuses it unchanged.
