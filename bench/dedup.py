@@ -10,9 +10,10 @@ documents like a bulk ingest, and splits the time into fingerprinting and the da
 ``scale`` measures what grows with the corpus — the band index, candidate lookups, story updates —
 without paying for fingerprints a million times: it fingerprints ``--base`` real articles once and
 derives each synthetic document from one of them by perturbing its signature. The mix is 70%
-unrelated documents (fresh random signature), 20% templated near-misses (half the signature kept, the
-figures changed: they become LSH candidates that verification rejects, the expensive case) and 10%
-copies of an earlier synthetic document (5% of the signature perturbed: they join its story). It
+unrelated documents (fresh random signature and sentence keys), 20% templated near-misses (half the
+signature and all the sentence keys kept, the figures changed: they become LSH and containment
+candidates that verification rejects, the expensive case) and 10% copies of an earlier synthetic
+document (5% of the signature perturbed: they join its story). It
 reports docs/s per window, so a slowdown as the index grows shows, plus peak RSS and the DB size.
 """
 
@@ -132,19 +133,23 @@ def bench_scale(n: int, base: int, window: int, db: Path, seed: int) -> dict[str
             sig = src.signature.copy()  # type: ignore[union-attr]
             idx = nrng.choice(perm, perm // 20, replace=False)
             sig[idx] = nrng.integers(0, 2**32, len(idx), dtype=np.uint32)
-            fp = dedup.Fingerprint(f"s{i}", src.length, sig, src.figures, "")
+            fp = dedup.Fingerprint(
+                f"s{i}", src.length, sig, src.figures, "", src.sentences, src.sentence_lengths
+            )
         elif r < 0.30:  # templated near-miss: half the signature, different figures
             src = rng.choice(bases)
             sig = src.signature.copy()  # type: ignore[union-attr]
             idx = nrng.choice(perm, perm // 2, replace=False)
             sig[idx] = nrng.integers(0, 2**32, len(idx), dtype=np.uint32)
             figs = np.sort(nrng.integers(0, 2**32, 12, dtype=np.uint32))
-            fp = dedup.Fingerprint(f"s{i}", src.length, sig, figs, "")
+            # The template's wording is shared: its sentences make it a containment candidate too.
+            fp = dedup.Fingerprint(f"s{i}", src.length, sig, figs, "", src.sentences, src.sentence_lengths)
         else:  # unrelated
             src = rng.choice(bases)
             sig = nrng.integers(0, 2**32, perm, dtype=np.uint32)
             figs = np.sort(nrng.integers(0, 2**32, 12, dtype=np.uint32))
-            fp = dedup.Fingerprint(f"s{i}", src.length, sig, figs, "")
+            sents = nrng.integers(-(2**63), 2**63 - 1, len(src.sentences), dtype=np.int64)
+            fp = dedup.Fingerprint(f"s{i}", src.length, sig, figs, "", sents, src.sentence_lengths)
         if len(recent) < 5000:
             recent.append(fp)
         else:
