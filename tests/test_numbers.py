@@ -256,27 +256,3 @@ def test_a_bare_magnitude_is_not_a_figure() -> None:
     """``万亿美元`` with no number must not read as a zero the verifier would then look for."""
     for text in ("万亿美元", "市场规模达万亿美元", "亿元"):
         assert [f for f in find_figures(text) if f.is_quantity] == [], text
-
-
-@pytest.mark.parametrize(
-    ("text", "unit", "raw"),
-    [
-        ("动力煤价格为839元/吨。", "CNY/t", "839元/吨"),
-        ("布伦特原油报82.5美元/桶", "USD/bbl", "82.5美元/桶"),
-        ("现货黄金报4024.1美元／盎司", "USD/oz", "4024.1美元／盎司"),
-        ("工商业电价0.35元/千瓦时", "CNY/kWh", "0.35元/千瓦时"),
-        ("成交均价1.2万元/平方米", "CNY/m2", "1.2万元/平方米"),
-        ("收报259.6港元/股", "HKD/share", "259.6港元/股"),
-    ],
-)
-def test_a_price_per_unit_keeps_its_denominator(text: str, unit: str, raw: str) -> None:
-    f = one(text)
-    assert (f.unit, f.raw, f.kind) == (unit, raw, "money")
-
-
-def test_a_price_per_unit_is_another_figure_than_the_bare_amount() -> None:
-    """A bullet that drops ``/吨`` states another figure than its source: the verifier must not match it."""
-    per_tonne = find_figures("价格为839元/吨")
-    assert not figure_matches(one("价格为839元"), per_tonne)
-    assert figure_matches(one("价格839元/吨"), per_tonne)
-    assert one("营收839元").unit == "CNY" and one("上涨5%/年").unit == "%"  # no denominator, or not a price

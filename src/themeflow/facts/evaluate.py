@@ -118,11 +118,8 @@ def _figure(value: str) -> Figure | None:
 
 
 def _same_value(fact: Fact, gold: Figure) -> bool:
-    """Same unit and value(s). A rate read with its denominator (``1168元/克``) also matches a label
-    written without it (``1168元``): the labels predate the parser reading ``/克``, and the figure is
-    the same one, read more fully."""
     pred = _figure(fact.value)
-    if pred is None or (pred.unit != gold.unit and pred.unit.split("/", 1)[0] != gold.unit):
+    if pred is None or pred.unit != gold.unit:
         return False
     return all(
         math.isclose(a, b, rel_tol=1e-6) for a, b in zip(pred.endpoints(), gold.endpoints(), strict=False)

@@ -22,8 +22,6 @@ from themeflow.text.units import (
     EN_SCALES,
     EN_UNIT_RE,
     LOOSE_EN_SCALES,
-    PER_UNIT_RE,
-    PER_UNITS,
     PREFIX_CURRENCY,
     UNIT_RE,
     UNITS,
@@ -143,9 +141,6 @@ def read_number(text: str, m: re.Match[str]) -> RawFigure | None:
         named = CJK_CURRENCY_BEFORE.search(text, max(0, start - 3), start)
         if named:  # 新台币1.2万亿元 is TWD, not CNY; 港币5亿 is HKD
             unit, kind, factor = CJK_CURRENCY[named.group()], "money", 1.0
-    per = PER_UNIT_RE.match(text, pos) if unit and kind != "percent" else None
-    if per is not None:  # 839元/吨 is a price per tonne: another unit than 839元
-        unit, pos = f"{unit}/{PER_UNITS[per.group(1).lower()]}", per.end()
     if not num.is_arabic and _numeral_word(num, unit, kind):
         return None
     checked = _checked_kind(num, unit, kind)
