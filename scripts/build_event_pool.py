@@ -32,8 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from build_copy_pool import stories_by_source_id  # noqa: E402
+
 from themeflow import dedup  # noqa: E402
-from themeflow.store import open_store  # noqa: E402
 
 NEWS = REPO.parent / "shared" / "data" / "news.jsonl"
 WINDOW = timedelta(hours=36)
@@ -65,9 +66,7 @@ def main() -> None:
                 "figs": frozenset(FIGURE.findall(text)),
                 "text": text,
             }
-    store = open_store(args.db)
-    stories = store.stories_for(list(docs))
-    story = {i: (stories[i].id if i in stories else i) for i in docs}
+    story = stories_by_source_id(args.db, list(docs))  # store ids are not corpus ids
 
     fig_index: dict[str, list[str]] = defaultdict(list)
     bi_index: dict[str, list[str]] = defaultdict(list)
