@@ -17,6 +17,9 @@ it did not choose (``docs/copy-labelling.md``):
 * ``folded`` — one random pair inside each of today's multi-copy stories, so the precision of existing
   folds is pooled too.
 
+The committed pool (``tests/data/copy_pairs_pool.jsonl``) was drawn from a store built by a6eb127, before
+containment: a store whose stories were rebuilt since gives another ``folded`` draw.
+
 Every pair is two distinct documents; ``folded`` pairs share a story, the others may or may not. Up to
 ``--per`` pairs per generator are sampled (seeded); the pool is split by a hash of the pair into ``dev``
 (60%) and ``blind`` (40%).
@@ -29,7 +32,6 @@ import hashlib
 import json
 import random
 import re
-import sqlite3
 import sys
 from collections import defaultdict
 from itertools import combinations
@@ -40,8 +42,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from pooling import stored_titles, stories_by_source_id, write_pool  # noqa: E402
+
 from themeflow import dedup  # noqa: E402
-from themeflow.store import open_store  # noqa: E402
 
 NEWS = REPO.parent / "shared" / "data" / "news.jsonl"
 SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
@@ -63,25 +66,6 @@ def sentences(text: str) -> dict[int, int]:
 def loose_keys(sig: np.ndarray, rows: int = 3, bands: int = 42) -> list[bytes]:
     raw = sig.astype("<u4").tobytes()
     return [bytes([b]) + raw[b * 4 * rows : (b + 1) * 4 * rows] for b in range(bands)]
-
-
-def _source_ids(db: str) -> dict[str, tuple[str, str]]:
-    """The store's id and title of each corpus record, keyed by the corpus id (``meta.source_id``)."""
-    conn = sqlite3.connect(db)
-    rows = conn.execute("SELECT json_extract(meta, '$.source_id'), id, title FROM documents").fetchall()
-    return {str(src): (str(i), str(t or "")) for src, i, t in rows if src}
-
-
-def stored_titles(db: str) -> dict[str, str]:
-    return {src: title for src, (_i, title) in _source_ids(db).items()}
-
-
-def stories_by_source_id(db: str, ids: list[str]) -> dict[str, str]:
-    """Corpus id → the id of its story in the store (its own id when it is alone)."""
-    mapping = _source_ids(db)
-    store = open_store(db)
-    found = store.stories_for([mapping[i][0] for i in ids if i in mapping])
-    return {i: (found[mapping[i][0]].id if i in mapping and mapping[i][0] in found else i) for i in ids}
 
 
 def main() -> None:
@@ -193,14 +177,7 @@ def main() -> None:
     # Record every generator that would have produced a chosen pair (the pool's provenance).
     for p, gens in chosen.items():
         gens.update(g for g in order if p in by_gen.get(g, set()))
-    rows = []
-    for (a, b), gens in sorted(chosen.items()):
-        h = int(hashlib.sha1(f"{a}|{b}".encode()).hexdigest(), 16)
-        rows.append({"a": a, "b": b, "pool": sorted(gens), "split": "dev" if h % 10 < 6 else "blind"})
-    Path(args.out).write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-    )
-    print(f"{len(rows)} pairs → {args.out}", file=sys.stderr)
+    write_pool(chosen, Path(args.out))
 
 
 if __name__ == "__main__":

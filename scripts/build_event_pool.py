@@ -20,7 +20,6 @@ split by a hash of the pair into ``dev`` (60%) and ``blind`` (40%).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import re
@@ -32,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from build_copy_pool import stories_by_source_id  # noqa: E402
+from pooling import stories_by_source_id, write_pool  # noqa: E402
 
 from themeflow import dedup  # noqa: E402
 
@@ -118,14 +117,7 @@ def main() -> None:
         print(f"{g}: {len(cands)} candidates", file=sys.stderr)
         for p in rng.sample(cands, min(args.per, len(cands))):
             chosen[p].add(g)
-    rows = []
-    for (a, b), gens in sorted(chosen.items()):
-        h = int(hashlib.sha1(f"{a}|{b}".encode()).hexdigest(), 16)
-        rows.append({"a": a, "b": b, "pool": sorted(gens), "split": "dev" if h % 10 < 6 else "blind"})
-    Path(args.out).write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-    )
-    print(f"{len(rows)} pairs → {args.out}", file=sys.stderr)
+    write_pool(chosen, Path(args.out))
 
 
 if __name__ == "__main__":

@@ -200,6 +200,7 @@ def test_migration_refingerprints_an_older_store_and_folds_its_excerpts(tmp_path
     for column in ("sentences", "title_support", "collection"):
         conn.execute(f"ALTER TABLE doc_fingerprints DROP COLUMN {column}")
     conn.execute("DROP TABLE sentence_keys")
+    conn.execute("UPDATE documents SET meta = '{damaged' WHERE id = 'excerpt'")  # read as no meta, not fatal
     conn.execute("DELETE FROM schema_migrations WHERE name = '0102_sentence_containment'")
     conn.execute("UPDATE dedup_meta SET value = 'k5-p128-b20x4-s20250-m50-n2' WHERE key = 'config'")
     conn.close()

@@ -498,11 +498,7 @@ def _furniture_only(a: Fingerprint, b: Fingerprint) -> bool:
     def mostly_furniture(fp: Fingerprint) -> bool:
         return 0 < int(fp.sentence_lengths.sum(dtype=np.int64)) * 2 < fp.length
 
-    return (
-        mostly_furniture(a)
-        and mostly_furniture(b)
-        and not len(np.intersect1d(a.sentences, b.sentences, assume_unique=True))
-    )
+    return mostly_furniture(a) and mostly_furniture(b) and not containment(a, b).shared
 
 
 def is_copy(a: Fingerprint, b: Fingerprint, config: DedupConfig = DEFAULT_CONFIG) -> bool:
@@ -557,7 +553,7 @@ def are_candidates(a: Fingerprint, b: Fingerprint, config: DedupConfig = DEFAULT
     ``min_shared_sentences`` shared sentences (``sentence_keys`` in the store)."""
     if a.content_hash == b.content_hash and a.length > 0:
         return True
-    if len(np.intersect1d(a.sentences, b.sentences, assume_unique=True)) >= config.min_shared_sentences:
+    if containment(a, b).shared >= config.min_shared_sentences:
         return True
     if a.signature is None or b.signature is None:
         return False

@@ -44,7 +44,6 @@ store; they are only read, to fill :class:`themeflow.model.Copy`.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -177,8 +176,9 @@ def rebuild(conn: sqlite3.Connection, batch: int = 1000) -> int:
     last = 0
     while True:
         rows = conn.execute(
-            "SELECT rowid, id, title, published_at, kind, meta FROM documents WHERE rowid > ? ORDER BY rowid"
-            " LIMIT ?",
+            "SELECT rowid, id, title, published_at, kind,"
+            " CASE WHEN json_valid(meta) THEN json_extract(meta, '$.title_origin') END"
+            " FROM documents WHERE rowid > ? ORDER BY rowid LIMIT ?",
             (last, batch),
         ).fetchall()
         if not rows:
@@ -190,9 +190,9 @@ def rebuild(conn: sqlite3.Connection, batch: int = 1000) -> int:
             (first, last),
         ):
             paragraphs.setdefault(int(rowid), []).append(str(text))
-        for rowid, doc_id, title, published_at, kind, meta in rows:
+        for rowid, doc_id, title, published_at, kind, title_origin in rows:
             text = paragraphs.get(int(rowid), [])
-            derived = title_is_derived(json.loads(meta) if meta else None)
+            derived = bool(title_origin)  # as title_is_derived, read in SQL (a damaged meta reads as none)
             doc_kind = str(kind) if kind else None
             fp = dedup.fingerprint(text, str(title or ""), _CONFIG, kind=doc_kind, title_derived=derived)
             pub = published.get(str(doc_id)) or dedup.published_key(parse_time(published_at))
