@@ -225,25 +225,25 @@ class ExtractiveSummarizer:
         parts = compress_parts(
             s.text, max_chars=chars, weight=lambda c: sum(w for t, w in weights.items() if t in c)
         )
+        source = [d.paragraph_text.get(s.para, s.text)]
+        whole = strip_dateline(s.text).strip().rstrip("。")
+        parts = parts[: 2 if split else 1]
+        if any(meaning_reason(t, source, year=d.year, article_title=d.title, strict=True) for t in parts):
+            # A cut changed what the sentence says: the whole sentence, if it is short enough to read as a
+            # bullet and stands on its own, or nothing (never the parts that passed without the one that did
+            # not: the figure the failed part held would be lost).
+            if (
+                len(whole) > WHOLE_SENTENCE_CHARS
+                or fragment_reason(whole)
+                or meaning_reason(whole, source, year=d.year, article_title=d.title, strict=True)
+            ):
+                return []
+            parts = [whole]
         out = []
-        for text in parts[: 2 if split else 1]:
-            source = [d.paragraph_text.get(s.para, s.text)]
-            if meaning_reason(text, source, year=d.year, article_title=d.title):
-                # The cut changed what the sentence says: the whole sentence, if it is short enough to read
-                # as a bullet and stands on its own, or nothing.
-                whole = strip_dateline(s.text).strip().rstrip("。")
-                if (
-                    len(whole) > WHOLE_SENTENCE_CHARS
-                    or fragment_reason(whole)
-                    or meaning_reason(whole, source, year=d.year, article_title=d.title)
-                ):
-                    break
-                text = whole
+        for text in parts:
             b = self._bullet(d, s, text, texts)
             if b is not None:
                 out.append(self._dated(d, s, b))
-            if text == strip_dateline(s.text).strip().rstrip("。"):
-                break  # the whole sentence says everything a second bullet could
         return out
 
     def _bullet(self, d: _Doc, s: _Sent, text: str, texts: list[str]) -> Bullet | None:
@@ -306,9 +306,9 @@ class ExtractiveSummarizer:
         for _, b, cands, _ in scored:
             k = min(self.max_bullets, max(len(b.paras), math.ceil(len(cands) / 2)), len(cands))
             fresh = [s for s in cands if s.idx not in used]
-            picked = self._mmr(d, fresh or cands, k + 1, "score", used if fresh else set())
+            picked = self._mmr(d, fresh or cands, k + 3, "score", used if fresh else set())
             bullets: list[Bullet] = []
-            for s in sorted(picked[: k + 1], key=lambda s: s.idx):
+            for s in sorted(picked[: k + 3], key=lambda s: s.idx):
                 if len(bullets) >= k:
                     break
                 room = k - len(bullets)

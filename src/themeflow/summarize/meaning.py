@@ -23,129 +23,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from themeflow.summarize.alignment import ALIGNED_ENOUGH, PUNCT, Alignment, align, indexed
 from themeflow.summarize.fragments import strip_dateline
+from themeflow.summarize.standalone import context_reason, omission_reason
 from themeflow.text.numbers import find_figures
 from themeflow.text.segment import fold, pos_tags
-from themeflow.text.sentences import split_sentences
 from themeflow.text.speech import saying_verbs
 
 __all__ = ["ALIGNED_ENOUGH", "Alignment", "align", "meaning_reason", "title_lead_name", "title_reason"]
 
-ALIGNED_ENOUGH = 0.8
-"""Share of a bullet's characters that must come from one source sentence for the meaning checks to read
-what it left out; below it the bullet is a paraphrase (or spans sentences) and only wording support applies."""
-
-_PUNCT = set("，,。；;：:、！!？?“”‘’\"'（）()《》「」『』—-… \u3000")
 _NAME_POS = {"nr", "nt", "nz", "nrt", "nrfg"}
-
-
-@dataclass(frozen=True, slots=True)
-class Alignment:
-    """A bullet laid over its source sentence: ``covered[i]`` says whether the bullet says character ``i``."""
-
-    sentence: str
-    covered: tuple[bool, ...]
-    share: float
-    """Share of the bullet's characters found in ``sentence``."""
-    before: tuple[str, ...] = ()
-    """The sentences of the same paragraph before ``sentence`` (an attribution there may govern it)."""
-
-    def said(self, start: int, end: int) -> bool:
-        """Whether the bullet says any (non-punctuation) character of ``sentence[start:end]``."""
-        return any(self.covered[i] for i in range(max(0, start), min(end, len(self.sentence))))
-
-    def dropped(self, start: int, end: int) -> bool:
-        """Whether the bullet says none of ``sentence[start:end]`` (and it has something to say)."""
-        chars = [
-            i for i in range(max(0, start), min(end, len(self.sentence))) if self.sentence[i] not in _PUNCT
-        ]
-        return bool(chars) and not any(self.covered[i] for i in chars)
-
-    def first_said(self) -> int:
-        return next((i for i, c in enumerate(self.covered) if c), len(self.covered))
-
-    def last_said(self) -> int:
-        """The last character the bullet says (punctuation a piece happened to include not counted)."""
-        return max(
-            (i for i, c in enumerate(self.covered) if c and self.sentence[i] not in _PUNCT), default=-1
-        )
-
-
-def _find(sentence: str, piece: str, after: int) -> int:
-    """Where ``piece`` is in ``sentence``: at or after ``after`` if it is there, else anywhere."""
-    at = sentence.find(piece, after)
-    return at if at >= 0 else sentence.find(piece)
-
-
-def _cover(bullet: str, sentence: str) -> tuple[list[bool], int]:
-    """Mark the source characters the bullet's longest common pieces (two characters or more) come from."""
-    covered = [False] * len(sentence)
-    matched = 0
-    i = 0
-    after = (
-        0  # pieces are looked for after the previous one first: a repeated phrase (同比增加…) aligns in order
-    )
-    while i < len(bullet):
-        at = _find(sentence, bullet[i : i + 2], after) if i + 2 <= len(bullet) else -1
-        if at < 0:
-            i += 1
-            continue
-        size = 2
-        while i + size < len(bullet):  # grow the piece while the sentence still holds it
-            nxt = _find(sentence, bullet[i : i + size + 1], after)
-            if nxt < 0:
-                break
-            at, size = nxt, size + 1
-        after = at + size
-        for k in range(at, at + size):
-            covered[k] = True
-        matched += size
-        i += size
-    return covered, matched
-
-
-def _bigrams(text: str) -> frozenset[str]:
-    return frozenset(
-        a + b for a, b in zip(text, text[1:], strict=False) if a not in _PUNCT and b not in _PUNCT
-    )
-
-
-@lru_cache(maxsize=4096)
-def _indexed(paragraph: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    """A paragraph's sentences with their bigrams, computed once: the summarizer and the verifier align
-    every bullet of an article against the same few paragraphs."""
-    return tuple((sentence, _bigrams(sentence)) for sentence in split_sentences(paragraph))
-
-
-def align(bullet: str, paragraphs: Sequence[str]) -> Alignment | None:
-    """The bullet over the cited sentence it shares most wording with; None when no sentence gives at least
-    :data:`ALIGNED_ENOUGH` of it (a paraphrase, or a bullet joined from several sentences). Cached: the
-    summarizer checks a bullet before it keeps it, and the verifier checks it again."""
-    return _align(bullet.strip().rstrip("。"), tuple(paragraphs))
-
-
-@lru_cache(maxsize=4096)
-def _align(text: str, paragraphs: tuple[str, ...]) -> Alignment | None:
-    if len(text) < 4:
-        return None
-    grams = _bigrams(text)
-    best: tuple[int, str, tuple[str, ...]] | None = None
-    for para in paragraphs:
-        sentences = _indexed(para)
-        for k, (sentence, sentence_grams) in enumerate(sentences):
-            overlap = len(grams & sentence_grams)
-            if best is None or overlap > best[0]:
-                best = (overlap, sentence, tuple(x for x, _ in sentences[:k]))
-    if best is None or not best[0]:
-        return None
-    covered, matched = _cover(text, best[1])
-    share = matched / len(text)
-    if share < ALIGNED_ENOUGH:
-        return None
-    return Alignment(best[1], tuple(covered), share, best[2])
 
 
 # -- what must not be left out -------------------------------------------------------------------------
@@ -298,7 +187,7 @@ def _governs(al: Alignment, start: int, end: int) -> bool:
     c_end = min((k for k in (s.find(p, end) for p in "，,；;：:") if k >= 0), default=len(s))
     if al.said(c_start, c_end):
         return True
-    rest = sum(1 for ch in s[c_start:c_end] if ch not in _PUNCT) - (end - start)
+    rest = sum(1 for ch in s[c_start:c_end] if ch not in PUNCT) - (end - start)
     return rest <= 6
 
 
@@ -327,7 +216,7 @@ def _contrast(al: Alignment) -> str | None:
         before, after = s[: m.start()], s[m.end() :]
         if m.re is _ADVERSATIVE and not _CONCEDED.search(before) and "却" not in m.group(0):
             continue  # "A，但B" of two facts: dropping B loses detail, not meaning
-        substantial = sum(1 for ch in after if ch not in _PUNCT) >= 6
+        substantial = sum(1 for ch in after if ch not in PUNCT) >= 6
         if substantial and al.said(0, m.start()) and al.dropped(m.start(), len(s)):
             marker = m.group(0).lstrip("，,；; ")
             return f"contrast: the source goes on '{marker}{after[:12]}…'; the bullet keeps only the half before it"
@@ -386,7 +275,7 @@ def _enumeration(al: Alignment, bullet: str) -> str | None:
     colon = s.find(m.group(0)[-1], s.find(m.group(0)[:2]) if m.group(0)[:2] in s else 0)
     if colon < 0:
         return None
-    rest = [i for i in range(colon + 1, len(s)) if s[i] not in _PUNCT]
+    rest = [i for i in range(colon + 1, len(s)) if s[i] not in PUNCT]
     if rest and not all(al.covered[i] for i in rest):
         return f"enumeration: the bullet announces '{m.group(0)}' but leaves out items the source lists"
     return None
@@ -464,7 +353,7 @@ def _claimed_speaker(text: str, paragraphs: Sequence[str]) -> str | None:
         said = [
             who_said
             for para in paragraphs
-            for sentence, _ in _indexed(para)
+            for sentence, _ in indexed(para)
             for who_said in [
                 *(f[0] for f in _frames(sentence)),
                 *(m.group("who") for m in _ANNOUNCES.finditer(sentence)),
@@ -483,13 +372,13 @@ def _cut_predicate(al: Alignment, text: str) -> str | None:
     without 减持). A last clause that states a figure (``基酒产量2.40万吨``) is a complete statement."""
     s = al.sentence
     end = al.last_said() + 1
-    if not al.dropped(end, len(s)) or sum(1 for ch in s[end:] if ch not in _PUNCT) < 4:
+    if not al.dropped(end, len(s)) or sum(1 for ch in s[end:] if ch not in PUNCT) < 4:
         return None
-    if end < len(s) and s[end] in '"“「' and end + 1 < len(s) and s[end + 1] not in _PUNCT:
+    if end < len(s) and s[end] in '"“「' and end + 1 < len(s) and s[end + 1] not in PUNCT:
         return f"dangling: the bullet stops at a quotation mark inside a clause (the source goes on '{s[end : end + 10]}…')"
-    if end < len(s) and s[end] not in _PUNCT:
+    if end < len(s) and s[end] not in PUNCT:
         rest = re.split(r"[，,。；;：:！!？?]", s[end:], maxsplit=1)[0]
-        if sum(1 for ch in rest if ch not in _PUNCT) >= 2:
+        if sum(1 for ch in rest if ch not in PUNCT) >= 2:
             return f"dangling: the bullet stops inside a clause (the source goes on '{s[end : end + 10]}…')"
     last = re.split(r"[，,；;：:]", text)[-1]
     if last and not find_figures(last) and not any(pos.startswith("v") for _, pos in pos_tags(last)):
@@ -520,9 +409,12 @@ def meaning_reason(
     year: int | None = None,
     title: str | None = None,
     article_title: str | None = None,
+    strict: bool = False,
+    continued: bool = False,
 ) -> str | None:
     """The first meaning fault of ``bullet`` against its cited ``paragraphs``, as ``code: explanation``,
-    or None. ``year``: the article's publish year (a dropped year that is not it changes the meaning);
+    or None. ``strict``: also reject a cut that leaves out more than :func:`.standalone.omission_reason`
+    can prove safe (the extractive summarizer's own rule for its compressions). ``year``: the article's publish year (a dropped year that is not it changes the meaning);
     ``title``: the section title the bullet is shown under (a section of views names their speakers);
     ``article_title``: the article's (an article about one company owns the figures it states)."""
     text = bullet.strip().rstrip("。")
@@ -535,18 +427,23 @@ def meaning_reason(
     if why:
         return why
     al = align(text, paragraphs)
-    if al is None:
-        return None
-    return (
-        _speaker(al, text, title)
-        or _quoted(al, text)
-        or _contrast(al)
-        or _negation(al)
-        or _period(al, text, year)
-        or _subject(al, text)
-        or _enumeration(al, text)
-        or _cut_predicate(al, text)
-    )
+    if al is not None:
+        why = (
+            _speaker(al, text, title)
+            or _quoted(al, text)
+            or _contrast(al)
+            or _negation(al)
+            or _period(al, text, year)
+            or _subject(al, text)
+            or _enumeration(al, text)
+            or _cut_predicate(al, text)
+        )
+        if why:
+            return why
+    why = context_reason(text, al, paragraphs, continued)
+    if why is None and strict and al is not None:
+        why = omission_reason(al)
+    return why
 
 
 _TITLE_ORG_SUFFIX = re.compile(
@@ -589,10 +486,33 @@ def title_lead_name(title: str) -> str | None:
     return None
 
 
+_COMPANY_HEAD = re.compile(
+    r"^[\u4e00-\u9fff]{2,4}(?:科技|技术|股份|集团|证券|银行|新能源|能源|电子|汽车|智能|医药|半导体|控股|资本|基金)"
+)
+
+
+def _title_subject(title: str) -> tuple[str, ...]:
+    """What a headline-like title is about, as the names a cited paragraph must hold one of: the part before
+    a colon (``国家发展改革委：…``, ``智元邓泰华：…``) or a company-like opening (``赛伍技术``)."""
+    t = title.strip().strip('“”"「」')
+    head = re.split(r"[：:]", t, maxsplit=1)[0] if re.search(r"[：:]", t[:15]) else None
+    if head is None:
+        m = _COMPANY_HEAD.match(t)
+        head = m.group(0) if m else None
+    if not head or len(head) < 2:
+        return ()
+    return (head, *(n for n in _names(head) if len(n) >= 2))
+
+
 def title_reason(title: str, cited: Sequence[str]) -> str | None:
     """A section title that presents an organization or a person as the owner of its bullets may head only
-    bullets whose cited paragraphs name it (a ``中金公司`` section holding 中信证券's views misattributes them)."""
+    bullets whose cited paragraphs name it (a ``中金公司`` section holding 中信证券's views misattributes them);
+    a headline's subject (``商务部：…``, ``赛伍技术``) likewise."""
+    text = fold("".join(cited))
     name = _title_owner(title)
-    if name is None or fold(name) in fold("".join(cited)):
-        return None
-    return f"title: the section is titled '{title}', but the cited paragraphs do not name {name}"
+    if name is not None and fold(name) not in text:
+        return f"title: the section is titled '{title}', but the cited paragraphs do not name {name}"
+    subject = _title_subject(title)
+    if subject and not any(fold(n) in text for n in subject):
+        return f"title: the section's headline is about {subject[0]}, but the cited paragraphs do not name it"
+    return None

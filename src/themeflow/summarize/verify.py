@@ -118,7 +118,9 @@ def check_bullet(
         return replace(bullet, verified=False, reason=f"fragment: {why}")
     year = doc.published_at.year if doc.published_at is not None else None
     paragraphs = [doc.paragraphs[c - 1] for c in bullet.citations]
-    why = meaning_reason(bullet.text, paragraphs, year=year, title=title, article_title=doc.title)
+    why = meaning_reason(
+        bullet.text, paragraphs, year=year, title=title, article_title=doc.title, continued=continued
+    )
     if why:
         return replace(bullet, verified=False, reason=why)
     return replace(bullet, verified=True, reason=None)

@@ -1,0 +1,125 @@
+"""A bullet laid over the source sentence it was made from: which of the sentence's characters it says.
+
+Why: the meaning checks (:mod:`.meaning`, :mod:`.standalone`) read what a bullet *left out* of its
+sentence — a speaker, a period, the half of a contrast, the rest of a clause. That needs the sentence the
+bullet came from and, per character, whether the bullet says it. The alignment is cached per (bullet,
+paragraphs): the summarizer checks a bullet before it keeps it and the verifier checks it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from themeflow.text.sentences import split_sentences
+
+__all__ = ["ALIGNED_ENOUGH", "PUNCT", "Alignment", "align", "indexed"]
+
+ALIGNED_ENOUGH = 0.8
+"""Share of a bullet's characters that must come from one source sentence for the meaning checks to read
+what it left out; below it the bullet is a paraphrase (or spans sentences) and only wording support applies."""
+
+PUNCT = set("，,。；;：:、！!？?“”‘’\"'（）()《》「」『』—-… \u3000")
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """A bullet laid over its source sentence: ``covered[i]`` says whether the bullet says character ``i``."""
+
+    sentence: str
+    covered: tuple[bool, ...]
+    share: float
+    """Share of the bullet's characters found in ``sentence``."""
+    before: tuple[str, ...] = ()
+    """The sentences of the same paragraph before ``sentence`` (an attribution there may govern it)."""
+
+    def said(self, start: int, end: int) -> bool:
+        """Whether the bullet says any (non-punctuation) character of ``sentence[start:end]``."""
+        return any(self.covered[i] for i in range(max(0, start), min(end, len(self.sentence))))
+
+    def dropped(self, start: int, end: int) -> bool:
+        """Whether the bullet says none of ``sentence[start:end]`` (and it has something to say)."""
+        chars = [
+            i for i in range(max(0, start), min(end, len(self.sentence))) if self.sentence[i] not in PUNCT
+        ]
+        return bool(chars) and not any(self.covered[i] for i in chars)
+
+    def first_said(self) -> int:
+        return next((i for i, c in enumerate(self.covered) if c), len(self.covered))
+
+    def last_said(self) -> int:
+        """The last character the bullet says (punctuation a piece happened to include not counted)."""
+        return max((i for i, c in enumerate(self.covered) if c and self.sentence[i] not in PUNCT), default=-1)
+
+
+def _find(sentence: str, piece: str, after: int) -> int:
+    """Where ``piece`` is in ``sentence``: at or after ``after`` if it is there, else anywhere."""
+    at = sentence.find(piece, after)
+    return at if at >= 0 else sentence.find(piece)
+
+
+def _cover(bullet: str, sentence: str) -> tuple[list[bool], int]:
+    """Mark the source characters the bullet's longest common pieces (two characters or more) come from."""
+    covered = [False] * len(sentence)
+    matched = 0
+    i = 0
+    after = (
+        0  # pieces are looked for after the previous one first: a repeated phrase (同比增加…) aligns in order
+    )
+    while i < len(bullet):
+        at = _find(sentence, bullet[i : i + 2], after) if i + 2 <= len(bullet) else -1
+        if at < 0:
+            i += 1
+            continue
+        size = 2
+        while i + size < len(bullet):  # grow the piece while the sentence still holds it
+            nxt = _find(sentence, bullet[i : i + size + 1], after)
+            if nxt < 0:
+                break
+            at, size = nxt, size + 1
+        after = at + size
+        for k in range(at, at + size):
+            covered[k] = True
+        matched += size
+        i += size
+    return covered, matched
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(a + b for a, b in zip(text, text[1:], strict=False) if a not in PUNCT and b not in PUNCT)
+
+
+@lru_cache(maxsize=4096)
+def indexed(paragraph: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """A paragraph's sentences with their bigrams, computed once: the summarizer and the verifier align
+    every bullet of an article against the same few paragraphs."""
+    return tuple((sentence, _bigrams(sentence)) for sentence in split_sentences(paragraph))
+
+
+def align(bullet: str, paragraphs: Sequence[str]) -> Alignment | None:
+    """The bullet over the cited sentence it shares most wording with; None when no sentence gives at least
+    :data:`ALIGNED_ENOUGH` of it (a paraphrase, or a bullet joined from several sentences). Cached: the
+    summarizer checks a bullet before it keeps it, and the verifier checks it again."""
+    return _align(bullet.strip().rstrip("。"), tuple(paragraphs))
+
+
+@lru_cache(maxsize=4096)
+def _align(text: str, paragraphs: tuple[str, ...]) -> Alignment | None:
+    if len(text) < 4:
+        return None
+    grams = _bigrams(text)
+    best: tuple[int, str, tuple[str, ...]] | None = None
+    for para in paragraphs:
+        sentences = indexed(para)
+        for k, (sentence, sentence_grams) in enumerate(sentences):
+            overlap = len(grams & sentence_grams)
+            if best is None or overlap > best[0]:
+                best = (overlap, sentence, tuple(x for x, _ in sentences[:k]))
+    if best is None or not best[0]:
+        return None
+    covered, matched = _cover(text, best[1])
+    share = matched / len(text)
+    if share < ALIGNED_ENOUGH:
+        return None
+    return Alignment(best[1], tuple(covered), share, best[2])

@@ -1,0 +1,108 @@
+"""A bullet must say the whole of what it takes from its sentence and stand on its own: each case is a
+bullet readers judged unfaithful on the shared corpus (``tests/data/faithfulness``), with its paragraph."""
+
+from __future__ import annotations
+
+import pytest
+
+from themeflow.summarize.alignment import align
+from themeflow.summarize.meaning import meaning_reason, title_reason
+from themeflow.summarize.standalone import context_reason, omission_reason
+from themeflow.summarize.verify import reason_code
+
+CUT = {
+    "the action cut after its time": (
+        "宏和科技：控股股东/实控人的一致行动人SHARPTONE及UNICORN ACE于2026年7月2日至7月3日期间，"
+        "通过集中竞价和大宗交易合计减持公司股份875.03万股，占公司总股本0.9673%。",
+        "宏和科技：控股股东/实控人的一致行动人SHARPTONE及UNICORN ACE于2026年7月2日至7月3日期间",
+    ),
+    "what the order requires, cut": (
+        "与此同时，特朗普本周二签署行政令，要求主要AI开发商在向公众发布最强大模型之前，自愿提交政府网络安全测试。",
+        "特朗普本周二签署行政令，要求主要AI开发商在向公众发布最强大模型之前",
+    ),
+    "the consequence cut off its condition": (
+        "而用于无人零售等场景的人形机器人，要真正将人从凌晨值守便利店、药店的劳苦工作中彻底解放，"
+        "就必须具备持续稳定的连续作业能力，这对核心零部件的可靠性就有更高要求。",
+        "就必须具备持续稳定的连续作业能力，这对核心零部件的可靠性就有更高要求",
+    ),
+    "an announcement without what was announced": (
+        "星河动力今日宣布，公司自主研制的苍穹-50可重复使用液氧/煤油发动机于7月1日完成第163次常态化热试车。",
+        "星河动力今日宣布",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CUT))
+def test_a_cut_the_rest_needs_is_rejected_by_the_summarizers_rule(case: str) -> None:
+    source, bullet = CUT[case]
+    assert meaning_reason(bullet, [source], year=2026, strict=True) is not None
+
+
+SAFE = {
+    "dateline": ("财联社7月1日讯，英伟达股价涨3%。", "英伟达股价涨3%"),
+    "filler and stock code": ("此外，泛亚微透(688386)公告拟收购天缘电工。", "泛亚微透公告拟收购天缘电工"),
+    "a trailing clause with its own subject": (
+        "英伟达第二财季营收达到467亿美元，同比增长56%，数据中心业务贡献了411亿美元。",
+        "英伟达第二财季营收达到467亿美元，同比增长56%",
+    ),
+    "leading clauses before a named subject": (
+        "此外，星河智能已与合作伙伴签订总额约7300亿美元的算力租赁合同，其中北辰云合同金额为3200亿美元。",
+        "北辰云合同金额为3200亿美元",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAFE))
+def test_what_may_go_goes(case: str) -> None:
+    source, bullet = SAFE[case]
+    al = align(bullet, [source])
+    assert al is not None and omission_reason(al) is None
+
+
+def test_the_summarizers_rule_is_not_the_verifiers() -> None:
+    """Other summarizers' compressions get the meaning checks, not the extractive one's whitelist."""
+    source, bullet = CUT["what the order requires, cut"]
+    assert reason_code(meaning_reason(bullet, [source], year=2026, strict=True)) in {"cut", "dangling"}
+
+
+CONTEXT = {
+    "an interview answer without its speaker": (
+        "罗飞：大家好，我是华科智能的罗飞。我所在的研究院主要是赋能传统行业的AI转型，做培训、咨询和陪跑。",
+        "我所在的研究院主要是赋能传统行业的AI转型，做培训、咨询和陪跑",
+        "speaker",
+    ),
+    "a quotation nobody in the bullet says": (
+        "王小川在采访中表示：“AI并不能够替代你的员工。但如果说AI具有持续学习的能力，那就可以替代天下的人了。”",
+        "“AI并不能够替代你的员工。但如果说AI具有持续学习的能力，那就可以替代天下的人了。”",
+        "speaker",
+    ),
+    "该命令 before any name": (
+        "美国总统拜登签署行政命令。消息人士称，该命令涉及的大多数投资都需要通知政府，某些交易将被禁止。",
+        "消息人士称，该命令涉及的大多数投资都需要通知政府，某些交易将被禁止",
+        "referent",
+    ),
+    "a numbered heading": ("三、涨跌家数", "三、涨跌家数", "boilerplate"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONTEXT))
+def test_a_sentence_that_leans_on_what_came_before_is_not_shown_alone(case: str) -> None:
+    source, bullet, code = CONTEXT[case]
+    why = context_reason(bullet, align(bullet, [source]), [source])
+    assert reason_code(why) == code, why
+    assert reason_code(meaning_reason(bullet, [source], year=2026)) is not None
+
+
+def test_a_continued_excerpt_keeps_its_pronoun() -> None:
+    source = "某银行宣布下调存款利率。该行表示，此次调整是根据市场利率变化作出的常规安排。"
+    bullet = "该行表示，此次调整是根据市场利率变化作出的常规安排"
+    assert context_reason(bullet, align(bullet, [source]), [source], continued=True) is None
+    assert context_reason(bullet, align(bullet, [source]), [source]) is not None
+
+
+def test_a_headline_title_heads_only_bullets_about_its_subject() -> None:
+    other = ["长川科技预计上半年归母净利润9亿元至10亿元，同比增长110.76%至134.18%。"]
+    assert reason_code(title_reason("赛伍技术", other)) == "title"
+    assert reason_code(title_reason("国家发展改革委：一季度投资、消费平稳", other)) == "title"
+    assert title_reason("长川科技：上半年预增", other) is None
+    assert title_reason("全球市场", other) is None  # a topic, not a subject
