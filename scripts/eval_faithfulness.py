@@ -47,6 +47,11 @@ N_FR_BLIND2 = 30
 N_CRUD_BLIND2 = 10
 """A second blind part, the next articles in the same draw: labelled with the code of the day it was
 pooled, scored once after the changes that followed the first blind part's scoring."""
+N_FR_BLIND3 = 30
+N_CRUD_BLIND3 = 10
+"""A third blind part, the articles after blind2 in the same draw, pooled with the whole-sentence rule and
+the context checks frozen, labelled by readers who saw no code, and scored once. After their scoring,
+blind and blind2 are development data."""
 LABELS_OK = "faithful"
 CORE_VIEWS = "文章核心观点"
 BAD = ("misstated", "fragment")
@@ -59,9 +64,11 @@ def _bucket(doc_id: str, salt: str) -> int:
 
 
 def split_of(doc_id: str) -> str:
-    """``blind2`` for the second blind part's articles, else ``dev`` (60 %) or ``blind`` (40 %) by the id."""
-    if doc_id in _blind2_ids():
-        return "blind2"
+    """``blind2``/``blind3`` for the later blind parts' articles, else ``dev`` (60 %) or ``blind`` (40 %)
+    by the id."""
+    for name, ids in _later_parts().items():
+        if doc_id in ids:
+            return name
     return "blind" if _bucket(doc_id, "split") % 5 < 2 else "dev"
 
 
@@ -83,27 +90,35 @@ def _drawn() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     return fr, crud
 
 
-_BLIND2: set[str] | None = None
+def _parts(fr: list[dict[str, object]], crud: list[dict[str, object]]) -> dict[str, list[dict[str, object]]]:
+    """The draw cut into the first set (dev + blind by hash), blind2 and blind3."""
+    f2, c2 = N_FR + N_FR_BLIND2, N_CRUD + N_CRUD_BLIND2
+    return {
+        "first": fr[:N_FR] + crud[:N_CRUD],
+        "blind2": fr[N_FR:f2] + crud[N_CRUD:c2],
+        "blind3": fr[f2 : f2 + N_FR_BLIND3] + crud[c2 : c2 + N_CRUD_BLIND3],
+    }
 
 
-def _blind2_ids() -> set[str]:
-    global _BLIND2
-    if _BLIND2 is None:
+_LATER: dict[str, set[str]] | None = None
+
+
+def _later_parts() -> dict[str, set[str]]:
+    global _LATER
+    if _LATER is None:
         if not (SHARED / "news.jsonl").exists():
-            return set()
-        fr, crud = _drawn()
-        picked = fr[N_FR : N_FR + N_FR_BLIND2] + crud[N_CRUD : N_CRUD + N_CRUD_BLIND2]
-        _BLIND2 = {str(r["id"]) for r in picked}
-    return _BLIND2
+            return {}
+        parts = _parts(*_drawn())
+        _LATER = {name: {str(r["id"]) for r in parts[name]} for name in ("blind2", "blind3")}
+    return _LATER
 
 
 def set_articles(*, blind2: bool = True) -> list[Document]:
     """The set's articles: :data:`N_FR` fr- of 2025–26 and :data:`N_CRUD` crud-, lowest hash first, with at
-    least three body paragraphs (shorter ones get a lead excerpt, not a summary), audit articles left out."""
-    fr, crud = _drawn()
-    pick = fr[:N_FR] + crud[:N_CRUD]
-    if blind2:
-        pick += fr[N_FR : N_FR + N_FR_BLIND2] + crud[N_CRUD : N_CRUD + N_CRUD_BLIND2]
+    least three body paragraphs (shorter ones get a lead excerpt, not a summary), audit articles left out;
+    then the later blind parts."""
+    parts = _parts(*_drawn())
+    pick = parts["first"] + (parts["blind2"] + parts["blind3"] if blind2 else [])
     return [record_to_document(r) for r in pick]
 
 
@@ -270,10 +285,10 @@ def main() -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("pool")
     p.add_argument("--out", required=True)
-    p.add_argument("--split", default="all", choices=("dev", "blind", "blind2", "all"))
+    p.add_argument("--split", default="all", choices=("dev", "blind", "blind2", "blind3", "all"))
     p.set_defaults(func=pool)
     s = sub.add_parser("score")
-    s.add_argument("--split", default="dev", choices=("dev", "blind", "blind2", "all"))
+    s.add_argument("--split", default="dev", choices=("dev", "blind", "blind2", "blind3", "all"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=score)
     args = parser.parse_args()

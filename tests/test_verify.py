@@ -24,12 +24,17 @@ def doc() -> Document:
 GOOD = [
     ("华岳证券预测，全球AI数据中心总容量将从2025年的121.6GW增长至2031年的258GW", (10,)),
     ("全球AI数据中心总容量将从2025年的121.6GW增长至2031年的258GW，华岳证券预测", (10,)),
-    ("预计2029年计算支出将达到约1,250亿美元的峰值", (6,)),  # separator added: same figure
+    (  # separator added: same figure
+        "星河智能2025至2031年间的计算运营支出预算总额超过5200亿美元，预计2029年计算支出将达到约1,250亿美元的峰值",
+        (6,),
+    ),
     ("星河智能2025至2031年间的计算运营支出预算总额超过5200亿美元", (6,)),
-    ("每周活跃用户预计将从12亿增至16.5亿", (4,)),
+    ("星河智能每周活跃用户预计将从12亿增至16.5亿", (4,)),
     ("南向资金年内净买入已突破13000亿港元", (11,)),  # 1.3万亿 restated as 13000亿
-    ("2028年营收预期从700亿美元上调至980亿美元", (3,)),
+    ("报告将2028年营收预期从700亿美元上调至980亿美元", (3,)),
     ("星河智能已预留约520亿美元可变现算力资金", (7, 8)),  # extra citation is fine
+    # cuts that dropped the owner (每周活跃用户… without 星河智能) or the forecast (…without 预计) were here: the
+    # verifier now rejects a cut it cannot prove safe (summarize/standalone.py)
     # 竞争对手被迫扩大用户规模… was here: the paragraph says 他表示，…, so without him it is a claim shown as fact
 ]
 
@@ -70,7 +75,7 @@ def test_doctored_bullets_fail(doc: Document, case: str) -> None:
 def test_seed_conflict_1143gw() -> None:
     d = Document("x", "t", ("预计2024至2030年间，全球AI数据中心总容量将从114.3GW增长至236GW，实现翻倍。",))
     assert check_bullet(
-        Bullet("2024至2030年间，全球AI数据中心总容量将从114.3GW增长至236GW", (1,)), d
+        Bullet("预计2024至2030年间，全球AI数据中心总容量将从114.3GW增长至236GW", (1,)), d
     ).verified
     bad = check_bullet(Bullet("2024至2030年间，全球AI数据中心总容量将从1143GW增长至236GW", (1,)), d)
     assert bad.verified is False and "1143GW" in (bad.reason or "")

@@ -78,6 +78,14 @@ def _cover(bullet: str, sentence: str) -> tuple[list[bool], int]:
             if nxt < 0:
                 break
             at, size = nxt, size + 1
+        while (
+            size > 2
+            and bullet[i + size - 1].isdigit()
+            and i + size < len(bullet)
+            and bullet[i + size].isdigit()
+        ):
+            size -= 1  # never end a piece inside a number (星河智能202|9年): the number aligns whole
+        at = _find(sentence, bullet[i : i + size], after)
         after = at + size
         for k in range(at, at + size):
             covered[k] = True

@@ -228,14 +228,14 @@ class ExtractiveSummarizer:
         source = [d.paragraph_text.get(s.para, s.text)]
         whole = strip_dateline(s.text).strip().rstrip("。")
         parts = parts[: 2 if split else 1]
-        if any(meaning_reason(t, source, year=d.year, article_title=d.title, strict=True) for t in parts):
+        if any(meaning_reason(t, source, year=d.year, article_title=d.title) for t in parts):
             # A cut changed what the sentence says: the whole sentence, if it is short enough to read as a
             # bullet and stands on its own, or nothing (never the parts that passed without the one that did
             # not: the figure the failed part held would be lost).
             if (
                 len(whole) > WHOLE_SENTENCE_CHARS
                 or fragment_reason(whole)
-                or meaning_reason(whole, source, year=d.year, article_title=d.title, strict=True)
+                or meaning_reason(whole, source, year=d.year, article_title=d.title)
             ):
                 return []
             parts = [whole]

@@ -409,13 +409,13 @@ def meaning_reason(
     year: int | None = None,
     title: str | None = None,
     article_title: str | None = None,
-    strict: bool = False,
     continued: bool = False,
 ) -> str | None:
     """The first meaning fault of ``bullet`` against its cited ``paragraphs``, as ``code: explanation``,
-    or None. ``strict``: also reject a cut that leaves out more than :func:`.standalone.omission_reason`
-    can prove safe (the extractive summarizer's own rule for its compressions). ``year``: the article's publish year (a dropped year that is not it changes the meaning);
-    ``title``: the section title the bullet is shown under (a section of views names their speakers);
+    or None. A cut that leaves out more than :func:`.standalone.omission_reason` can prove safe is a
+    fault too, whoever made the bullet. ``continued``: the bullet follows its sentence's predecessor in a
+    lead excerpt, which says what a leading 该行 or 但 points back at. ``year``: the article's publish
+    year (a dropped year that is not it changes the meaning); ``title``: the section title the bullet is shown under (a section of views names their speakers);
     ``article_title``: the article's (an article about one company owns the figures it states)."""
     text = bullet.strip().rstrip("。")
     why = (
@@ -441,7 +441,7 @@ def meaning_reason(
         if why:
             return why
     why = context_reason(text, al, paragraphs, continued)
-    if why is None and strict and al is not None:
+    if why is None and al is not None:
         why = omission_reason(al)
     return why
 

@@ -73,11 +73,8 @@ _SAFE_LEAD = re.compile(
     r"\d{4}年|今年|近日|日前|目前|当前|截至(?:收盘|发稿|午间收盘|午盘|目前)|盘面上|消息面上|具体来看|从[^，,。]{1,10}来看|为[^，,。]{2,30}|"
     r"(?:虽然|尽管|虽)[^，,。]{1,30}[，,]\s*(?:但是?|不过)?)[，,：:]?$"
 )
-_TAIL_OPENS_ON_ITS_OWN = frozenset(
-    {"n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "t", "m", "eng", "j", "vn", "s", "f"}
-)
 _TAIL_LINKED = re.compile(
-    r"^(?:但|而|却|就|才|则|不过|然而|否则|那么|所以|因此|因而|从而|进而|以|并|且|也|还|又|即|其中)"
+    r"^(?:但|而|却|就|才|则|不过|然而|否则|那么|所以|因此|因而|从而|进而|以|并|且|也|还|又|即)"
 )
 _NEGATION = re.compile(r"不|没|未|无|非|否")
 _FRAME_VERB = re.compile(r"(?:称|表示|指出|认为|说)[，,：:]")
@@ -105,20 +102,48 @@ def _dropped_runs(al: Alignment) -> list[tuple[int, int]]:
     return runs
 
 
+_OPENS_ON_ITS_OWN = frozenset(
+    {"n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "t", "m", "eng", "j", "vn", "s", "f"}
+)
+_PURPOSE = re.compile(r"^(?:用于|以便|以期|旨在|意在)")
+
+
 def _safe_tail(kept: str, tail: str) -> bool:
-    """Trailing clauses may go when the kept part ends a statement and the first dropped clause starts on
-    its own (a new subject or time), not as the kept clause's continuation, consequence or contrast."""
+    """Trailing clauses may go when the kept part ends a statement (its last clause has a verb or a figure,
+    and does not stop at ``宣布``/``表示``) and the first dropped clause is not the kept one's contrast,
+    consequence or condition (``但``, ``就``, ``否则``…) and negates nothing."""
     kept = kept.rstrip(" " + _CLAUSE_MARKS)
-    if not kept or _SAYING_END.search(kept) or _TAIL_LINKED.match(tail):
+    if not kept or _SAYING_END.search(kept) or _OPENS_CONTENT.search(kept) or _TAIL_LINKED.match(tail):
         return False
-    if (
-        sum(1 for ch in tail if ch not in PUNCT) <= 6
-        and not find_figures(tail)
-        and not _NEGATION.search(tail)
-    ):
+    first = re.split(r"[，,；;]", tail, maxsplit=1)[0]
+    if _NEGATION.search(first) and not find_figures(first):
+        return False
+    last = re.split(r"[，,；;：:]", kept)[-1]
+    if not find_figures(last) and not any(pos.startswith("v") for _, pos in pos_tags(last)):
+        return False
+    if sum(1 for ch in tail if ch not in PUNCT) <= 6 and not find_figures(tail):
         return True  # a short closing phrase (实现翻倍)
+    if tail.startswith("其中") or _PURPOSE.match(tail) or find_figures(first):
+        return True  # a detail, a purpose, or a figure of its own (上调幅度为40%)
     tags = pos_tags(tail[:10])
-    return bool(tags) and (tags[0][1] in _TAIL_OPENS_ON_ITS_OWN or tags[0][0] == "其中")
+    return bool(tags) and tags[0][1] in _OPENS_ON_ITS_OWN
+
+
+def _adverb(piece: str) -> bool:
+    """A dropped adverb of manner (``单独``, ``大力``): never a negation, hedge or time."""
+    tags = pos_tags(piece)
+    return (
+        len(tags) == 1
+        and tags[0][1] in ("d", "ad")
+        and not _NEGATION.search(piece)
+        and not re.search(r"可能|或|也许|大约|约|预计|将|已|曾|仍|尚|才|仅|只", piece)
+    )
+
+
+def _subject_only(text: str) -> bool:
+    """A bare subject (``星河智能``, ``英伟达``): names or nouns, no verb."""
+    tags = pos_tags(strip_filler(text).strip(" " + _CLAUSE_MARKS))
+    return bool(tags) and all(pos[:1] in ("n", "e", "j") for _, pos in tags)
 
 
 def _opens_with_name(text: str) -> bool:
@@ -144,7 +169,7 @@ def omission_reason(al: Alignment) -> str | None:
             s[:b].strip() + ("，" if b < len(s) and s[b] in "，," else "")
         ):
             continue
-        if _MODIFIER.match(piece) or (before and _FRAME_VERB.match(s[b:])):
+        if _MODIFIER.match(piece) or _adverb(piece) or (before and _FRAME_VERB.match(s[b:])):
             continue  # a modifier, or frame detail between a kept speaker and its verb (X周五发表声明称)
         at_end = b >= len(s.rstrip(" " + _CLAUSE_MARKS))
         if at_end and (not before or before[-1] in _CLAUSE_MARKS):
@@ -155,7 +180,7 @@ def omission_reason(al: Alignment) -> str | None:
         if not strip_filler(before).strip(" " + _CLAUSE_MARKS) and (ends_clause or piece.endswith("其中")):
             if _opens_with_name(kept_after):
                 continue  # leading clauses dropped, the rest names its own subject (北辰云合同金额为…)
-        if ends_clause and not at_end and len(before) <= 12 and _names(before):
+        if ends_clause and not at_end and len(before) <= 12 and _subject_only(before):
             continue  # the subject kept, its first predicate dropped, the next kept (X…，2029年…)
         return f"cut: the bullet leaves out '{piece[:12]}…', which the rest needs; shown whole or not at all"
     return None
@@ -208,6 +233,47 @@ def _earlier_speaker(al: Alignment | None, text: str) -> str | None:
     return None
 
 
+_LEANS_BACK = re.compile(r"^(?:而(?!且|后)|因为|正因如此|正因为|[二三四五]是|其[二三]|其次是|答案)")
+_OPENS_CONTENT = re.compile(
+    r"(?:重申|撰文称|写道|宣布|表示|指出|透露|回答|称|认为|之后|之前|背景下|不同|以来|期间)$"
+    r"|^(?:继|与[^，,。]{2,30}不同|随着|对于|关于)[^，,。]*$"
+)
+
+
+def _stops_before_content(al: Alignment | None, text: str) -> str | None:
+    """The bullet ends where its sentence announces what follows (``星河动力今日宣布``, ``…撰文称``,
+    ``继…之后``) and the sentence goes on: what was announced, said or followed is cut."""
+    t = text.rstrip("。；;，,： ")
+    if al is None or not _OPENS_CONTENT.search(t) or re.search(r"于[^，,。]{1,8}宣布$", t):
+        return None
+    end = al.last_said() + 1
+    if al.sentence[max(0, end - 2) : end] != t[-2:]:
+        return None  # the bullet's end is not the sentence's (a trailing attribution moved to the end)
+    if len(al.sentence[end:].strip("，,；;：:。！？!? ")) < 4:
+        return None
+    return f"dangling: the bullet stops at '{t[-4:]}', before what its sentence goes on to say"
+
+
+_COUNTED = re.compile(
+    r"[两二三四五六七八九十几多]+(?:条|个|大|点|方面|部分|类|种|项|路径|要素|趋势|主线|因素)[^，,。；;]{0,8}$"
+)
+_UNNAMED_VOICE = re.compile(r"^(?:我们认为|我们预计|我们判断|在他看来|在她看来)")
+_SETTING_ONLY = re.compile(r"(?:中|时|期间|以来|年底|年初|之际|背景下)$")
+
+
+def _announces_only(al: Alignment | None, text: str) -> str | None:
+    """A bullet that announces a list and gives none or one of it (``…归结为三个要素的叠加``, a sentence that
+    ends in ``：``), or a bare setting with no statement (``截至去年年底``)."""
+    t = text.rstrip("。；;，, ")
+    if al is not None and al.sentence.rstrip().endswith(("：", ":")):
+        return "enumeration: the sentence introduces a list that the bullet does not give"
+    if _COUNTED.search(t) and not re.search(r"[：:]", t):
+        return f"enumeration: '{t[-8:]}' announces items the bullet does not list"
+    if _SETTING_ONLY.search(t) and not any(pos.startswith("v") for _, pos in pos_tags(t)):
+        return "dangling: a time or setting with nothing said about it"
+    return None
+
+
 def context_reason(
     text: str, al: Alignment | None, paragraphs: Sequence[str], continued: bool = False
 ) -> str | None:
@@ -218,6 +284,15 @@ def context_reason(
         return "boilerplate: a numbered heading, not a statement"
     if continued:
         return None
+    m = _LEANS_BACK.match(t)
+    if m:
+        return f"referent: starts with '{m.group(0)}', which points back at a sentence the bullet does not include"
+    why = _stops_before_content(al, text) or _announces_only(al, text)
+    if why:
+        return why
+    m = _UNNAMED_VOICE.match(t)
+    if m and not any(pos in ("nr", "nt", "nrt", "nrfg") for _, pos in pos_tags(t)):
+        return f"speaker: '{m.group(0)}' without saying who"
     m = _DEICTIC.search(t)
     if m and not _names(t[: m.start()]):
         return f"referent: '{m.group(0)}' points back at something the bullet does not name"

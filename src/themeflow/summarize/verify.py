@@ -119,7 +119,12 @@ def check_bullet(
     year = doc.published_at.year if doc.published_at is not None else None
     paragraphs = [doc.paragraphs[c - 1] for c in bullet.citations]
     why = meaning_reason(
-        bullet.text, paragraphs, year=year, title=title, article_title=doc.title, continued=continued
+        bullet.text,
+        paragraphs,
+        year=year,
+        title=title,
+        article_title=doc.title,
+        continued=continued,
     )
     if why:
         return replace(bullet, verified=False, reason=why)
