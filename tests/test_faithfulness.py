@@ -26,8 +26,8 @@ REASONS = {
     "title", "dangling", "referent", "boilerplate", "empty", "unsupported", "other",
 }  # fmt: skip
 
-SHOWN_FAITHFUL_FLOOR = 0.83
-CATCH_RATE_FLOOR = 0.42
+SHOWN_FAITHFUL_FLOOR = 0.85
+CATCH_RATE_FLOOR = 0.65
 """Dev figures of the current verifier (README), pinned a little below: raise, never silently lower."""
 
 
