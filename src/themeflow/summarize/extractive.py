@@ -29,6 +29,7 @@ from themeflow.summarize.fragments import (
 )
 from themeflow.summarize.meaning import meaning_reason, title_lead_name, title_reason
 from themeflow.summarize.outline import Block, Para, headed_blocks, key_phrase, outline, segment_blocks
+from themeflow.summarize.threads import one_blas_thread
 from themeflow.text.numbers import find_figures
 from themeflow.text.segment import pos_tags
 from themeflow.text.sentences import sentence_spans, split_sentences
@@ -135,6 +136,10 @@ class ExtractiveSummarizer:
 
     def summarize(self, doc: Document) -> Summary:
         """Summary of ``doc``; never raises on odd text (an empty document gives an empty excerpt)."""
+        with one_blas_thread():
+            return self._summarize(doc)
+
+    def _summarize(self, doc: Document) -> Summary:
         key = f"{self.name}@{self.version}"
         paras = outline(doc.paragraphs)
         body = [p for p in paras if p.role == "body"]
