@@ -30,6 +30,7 @@ from themeflow.store.sqlite import search as backend
 from themeflow.store.sqlite.fts import bm25_sql
 from themeflow.store.sqlite.match import compile_exclusions, compile_match, surface_expr
 from themeflow.store.sqlite.mentions import concept_mentions
+from themeflow.store.sqlite.scans import scan
 
 BJ = timezone(timedelta(hours=8))
 SOURCES = ("华尔街见闻", "东方财富网", "财联社", None)
@@ -78,7 +79,7 @@ def _fast_plan(store: SQLiteStore, req: SearchRequest) -> tuple[int, dict[str, i
     match = compile_match(q)
     assert match is not None
     page, total, counts, _ = backend._single_pass(
-        store, backend._scan(store, match), q, req, req.sort == "relevance"
+        store, scan(store, match), q, req, req.sort == "relevance"
     )
     return total, counts, [(r.id, r.score) for r in page]
 

@@ -267,3 +267,27 @@ def test_hits_without_snippets_are_the_same_hits(store: SQLiteStore) -> None:
         assert [h.aboutness for h in bare.hits] == [h.aboutness for h in with_snippets.hits]
         assert all(h.snippet is None for h in bare.hits)
     assert any(h.snippet is not None for h in search(store, "资本开支").hits)
+
+
+def test_a_kept_fts_pass_never_hides_a_write(store: SQLiteStore, tmp_path: Path) -> None:
+    """FTS5 passes are reused while the store is unchanged (``store/sqlite/scans.py``): a write through this
+    store, or through another connection to the same file, is seen by the very next search."""
+    assert search(store, "光伏", sort="time").total == 1
+    kept = dict(store.search_cache["scans"][1])  # one pass per form of the 光伏 concept
+    assert kept
+    assert search(store, "光伏", sort="time", offset=1).total == 1  # the kept passes, paged
+    again = store.search_cache["scans"][1]
+    assert all(again[form] is rows for form, rows in kept.items())
+    store.upsert_documents(
+        [Document("solar2", "光伏组件价格企稳", ("光伏组件报价连续三周持平。",), source="证券时报")]
+    )
+    assert search(store, "光伏", sort="time").total == 2
+    other = SQLiteStore(tmp_path / "search.db")
+    try:
+        other.upsert_documents(
+            [Document("solar3", "光伏龙头减产", ("多家光伏龙头宣布减产。",), source="财联社")]
+        )
+    finally:
+        other.close()
+    assert search(store, "光伏", sort="time").total == 3
+    assert sorted(ids(search(store, "光伏 减产", sort="time"))) == ["solar", "solar3"]

@@ -252,3 +252,19 @@ def test_workflow_list_json_and_the_api_give_the_same_body(tmp_path: Path) -> No
     assert cli == api
     entry = next(w for w in cli["workflows"] if w["name"] == "AI资本开支")
     assert entry["last_run"]["status"] == "ok" and entry["next_due"] is not None
+
+
+def test_blocking_routes_get_a_thread_pool_sized_to_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AnyIO's default of 40 threads put 40 cold SQLite connections on one GIL (p95 of seconds under 50
+    clients, bench/web.py --uncached); the app sizes the pool to the cores, or to THEMEFLOW_WEB_THREADS."""
+    from themeflow.web.app import web_threads
+
+    monkeypatch.delenv("THEMEFLOW_WEB_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert web_threads() == 8
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    assert web_threads() == 64
+    monkeypatch.setenv("THEMEFLOW_WEB_THREADS", "3")
+    assert web_threads() == 3
+    monkeypatch.setenv("THEMEFLOW_WEB_THREADS", "many")
+    assert web_threads() == 64

@@ -26,7 +26,6 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
-from itertools import chain
 from typing import Any, Protocol
 
 import numpy as np
@@ -59,6 +58,7 @@ from themeflow.store.sqlite.docmeta import DocMeta, StoryCols, doc_meta, story_c
 from themeflow.store.sqlite.match import compile_exclusions, compile_match, surface_expr
 from themeflow.store.sqlite.mentions import concept_mentions
 from themeflow.store.sqlite.params import chunks, marks
+from themeflow.store.sqlite.scans import scan
 
 __all__ = ["resolve_sources", "run"]
 
@@ -109,7 +109,7 @@ def run(store: _Store, request: SearchRequest) -> SearchPage:
     stories: dict[str, Story] = {}
     if match is not None and not (ranked and request.recency_boost):
         # The common case: one FTS5 pass; filters, folding, counts and the page come from cached columns.
-        scanned = _scan(store, match)
+        scanned = scan(store, match)
         page_rows, total, per_source, _ = _single_pass(
             store, scanned, query, request, ranked, fold=stories_exist
         )
@@ -232,8 +232,8 @@ def _concept_scan(
         1 if loose else concept.minimum,
         boosts=boosts,
         boost_weight=BOOST_WEIGHT,
-        required=_scan(store, musts) if musts else None,
-        excluded=_scan(store, excluded)[0] if excluded else None,
+        required=scan(store, musts) if musts else None,
+        excluded=scan(store, excluded)[0] if excluded else None,
     )
 
 
@@ -262,7 +262,7 @@ def _dense_search(
     )
     excluded = compile_exclusions(rest.excluded if concept else query.excluded, request.analysis)
     if excluded:
-        keep = ~np.isin(dense[0], _scan(store, excluded)[0])
+        keep = ~np.isin(dense[0], scan(store, excluded)[0])
         dense = dense[0][keep], dense[1][keep]
     if request.mode == "semantic":
         scanned = dense
@@ -270,7 +270,7 @@ def _dense_search(
         scanned = fuse_rrf([_concept_scan(store, concept, rest, request), dense])
     else:
         match = compile_match(query, request.analysis)
-        scanned = fuse_rrf([_scan(store, match), dense]) if match else dense
+        scanned = fuse_rrf([scan(store, match), dense]) if match else dense
     if concept is not None:
         return _concept_page(store, scanned, concept, rest, query, request)
     ranked = request.sort == "relevance"
@@ -349,7 +349,7 @@ def _clause_rows(
         if expr is None:
             continue
         if expr not in seen:
-            seen[expr] = _scan(store, expr)
+            seen[expr] = scan(store, expr)
         rows, bm25 = seen[expr]
         alternatives.append((rows, bm25 * surface.weight))
     if clause.parts:
@@ -476,17 +476,6 @@ def _source_counts(meta: DocMeta, shown: npt.NDArray[np.int64]) -> dict[str, int
     if tally[0]:
         counts[None] = int(tally[0])
     return sorted_counts(counts)
-
-
-def _scan(store: _Store, match: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """(rowid, bm25) of every match, in rowid order."""
-    cur = store.conn.cursor()
-    cur.row_factory = None
-    rows = cur.execute(
-        f"SELECT rowid, {fts.bm25_sql()} FROM doc_fts WHERE doc_fts MATCH ?", (match,)
-    ).fetchall()
-    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=2 * len(rows))
-    return flat[0::2].astype(np.int64), flat[1::2]
 
 
 def _within(conn: sqlite3.Connection, request: SearchRequest) -> npt.NDArray[np.int64] | None:

@@ -1,0 +1,70 @@
+"""FTS5 passes of the search path, kept while the store is unchanged.
+
+Why: a theme query runs one FTS5 pass per form of each of its concept's clauses (a dozen on a broad
+theme), and paging through its results, or the next query that shares a form, asked SQLite the same again:
+on the shared corpus those passes were half of an uncached ``/api/search`` request. A pass's rows are held
+per connection (the store's ``search_cache``) under the key of ``docmeta.py``: ``PRAGMA data_version`` and
+the store's ``write_generation``, so any commit, by this process or another, drops them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import OrderedDict
+from itertools import chain
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from themeflow.store.sqlite import fts
+
+__all__ = ["SCAN_CACHE_ROWS", "ScanStore", "scan"]
+
+
+class ScanStore(Protocol):
+    @property
+    def conn(self) -> sqlite3.Connection: ...
+
+    @property
+    def write_generation(self) -> int: ...
+
+    @property
+    def search_cache(self) -> dict[str, Any]: ...
+
+
+SCAN_CACHE_ROWS = 500_000
+"""Matched rows kept per connection from earlier FTS5 passes (16 bytes each): paging through a theme, or
+the next query sharing a concept's forms, reuses the pass instead of running it again."""
+
+
+def scan(store: ScanStore, match: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """(rowid, bm25) of every match, in rowid order; cached per connection while the store is unchanged
+    (the same key as the columns of ``docmeta.py``), least recently used first out. The arrays are
+    read-only: callers share them."""
+    version = int(store.conn.execute("PRAGMA data_version").fetchone()[0])
+    key = (version, store.write_generation)
+    held = store.search_cache.get("scans")
+    if held is None or held[0] != key:
+        held = (key, OrderedDict())
+        store.search_cache["scans"] = held
+    scans: OrderedDict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = held[1]
+    found = scans.get(match)
+    if found is not None:
+        scans.move_to_end(match)
+        return found
+    cur = store.conn.cursor()
+    cur.row_factory = None
+    rows = cur.execute(
+        f"SELECT rowid, {fts.bm25_sql()} FROM doc_fts WHERE doc_fts MATCH ?", (match,)
+    ).fetchall()
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=2 * len(rows))
+    rowids, bm25 = flat[0::2].astype(np.int64), flat[1::2].copy()
+    rowids.flags.writeable = False
+    bm25.flags.writeable = False
+    scans[match] = (rowids, bm25)
+    total = sum(len(r) for r, _ in scans.values())
+    while total > SCAN_CACHE_ROWS and len(scans) > 1:
+        _, (old, _) = scans.popitem(last=False)
+        total -= len(old)
+    return rowids, bm25
