@@ -78,9 +78,7 @@ def _fast_plan(store: SQLiteStore, req: SearchRequest) -> tuple[int, dict[str, i
     q = parse_query(req.query)
     match = compile_match(q)
     assert match is not None
-    page, total, counts, _ = backend._single_pass(
-        store, scan(store, match), q, req, req.sort == "relevance"
-    )
+    page, total, counts, _ = backend._single_pass(store, scan(store, match), q, req, req.sort == "relevance")
     return total, counts, [(r.id, r.score) for r in page]
 
 
