@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from themeflow.facts.comparable import Side, comparable
 from themeflow.facts.extract import extract_facts
 from themeflow.facts.lexicon import (
     ABOUT_QUALIFIERS,
@@ -41,6 +42,7 @@ from themeflow.facts.lexicon import (
 )
 from themeflow.model import Citation, Document, Fact, Story
 from themeflow.text.numbers import find_figures
+from themeflow.text.sentences import split_sentences
 
 if TYPE_CHECKING:
     from themeflow.facts.confirm import FactChecker
@@ -334,7 +336,7 @@ def group_facts(
                 continue  # daily moves without a period, and figures nobody is named for, never conflict
             if comparable is not None:
                 clusters = [c for c in ([it for it in c if id(it.fact) in comparable] for c in clusters) if c]
-            conflict = _conflict(clusters, tolerance)
+            conflict = _conflict(clusters, tolerance, docs)
             if conflict is not None:
                 conflicts.append(conflict)
     groups.sort(key=lambda g: (-g.agreement, g.entity, g.metric, g.period or "", g.normalized_value))
@@ -402,7 +404,38 @@ def _figure(cluster: list[_Item]) -> FigureGroup:
     )
 
 
-def _conflict(clusters: list[list[_Item]], tol: float) -> Conflict | None:
+def _side(item: _Item, documents: Mapping[str, Document]) -> Side:
+    doc = documents.get(item.fact.citation.doc_id)
+    paragraph = ""
+    if doc is not None and 1 <= item.fact.citation.paragraph <= len(doc.paragraphs):
+        paragraph = doc.paragraphs[item.fact.citation.paragraph - 1]
+    sentence = next((s for s in split_sentences(paragraph) if item.fact.value in s), paragraph)
+    at = paragraph.find(item.fact.value)
+    return Side(
+        item.fact,
+        sentence,
+        doc.published_at if doc else None,
+        item.period,
+        metric_key(item.fact.metric),
+        paragraph[: at if at >= 0 else len(paragraph)],
+    )
+
+
+def _shown_as_conflict(
+    ci: list[_Item], doc_a: str, cj: list[_Item], doc_b: str, documents: Mapping[str, Document] | None
+) -> bool:
+    """Whether the two documents' values may be shown as a conflict (``facts/comparable.py``); without
+    the documents (a caller that has only facts), every disagreement is."""
+    if documents is None:
+        return True
+    a = next(it for it in ci if it.fact.citation.doc_id == doc_a)
+    b = next(it for it in cj if it.fact.citation.doc_id == doc_b)
+    return comparable(_side(a, documents), _side(b, documents))
+
+
+def _conflict(
+    clusters: list[list[_Item]], tol: float, documents: Mapping[str, Document] | None = None
+) -> Conflict | None:
     """Clusters stated by documents that share no value for this key; None when all agree."""
     if len(clusters) < 2:
         return None
@@ -425,6 +458,7 @@ def _conflict(clusters: list[list[_Item]], tol: float) -> Conflict | None:
                 for i in ca
                 for j in cb
                 if not compatible(clusters[i][0].fact, clusters[j][0].fact, tol)
+                and _shown_as_conflict(clusters[i], docs[a], clusters[j], docs[b], documents)
             ]
             for i, j in pairs:
                 involved.update((i, j))

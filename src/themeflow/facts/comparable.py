@@ -1,0 +1,224 @@
+"""Whether two figures filed under one key may be shown as a conflict.
+
+Why: readers judged every pair of values the rules called a conflict over the whole shared corpus
+(``docs/conflict-labelling.md``, ``tests/data/conflict_labels.jsonl``): 1 of 183 was a real disagreement.
+The rest compared different things under a key too coarse to tell them apart (腾讯音乐 under 腾讯, one
+sector's northbound holdings against another's, 中国海防 and 中国海诚 under 中国), different periods (a
+day's move against a week's, last year's quarter against this year's), different scopes (a segment against
+the total), running levels read at different times, forecasts made at different times. A key cannot carry
+all of that, so a conflict is shown only for the two kinds of pair whose disagreement means something:
+
+* **a copy error**: the two sentences are the same text with a different number (one outlet's copy
+  changed ``114.3GW`` into ``1143GW``). Whatever the figure measures, one of the two is wrong;
+* **two reports of one result**: a reported quantity (revenue, profit, capital spending, an order, an
+  investment — not a price, an index, a move, a market share or a flow, whose value depends on the minute
+  it was read), of a named owner (not 中国, 港股, 北向资金, an index), for the same stated period with its
+  year, neither side a forecast or a target nor a part of a total (其中, 分别, a segment), published within
+  45 days of each other.
+
+Everything else stays in the figures table, each value with its sources; it is just not called a conflict.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from themeflow.model import Fact
+from themeflow.text.segment import pos_tags
+
+__all__ = ["Side", "comparable", "same_text"]
+
+REPORT_WINDOW_DAYS = 45
+"""Two reports of one result appear within weeks of each other (earnings, a filing, an announcement)."""
+
+_RUNNING = re.compile(
+    r"涨|跌|价|指数|点位|市值|净值|成交|换手|资金|流入|流出|净买|净卖|增持|减持|持仓|持股|份额|占比|比例|收益率|"
+    r"利率|汇率|预期|前值|目标|评级|仓位|溢价|折价|波动|基点|降息|加息|回报"
+)
+"""Metrics whose value depends on when it was read, or that are views rather than results."""
+
+_GENERIC_OWNER = re.compile(
+    r"^(?:A股|港股|美股|沪指|深指|北向资金|南向资金|南下资金|外资|主力|"
+    r"机构|市场|行业|板块|公司|企业|上市公司|券商|基金|银行|央行|原油|黄金|布伦特|WTI|[^ ]{0,6}指数|"
+    r"[^ ]{0,4}(?:板块|行业|概念))$"
+)
+"""Owners that name a market, a flow, a group of companies or an index, not one company. (A country is an
+owner: 中国's exports are one quantity; 中国海防 under the key 中国 is told apart by the owner as written.)"""
+
+_FORECAST = re.compile(
+    r"预计|预期|预测|预估|目标|有望|或将|料将|将达|计划|拟|展望|指引|假设|情景|若|如果|一致预期"
+)
+_BASE = re.compile(r"去年同期|上年同期|同期|较|相比|对比|比上年")
+"""Before a figure: it is the comparison base, not the period's value (较去年同期的150.8亿)."""
+_ATTRIBUTABLE = re.compile(r"归母|归属于|归属上市公司|扣非|少数股东")
+_PART = re.compile(r"其中|分别|业务|板块|部门|分部|旗下|子公司|地区|区域|市场收入|来自")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One figure of a candidate conflict, with what the rules need to judge it."""
+
+    fact: Fact
+    sentence: str
+    """The sentence of the paragraph that holds the figure (the paragraph when none is found)."""
+    published: datetime | None
+    period: str | None
+    """The period key (``group.period_key``)."""
+    metric: str
+    """The metric's comparison key (``group.metric_key``)."""
+    before: str = ""
+    """The paragraph up to the figure: a year named there may be the one a bare 上半年 is about."""
+
+
+def _without_figures(text: str) -> str:
+    return re.sub(r"\d[\d.,]*[%％]?", "#", text)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[\s，,。；;：:、“”\"'（）()\[\]【】]", "", _without_figures(text))
+
+
+def same_text(a: str, b: str) -> bool:
+    """The two sentences are one text with different numbers (a copy, one of them changed): equal once
+    their figures are masked and spacing and punctuation ignored. A template filled in for another
+    company or sector differs in its names, so it is not one text."""
+    na, nb = _plain(a), _plain(b)
+    return len(na) >= 12 and na == nb
+
+
+def _copy_error(a: Side, b: Side) -> bool:
+    """One text, two numbers. A short market flash re-sent later in the day (``北向资金净卖出…``) is one
+    text too, but its number was read at another minute: for a running measure the sentence must be long
+    enough to be an article's, not a ticker line."""
+    if not same_text(a.sentence, b.sentence):
+        return False
+    running = bool(_RUNNING.search(a.fact.metric) or _RUNNING.search(b.fact.metric))
+    return not running or len(_plain(a.sentence)) >= 30
+
+
+def _window(side: Side) -> str:
+    """The clause before the figure and the figure: where a forecast or a part would be said."""
+    at = side.sentence.find(side.fact.value)
+    if at < 0:
+        return side.sentence
+    start = max(side.sentence.rfind(p, 0, at) for p in "，,；;。：:") + 1
+    return side.sentence[max(0, start - 12) : at + len(side.fact.value) + 4]
+
+
+def _reported(side: Side) -> bool:
+    f = side.fact
+    if not f.entity or _GENERIC_OWNER.match(f.entity.strip()) or _RUNNING.search(f.metric):
+        return False
+    if side.period is None or not _YEAR.search(side.period) or _year_in_doubt(side):
+        return False
+    window = _window(side)
+    if _PART.search(window) or _BASE.search(window[: max(0, window.find(f.value))][-10:]):
+        return False
+    forecast = _FORECAST.search(window)
+    # a company's own forecast, reported twice, is one statement (OpenAI预计2028年…); anyone else's
+    # forecast of it is a view, and views made at different times differ
+    return forecast is None or window[: forecast.start()].rstrip().endswith(f.entity.strip())
+
+
+_RELATIVE_YEAR = re.compile(r"去年|前年|上年|明年|后年")
+
+
+_NOT_EXTENSION = re.compile(
+    r"^(?:公司|集团|控股|股份|有限|方面|官方|今年|去年|本季|季度|上半|下半|全年|财年|年度|业绩|财报|旗下)"
+)
+
+
+def _owner_word(side: Side) -> str | None:
+    """The owner as written where it is nearest before the figure (in its sentence, else earlier in the
+    paragraph), with the noun that extends the key's name there: ``腾讯音乐`` or ``京东物流`` where the key
+    says 腾讯 or 京东, so two companies that share a prefix are not one owner. None when the key's owner
+    is not written before the figure."""
+    entity = side.fact.entity.strip()
+    if not entity:
+        return None
+    at = side.sentence.find(side.fact.value)
+    for text in (side.sentence[: at if at >= 0 else len(side.sentence)], side.before[-150:]):
+        pos = text.rfind(entity)
+        if pos < 0:
+            continue
+        after = text[pos + len(entity) : pos + len(entity) + 8]
+        tags = pos_tags(after)
+        if tags and tags[0][1][:1] in ("n", "j") and not _NOT_EXTENSION.match(tags[0][0]):
+            word = tags[0][0]
+            if word not in side.fact.metric and not any(ch.isdigit() for ch in word):
+                return entity + word
+        return entity
+    return None
+
+
+_NAME_POS = frozenset({"nr", "nt", "nz", "nrt", "nrfg"})
+_SUBJECTLESS = re.compile(
+    r"^(?:公司|集团|本公司|该公司|报告期|同期|全年|季度|上半年|下半年|营业|营收|收入|利润|净利|毛利)"
+)
+
+
+def _another_owner_between(side: Side) -> bool:
+    """A name other than the key's stands between the key's owner and the figure in its sentence
+    (``宁德时代持股的蚂蚁消金上半年净利润12.8亿``: the profit is 蚂蚁消金's)."""
+    entity = side.fact.entity.strip()
+    at = side.sentence.find(side.fact.value)
+    start = side.sentence.rfind(entity, 0, max(0, at))
+    if not entity or at < 0 or start < 0:
+        return False
+    between = side.sentence[start + len(entity) : at]
+    if any(
+        pos in _NAME_POS and len(w) >= 2 and entity not in w and w not in entity
+        for w, pos in pos_tags(between)
+    ):
+        return True
+    # the figure's own clause opens on another subject (…持股蚂蚁消金3.46%计算，蚂蚁消金…净利润约为12.8亿元)
+    clause = re.split(r"[，,；;：:]", side.sentence[:at])[-1]
+    if entity in clause:
+        return False
+    tags = [(w, pos) for w, pos in pos_tags(clause) if pos not in ("x", "p", "c", "t", "m", "f")]
+    if not tags:
+        return False
+    word, pos = tags[0]
+    return (
+        pos[:1] in ("n", "j")
+        and len(word) >= 2
+        and word not in side.fact.metric
+        and not _SUBJECTLESS.match(word)
+    )
+
+
+def _year_in_doubt(side: Side) -> bool:
+    """A period written without its year (上半年) in a paragraph that names another year before the figure
+    (华为's 2022年上半年 净利润 read as this year's)."""
+    if side.period is None or _YEAR.search(side.fact.period or ""):
+        return False
+    at = side.sentence.find(side.fact.value)
+    if _RELATIVE_YEAR.search(side.sentence[: max(0, at)]) and not _RELATIVE_YEAR.search(
+        side.fact.period or ""
+    ):
+        return True  # 而在去年上半年，…上半年净利润约为150.8亿: last year's, read as this year's
+    years = set(_YEAR.findall(side.before))
+    wanted = _YEAR.search(side.period)
+    return bool(years) and (wanted is None or years != {wanted.group(0)})
+
+
+def comparable(a: Side, b: Side) -> bool:
+    """Whether a disagreement between ``a`` and ``b`` may be shown as a conflict (module docstring)."""
+    if _copy_error(a, b):
+        return True
+    if a.period != b.period or not (_reported(a) and _reported(b)):
+        return False
+    if a.metric != b.metric:  # 云业务营收 and 营收: close enough to file together, not to clash
+        return False
+    if bool(_ATTRIBUTABLE.search(_window(a))) != bool(_ATTRIBUTABLE.search(_window(b))):
+        return False  # 归母净利润 and 净利润: the parent's share and the whole
+    if (_owner_word(a) or a.fact.entity.strip()) != (_owner_word(b) or b.fact.entity.strip()):
+        return False
+    if _another_owner_between(a) or _another_owner_between(b):
+        return False
+    if a.published is None or b.published is None:
+        return False
+    return abs((a.published - b.published).total_seconds()) <= REPORT_WINDOW_DAYS * 86400

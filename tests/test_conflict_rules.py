@@ -1,0 +1,90 @@
+"""A conflict is shown only between figures that measure the same thing (facts/comparable.py): each
+case is a pair readers judged on the shared corpus (tests/data/conflict_labels.jsonl), with its text."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from themeflow.facts import figures_for_documents
+from themeflow.model import Document
+
+BJ = timezone(timedelta(hours=8))
+
+
+def _doc(doc_id: str, paragraph: str, source: str, day: int = 16, month: int = 8) -> Document:
+    return Document(
+        id=doc_id,
+        title=paragraph[:20],
+        paragraphs=(paragraph,),
+        source=source,
+        published_at=datetime(2023, month, day, 9, tzinfo=BJ),
+    )
+
+
+def _conflicts(a: str, b: str, **kw: int) -> list[set[str]]:
+    result = figures_for_documents([_doc("a", a, "甲"), _doc("b", b, "乙", **kw)])
+    return [{v.value for v in c.values} for c in result.conflicts]
+
+
+NOT_CONFLICTS = {
+    "another company that shares the name's start": (
+        "腾讯音乐第二季度营收为72.9亿元，同比下降。",
+        "腾讯第二季度营收为1492亿元，同比增长11%。",
+    ),
+    "an associate's profit in a sentence about the parent": (
+        "按照宁德时代持股蚂蚁消金3.46%计算，蚂蚁消金2023年上半年净利润约为12.8亿元，同比增长约175%。",
+        "宁德时代2023年上半年的营业收入为1892.5亿元，同比增长67.52%，净利润为207.17亿元。",
+    ),
+    "last year's half read as this year's": (
+        "而在去年上半年，华为销售收入3016亿元人民币，净利润率5.0%，上半年净利润约为150.8亿元人民币。",
+        "华为2023年上半年实现销售收入3109亿元人民币，上半年华为净利润为466.35亿元。",
+    ),
+    "a subsidiary against the group": (
+        "京东物流二季度营收为410.33亿元，同比增长。",
+        "京东二季度营收为2879亿元人民币，同比增长7.6%。",
+    ),
+    "the parent's share against the whole": (
+        "长鑫科技2026年一季度归母净利润为247.62亿元。",
+        "长鑫科技2026年一季度净利润为330亿元。",
+    ),
+    "a market flash at noon and at the close": (
+        "北向资金今日实际净卖出100.55亿元。",
+        "北向资金今日实际净卖出123.37亿元。",
+    ),
+    "a template filled for two sectors": (
+        "8月10日，北向资金持有环保设备板块股票市值21.44亿元。",
+        "8月10日，北向资金持有河南国企改革板块股票市值29.36亿元。",
+    ),
+    "someone else's forecast": (
+        "高盛预计，英伟达2026年营收将达到3000亿美元。",
+        "英伟达2026年营收为2160亿美元。",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_CONFLICTS))
+def test_figures_that_measure_different_things_never_conflict(case: str) -> None:
+    a, b = NOT_CONFLICTS[case]
+    assert _conflicts(a, b) == []
+
+
+def test_two_reports_of_one_result_conflict() -> None:
+    """The one true conflict of the judged set: two outlets' reading of one filing, the same day."""
+    a = "SEC文件显示，SpaceX 2025年营收113.9亿美元，运营净亏损。"
+    b = "5月20日招股书显示，SpaceX 2025年全年收入达187亿美元，同比增长33%。"
+    assert _conflicts(a, b) == [{"113.9亿美元", "187亿美元"}]
+
+
+def test_a_copy_with_one_number_changed_conflicts_whatever_it_measures() -> None:
+    a = "北向资金今日实际净卖出100.55亿元，为年内单日第三大净卖出，沪股通与深股通均呈净流出态势。"
+    b = "北向资金今日实际净卖出10.55亿元，为年内单日第三大净卖出，沪股通与深股通均呈净流出态势。"
+    assert _conflicts(a, b) == [{"100.55亿元", "10.55亿元"}]
+
+
+def test_reports_months_apart_are_not_one_result() -> None:
+    a = "SpaceX 2025年全年收入达187亿美元，同比增长33%。"
+    b = "SpaceX 2025年全年收入达113.9亿美元，同比增长。"
+    assert _conflicts(a, b, day=16) != []
+    assert _conflicts(a, b, month=12) == []
