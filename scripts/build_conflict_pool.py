@@ -15,7 +15,8 @@ Three methods, pooled before anyone judges (a candidate says which found it):
 A conflict of k values gives at most three candidates (neighbouring values, the first citation of each,
 from two different documents). Readers judge per ``docs/conflict-labelling.md`` (written before this pool
 was drawn); they see the two paragraphs, titles, outlets and times and the key, never the method or the
-split. Only ids, spans and keys are stored: the texts stay in ``../shared/data``.
+split. Only ids, spans and keys are stored: the texts stay in ``../shared/data``. A pair the rules showed
+only after a change was judged then and carries ``drawn_after`` (the commit).
 """
 
 from __future__ import annotations
