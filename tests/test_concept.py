@@ -238,3 +238,27 @@ def test_a_roundup_that_mentions_a_theme_comes_after_articles_about_it(tmp_path:
         strict = s.search(SearchRequest(query="储能", sort="time", strict=True))
         assert [h.document.id for h in strict.hits] == ["roundup", "article"]  # no labels, plain newest first
         assert all(h.aboutness is None for h in strict.hits)
+
+
+def test_a_rewritten_roundup_is_read_again(tmp_path: Path) -> None:
+    """Roundups are read and folded once per store state (``store/sqlite/mentions.py``): a roundup whose
+    text changes is read again, so a theme it now leads with is its subject (主题), not a mention."""
+    from dataclasses import replace
+    from datetime import datetime, timedelta, timezone
+
+    bj = timezone(timedelta(hours=8))
+    roundup = Document(
+        id="roundup",
+        title="财经早报：8月2日要闻一览",
+        paragraphs=ROUNDUP,
+        source="测试社",
+        published_at=datetime(2025, 8, 2, 7, tzinfo=bj),
+    )
+    with SQLiteStore(tmp_path / "r.db") as s:
+        s.upsert_documents([roundup])
+        assert [h.aboutness for h in s.search(SearchRequest(query="储能", sort="time")).hits] == ["提及"]
+        rewritten = ("1、储能装机大增，储能成为电力系统主角。", "2、储能电站密集并网。", *ROUNDUP[2:])
+        s.upsert_documents(
+            [replace(roundup, title="财经早报：储能专题", paragraphs=rewritten, content_hash="")]
+        )
+        assert [h.aboutness for h in s.search(SearchRequest(query="储能", sort="time")).hits] == ["主题"]
