@@ -80,14 +80,27 @@ def concept_matcher(concept: Concept, *, folded: bool = False) -> Callable[[str]
     every roundup a theme matches, so it is one C-level regex search per clause, not a highlighter.
     ``folded``: the caller passes text already folded (it tests one text against many concepts)."""
     clauses = [_clause_matcher(c) for c in concept.clauses]
+    # most paragraphs of a roundup say none of the concept's words: one search for any form of any clause
+    # or part settles those before the per-clause minimum-should-match runs
+    forms = sorted({f for c in concept.clauses for f in _all_forms(c)}, key=len, reverse=True)
+    prefilter = re.compile("|".join(re.escape(f) for f in forms)) if forms else None
+
+    def on_folded(text: str) -> bool:
+        if prefilter is not None and prefilter.search(text) is None:
+            return False
+        return any(m(text) for m in clauses)
+
     if folded:
-        return lambda text: any(m(text) for m in clauses)
+        return on_folded
+    return lambda text: on_folded(fold(text))
 
-    def matches(text: str) -> bool:
-        folded = fold(text)
-        return any(m(folded) for m in clauses)
 
-    return matches
+def _all_forms(clause: Clause) -> set[str]:
+    """Every folded form of a clause and of its parts (any one of them is needed for it to match)."""
+    out = {fold(s.text) for s in clause.whole if fold(s.text).strip()}
+    for part in clause.parts:
+        out |= _all_forms(part)
+    return out
 
 
 def mention_test(document: Document, queries: Sequence[str]) -> tuple[Callable[[str], bool], str, str] | None:
