@@ -212,3 +212,21 @@ def test_file_database_survives_reopen(tmp_path: Path) -> None:
     ids = ingest(c, corpus()[4:])
     assert st.story_of(c, "chip-nop").size == 4  # type: ignore[union-attr]
     assert ids["bank-copy"] == dedup.story_id_for("bank")
+
+
+def test_a_document_alone_founds_the_story_a_refresh_would_leave(conn: sqlite3.Connection) -> None:
+    """A document with no copy writes its story directly (no read-back refresh); the rows are exactly
+    what the refresh computes, dated or not, empty body or not."""
+    docs = [
+        doc("bank", BANK, title="七月金融数据出炉", source="甲财经", hour=16),
+        doc("undated", CHIP_REWRITE, title="星河半导体120亿元晶圆厂落地合肥", source="戊报", hour=None),
+        doc("empty", (), title="只有标题", source="甲财经", hour=9),
+    ]
+    ingest(conn, docs)
+    direct = snapshot(conn)
+    story_ids = [r[0] for r in conn.execute("SELECT id FROM stories ORDER BY id")]
+    conn.execute("BEGIN")
+    st._refresh(conn, story_ids)
+    conn.execute("COMMIT")
+    assert snapshot(conn) == direct
+    assert len(direct[0]) == 3 and all(size == 1 for _, _, size, _, _ in direct[0])

@@ -311,7 +311,29 @@ def _assign_fp(conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, pub
         return kept
     rowid, keys = _insert_fingerprint(conn, doc_id, fp, published)
     matches = _copies_of(conn, rowid, keys, fp)
+    if not matches:
+        return _found_story(conn, doc_id, fp, published)
     return _join_story(conn, doc_id, _story_ids_of(conn, [m.doc_id for m in matches]))
+
+
+def _found_story(conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, published: str) -> str:
+    """A document with no copy founds its own story, written as :func:`_refresh` would leave it (most
+    documents are alone: reading the story back to refresh it was a third of story assignment)."""
+    now = _now()
+    story_id = dedup.story_id_for(doc_id)
+    span = None if published == _FAR else published
+    conn.execute(
+        "INSERT INTO stories(id, canonical_id, size, first_published, last_published, created_at, updated_at)"
+        " VALUES (?, ?, 1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET canonical_id = excluded.canonical_id,"
+        " size = 1, first_published = excluded.first_published, last_published = excluded.last_published,"
+        " updated_at = excluded.updated_at",
+        (story_id, doc_id, span, span, now, now),
+    )
+    conn.execute(
+        "INSERT INTO story_members(doc_id, story_id, similarity, joined_at) VALUES (?, ?, ?, ?)",
+        (doc_id, story_id, round(dedup.similarity(fp, fp), 4), now),
+    )
+    return story_id
 
 
 def _unchanged_story(
