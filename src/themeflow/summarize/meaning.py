@@ -27,14 +27,12 @@ from functools import cache, lru_cache
 
 from themeflow.summarize.alignment import ALIGNED_ENOUGH, PUNCT, Alignment, align, indexed
 from themeflow.summarize.fragments import strip_dateline
-from themeflow.summarize.standalone import context_reason, omission_reason
+from themeflow.summarize.standalone import context_reason, omission_reason, proper_names
 from themeflow.text.numbers import find_figures
 from themeflow.text.segment import fold, pos_tags
 from themeflow.text.speech import saying_verbs
 
 __all__ = ["ALIGNED_ENOUGH", "Alignment", "align", "meaning_reason", "title_lead_name", "title_reason"]
-
-_NAME_POS = {"nr", "nt", "nz", "nrt", "nrfg"}
 
 
 # -- what must not be left out -------------------------------------------------------------------------
@@ -105,15 +103,7 @@ _SCENE_HEAD = re.compile(
 )
 
 
-@lru_cache(maxsize=16384)
-def _names(text: str) -> tuple[str, ...]:
-    """Person, organization and other proper names (two characters or more) in ``text``; Latin words with
-    a capital (AMD, OpenAI) count as names."""
-    return tuple(
-        w
-        for w, pos in pos_tags(text)
-        if len(w) >= 2 and (pos in _NAME_POS or (pos == "eng" and any(ch.isupper() for ch in w)))
-    )
+_names = proper_names
 
 
 def _clause_start(sentence: str, i: int) -> int:

@@ -29,8 +29,9 @@ from themeflow.summarize.alignment import PUNCT, Alignment
 from themeflow.summarize.fragments import strip_dateline
 from themeflow.text.numbers import find_figures
 from themeflow.text.segment import pos_tags
+from themeflow.text.speech import saying_verbs
 
-__all__ = ["context_reason", "omission_reason", "safe_spans", "strip_filler"]
+__all__ = ["context_reason", "omission_reason", "proper_names", "safe_spans", "strip_filler"]
 
 _FILLER = re.compile(
     r"^(?:此外|另外|同时|与此同时|值得注意的是|值得一提的是|需要指出的是|需要注意的是|总体来看|整体来看|总的来看|"
@@ -81,8 +82,8 @@ _TAIL_LINKED = re.compile(
     r"^(?:但|而|却|就|才|则|不过|然而|否则|那么|所以|因此|因而|从而|进而|以|并|且|也|还|又|即)"
 )
 _NEGATION = re.compile(r"不|没|未|无|非|否")
-_FRAME_VERB = re.compile(r"(?:称|表示|指出|认为|说)[，,：:]")
-_SAYING_END = re.compile(r"(?:宣布|表示|称|指出|公告|透露|介绍|认为|预计|显示|强调|提到|写道|回答|回应)$")
+_FRAME_VERB = re.compile(saying_verbs("names_its_speaker") + r"[，,：:]")
+_SAYING_END = re.compile(saying_verbs("announces") + "$")
 
 
 def _dropped_runs(al: Alignment) -> list[tuple[int, int]]:
@@ -190,19 +191,21 @@ def omission_reason(al: Alignment) -> str | None:
     return None
 
 
-def _names(text: str) -> bool:
-    return any(
-        len(w) >= 2 and (pos in _NAME_POS or (pos == "eng" and any(c.isupper() for c in w)))
+@lru_cache(maxsize=16384)
+def proper_names(text: str) -> tuple[str, ...]:
+    """Person, organization and other proper names (two characters or more) in ``text``; Latin words with
+    a capital (AMD, OpenAI) count as names. The meaning checks use the same reading."""
+    return tuple(
+        w
         for w, pos in pos_tags(text)
+        if len(w) >= 2 and (pos in _NAME_POS or (pos == "eng" and any(ch.isupper() for ch in w)))
     )
 
 
 _INTERVIEW = re.compile(r"^\s*([^，,。：:“”\"《》\d]{2,12})[：:]")
 _NOT_SPEAKER = re.compile(r"公告|报道|消息|数据|来源|注|点评|提示|摘要|导读|背景|原标题|关键词|标题|附|图|表")
 _QUOTES = '“"「『'
-_SAYS = re.compile(
-    r"表示|称|说|认为|指出|强调|坦言|直言|透露|写道|预计|预测|判断|分析|提到|谈到|回应|介绍|建议|警告|坦承|相信|看来"
-)
+_SAYS = re.compile(saying_verbs("names_its_speaker"))
 _OPINION = re.compile(
     r"可关注|建议|有望|或将|料将|将会|应当|应该|需要|必须|可能|或许|预计|看好|认为|判断|相信|值得|我们|我"
 )
@@ -230,7 +233,7 @@ def _earlier_speaker(al: Alignment | None, text: str) -> str | None:
     quoted = text.lstrip()[:1] in _QUOTES
     if quoted and not _SAYS.search(_QUOTED.sub("", text)):
         return "speaker: a quotation whose speaker the bullet does not name"
-    if al is None or quoted or _SAYS.search(text) or _names(text):
+    if al is None or quoted or _SAYS.search(text) or proper_names(text):
         return None
     if al.before and _OPINION.search(text) and _SAYS.search(al.before[-1]):
         return "speaker: a view introduced by the sentence before it, shown without who holds it"
@@ -239,8 +242,8 @@ def _earlier_speaker(al: Alignment | None, text: str) -> str | None:
 
 _LEANS_BACK = re.compile(r"^(?:而(?!且|后)|因为|正因如此|正因为|[二三四五]是|其[二三]|其次是|答案)")
 _OPENS_CONTENT = re.compile(
-    r"(?:重申|撰文称|写道|宣布|表示|指出|透露|回答|称|认为|之后|之前|背景下|不同|以来|期间)$"
-    r"|^(?:继|与[^，,。]{2,30}不同|随着|对于|关于)[^，,。]*$"
+    saying_verbs("announces")
+    + r"$|(?:之后|之前|背景下|不同|以来|期间)$|^(?:继|与[^，,。]{2,30}不同|随着|对于|关于)[^，,。]*$"
 )
 
 
@@ -298,6 +301,6 @@ def context_reason(
     if m and not any(pos in ("nr", "nt", "nrt", "nrfg") for _, pos in pos_tags(t)):
         return f"speaker: '{m.group(0)}' without saying who"
     m = _DEICTIC.search(t)
-    if m and not _names(t[: m.start()]):
+    if m and not proper_names(t[: m.start()]):
         return f"referent: '{m.group(0)}' points back at something the bullet does not name"
     return _interview_speaker(al, text, paragraphs) or _earlier_speaker(al, text)

@@ -23,15 +23,27 @@ story membership changes only in write transactions, which move ``data_version``
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, Protocol, TypeVar, get_args
 
 import numpy as np
 import numpy.typing as npt
 
 from themeflow.text.doctype import DocType
 
-__all__ = ["KINDS", "DocMeta", "StoryCols", "doc_meta", "story_cols"]
+__all__ = [
+    "KINDS",
+    "CachingStore",
+    "DocMeta",
+    "StoryCols",
+    "doc_meta",
+    "state_key",
+    "state_slot",
+    "story_cols",
+]
+
+T = TypeVar("T")
 
 KINDS: tuple[str, ...] = get_args(DocType)
 """Document kinds in a fixed order, for the ``kind_code`` column."""
@@ -77,13 +89,43 @@ class DocMeta:
         return cls(tuple(sources), code, ts, kind)
 
 
+class CachingStore(Protocol):
+    """What a per-connection search cache needs of the store: its connection, its write generation and
+    the cache itself (``SQLiteStore.search_cache``)."""
+
+    @property
+    def conn(self) -> sqlite3.Connection: ...
+
+    @property
+    def write_generation(self) -> int: ...
+
+    @property
+    def search_cache(self) -> dict[str, Any]: ...
+
+
+def state_key(conn: sqlite3.Connection, generation: int) -> tuple[int, int]:
+    """What identifies the database as ``conn`` sees it: ``PRAGMA data_version`` and the store's
+    ``write_generation`` (module docstring)."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0]), generation
+
+
+def state_slot(store: CachingStore, name: str, new: Callable[[], T]) -> T:
+    """The cache entry ``name`` for the database's current state: made by ``new`` on first use and again
+    after any write (the FTS5 passes of ``scans.py``, the 提及 verdicts and texts of ``mentions.py``)."""
+    key = state_key(store.conn, store.write_generation)
+    held = store.search_cache.get(name)
+    if held is None or held[0] != key:
+        held = (key, new())
+        store.search_cache[name] = held
+    return held[1]
+
+
 def doc_meta(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -> DocMeta:
     """The columns for ``conn``'s view of the database, reloaded when a write may have changed them.
 
     ``cache`` is per connection (the store's ``search_cache``); ``generation`` its ``write_generation``.
     """
-    version = int(conn.execute("PRAGMA data_version").fetchone()[0])
-    key = (version, generation)
+    key = state_key(conn, generation)
     hit = cache.get("docmeta")
     if hit is not None and hit[0] == key:
         return hit[1]  # type: ignore[no-any-return]
@@ -130,8 +172,7 @@ class StoryCols:
 
 def story_cols(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -> StoryCols:
     """:class:`StoryCols` for ``conn``'s view of the database; cached and invalidated like :func:`doc_meta`."""
-    version = int(conn.execute("PRAGMA data_version").fetchone()[0])
-    key = (version, generation)
+    key = state_key(conn, generation)
     hit = cache.get("storycols")
     if hit is not None and hit[0] == key:
         return hit[1]  # type: ignore[no-any-return]

@@ -6,37 +6,23 @@ verdicts are cached per concept while the store is unchanged.
 
 from __future__ import annotations
 
-import sqlite3
-from typing import Any, Protocol, cast
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
 from themeflow.search.aboutness import MENTION, MENTION_KINDS, aboutness_of, concept_matcher
 from themeflow.search.concept import Concept
-from themeflow.store.sqlite.docmeta import KINDS, doc_meta
+from themeflow.store.sqlite.docmeta import KINDS, CachingStore, doc_meta, state_slot
 from themeflow.store.sqlite.params import chunks, marks
 from themeflow.text.doctype import DocType
 from themeflow.text.segment import fold
 
-__all__ = ["MentionStore", "concept_mentions"]
-
-
-class MentionStore(Protocol):
-    """What reading mentions needs of the store: its connection and the search cache's generation."""
-
-    @property
-    def conn(self) -> sqlite3.Connection: ...
-
-    @property
-    def write_generation(self) -> int: ...
-
-    @property
-    def search_cache(self) -> dict[str, Any]: ...
+__all__ = ["concept_mentions"]
 
 
 def concept_mentions(
-    store: MentionStore, rowids: npt.NDArray[np.int64], concept: Concept
+    store: CachingStore, rowids: npt.NDArray[np.int64], concept: Concept
 ) -> npt.NDArray[np.bool_]:
     """Which matches only mention the concept (``search/aboutness.py``): roundups and live blogs are read
     (title and paragraphs) to see whether the concept is central to them; other kinds never are mentions."""
@@ -51,15 +37,8 @@ def concept_mentions(
         return mention
     # Verdicts are cached per concept while the store is unchanged: a theme page is reloaded and paged
     # through far more often than documents are written.
-    version = int(store.conn.execute("PRAGMA data_version").fetchone()[0])
-    key = (version, store.write_generation)
-    cached: tuple[tuple[int, int], dict[tuple[object, ...], dict[int, bool]]] | None = store.search_cache.get(
-        "aboutness"
-    )
-    if cached is None or cached[0] != key:
-        cached = (key, {})
-        store.search_cache["aboutness"] = cached
-    verdicts = cached[1].setdefault(_concept_key(concept), {})
+    by_concept: dict[tuple[object, ...], dict[int, bool]] = state_slot(store, "aboutness", dict)
+    verdicts = by_concept.setdefault(_concept_key(concept), {})
     todo = np.array([i for i in suspects if int(rowids[i]) not in verdicts], dtype=np.int64)
     if len(todo):
         _judge_mentions(store, rowids[todo], concept, verdicts)
@@ -73,7 +52,7 @@ def _concept_key(concept: Concept) -> tuple[object, ...]:
 
 
 def _judge_mentions(
-    store: MentionStore, rowids: npt.NDArray[np.int64], concept: Concept, verdicts: dict[int, bool]
+    store: CachingStore, rowids: npt.NDArray[np.int64], concept: Concept, verdicts: dict[int, bool]
 ) -> None:
     """Read the roundups and live blogs among ``rowids`` and record whether each only mentions the concept."""
     matcher = concept_matcher(concept, folded=True)
@@ -83,18 +62,12 @@ def _judge_mentions(
 
 
 def _folded_texts(
-    store: MentionStore, rowids: npt.NDArray[np.int64]
+    store: CachingStore, rowids: npt.NDArray[np.int64]
 ) -> dict[int, tuple[str, str, list[str]]]:
     """Title, kind and paragraphs of each document, folded once and kept per connection while the store is
     unchanged: every concept query reads the same few hundred roundups, and reading and folding them was
     half of an uncached theme query."""
-    version = int(store.conn.execute("PRAGMA data_version").fetchone()[0])
-    key = (version, store.write_generation)
-    held = store.search_cache.get("mention_texts")
-    if held is None or held[0] != key:
-        held = (key, {})
-        store.search_cache["mention_texts"] = held
-    texts: dict[int, tuple[str, str, list[str]]] = held[1]
+    texts: dict[int, tuple[str, str, list[str]]] = state_slot(store, "mention_texts", dict)
     todo = [int(r) for r in rowids if int(r) not in texts]
     conn = store.conn
     for part in chunks(todo):

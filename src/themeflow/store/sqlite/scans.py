@@ -9,28 +9,16 @@ the store's ``write_generation``, so any commit, by this process or another, dro
 
 from __future__ import annotations
 
-import sqlite3
 from collections import OrderedDict
 from itertools import chain
-from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from themeflow.store.sqlite import fts
+from themeflow.store.sqlite.docmeta import CachingStore, state_slot
 
-__all__ = ["SCAN_CACHE_ROWS", "ScanStore", "scan"]
-
-
-class ScanStore(Protocol):
-    @property
-    def conn(self) -> sqlite3.Connection: ...
-
-    @property
-    def write_generation(self) -> int: ...
-
-    @property
-    def search_cache(self) -> dict[str, Any]: ...
+__all__ = ["SCAN_CACHE_ROWS", "scan"]
 
 
 SCAN_CACHE_ROWS = 500_000
@@ -38,17 +26,13 @@ SCAN_CACHE_ROWS = 500_000
 the next query sharing a concept's forms, reuses the pass instead of running it again."""
 
 
-def scan(store: ScanStore, match: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+def scan(store: CachingStore, match: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """(rowid, bm25) of every match, in rowid order; cached per connection while the store is unchanged
     (the same key as the columns of ``docmeta.py``), least recently used first out. The arrays are
     read-only: callers share them."""
-    version = int(store.conn.execute("PRAGMA data_version").fetchone()[0])
-    key = (version, store.write_generation)
-    held = store.search_cache.get("scans")
-    if held is None or held[0] != key:
-        held = (key, OrderedDict())
-        store.search_cache["scans"] = held
-    scans: OrderedDict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = held[1]
+    scans: OrderedDict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = state_slot(
+        store, "scans", OrderedDict
+    )
     found = scans.get(match)
     if found is not None:
         scans.move_to_end(match)
