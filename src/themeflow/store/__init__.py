@@ -25,8 +25,16 @@ def _sqlite(location: str, read_only: bool) -> Store:
     return open_sqlite(location, read_only=read_only)
 
 
+def _postgres(location: str, read_only: bool) -> Store:
+    from themeflow.store.postgres import open_postgres
+
+    return open_postgres(location, read_only=read_only)
+
+
 BACKENDS: dict[str, Opener] = {
     "sqlite": _sqlite,
+    "postgresql": _postgres,
+    "postgres": _postgres,
 }
 """URL scheme → opener. A plain path means ``sqlite``."""
 

@@ -1,0 +1,2 @@
+"""placeholder"""
+MIGRATIONS: list[tuple[str, str]] = []

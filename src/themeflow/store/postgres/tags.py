@@ -1,0 +1,5 @@
+"""PostgreSQL tags (being ported from store/sqlite/tags.py)."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = []
