@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, get_args
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from themeflow.text.doctype import DocType
+from themeflow.store.columns import KINDS, DocMeta, StoryCols
 
 __all__ = [
     "KINDS",
@@ -38,6 +37,8 @@ __all__ = [
     "DocMeta",
     "StoryCols",
     "doc_meta",
+    "load_doc_meta",
+    "load_story_cols",
     "state_key",
     "state_slot",
     "story_cols",
@@ -45,48 +46,29 @@ __all__ = [
 
 T = TypeVar("T")
 
-KINDS: tuple[str, ...] = get_args(DocType)
-"""Document kinds in a fixed order, for the ``kind_code`` column."""
-
-
-@dataclass(frozen=True, slots=True)
-class DocMeta:
-    """Outlet code and publish time per rowid, plus the outlet names the codes stand for."""
-
-    sources: tuple[str, ...]
-    source_code: npt.NDArray[np.int32]
-    ts: npt.NDArray[np.float64]
-    kind_code: npt.NDArray[np.int8]
-    """Index into :data:`KINDS` (``text.doctype``), -1 when not classified."""
-
-    @classmethod
-    def load(cls, conn: sqlite3.Connection) -> DocMeta:
-        cur = conn.cursor()
-        cur.row_factory = None  # plain tuples: a million sqlite3.Row objects cost more than the query
-        top = cur.execute("SELECT max(rowid) FROM documents").fetchone()[0] or 0
-        code = np.full(top + 1, -1, dtype=np.int32)
-        ts = np.full(top + 1, np.nan, dtype=np.float64)
-        sources: list[str] = []
-        # documents_source is (source, rowid): one row per outlet, its rowids as one string.
+def load_doc_meta(conn: sqlite3.Connection) -> DocMeta:
+    """The columns of :class:`~themeflow.store.columns.DocMeta` read from ``conn``."""
+    cur = conn.cursor()
+    cur.row_factory = None  # plain tuples: a million sqlite3.Row objects cost more than the query
+    top = cur.execute("SELECT max(rowid) FROM documents").fetchone()[0] or 0
+    # documents_source is (source, rowid): one row per outlet, its rowids as one string.
+    by_source = [
+        (name, np.array(ids.split(","), dtype=np.int64))
         for name, ids in cur.execute(
             "SELECT source, group_concat(rowid) FROM documents WHERE source IS NOT NULL GROUP BY source"
-        ):
-            code[np.array(ids.split(","), dtype=np.int64)] = len(sources)
-            sources.append(name)
-        rows = cur.execute(
-            "SELECT rowid, published_ts FROM documents INDEXED BY documents_published "
-            "WHERE published_ts IS NOT NULL"
-        ).fetchall()
-        if rows:
-            pairs = np.array(rows, dtype=np.float64)
-            ts[pairs[:, 0].astype(np.int64)] = pairs[:, 1]
-        kind = np.full(top + 1, -1, dtype=np.int8)
+        )
+    ]
+    rows = cur.execute(
+        "SELECT rowid, published_ts FROM documents INDEXED BY documents_published WHERE published_ts IS NOT NULL"
+    ).fetchall()
+    published = np.array(rows, dtype=np.float64) if rows else np.empty((0, 2), dtype=np.float64)
+    by_kind = [
+        (name, np.array(ids.split(","), dtype=np.int64))
         for name, ids in cur.execute(
             "SELECT kind, group_concat(rowid) FROM documents WHERE kind IS NOT NULL GROUP BY kind"
-        ):
-            if name in KINDS:
-                kind[np.array(ids.split(","), dtype=np.int64)] = KINDS.index(name)
-        return cls(tuple(sources), code, ts, kind)
+        )
+    ]
+    return DocMeta.build(top, by_source, published, by_kind)
 
 
 class CachingStore(Protocol):
@@ -129,45 +111,24 @@ def doc_meta(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -
     hit = cache.get("docmeta")
     if hit is not None and hit[0] == key:
         return hit[1]  # type: ignore[no-any-return]
-    meta = DocMeta.load(conn)
+    meta = load_doc_meta(conn)
     cache["docmeta"] = (key, meta)
     return meta
 
 
-@dataclass(frozen=True, slots=True)
-class StoryCols:
-    """Story key and canonical flag per rowid.
-
-    ``story[rowid]`` is the same small integer for every member of one multi-copy story (``size > 1``);
-    a document alone in its story, or in none, gets a key of its own (``n_stories + rowid``).
-    ``canonical[rowid]`` is true for the canonical copy of a multi-copy story.
-    """
-
-    n_stories: int
-    story: npt.NDArray[np.int64]
-    canonical: npt.NDArray[np.bool_]
-
-    @classmethod
-    def load(cls, conn: sqlite3.Connection) -> StoryCols:
-        cur = conn.cursor()
-        cur.row_factory = None
-        top = cur.execute("SELECT max(rowid) FROM documents").fetchone()[0] or 0
-        rows = cur.execute(
-            # CROSS JOIN keeps the multi-copy stories first (stories_size_last), then their members:
-            # O(documents in multi-copy stories), not a scan of every membership.
-            "SELECT d.rowid, m.story_id, s.canonical_id = m.doc_id FROM stories s"
-            " CROSS JOIN story_members m ON m.story_id = s.id JOIN documents d ON d.id = m.doc_id"
-            " WHERE s.size > 1"
-        ).fetchall()
-        names = {sid: i for i, sid in enumerate(sorted({r[1] for r in rows}))}
-        n = len(names)
-        story = np.arange(n, n + top + 1, dtype=np.int64)
-        canonical = np.zeros(top + 1, dtype=np.bool_)
-        if rows:
-            rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            story[rowids] = np.fromiter((names[r[1]] for r in rows), dtype=np.int64, count=len(rows))
-            canonical[rowids] = np.fromiter((bool(r[2]) for r in rows), dtype=np.bool_, count=len(rows))
-        return cls(n, story, canonical)
+def load_story_cols(conn: sqlite3.Connection) -> StoryCols:
+    """:class:`~themeflow.store.columns.StoryCols` read from ``conn``."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    top = cur.execute("SELECT max(rowid) FROM documents").fetchone()[0] or 0
+    rows = cur.execute(
+        # CROSS JOIN keeps the multi-copy stories first (stories_size_last), then their members:
+        # O(documents in multi-copy stories), not a scan of every membership.
+        "SELECT d.rowid, m.story_id, s.canonical_id = m.doc_id FROM stories s"
+        " CROSS JOIN story_members m ON m.story_id = s.id JOIN documents d ON d.id = m.doc_id"
+        " WHERE s.size > 1"
+    ).fetchall()
+    return StoryCols.build(top, [(int(r[0]), r[1], bool(r[2])) for r in rows])
 
 
 def story_cols(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -> StoryCols:
@@ -176,6 +137,6 @@ def story_cols(conn: sqlite3.Connection, generation: int, cache: dict[str, Any])
     hit = cache.get("storycols")
     if hit is not None and hit[0] == key:
         return hit[1]  # type: ignore[no-any-return]
-    cols = StoryCols.load(conn)
+    cols = load_story_cols(conn)
     cache["storycols"] = (key, cols)
     return cols
