@@ -27,7 +27,6 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
-import numpy.typing as npt
 
 from themeflow.store.columns import KINDS, DocMeta, StoryCols
 
@@ -45,6 +44,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
 
 def load_doc_meta(conn: sqlite3.Connection) -> DocMeta:
     """The columns of :class:`~themeflow.store.columns.DocMeta` read from ``conn``."""

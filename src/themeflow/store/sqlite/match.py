@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from themeflow.search import match_expr
 from themeflow.search.concept import Surface
-from themeflow.search.match_expr import AllOf, AnyOf, Expr, Tokens, Without
+from themeflow.search.match_expr import AllOf, Expr, Tokens, Without
 from themeflow.search.query import Analysis, ParsedQuery, Term
 
 __all__ = ["compile_exclusions", "compile_match", "fts5", "surface_expr", "term_expr"]

@@ -1,0 +1,81 @@
+"""Which concept matches only *mention* the concept (提及): the roundups and live blogs among them, read.
+
+The search plan asks this for the matches of a concept query (``search/aboutness.py`` has the rule). Shared
+by the backends: each supplies the kind column, a place to keep verdicts while the store is unchanged, and
+a reader of folded texts (``store/sqlite/mentions.py``, ``store/postgres/search.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import cast
+
+import numpy as np
+import numpy.typing as npt
+
+from themeflow.search.aboutness import MENTION, MENTION_KINDS, aboutness_of, concept_matcher
+from themeflow.search.concept import Concept
+from themeflow.store.columns import KINDS
+from themeflow.text.doctype import DocType
+from themeflow.text.segment import fold
+
+__all__ = ["FoldedText", "concept_mentions", "folded_texts"]
+
+FoldedText = tuple[str, str, list[str]]
+"""A document's folded title, its kind and its folded paragraphs."""
+
+TextReader = Callable[[Sequence[int]], dict[int, FoldedText]]
+
+
+def concept_mentions(
+    kind_code: npt.NDArray[np.int8],
+    rowids: npt.NDArray[np.int64],
+    concept: Concept,
+    verdicts_by_concept: dict[tuple[object, ...], dict[int, bool]],
+    read_texts: TextReader,
+) -> npt.NDArray[np.bool_]:
+    """Which matches only mention the concept: roundups and live blogs are read (title and paragraphs) to
+    see whether the concept is central to them; other kinds never are mentions. ``verdicts_by_concept`` is
+    kept by the backend while the store is unchanged: a theme page is reloaded and paged through far more
+    often than documents are written."""
+    codes = np.array([KINDS.index(k) for k in MENTION_KINDS], dtype=np.int8)
+    known = rowids < len(kind_code)
+    kind = np.full(len(rowids), -1, dtype=np.int8)
+    kind[known] = kind_code[rowids[known]]
+    suspects = np.flatnonzero(np.isin(kind, codes))
+    mention = np.zeros(len(rowids), dtype=np.bool_)
+    if not len(suspects):
+        return mention
+    verdicts = verdicts_by_concept.setdefault(_concept_key(concept), {})
+    todo = [int(rowids[i]) for i in suspects if int(rowids[i]) not in verdicts]
+    if todo:
+        matcher = concept_matcher(concept, folded=True)
+        for rowid, (title, kind_name, paragraphs) in read_texts(todo).items():
+            kind_of = cast(DocType, kind_name)  # one of MENTION_KINDS: selected by its code
+            verdicts[rowid] = aboutness_of(kind_of, title, paragraphs, matcher) == MENTION
+    for i in suspects:
+        mention[i] = verdicts.get(int(rowids[i]), False)
+    return mention
+
+
+def _concept_key(concept: Concept) -> tuple[object, ...]:
+    return (concept.lexicon_version, tuple(f.text for c in concept.clauses for f in c.surfaces()))
+
+
+def folded_texts(
+    held: dict[int, FoldedText],
+    rowids: Sequence[int],
+    read: Callable[[list[int]], tuple[Iterable[tuple[int, str | None, str]], Iterable[tuple[int, str]]]],
+) -> dict[int, FoldedText]:
+    """Title, kind and paragraphs of each document, folded once and kept in ``held`` (per store state):
+    every concept query reads the same few hundred roundups, and reading and folding them was half of an
+    uncached theme query. ``read`` returns (rowid, title, kind) rows and (rowid, paragraph) rows in
+    paragraph order for the rowids it is given."""
+    todo = [int(r) for r in rowids if int(r) not in held]
+    if todo:
+        heads, paragraphs = read(todo)
+        fresh: dict[int, FoldedText] = {int(r): (fold(t or ""), k, []) for r, t, k in heads}
+        for rowid, text in paragraphs:
+            fresh[int(rowid)][2].append(fold(text))
+        held.update(fresh)
+    return {int(r): held[int(r)] for r in rowids if int(r) in held}
