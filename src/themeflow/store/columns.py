@@ -10,7 +10,7 @@ no outlet). Each backend loads them with its own SQL and keeps them while the st
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import get_args
 
@@ -76,7 +76,7 @@ class StoryCols:
     canonical: npt.NDArray[np.bool_]
 
     @classmethod
-    def build(cls, top: int, members: list[tuple[int, object, bool]]) -> StoryCols:
+    def build(cls, top: int, members: Sequence[tuple[int, object, bool]]) -> StoryCols:
         """Columns for rowids ``0..top`` from (rowid, story id, is canonical) of every member of a
         multi-copy story."""
         names = {sid: i for i, sid in enumerate(sorted({m[1] for m in members}, key=str))}

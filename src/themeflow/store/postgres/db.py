@@ -39,7 +39,9 @@ def shown_url(url: str) -> str:
 class Database:
     """A pool of connections to one PostgreSQL database, handed out for one transaction at a time."""
 
-    def __init__(self, url: str, *, read_only: bool = False, max_size: int = 8, timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str, *, read_only: bool = False, max_size: int = 8, timeout: float = 30.0
+    ) -> None:
         self.url = url
         self.shown = shown_url(url)
         self.read_only = read_only

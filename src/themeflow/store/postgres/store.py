@@ -159,13 +159,10 @@ class PostgresStore:
         now = time.time()
         fixed = [_with_true_hash(d) for d in docs]
         tokens = [fulltext.tokens_for(d) for d in fixed]  # analyzed before the write queue is joined
-        outcomes: dict[int, WriteOutcome] = {}
-        # Ids in sorted order: the row locks of one batch are always taken in the same order.
-        order = sorted(range(len(fixed)), key=lambda i: fixed[i].id)
+        # In input order, as the embedded store: rowids (the newest-first tie-break) follow arrival. Writers
+        # queue on one row (db.py), so the order of the row locks taken here cannot deadlock.
         with self.db.write("write documents") as conn:
-            for i in order:
-                outcomes[i] = self._upsert_one(conn, fixed[i], tokens[i], now)
-        return [outcomes[i] for i in range(len(fixed))]
+            return [self._upsert_one(conn, d, t, now) for d, t in zip(fixed, tokens, strict=True)]
 
     def _upsert_one(
         self, conn: psycopg.Connection[Any], doc: Document, tokens: fulltext.Tokens, now: float
@@ -247,7 +244,7 @@ class PostgresStore:
     ) -> Iterator[tuple[int, Document]]:
         """(rowid, document) for each row of ``sql``, read in batches so a large store is never held whole."""
         cur = conn.cursor(row_factory=dict_row)
-        rows = cur.execute(sql, params).fetchall()  # type: ignore[arg-type]  # our own statements
+        rows = cur.execute(sql, params).fetchall()
         for start in range(0, len(rows), batch):
             part = rows[start : start + batch]
             by_rowid: dict[int, list[str]] = {int(r["rowid"]): [] for r in part}
@@ -288,7 +285,9 @@ class PostgresStore:
     def write_fingerprint(self) -> tuple[object, ...]:
         """A cheap value that changes whenever a document is written (result caches compare it)."""
         with self.db.read("read the write fingerprint") as conn:
-            row = conn.execute("SELECT (SELECT max(rowid) FROM documents), (SELECT max(updated_at) FROM documents)").fetchone()
+            row = conn.execute(
+                "SELECT (SELECT max(rowid) FROM documents), (SELECT max(updated_at) FROM documents)"
+            ).fetchone()
         return tuple(row) if row else (None, None)
 
     def iter_documents(self, *, ingested_after: datetime | None = None) -> Iterator[Document]:
@@ -313,7 +312,7 @@ class PostgresStore:
         with self.db.read("read statistics") as c:
 
             def one(sql: str) -> Any:
-                row = c.execute(sql).fetchone()  # type: ignore[arg-type]  # our own statements
+                row = c.execute(sql).fetchone()
                 return row[0] if row else None
 
             docs = int(one("SELECT count(*) FROM documents"))
@@ -432,7 +431,9 @@ def _with_true_hash(doc: Document) -> Document:
 
 
 def _metadata_improves(row: Row, doc: Document) -> bool:
-    if doc.published_at is not None and _RANK[doc.time_origin] > _RANK.get(row["time_origin"] or "unknown", 0):
+    if doc.published_at is not None and _RANK[doc.time_origin] > _RANK.get(
+        row["time_origin"] or "unknown", 0
+    ):
         return True
     return bool(doc.source and not row["source"])
 
