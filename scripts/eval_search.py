@@ -28,6 +28,7 @@ from pathlib import Path
 
 from themeflow.model import Document
 from themeflow.search.request import SearchRequest
+from themeflow.store.base import Store
 from themeflow.store.sqlite import SQLiteStore
 from themeflow.text.segment import ANALYZER_VERSION
 
@@ -101,6 +102,11 @@ def build_store(
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     store = SQLiteStore(db)
+    return store, fill_store(store, records, batch)
+
+
+def fill_store(store: Store, records: Iterable[dict[str, object]], batch: int = 500) -> float:
+    """Write ``records`` into ``store`` in batches (any backend); returns the seconds it took."""
     t0 = time.perf_counter()
     buf: list[Document] = []
     for rec in records:
@@ -110,7 +116,7 @@ def build_store(
             buf.clear()
     if buf:
         store.upsert_documents(buf)
-    return store, time.perf_counter() - t0
+    return time.perf_counter() - t0
 
 
 def cached_store(corpus: Path, subset: str, keep_ids: set[str]) -> SQLiteStore:
@@ -139,7 +145,7 @@ def load_qrels(path: Path = QRELS) -> dict[str, dict[str, int]]:
     return out
 
 
-def ranked_ids(store: SQLiteStore, query: str, analysis: str, k: int, *, strict: bool = True) -> list[str]:
+def ranked_ids(store: Store, query: str, analysis: str, k: int, *, strict: bool = True) -> list[str]:
     """The top ``k`` ids. ``strict`` by default: this set was judged on the strict matcher's results
     only (before concept expansion), so it measures analysis choices of that matcher; expanded search
     is measured on the pooled set (``scripts/eval_themes.py``)."""
