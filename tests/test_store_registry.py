@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from themeflow.errors import ConfigError
+from themeflow.errors import ConfigError, StoreError
 from themeflow.service import Themeflow
 from themeflow.store import open_store
 from themeflow.store.base import Store
@@ -30,10 +30,23 @@ def test_a_path_and_a_sqlite_url_open_the_same_file(tmp_path: Path) -> None:
 def test_an_unknown_scheme_is_a_clear_error_and_creates_nothing(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError) as caught:
-        Themeflow.open("postgresql://analyst:hunter2@db.internal/research")
+        Themeflow.open("mysql://analyst:hunter2@db.internal/research")
     message = str(caught.value)
-    assert "postgresql://" in message and "no store" in message
+    assert "mysql://" in message and "no store" in message
     assert "hunter2" not in message, "the password is never shown"
+    assert list(tmp_path.iterdir()) == [], "no SQLite file under a 'mysql:' folder"
+
+
+def test_an_unreachable_postgresql_store_is_a_clear_error_and_creates_nothing(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A PostgreSQL URL is the team store, never a file path; a server that is not there is said so."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError) as caught:
+        Themeflow.open("postgresql://analyst:hunter2@127.0.0.1:1/research")
+    message = str(caught.value)
+    assert "postgresql://analyst:***@127.0.0.1:1/research" in message and "cannot connect" in message
+    assert "hunter2" not in message
     assert list(tmp_path.iterdir()) == [], "no SQLite file under a 'postgresql:' folder"
 
 

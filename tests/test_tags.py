@@ -1,9 +1,13 @@
-"""Concept tags on a real SQLite store: tagged at ingest and on theme changes, incremental, one story per
-feed item, cursor paging, counts and trend, exports."""
+"""Concept tags on a real store of each backend (an SQLite file, a PostgreSQL database): tagged at ingest
+and on theme changes, incremental, one story per feed item, cursor paging, counts and trend, exports."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -58,10 +62,13 @@ UNRELATED = _doc(5, "某地举办马拉松比赛", "三万名跑者参加。", h
 
 
 @pytest.fixture()
-def tf(tmp_path: Path) -> Themeflow:
-    tf = Themeflow.open(tmp_path / "tags.db")
-    tf.ingest_documents([STORAGE, STORAGE_COPY, PASSING, FED, UNRELATED])
-    return tf
+def tf(store_url: str) -> Iterator[Themeflow]:
+    tf = Themeflow.open(store_url)
+    try:
+        tf.ingest_documents([STORAGE, STORAGE_COPY, PASSING, FED, UNRELATED])
+        yield tf
+    finally:
+        tf.close()
 
 
 def _tags(tf: Themeflow, name: str) -> dict[str, str]:
@@ -125,8 +132,13 @@ def test_the_feed_shows_each_story_once_with_its_copies(tf: Themeflow) -> None:
     assert [i.document.id for i in with_mentions.items][0] == "g3", "newest first"
 
 
-def test_cursor_paging_lists_every_story_once(tmp_path: Path) -> None:
-    tf = Themeflow.open(tmp_path / "many.db")
+def test_cursor_paging_lists_every_story_once(store_url: str) -> None:
+    with Themeflow.open(store_url) as tf:
+        _read_every_page(tf)
+
+
+def _read_every_page(tf: Themeflow) -> None:
+    """23 stories of one concept, read five at a time through encoded cursors."""
     docs = [_doc(100 + i, f"储能项目第{i}期并网", f"储能项目第{i}期并网发电。", hours=i) for i in range(23)]
     docs.append(_doc(200, docs[5].title, *docs[5].paragraphs, source="转载网", hours=5))
     tf.ingest_documents(docs)
@@ -222,11 +234,17 @@ def test_export_body_holds_every_story(tf: Themeflow) -> None:
     assert body["tag"]["name"] == "储能" and body["tag"]["counts"]["documents"] == 2
 
 
-def test_the_tags_commands_as_a_user_runs_them(tf: Themeflow, tmp_path: Path) -> None:
-    """The console script in a subprocess: listing, a concept's stories, an export, and clear errors."""
-    from tests.test_cli import run_cli
+def run_cli(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+    """The console script in a subprocess over the store at ``db`` (a file path or a URL)."""
+    env = {**os.environ, "THEMEFLOW_DB": db}
+    return subprocess.run(
+        [sys.executable, "-m", "themeflow.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
-    db = Path(tf.store.location)
+
+def test_the_tags_commands_as_a_user_runs_them(tf: Themeflow, store_url: str, tmp_path: Path) -> None:
+    """The console script in a subprocess: listing, a concept's stories, an export, and clear errors."""
+    db = store_url
     tf.close()
     listing = run_cli("tags", "--json", db=db)
     assert listing.returncode == 0, listing.stderr

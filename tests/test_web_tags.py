@@ -1,10 +1,12 @@
-"""Concept and theme pages, their JSON twins, Atom feeds and exports, in-process over a real SQLite file."""
+"""Concept and theme pages, their JSON twins, Atom feeds and exports, in-process over a real store of each
+backend (an SQLite file, a PostgreSQL database)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,19 +14,50 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_corpus import CAPEX, CAPEX_COPY, FED, FLASH, SOUTHBOUND, build_store, make_client
+from tests.test_web_corpus import CAPEX, CAPEX_COPY, DOCS, FED, FLASH, SOUTHBOUND, make_client, many_docs
 from themeflow.service import Themeflow
 from themeflow.web.app import create_app
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
+def build_store(location: str) -> str:
+    """Write the corpus and the daily notes into the store at ``location`` (closing it: the app opens its own)."""
+    with Themeflow.open(location) as tf:
+        tf.ingest_documents([*DOCS, *many_docs()])
+    return location
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_store_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A new, empty store shared by this module's page tests: an SQLite file, then a PostgreSQL database
+    (created here and dropped after, since the per-test database lives only as long as one test)."""
+    if request.param == "sqlite":
+        yield str(tmp_path_factory.mktemp("webtags") / "t.db")
+        return
+    import psycopg
+
+    admin = str(request.getfixturevalue("pg_admin"))
+    name = f"tf_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, rest = admin.rpartition("/")
+    query = "?" + rest.split("?", 1)[1] if "?" in rest else ""
+    try:
+        yield f"{base}/{name}{query}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    root = tmp_path_factory.mktemp("webtags")
+def client(module_store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    root = tmp_path_factory.mktemp("webtags-home")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("THEMEFLOW_HOME", str(root / "home"))
-        db = build_store(root / "t.db")
+        db = build_store(module_store_url)
         with Themeflow.open(db) as tf:
             tf.add_theme({"name": "算力追踪", "query": "算力", "keywords": ["智算中心"]})
         with make_client(create_app(db), follow_redirects=False) as c:
@@ -136,10 +169,10 @@ def test_the_concept_index_lists_concepts_and_themes(client: Any) -> None:
 
 
 def test_a_run_with_nothing_new_leaves_the_theme_page_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("THEMEFLOW_HOME", str(tmp_path / "home"))
-    db = build_store(tmp_path / "runs.db", daily=True)
+    db = build_store(store_url)
     with Themeflow.open(db) as tf:
         tf.add_theme({"name": "算力追踪", "query": "算力"})
         first = tf.run_workflow("算力追踪", write_reports=False)
@@ -152,7 +185,7 @@ def test_a_run_with_nothing_new_leaves_the_theme_page_whole(
 
 
 def test_a_theme_page_summarizes_with_the_themes_own_summarizer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A theme run with the LLM summarizer shows LLM summaries on its page too, never silently extractive
     ones: with no endpoint configured the page says why there is no summary, and its API agrees."""
@@ -164,7 +197,7 @@ def test_a_theme_page_summarizes_with_the_themes_own_summarizer(
         "THEMEFLOW_SUMMARIZER",
     ):
         monkeypatch.delenv(name, raising=False)
-    db = build_store(tmp_path / "llm.db", daily=True)
+    db = build_store(store_url)
     with Themeflow.open(db) as tf:
         tf.add_theme({"name": "算力LLM", "query": "算力", "summarizer": "llm"})
     with make_client(create_app(db), follow_redirects=False) as c:

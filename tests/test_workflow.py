@@ -1,4 +1,5 @@
-"""Incremental workflow runs on real SQLite files with the real extractive summarizer.
+"""Incremental workflow runs on real stores (an SQLite file, then a PostgreSQL database) with the real
+extractive summarizer.
 
 What is checked: a run covers what was written since the last successful run (late-arriving old articles
 included), two runs in a row re-report and re-summarize nothing, a failed run changes nothing, copies fold
@@ -7,7 +8,6 @@ into stories, a changed article comes back as ``updated``, and a zero-match them
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from datetime import datetime
@@ -27,14 +27,14 @@ def summarizer() -> CountingSummarizer:
 
 
 @pytest.fixture
-def tf(tmp_path: Path, summarizer: CountingSummarizer):  # type: ignore[no-untyped-def]
-    service = open_service(tmp_path / "tf.db", summarizer)
+def tf(store_url: str, summarizer: CountingSummarizer):  # type: ignore[no-untyped-def]
+    service = open_service(store_url, summarizer)
     service.add_theme(AI_THEME)
     yield service
     service.close()
 
 
-def test_first_run_reports_matches_newest_first_then_rerun_is_idempotent(tf, summarizer, tmp_path) -> None:
+def test_first_run_reports_matches_newest_first_then_rerun_is_idempotent(tf, summarizer) -> None:
     tf.ingest_documents(
         [
             ai_doc(1, published=datetime(2025, 11, 18, 9, 0, tzinfo=SH)),
@@ -79,8 +79,8 @@ def test_documents_arriving_between_runs_including_late_older_articles(tf, summa
     assert stored.item_ids == (fresh.id, late.id)
 
 
-def test_since_bounds_the_first_run_only(tmp_path, summarizer) -> None:
-    tf = open_service(tmp_path / "since.db", summarizer)
+def test_since_bounds_the_first_run_only(store_url, summarizer) -> None:
+    tf = open_service(store_url, summarizer)
     tf.add_theme({**AI_THEME, "since": "2025-11-01"})
     old = ai_doc(1, published=datetime(2024, 6, 1, tzinfo=SH))
     recent = ai_doc(2, published=datetime(2025, 11, 20, tzinfo=SH))
@@ -146,8 +146,8 @@ def test_copies_fold_into_one_story_and_a_new_copy_updates_it(tf, summarizer) ->
     assert summarizer.calls == [original.id], "the canonical text is unchanged: its summary is reused"
 
 
-def test_zero_match_theme_runs_and_reports_so(tmp_path, summarizer) -> None:
-    tf = open_service(tmp_path / "zero.db", summarizer)
+def test_zero_match_theme_runs_and_reports_so(store_url, summarizer) -> None:
+    tf = open_service(store_url, summarizer)
     tf.add_theme({"name": "固态电池", "query": "固态电池"})
     tf.ingest_documents([ai_doc(1), other_doc(1)])
     result = tf.run_workflow("固态电池")
@@ -165,7 +165,7 @@ def test_unknown_workflow_is_a_clear_error(tf) -> None:
         tf.run_workflow("nope")
 
 
-def test_a_second_runner_finds_the_workflow_busy(tmp_path) -> None:
+def test_a_second_runner_finds_the_workflow_busy(store_url) -> None:
     """While one process is mid-run (blocked in its summarizer), another one is refused the theme."""
     gate, entered = threading.Event(), threading.Event()
 
@@ -175,8 +175,7 @@ def test_a_second_runner_finds_the_workflow_busy(tmp_path) -> None:
             assert gate.wait(10)
             return super().summarize(doc)
 
-    path = tmp_path / "busy.db"
-    a = open_service(path, Blocking())
+    a = open_service(store_url, Blocking())
     a.add_theme(AI_THEME)
     a.ingest_documents([ai_doc(1)])
     results: list[object] = []
@@ -184,7 +183,7 @@ def test_a_second_runner_finds_the_workflow_busy(tmp_path) -> None:
     worker.start()
     try:
         assert entered.wait(10)
-        b = open_service(path)  # its own connection, as a second process would have
+        b = open_service(store_url)  # its own connections, as a second process would have
         with pytest.raises(WorkflowBusyError, match="is being run by"):
             b.run_workflow("AI资本开支周期")
         outcomes = b.run_due_workflows()  # on-demand theme: the scheduler leaves it alone
@@ -198,14 +197,13 @@ def test_a_second_runner_finds_the_workflow_busy(tmp_path) -> None:
     b.close()
 
 
-def test_lock_is_taken_by_exactly_one_of_many_concurrent_contenders(tmp_path) -> None:
-    path = tmp_path / "lock.db"
-    open_service(path).close()
+def test_lock_is_taken_by_exactly_one_of_many_concurrent_contenders(store_url) -> None:
+    open_service(store_url).close()
     barrier = threading.Barrier(6)
     winners: list[str] = []
 
     def contend(n: int) -> None:
-        svc = open_service(path)
+        svc = open_service(store_url)
         barrier.wait()
         with svc.store.workflows.writing() as wf:
             if wf.acquire_lock("theme", f"owner-{n}", now=time.time(), ttl=60) is None:
@@ -218,14 +216,12 @@ def test_lock_is_taken_by_exactly_one_of_many_concurrent_contenders(tmp_path) ->
     for t in threads:
         t.join(20)
     assert len(winners) == 1
-    conn = sqlite3.connect(path)
-    owner, expires = conn.execute(
-        "SELECT owner, expires_at FROM scheduler_locks WHERE name = 'theme'"
-    ).fetchone()
-    conn.close()
-    assert owner == winners[0]
+    svc = open_service(store_url)
+    with svc.store.workflows.reading() as wf:
+        holder = wf.lock_holder("theme")
+    assert holder is not None and holder.owner == winners[0]
+    expires = holder.expires_at.timestamp()
     # An expired lock (its owner died) is taken over; a live one is not.
-    svc = open_service(path)
     with svc.store.workflows.writing() as wf:
         assert wf.acquire_lock("theme", "late", now=expires - 1, ttl=60) is not None
         assert wf.acquire_lock("theme", "late", now=expires + 1, ttl=60) is None

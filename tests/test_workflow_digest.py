@@ -1,5 +1,6 @@
 """A run digest that reads well: every story listed, the ones most on the theme summarized, 补录 apart,
-figures of the theme only, and a page small enough to mail (real SQLite file, real extractive summarizer).
+figures of the theme only, and a page small enough to mail (real stores: an SQLite file, then a PostgreSQL
+database; real extractive summarizer).
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def _roundup(published: datetime) -> Document:
     )
 
 
-def test_late_articles_are_listed_as_buli_after_the_new_ones(tmp_path: Path) -> None:
-    tf = open_service(tmp_path / "tf.db")
+def test_late_articles_are_listed_as_buli_after_the_new_ones(store_url: str) -> None:
+    tf = open_service(store_url)
     tf.add_theme(AI_THEME)
     tf.ingest_documents([ai_doc(1, published=datetime(2025, 11, 20, 8, 0, tzinfo=SH))])
     first = tf.run_workflow("AI资本开支周期")
@@ -73,8 +74,8 @@ def test_late_articles_are_listed_as_buli_after_the_new_ones(tmp_path: Path) -> 
     tf.close()
 
 
-def test_summaries_go_to_the_stories_most_about_the_theme_and_figures_come_from_them(tmp_path: Path) -> None:
-    tf = open_service(tmp_path / "tf.db")
+def test_summaries_go_to_the_stories_most_about_the_theme_and_figures_come_from_them(store_url: str) -> None:
+    tf = open_service(store_url)
     tf.add_theme(AI_THEME)
     about = ai_doc(1, published=datetime(2025, 11, 20, 8, 0, tzinfo=SH))
     mention = _roundup(datetime(2025, 11, 21, 11, 30, tzinfo=SH))

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from themeflow.errors import SummarizerError
 from themeflow.model import Document, Summary
 from themeflow.service import Themeflow
-from themeflow.store.sqlite import SQLiteStore
+from themeflow.store import open_store
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -92,9 +92,10 @@ class CountingSummarizer:
         return self.inner.summarize(doc)  # type: ignore[attr-defined,no-any-return]
 
 
-def open_service(path: Path, summarizer: CountingSummarizer | None = None) -> Themeflow:
-    """A service on a real SQLite file with the counting summarizer (reports go under the test's home)."""
-    return Themeflow(SQLiteStore(path), summarizer=summarizer or CountingSummarizer())
+def open_service(location: str | Path, summarizer: CountingSummarizer | None = None) -> Themeflow:
+    """A service on a real store with the counting summarizer (reports go under the test's home):
+    ``location`` is an SQLite file path or a PostgreSQL URL (the ``store_url`` fixture gives both)."""
+    return Themeflow(open_store(location), summarizer=summarizer or CountingSummarizer())
 
 
 AI_THEME = {

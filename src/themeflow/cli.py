@@ -159,6 +159,43 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 
 @app.command()
+def migrate(
+    source: Annotated[
+        str, typer.Option("--from", help="The store to copy: a SQLite file or a postgresql:// URL.")
+    ],
+    destination: Annotated[
+        str, typer.Option("--to", help="A new, empty store to copy it into (postgresql://… or a file).")
+    ],
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Copy a whole store into a new one (SQLite to PostgreSQL or back) and verify the copy, table by
+    table, by row counts and checksums."""
+    from themeflow.store import open_store
+    from themeflow.store.transfer import as_dict, copy_store
+
+    def progress(table: str, rows: int) -> None:
+        if not quiet and not as_json and err.console.is_terminal:  # nothing on a pipe
+            err.console.print(f"copying {table}: {rows:,}", end="\r", highlight=False)
+
+    src = open_store(source, read_only=True)
+    try:
+        dst = open_store(destination)
+        try:
+            report = copy_store(src, dst, on_progress=progress)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    if as_json:
+        print_json(as_dict(report))
+        return
+    for check in report.checks:
+        out.print(f"{check.table:<14} {check.rows:>9,} rows  checksum {check.source_checksum[:16]}  ok")
+    out.print(f"copied {report.source} -> {report.destination}: every table verified")
+
+
+@app.command()
 def search(
     query: Annotated[
         str,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
@@ -49,7 +50,11 @@ if TYPE_CHECKING:
     from themeflow.search.request import SearchRequest
 
 __all__ = [
+    "PORTABLE_TABLES",
     "DocumentStore",
+    "PortableTable",
+    "StoredDocument",
+    "TableTransfer",
     "SearchIndex",
     "Store",
     "StoreStats",
@@ -366,9 +371,164 @@ class TagStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class PortableTable:
+    """A table a store copy (``store/transfer.py``) carries row for row. Documents are not among them: they
+    are copied through the destination's own writes, which rebuild its index and stories."""
+
+    name: str
+    columns: tuple[str, ...]
+    """As the copy sees them: ``doc_id`` stands for a documents-rowid column when ``doc_rowid``."""
+    key: tuple[str, ...]
+    json: tuple[str, ...] = ()
+    """Columns holding JSON (text in SQLite, JSONB in PostgreSQL), carried as parsed values."""
+    doc_rowid: bool = False
+    """The table refers to documents by the store's rowid (``doc_rowid``), which differs between stores."""
+    identity: str | None = None
+    """An id column whose values are kept (run ids name report files); the next id continues after them."""
+
+
+PORTABLE_TABLES: tuple[PortableTable, ...] = (
+    PortableTable(
+        "summaries",
+        ("content_hash", "summarizer", "doc_id", "payload", "created_at"),
+        ("content_hash", "summarizer"),
+        json=("payload",),
+    ),
+    PortableTable(
+        "ingest_log",
+        (
+            "id",
+            "started_at",
+            "finished_at",
+            "source",
+            "read",
+            "new",
+            "updated",
+            "unchanged",
+            "failed",
+            "errors",
+        ),
+        ("id",),
+        json=("errors",),
+        identity="id",
+    ),
+    PortableTable(
+        "themes",
+        (
+            "id",
+            "name",
+            "query",
+            "keywords",
+            "exclusions",
+            "sources",
+            "since",
+            "schedule",
+            "summarizer",
+            "figures",
+            "created_at",
+            "updated_at",
+        ),
+        ("id",),
+        json=("keywords", "exclusions", "sources"),
+        identity="id",
+    ),
+    PortableTable(
+        "runs",
+        (
+            "id",
+            "theme_id",
+            "theme",
+            "started_at",
+            "finished_at",
+            "status",
+            "trigger",
+            "slot_at",
+            "window_start",
+            "window_end",
+            "candidates",
+            "new_documents",
+            "items",
+            "summarized",
+            "prompt_tokens",
+            "completion_tokens",
+            "error",
+            "reports",
+        ),
+        ("id",),
+        json=("reports",),
+        identity="id",
+    ),
+    PortableTable(
+        "run_items",
+        (
+            "run_id",
+            "position",
+            "doc_id",
+            "story_id",
+            "status",
+            "new_doc_ids",
+            "score",
+            "snippet",
+            "summarized",
+            "aboutness",
+            "late",
+        ),
+        ("run_id", "position"),
+        json=("new_doc_ids", "snippet"),
+    ),
+    PortableTable(
+        "theme_seen", ("theme_id", "doc_id", "content_hash", "story_id", "run_id"), ("theme_id", "doc_id")
+    ),
+    PortableTable("tag_concepts", ("name", "kind", "digest", "watermark", "refreshed_at"), ("name",)),
+    PortableTable(
+        "doc_tags",
+        ("concept", "doc_id", "aboutness", "score", "sort_ts", "tagged_at"),
+        ("concept", "doc_id"),
+        doc_rowid=True,
+    ),
+    PortableTable("doc_vectors", ("doc_id", "model", "dim", "vec"), ("model", "doc_id"), doc_rowid=True),
+)
+"""What a store copy carries besides the documents, parents before children. Derived tables (the full-text
+index, fingerprints and stories) are rebuilt by the destination; run locks are live state and stay behind."""
+
+StoredDocument = tuple[Document, float, float]
+"""A document with the times the store first and last wrote it (epoch seconds)."""
+
+
+class TableTransfer(Protocol):
+    """A store's side of a copy between stores (``themeflow migrate``): its documents and portable tables
+    read out in batches, and written in, each batch one transaction."""
+
+    def documents(self, batch: int = 500) -> Iterator[list[StoredDocument]]:
+        """Every document with its write times, in the order the store received them."""
+        ...
+
+    def put_documents(self, items: Sequence[StoredDocument]) -> None:
+        """Write documents through the store's own writes (index, stories), keeping their write times."""
+        ...
+
+    def rows(self, table: PortableTable, batch: int = 1000) -> Iterator[list[dict[str, object]]]:
+        """The table's rows as :attr:`PortableTable.columns` name them, JSON parsed, booleans as bool."""
+        ...
+
+    def put_rows(self, table: PortableTable, rows: Sequence[Mapping[str, object]]) -> None:
+        """Insert rows read from another store (their documents already copied)."""
+        ...
+
+    def finish(self) -> None:
+        """After the last batch: the next generated id of each identity table follows the copied ones."""
+        ...
+
+
 @runtime_checkable
 class Store(DocumentStore, SearchIndex, StoryStore, SummaryStore, Protocol):
     """Everything themeflow keeps: what a backend implements."""
+
+    @property
+    def transfer(self) -> TableTransfer:
+        """Its side of a copy to or from another store (``store/transfer.py``)."""
+        ...
 
     @property
     def workflows(self) -> WorkflowStore: ...

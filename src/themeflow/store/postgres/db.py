@@ -46,6 +46,13 @@ class Database:
         self.shown = shown_url(url)
         self.read_only = read_only
         self._local = threading.local()
+        try:  # one direct connection first: a server that is not there fails fast, with its own reason
+            psycopg.connect(url, connect_timeout=int(timeout)).close()
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"cannot connect to the PostgreSQL store {self.shown}: {_reason(exc)}"
+                " (is the server running, and does THEMEFLOW_DB name it with a user who may connect?)"
+            ) from exc
         try:
             self.pool = ConnectionPool(
                 url,
@@ -58,6 +65,7 @@ class Database:
             )
             self.pool.open(wait=True, timeout=min(timeout, 10.0))
         except (PoolTimeout, psycopg.Error) as exc:
+            self.pool.close()
             raise StoreError(
                 f"cannot connect to the PostgreSQL store {self.shown}: {_reason(exc)}"
                 " (is the server running, and does THEMEFLOW_DB name it with a user who may connect?)"

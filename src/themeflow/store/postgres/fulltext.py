@@ -22,8 +22,7 @@ A tsvector is at most 1 MB: a document whose distinct tokens exceed that is inde
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import psycopg
@@ -31,7 +30,16 @@ import psycopg
 from themeflow.model import Document
 from themeflow.text.segment import ANALYZER_VERSION, analyze_both
 
-__all__ = ["ANALYZER_VERSION", "MAX_POSITION", "MIGRATIONS", "Tokens", "index_document", "tokens_for"]
+__all__ = [
+    "ANALYZER_VERSION",
+    "MAX_POSITION",
+    "MIGRATIONS",
+    "IndexRow",
+    "Tokens",
+    "index_document",
+    "index_row",
+    "tokens_for",
+]
 
 MAX_POSITION = 16383
 """The largest position a tsvector stores."""
@@ -75,47 +83,59 @@ def tokens_for(doc: Document) -> Tokens:
     return Tokens(title.words, body.words, title.grams, body.grams)
 
 
+class IndexRow(NamedTuple):
+    """What ``doc_index`` keeps of one document: its two tsvector literals and its length."""
+
+    words: str
+    grams: str
+    size: int
+
+
+def index_row(tokens: Tokens) -> IndexRow:
+    """The row for a document's streams (built before its write transaction: it is most of a write's work)."""
+    return IndexRow(
+        tsvector_literal(tokens.title_words, tokens.body_words),
+        tsvector_literal(tokens.title_grams, tokens.body_grams),
+        tokens.size,
+    )
+
+
 def _quote(lexeme: str) -> str:
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in lexeme or "\\" in lexeme:
+        lexeme = lexeme.replace("\\", "\\\\").replace("'", "''")
+    return f"'{lexeme}'"
 
 
-def tsvector_literal(title: Iterable[str], body: Iterable[str]) -> str:
+def tsvector_literal(title: Sequence[str], body: Sequence[str]) -> str:
     """A tsvector literal: title tokens at positions 1… with weight A, body tokens after a gap (so no
     phrase spans the two) with the default weight D."""
-    positions: dict[str, list[str]] = defaultdict(list)
-    pos = 0
-    for token in title:
-        pos += 1
-        held = positions[token]
-        if len(held) < MAX_LEXEME_POSITIONS:
-            held.append(f"{min(pos, MAX_POSITION)}A")
-    pos += 1
-    for token in body:
-        pos += 1
-        held = positions[token]
-        if len(held) < MAX_LEXEME_POSITIONS:
-            held.append(str(min(pos, MAX_POSITION)))
+    positions: dict[str, list[str]] = {}
+    for pos, token in enumerate(title, start=1):
+        positions.setdefault(token, []).append(f"{min(pos, MAX_POSITION)}A")
+    start = len(title) + 2
+    if start + len(body) <= MAX_POSITION:
+        for pos, token in enumerate(body, start=start):
+            positions.setdefault(token, []).append(str(pos))
+    else:
+        for pos, token in enumerate(body, start=start):
+            positions.setdefault(token, []).append(str(min(pos, MAX_POSITION)))
     parts: list[str] = []
     size = 0
     for lexeme, where in positions.items():
-        part = f"{_quote(lexeme)}:{','.join(where)}"
-        size += len(lexeme.encode("utf-8")) + 2 * len(where) + 8
+        if len(where) > MAX_LEXEME_POSITIONS:
+            where = where[:MAX_LEXEME_POSITIONS]
+        size += len(lexeme) * 3 + 2 * len(where) + 8
         if size > _MAX_VECTOR_BYTES:
             break
-        parts.append(part)
+        parts.append(f"{_quote(lexeme)}:{','.join(where)}")
     return " ".join(parts)
 
 
-def index_document(conn: psycopg.Connection[Any], rowid: int, tokens: Tokens) -> None:
+def index_document(conn: psycopg.Connection[Any], rowid: int, row: IndexRow) -> None:
     """(Re)index one document under its documents-table rowid."""
     conn.execute(
         "INSERT INTO doc_index(rowid, words, grams, size) VALUES (%s, %s::tsvector, %s::tsvector, %s)"
         " ON CONFLICT (rowid) DO UPDATE SET words = excluded.words, grams = excluded.grams,"
         " size = excluded.size",
-        (
-            rowid,
-            tsvector_literal(tokens.title_words, tokens.body_words),
-            tsvector_literal(tokens.title_grams, tokens.body_grams),
-            tokens.size,
-        ),
+        (rowid, row.words, row.grams, row.size),
     )

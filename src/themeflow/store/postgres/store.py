@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,8 +35,10 @@ from themeflow.store.postgres.db import Database
 from themeflow.text.doctype import doc_type
 
 if TYPE_CHECKING:
+    from themeflow.dedup import Fingerprint
     from themeflow.search.request import SearchRequest
     from themeflow.store.postgres.tags import PostgresTagStore
+    from themeflow.store.postgres.transfer import PostgresTransfer
     from themeflow.store.postgres.vectors import PostgresVectorStore
     from themeflow.store.postgres.workflows import PostgresWorkflowStore
 
@@ -82,6 +84,13 @@ class PostgresStore:
             self._check_analyzer()
 
     # -- parts -----------------------------------------------------------------------------------
+    @property
+    def transfer(self) -> PostgresTransfer:
+        """Its side of a copy to or from another store (``themeflow migrate``)."""
+        from themeflow.store.postgres.transfer import PostgresTransfer
+
+        return PostgresTransfer(self)
+
     @property
     def workflows(self) -> PostgresWorkflowStore:
         """Saved themes, runs and run locks (:class:`~themeflow.store.base.WorkflowStore`)."""
@@ -135,7 +144,7 @@ class PostgresStore:
         conn.execute("DELETE FROM doc_index")
         n = 0
         for rowid, doc in self._iter_rows(conn, "SELECT * FROM documents ORDER BY rowid", ()):
-            fulltext.index_document(conn, rowid, fulltext.tokens_for(doc))
+            fulltext.index_document(conn, rowid, fulltext.index_row(fulltext.tokens_for(doc)))
             n += 1
         return n
 
@@ -158,21 +167,27 @@ class PostgresStore:
     def upsert_documents(self, docs: Sequence[Document]) -> list[WriteOutcome]:
         now = time.time()
         fixed = [_with_true_hash(d) for d in docs]
-        tokens = [fulltext.tokens_for(d) for d in fixed]  # analyzed before the write queue is joined
+        with self.db.read("check stored documents") as conn:
+            stored = dict(
+                conn.execute(
+                    "SELECT id, content_hash FROM documents WHERE id = ANY(%s)", ([d.id for d in fixed],)
+                ).fetchall()
+            )
+        # Analysis, tsvectors and fingerprints before the write queue is joined (the writers' queue holds
+        # only the writes); a document already stored with this text needs none of them.
+        prepared = [_Prepared.of(d, full=stored.get(d.id) != d.content_hash) for d in fixed]
         # In input order, as the embedded store: rowids (the newest-first tie-break) follow arrival. Writers
         # queue on one row (db.py), so the order of the row locks taken here cannot deadlock.
         with self.db.write("write documents") as conn:
-            return [self._upsert_one(conn, d, t, now) for d, t in zip(fixed, tokens, strict=True)]
+            return [self._upsert_one(conn, p, now) for p in prepared]
 
-    def _upsert_one(
-        self, conn: psycopg.Connection[Any], doc: Document, tokens: fulltext.Tokens, now: float
-    ) -> WriteOutcome:
+    def _upsert_one(self, conn: psycopg.Connection[Any], prep: _Prepared, now: float) -> WriteOutcome:
+        doc = prep.doc
         cur = conn.cursor(row_factory=dict_row)
         row = cur.execute(
             "SELECT rowid, content_hash, source, time_origin FROM documents WHERE id = %s FOR UPDATE",
             (doc.id,),
         ).fetchone()
-        kind = doc_type(doc)
         values: Row = {
             "id": doc.id,
             "title": doc.title,
@@ -188,7 +203,7 @@ class PostgresStore:
             "content_hash": doc.content_hash,
             "paragraph_count": len(doc.paragraphs),
             "char_count": sum(len(p) for p in doc.paragraphs),
-            "kind": kind,
+            "kind": prep.kind,
             "updated_at": now,
         }
         if row is None:
@@ -196,13 +211,14 @@ class PostgresStore:
             cols = ", ".join(values)
             holes = ", ".join(f"%({k})s" for k in values)
             inserted = cur.execute(
-                f"INSERT INTO documents({cols}) VALUES ({holes}) RETURNING rowid", values
+                f"INSERT INTO documents({cols}) VALUES ({holes}) RETURNING rowid",
+                values,
             ).fetchone()
             assert inserted is not None
             rowid = int(inserted["rowid"])
             self._write_paragraphs(conn, rowid, doc)
-            fulltext.index_document(conn, rowid, tokens)
-            self._assign_story(conn, doc, kind)
+            fulltext.index_document(conn, rowid, prep.index())
+            self._assign_story(conn, prep)
             return "new"
         rowid = int(row["rowid"])
         if row["content_hash"] == doc.content_hash:
@@ -214,15 +230,18 @@ class PostgresStore:
                     " WHERE rowid = %(rowid)s",
                     {**values, "rowid": rowid},
                 )
-                self._assign_story(conn, doc, kind)  # an earlier publish time may move the canonical
+                self._assign_story(conn, prep)  # an earlier publish time may move the canonical
                 return "updated"
             return "unchanged"
         sets = ", ".join(f"{k} = %({k})s" for k in values if k != "id")
-        conn.execute(f"UPDATE documents SET {sets} WHERE rowid = %(rowid)s", {**values, "rowid": rowid})
+        conn.execute(
+            f"UPDATE documents SET {sets} WHERE rowid = %(rowid)s",
+            {**values, "rowid": rowid},
+        )
         conn.execute("DELETE FROM paragraphs WHERE doc_rowid = %s", (rowid,))
         self._write_paragraphs(conn, rowid, doc)
-        fulltext.index_document(conn, rowid, tokens)
-        self._assign_story(conn, doc, kind)
+        fulltext.index_document(conn, rowid, prep.index())
+        self._assign_story(conn, prep)
         return "updated"
 
     @staticmethod
@@ -234,10 +253,10 @@ class PostgresStore:
             )
 
     @staticmethod
-    def _assign_story(conn: psycopg.Connection[Any], doc: Document, kind: object) -> None:
+    def _assign_story(conn: psycopg.Connection[Any], prep: _Prepared) -> None:
         from themeflow.store.postgres import stories  # fingerprints load numpy: not at start-up
 
-        stories.assign_story(conn, doc, str(kind) if kind else None)
+        stories.assign_fingerprinted(conn, prep.doc.id, prep.fingerprint(), prep.doc.published_at)
 
     def _iter_rows(
         self, conn: psycopg.Connection[Any], sql: str, params: Sequence[Any], *, batch: int = 500
@@ -421,6 +440,37 @@ class PostgresStore:
 
         with self.db.read("list stories") as conn:
             return stories.list_stories(conn, since=since, min_size=min_size, limit=limit)
+
+
+@dataclass
+class _Prepared:
+    """A document ready to write: its kind, and (when its text is new to the store) its index row and
+    fingerprint, made before the write transaction; made on demand if a concurrent writer changed the text."""
+
+    doc: Document
+    kind: str
+    row: fulltext.IndexRow | None = None
+    fp: Fingerprint | None = None
+
+    @classmethod
+    def of(cls, doc: Document, *, full: bool) -> _Prepared:
+        prep = cls(doc, doc_type(doc))
+        if full:
+            prep.index()
+            prep.fingerprint()
+        return prep
+
+    def index(self) -> fulltext.IndexRow:
+        if self.row is None:
+            self.row = fulltext.index_row(fulltext.tokens_for(self.doc))
+        return self.row
+
+    def fingerprint(self) -> Fingerprint:
+        if self.fp is None:
+            from themeflow.store.story_rules import fingerprint_document  # numpy: not at start-up
+
+            self.fp = fingerprint_document(self.doc, self.kind)
+        return self.fp
 
 
 def _with_true_hash(doc: Document) -> Document:

@@ -6,15 +6,14 @@ embedded one does. The formula is FTS5's: for each phrase of the query,
 ``idf = ln((N - n + 0.5) / (n + 0.5))`` (at least 1e-6) over the documents that contain it, its
 frequency in a document the sum of its occurrences weighted 4 in the title and 1 in the body, and
 ``score = Σ idf · f·(k1 + 1) / (f + k1·(1 − b + b·|D| / avgdl))`` with k1 = 1.2, b = 0.75 and |D| every
-token of the document's four streams. PostgreSQL supplies the matching rows (GIN) and, for those rows only,
-the positions of the query's tokens; phrases are counted from the positions.
+token of the document's four streams. PostgreSQL supplies the matching rows (GIN) and each phrase's weighted
+frequency in them: ``ts_rank_cd`` of one token or one phrase without normalization sums the weights of its
+occurrences (``RANK_WEIGHTS``), the same count FTS5 makes (checked against a count from the positions).
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +22,6 @@ import psycopg
 
 from themeflow.search.match_expr import AllOf, AnyOf, Expr, Phrase, Tokens, Without, phrases
 from themeflow.search.ranking import ScoredRows
-from themeflow.store.postgres.fulltext import MAX_POSITION
 
 __all__ = ["Corpus", "condition", "scan"]
 
@@ -79,117 +77,58 @@ class Corpus:
         n, total = (int(row[0]), float(row[1])) if row else (0, 0.0)
         return cls(n, total / n if n else 1.0)
 
-    def idf(self, conn: psycopg.Connection[Any], p: Phrase) -> float:
-        n = self.df.get(p)
-        if n is None:
-            column = "grams" if p.grams else "words"
-            row = conn.execute(
-                f"SELECT count(*) FROM doc_index WHERE {column} @@ %s::tsquery", (_phrase_tsquery(p),)
-            ).fetchone()
-            n = self.df[p] = int(row[0]) if row else 0
+    def count(self, conn: psycopg.Connection[Any], wanted: list[Phrase]) -> None:
+        """Document counts of the phrases not yet counted, in one pass over their matches."""
+        todo = [p for p in wanted if p not in self.df]
+        if not todo:
+            return
+        params = [_phrase_tsquery(p) for p in todo]
+        tests = [f"{'grams' if p.grams else 'words'} @@ %s::tsquery" for p in todo]
+        counts = ", ".join(f"count(*) FILTER (WHERE {t})" for t in tests)
+        row = conn.execute(
+            f"SELECT {counts} FROM doc_index WHERE {' OR '.join(tests)}",
+            [*params, *params],
+        ).fetchone()
+        for p, n in zip(todo, row or [0] * len(todo), strict=True):
+            self.df[p] = int(n)
+
+    def idf(self, p: Phrase) -> float:
+        n = self.df[p]
         idf = math.log((self.documents - n + 0.5) / (n + 0.5))
         return idf if idf > 0 else 1e-6
 
 
-Positions = dict[str, tuple[list[int], list[bool]]]
-"""Per token: its positions in one stream of one document, and whether each is in the title."""
+RANK_WEIGHTS = "{0.25,0.5,0.75,1}"
+"""``ts_rank_cd`` weights (D, C, B, A). For one token, or one phrase, ``ts_rank_cd`` with no normalization is
+the sum over its occurrences of their weights: ×4 that is FTS5's weighted frequency (body 1, title 4)."""
 
 
 def scan(conn: psycopg.Connection[Any], expr: Expr, corpus: Corpus) -> ScoredRows:
     """(rowid, bm25) of every document matching ``expr``, in rowid order; bm25 as FTS5 returns it (negative,
-    lower is better)."""
+    lower is better). One statement: the matching rows with each phrase's weighted frequency."""
+    scored = list(phrases(expr))
+    distinct = list(dict.fromkeys(scored))
     params: list[str] = []
+    ranks = "".join(
+        f", ts_rank_cd('{RANK_WEIGHTS}', i.{'grams' if p.grams else 'words'}, %s::tsquery, 0)"
+        for p in distinct
+    )
+    params.extend(_phrase_tsquery(p) for p in distinct)
     where = condition(expr, params)
     rows = conn.execute(
-        f"SELECT i.rowid, i.size FROM doc_index i WHERE {where} ORDER BY i.rowid",
+        f"SELECT i.rowid, i.size{ranks} FROM doc_index i WHERE {where} ORDER BY i.rowid",
         params,
     ).fetchall()
-    rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    sizes = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-    scored = list(phrases(expr))
+    table = np.array(rows, dtype=np.float64).reshape(len(rows), 2 + len(distinct))
+    rowids = table[:, 0].astype(np.int64)
     bm25 = np.zeros(len(rows), dtype=np.float64)
-    if not len(rows) or not scored:
-        return rowids, bm25
-    by_stream = {
-        grams: _positions(
-            conn, rowids, "grams" if grams else "words", [p for p in scored if p.grams == grams]
-        )
-        for grams in (False, True)
-        if any(p.grams == grams for p in scored)
-    }
-    norm = K1 * (1 - B + B * sizes / corpus.avgdl)
-    index = {int(r): i for i, r in enumerate(rowids)}
-    for p in scored:
-        idf = corpus.idf(conn, p)
-        freq = np.zeros(len(rows), dtype=np.float64)
-        for rowid, held in by_stream[p.grams].items():
-            f = _frequency(held, p)
-            if f:
-                freq[index[rowid]] = f
-        bm25 -= idf * freq * (K1 + 1) / (freq + norm)
+    if len(rows) and scored:
+        corpus.count(conn, distinct)
+        norm = K1 * (1 - B + B * table[:, 1] / corpus.avgdl)
+        column = {p: 2 + i for i, p in enumerate(distinct)}
+        for p in scored:  # a phrase the query names twice counts twice, as in FTS5
+            freq = table[:, column[p]] * (TITLE_WEIGHT / 1.0)
+            bm25 -= corpus.idf(p) * freq * (K1 + 1) / (freq + norm)
     rowids.flags.writeable = False
     bm25.flags.writeable = False
     return rowids, bm25
-
-
-def _positions(
-    conn: psycopg.Connection[Any], rowids: np.ndarray[Any, Any], column: str, wanted: Iterable[Phrase]
-) -> dict[int, Positions]:
-    """The positions of the phrases' tokens in ``column`` of each of ``rowids`` (a prefix token: of every
-    lexeme it begins, gathered under the prefix)."""
-    exact: set[str] = set()
-    prefixes: set[str] = set()
-    for p in wanted:
-        exact.update(p.tokens[:-1] if p.prefix else p.tokens)
-        if p.prefix:
-            prefixes.add(p.tokens[-1])
-    patterns = [_like(x) + "%" for x in sorted(prefixes)]
-    found: dict[int, Positions] = defaultdict(dict)
-    for rowid, lexeme, where, weights in conn.execute(
-        f"SELECT i.rowid, u.lexeme, u.positions, u.weights FROM doc_index i, unnest(i.{column}) u"
-        " WHERE i.rowid = ANY(%s) AND (u.lexeme = ANY(%s) OR u.lexeme LIKE ANY(%s))",
-        (rowids.tolist(), sorted(exact), patterns),
-    ):
-        held = found[int(rowid)]
-        titles = [w == "A" for w in weights]
-        if lexeme in exact:
-            _add(held, lexeme, where, titles)
-        for prefix in prefixes:
-            if lexeme.startswith(prefix):
-                _add(held, "\0" + prefix, where, titles)
-    return found
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _add(held: Positions, key: str, where: list[int], titles: list[bool]) -> None:
-    pos, title = held.setdefault(key, ([], []))
-    pos.extend(where)
-    title.extend(titles)
-
-
-def _frequency(held: Positions, p: Phrase) -> float:
-    """Occurrences of ``p`` in one document, each weighted by where it is (title 4, body 1)."""
-    keys = [*p.tokens[:-1], ("\0" + p.tokens[-1]) if p.prefix else p.tokens[-1]]
-    first = held.get(keys[0])
-    if first is None:
-        return 0.0
-    if len(keys) == 1:
-        return sum(TITLE_WEIGHT if t else BODY_WEIGHT for t in first[1] if t or not p.title)
-    rest = []
-    for key in keys[1:]:
-        found = held.get(key)
-        if found is None:
-            return 0.0
-        rest.append(set(found[0]))
-    total = 0.0
-    for start, title in zip(*first, strict=True):
-        if p.title and not title:
-            continue
-        if start + len(rest) >= MAX_POSITION:  # a clamped position says nothing about order
-            continue
-        if all(start + k + 1 in positions for k, positions in enumerate(rest)):
-            total += TITLE_WEIGHT if title else BODY_WEIGHT
-    return total

@@ -38,6 +38,7 @@ from themeflow.text.doctype import doc_type
 
 if TYPE_CHECKING:
     from themeflow.search.request import SearchRequest
+    from themeflow.store.sqlite.transfer import SQLiteTransfer
     from themeflow.store.sqlite.vectors import SQLiteVectorStore
 
 BUSY_TIMEOUT_MS = 30_000
@@ -82,6 +83,13 @@ class SQLiteStore:
             with self._translate("open the database"):
                 migrations.apply(self.conn, migrations.all_migrations())
                 self._check_analyzer()
+
+    @property
+    def transfer(self) -> SQLiteTransfer:
+        """Its side of a copy to or from another store (``themeflow migrate``)."""
+        from themeflow.store.sqlite.transfer import SQLiteTransfer
+
+        return SQLiteTransfer(self)
 
     @property
     def workflows(self) -> SQLiteWorkflowStore:

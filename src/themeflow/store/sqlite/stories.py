@@ -4,25 +4,11 @@ The SQLite store applies :data:`MIGRATIONS` in its own migration runner and call
 :func:`assign_story` inside the transaction that wrote a new or changed document, and
 :func:`remove_document` when one is deleted. Nothing here commits.
 
-The invariant: **stories are the connected components of** :func:`themeflow.dedup.linked` over the
-documents present. That relation depends on the pair only, so the stories do not depend on arrival
-order; the code keeps the invariant incrementally:
-
-- a new document is linked to its candidates found through ``lsh_bands`` and ``sentence_keys``
-  (O(candidates), no global index in memory, nothing recomputed) and joins their story; when it links two or more stories it
-  **bridges** them and they are merged into one (a copy of a copy is one story);
-- removing a document (or changing its content, which is remove + insert) re-checks the remaining
-  members of its story pairwise and splits the story if the document was the bridge — O(size²) in
-  that one story, never more.
-
-One approximation: a sentence key held by more than :data:`MAX_SENTENCE_HOLDERS` documents proposes no
-candidates, so a pair whose only link is such a stock sentence (and no band key) may stay apart on insert
-although :func:`themeflow.dedup.linked` holds for it; a real excerpt shares its rarer sentences too.
-
-The canonical copy is the earliest published, then the longest normalized body, then the smallest
-id (:func:`themeflow.dedup.canonical_order_key`); a story's id follows its canonical document
-(:func:`themeflow.dedup.story_id_for`), so the same documents always form the same stories with the
-same ids whichever order they came in. Rewrites are never merged (see :mod:`themeflow.dedup`).
+What decides an outcome (candidates, copies, joins, bridges, splits, the canonical copy, a story's id and
+span) is :mod:`themeflow.store.story_rules`, shared with every backend: stories are the connected
+components of :func:`themeflow.dedup.linked` over the documents present, kept incrementally, the same
+whichever order the documents came in. This module holds the SQLite tables, the upgrade that fingerprints
+a store again after a change of :class:`themeflow.dedup.DedupConfig`, and the statements the rules run.
 
 Tables (all created by :data:`MIGRATIONS`):
 
@@ -46,17 +32,20 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from themeflow import dedup
 from themeflow.errors import StoreError
 from themeflow.model import Document
+from themeflow.store import story_rules as rules
 from themeflow.store.sqlite.migrations import Step
 from themeflow.store.sqlite.params import chunks, marks
 from themeflow.store.sqlite.story_reads import list_stories, parse_time, stories_for, story_of
+from themeflow.store.story_rules import MAX_SENTENCE_HOLDERS, title_is_derived
 
 __all__ = [
+    "MAX_SENTENCE_HOLDERS",
     "MIGRATIONS",
     "assign_fingerprinted",
     "assign_story",
@@ -65,6 +54,7 @@ __all__ = [
     "remove_document",
     "stories_for",
     "story_of",
+    "title_is_derived",
 ]
 
 MIGRATIONS: list[tuple[str, Step]] = [
@@ -111,10 +101,7 @@ MIGRATIONS: list[tuple[str, Step]] = [
 ]
 """Named, append-only (name, step) pairs; never edit one that has shipped — append another."""
 
-_CONFIG = dedup.DEFAULT_CONFIG
-_FAR = "9999-12-31T23:59:59"
-MAX_SENTENCE_HOLDERS = 32
-"""A sentence key held by more documents than this proposes no copy candidates (see the module doc)."""
+_CONFIG = rules.CONFIG
 NOTICE_FROM = 5000
 """A rebuild of at least this many documents says so on stderr before it starts."""
 _log = logging.getLogger("themeflow.store")
@@ -213,51 +200,149 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-class _Row:
-    """A fingerprint as loaded from the table."""
-
-    __slots__ = ("doc_id", "fp", "length", "published", "rowid")
-
-    def __init__(self, rowid: int, doc_id: str, fp: dedup.Fingerprint, published: str) -> None:
-        self.rowid, self.doc_id, self.fp, self.published = rowid, doc_id, fp, published
-        self.length = fp.length
-
-    def order(self) -> tuple[str, int, str]:
-        return dedup.canonical_order_key(self.published, self.length, self.doc_id)
+_FP_COLS = ", ".join(rules.FINGERPRINT_COLUMNS)
+_FP_INSERT_COLS = ", ".join(rules.FINGERPRINT_COLUMNS[1:])  # rowid is assigned
 
 
-_FP_COLS = "rowid, doc_id, content_hash, length, published_key, minhash, figures, title, sentences, title_derived, title_support, collection"
+class _Tables:
+    """The story tables of one SQLite connection, as the shared rules (:mod:`themeflow.store.story_rules`)
+    read and write them. Creation times are ISO strings to the second."""
 
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
-def _row(r: Sequence[object]) -> _Row:
-    rowid, doc_id, chash, length, pub, mh, figs, title, sents, derived, support, collection = r
-    hashes, lengths = dedup.Fingerprint.sentences_from_bytes(sents)  # type: ignore[arg-type]
-    fp = dedup.Fingerprint(
-        content_hash=str(chash),
-        length=int(length),  # type: ignore[call-overload]
-        signature=dedup.Fingerprint.array_from_bytes(mh),  # type: ignore[arg-type]
-        figures=dedup.Fingerprint.array_from_bytes(figs),  # type: ignore[arg-type]
-        title=str(title),
-        sentences=hashes,
-        sentence_lengths=lengths,
-        title_derived=bool(derived),
-        title_support=float(support),  # type: ignore[arg-type]
-        collection=bool(collection),
-    )
-    return _Row(int(rowid), str(doc_id), fp, str(pub))  # type: ignore[call-overload]
+    def _load(self, column: str, values: Sequence[object]) -> list[rules.Fingerprinted]:
+        out: list[rules.Fingerprinted] = []
+        for chunk in chunks(values):
+            q = f"SELECT {_FP_COLS} FROM doc_fingerprints WHERE {column} IN ({marks(len(chunk))})"
+            out += [rules.fingerprinted(r) for r in self.conn.execute(q, chunk)]
+        return out
 
+    def fingerprints(self, doc_ids: Sequence[str]) -> list[rules.Fingerprinted]:
+        return self._load("doc_id", doc_ids)
 
-def _load(conn: sqlite3.Connection, where: str, params: Iterable[object]) -> list[_Row]:
-    return [
-        _row(r) for r in conn.execute(f"SELECT {_FP_COLS} FROM doc_fingerprints WHERE {where}", tuple(params))
-    ]
+    def fingerprints_at(self, rowids: Sequence[int]) -> list[rules.Fingerprinted]:
+        return self._load("rowid", rowids)
 
+    def insert_fingerprint(
+        self, doc_id: str, fp: dedup.Fingerprint, published: str, bands: Sequence[int]
+    ) -> int:
+        cur = self.conn.execute(
+            f"INSERT INTO doc_fingerprints({_FP_INSERT_COLS}) VALUES ({marks(len(rules.FINGERPRINT_COLUMNS) - 1)})",
+            rules.fingerprint_values(doc_id, fp, published),
+        )
+        rowid = int(cur.lastrowid or 0)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO lsh_bands(key, fp) VALUES (?, ?)", [(k, rowid) for k in bands]
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO sentence_keys(key, fp) VALUES (?, ?)",
+            [(int(k), rowid) for k in fp.sentences.tolist()],
+        )
+        return rowid
 
-def _load_ids(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> list[_Row]:
-    out: list[_Row] = []
-    for chunk in chunks(doc_ids):
-        out += _load(conn, f"doc_id IN ({marks(len(chunk))})", chunk)
-    return out
+    def drop_fingerprint(
+        self, doc_id: str, rowid: int | None, bands: Sequence[int], sentences: Sequence[int]
+    ) -> None:
+        if rowid is not None:
+            self.conn.executemany(
+                "DELETE FROM lsh_bands WHERE key = ? AND fp = ?", [(k, rowid) for k in bands]
+            )
+            self.conn.executemany(
+                "DELETE FROM sentence_keys WHERE key = ? AND fp = ?", [(int(k), rowid) for k in sentences]
+            )
+        self.conn.execute("DELETE FROM doc_fingerprints WHERE doc_id = ?", (doc_id,))
+
+    def set_published(self, rowid: int, published: str) -> None:
+        self.conn.execute("UPDATE doc_fingerprints SET published_key = ? WHERE rowid = ?", (published, rowid))
+
+    def band_holders(self, bands: Sequence[int]) -> set[int]:
+        out: set[int] = set()
+        for chunk in chunks(bands):
+            q = f"SELECT fp FROM lsh_bands WHERE key IN ({marks(len(chunk))})"
+            out.update(int(r[0]) for r in self.conn.execute(q, chunk))
+        return out
+
+    def sentence_counts(self, keys: Sequence[int], max_holders: int) -> dict[int, int]:
+        # Counted in SQL: a stock phrase's thousands of holders never reach Python.
+        counts: dict[int, int] = {}
+        for chunk in chunks(keys, 200):
+            qm = marks(len(chunk))
+            q = (
+                f"SELECT fp, count(*) FROM sentence_keys WHERE key IN ({qm}) AND key NOT IN ("
+                f"SELECT key FROM sentence_keys WHERE key IN ({qm}) GROUP BY key"
+                f" HAVING count(*) > {int(max_holders)}) GROUP BY fp"
+            )
+            for fp, n in self.conn.execute(q, [*chunk, *chunk]):
+                counts[int(fp)] = counts.get(int(fp), 0) + int(n)
+        return counts
+
+    def same_content(self, content_hash: str) -> set[int]:
+        q = "SELECT rowid FROM doc_fingerprints WHERE content_hash = ?"
+        return {int(r[0]) for r in self.conn.execute(q, (content_hash,))}
+
+    def story_of_doc(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT story_id FROM story_members WHERE doc_id = ?", (doc_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def story_ids_of(self, doc_ids: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        for chunk in chunks(doc_ids):
+            q = f"SELECT DISTINCT story_id FROM story_members WHERE doc_id IN ({marks(len(chunk))})"
+            out.update(str(r[0]) for r in self.conn.execute(q, chunk))
+        return out
+
+    def member_ids(self, story_id: str) -> list[str]:
+        q = "SELECT doc_id FROM story_members WHERE story_id = ?"
+        return [str(r[0]) for r in self.conn.execute(q, (story_id,))]
+
+    def add_member(self, story_id: str, doc_id: str, similarity: float) -> None:
+        self.conn.execute(
+            "INSERT INTO story_members(doc_id, story_id, similarity, joined_at) VALUES (?, ?, ?, ?)",
+            (doc_id, story_id, similarity, _now()),
+        )
+
+    def drop_member(self, doc_id: str) -> str | None:
+        story_id = self.story_of_doc(doc_id)
+        self.conn.execute("DELETE FROM story_members WHERE doc_id = ?", (doc_id,))
+        return story_id
+
+    def move_members(self, story_id: str, doc_ids: Sequence[str]) -> None:
+        self.conn.executemany(
+            "UPDATE story_members SET story_id = ? WHERE doc_id = ?", [(story_id, d) for d in doc_ids]
+        )
+
+    def merge_story(self, into: str, other: str) -> None:
+        self.conn.execute("UPDATE story_members SET story_id = ? WHERE story_id = ?", (into, other))
+        self.conn.execute(
+            "UPDATE stories SET created_at = min(created_at, (SELECT created_at FROM stories WHERE id = ?))"
+            " WHERE id = ?",
+            (other, into),
+        )
+        self.conn.execute("DELETE FROM stories WHERE id = ?", (other,))
+
+    def story_created(self, story_id: str) -> object | None:
+        row = self.conn.execute("SELECT created_at FROM stories WHERE id = ?", (story_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def upsert_story(self, state: rules.StoryState, created: object | None) -> None:
+        now = _now()
+        self.conn.execute(
+            "INSERT INTO stories(id, canonical_id, size, first_published, last_published, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET canonical_id = excluded.canonical_id,"
+            " size = excluded.size, first_published = excluded.first_published,"
+            " last_published = excluded.last_published, updated_at = excluded.updated_at",
+            state.row(now if created is None else created, now),
+        )
+
+    def set_members(self, state: rules.StoryState) -> None:
+        self.conn.executemany(
+            "UPDATE story_members SET story_id = ?, similarity = ? WHERE doc_id = ?",
+            [(state.story_id, sim, doc_id) for doc_id, sim in state.similarities],
+        )
+
+    def delete_story(self, story_id: str) -> None:
+        self.conn.execute("DELETE FROM stories WHERE id = ?", (story_id,))
 
 
 def assign_story(conn: sqlite3.Connection, doc: Document, kind: str | None = None) -> str:
@@ -269,22 +354,10 @@ def assign_story(conn: sqlite3.Connection, doc: Document, kind: str | None = Non
     store has already classified it.
     """
     try:
-        return _assign(conn, doc, kind)
+        fp = rules.fingerprint_document(doc, kind)
+        return _assign_fp(conn, doc.id, fp, dedup.published_key(doc.published_at))
     except sqlite3.Error as exc:
         raise StoreError(f"could not assign document {doc.id} to a story: {exc}") from exc
-
-
-def title_is_derived(meta: object) -> bool:
-    """Whether ingest derived the title from the first sentence (``meta.title_origin``): such a title is
-    body text, and two re-hosts that open differently must not veto each other as "unrelated
-    headlines" (:attr:`themeflow.dedup.Fingerprint.title_derived`)."""
-    return bool(meta.get("title_origin")) if isinstance(meta, Mapping) else False
-
-
-def _assign(conn: sqlite3.Connection, doc: Document, kind: str | None) -> str:
-    derived = title_is_derived(doc.meta)
-    fp = dedup.fingerprint(doc.paragraphs, doc.title, _CONFIG, kind=kind, title_derived=derived)
-    return _assign_fp(conn, doc.id, fp, dedup.published_key(doc.published_at))
 
 
 def assign_fingerprinted(
@@ -304,279 +377,22 @@ def assign_fingerprinted(
 
 
 def _assign_fp(conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, published: str) -> str:
-    """Keep an unchanged document where it is; otherwise (re)insert its fingerprint, find its copies and
-    join (or found, or bridge) their story."""
-    kept = _unchanged_story(conn, doc_id, fp, published)
-    if kept is not None:
-        return kept
-    rowid, keys = _insert_fingerprint(conn, doc_id, fp, published)
-    matches = _copies_of(conn, rowid, keys, fp)
-    if not matches:
-        return _found_story(conn, doc_id, fp, published)
-    return _join_story(conn, doc_id, _story_ids_of(conn, [m.doc_id for m in matches]))
-
-
-def _found_story(conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, published: str) -> str:
-    """A document with no copy founds its own story, written as :func:`_refresh` would leave it (most
-    documents are alone: reading the story back to refresh it was a third of story assignment)."""
-    now = _now()
-    story_id = dedup.story_id_for(doc_id)
-    span = None if published == _FAR else published
-    conn.execute(
-        "INSERT INTO stories(id, canonical_id, size, first_published, last_published, created_at, updated_at)"
-        " VALUES (?, ?, 1, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET canonical_id = excluded.canonical_id,"
-        " size = 1, first_published = excluded.first_published, last_published = excluded.last_published,"
-        " updated_at = excluded.updated_at",
-        (story_id, doc_id, span, span, now, now),
-    )
-    conn.execute(
-        "INSERT INTO story_members(doc_id, story_id, similarity, joined_at) VALUES (?, ?, ?, ?)",
-        (doc_id, story_id, round(dedup.similarity(fp, fp), 4), now),
-    )
-    return story_id
-
-
-def _unchanged_story(
-    conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, published: str
-) -> str | None:
-    """The story of a document whose fingerprint did not change (its publish time refreshed, which can move
-    the canonical copy); None after removing a changed one, or for a document never seen."""
-    old = _load(conn, "doc_id = ?", (doc_id,))
-    if not old:
-        return None
-    prev = old[0]
-    same = (
-        prev.fp.content_hash == fp.content_hash
-        and prev.fp.title == fp.title
-        and prev.fp.figures.tobytes() == fp.figures.tobytes()
-        and prev.fp.collection == fp.collection
-        and prev.fp.title_support == fp.title_support
-        and prev.fp.title_derived == fp.title_derived
-    )
-    member = conn.execute("SELECT story_id FROM story_members WHERE doc_id = ?", (doc_id,)).fetchone()
-    if same and member is not None:
-        if prev.published != published:
-            conn.execute(
-                "UPDATE doc_fingerprints SET published_key = ? WHERE rowid = ?", (published, prev.rowid)
-            )
-            return _refresh(conn, [str(member[0])])[0]
-        return str(member[0])
-    _remove(conn, doc_id)
-    return None
-
-
-def _insert_fingerprint(
-    conn: sqlite3.Connection, doc_id: str, fp: dedup.Fingerprint, published: str
-) -> tuple[int, list[int]]:
-    """Store the fingerprint, its LSH band keys and its sentence keys; returns its rowid and the band keys."""
-    cur = conn.execute(
-        "INSERT INTO doc_fingerprints(doc_id, content_hash, length, published_key, minhash, figures, title,"
-        " sentences, title_derived, title_support, collection) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            doc_id,
-            fp.content_hash,
-            fp.length,
-            published,
-            fp.signature_bytes(),
-            fp.figures_bytes(),
-            fp.title,
-            fp.sentences_bytes(),
-            int(fp.title_derived),
-            fp.title_support,
-            int(fp.collection),
-        ),
-    )
-    rowid = int(cur.lastrowid or 0)
-    keys = dedup.band_keys(fp.signature, _CONFIG) if fp.signature is not None else []
-    conn.executemany("INSERT OR IGNORE INTO lsh_bands(key, fp) VALUES (?, ?)", [(k, rowid) for k in keys])
-    conn.executemany(
-        "INSERT OR IGNORE INTO sentence_keys(key, fp) VALUES (?, ?)",
-        [(int(k), rowid) for k in fp.sentences.tolist()],
-    )
-    return rowid, keys
-
-
-def _copies_of(
-    conn: sqlite3.Connection, rowid: int, keys: Sequence[int], fp: dedup.Fingerprint
-) -> list[_Row]:
-    """Stored documents that are copies of ``fp``. Candidates share a band key, a content sentence held
-    by few documents, or the same normalized body (O(candidates)); each is then checked with
-    :func:`dedup.is_copy`."""
-    cand: set[int] = set()
-    for chunk in chunks(keys):
-        cand.update(
-            r[0] for r in conn.execute(f"SELECT fp FROM lsh_bands WHERE key IN ({marks(len(chunk))})", chunk)
-        )
-    cand.update(_sentence_candidates(conn, fp.sentences.tolist(), rowid))
-    if fp.length > 0:  # every empty body has the same hash and is a copy of nothing
-        cand.update(
-            r[0]
-            for r in conn.execute(
-                "SELECT rowid FROM doc_fingerprints WHERE content_hash = ?", (fp.content_hash,)
-            )
-        )
-    cand.discard(rowid)
-    matches: list[_Row] = []
-    for rowids in chunks(sorted(cand)):
-        matches += [
-            r
-            for r in _load(conn, f"rowid IN ({marks(len(rowids))})", rowids)
-            if dedup.is_copy(fp, r.fp, _CONFIG)
-        ]
-    return matches
-
-
-def _sentence_candidates(conn: sqlite3.Connection, sentence_keys: Sequence[int], rowid: int) -> set[int]:
-    """Fingerprints sharing at least ``min_shared_sentences`` of these sentence keys (fewer can never make
-    a contained copy; :func:`themeflow.dedup.are_candidates` says the same), counting only keys held by
-    at most :data:`MAX_SENTENCE_HOLDERS` other documents. Counted in SQL: a stock phrase's thousands of
-    holders never reach Python."""
-    if len(sentence_keys) < _CONFIG.min_shared_sentences:
-        return set()
-    counts: dict[int, int] = {}
-    for chunk in chunks(sentence_keys, 200):
-        qm = marks(len(chunk))
-        q = (
-            f"SELECT fp, count(*) FROM sentence_keys WHERE key IN ({qm}) AND key NOT IN ("
-            f"SELECT key FROM sentence_keys WHERE key IN ({qm}) GROUP BY key"
-            f" HAVING count(*) > {MAX_SENTENCE_HOLDERS + 1}) GROUP BY fp"
-        )
-        for fp, n in conn.execute(q, [*chunk, *chunk]):
-            counts[int(fp)] = counts.get(int(fp), 0) + int(n)
-    out = {fp for fp, n in counts.items() if n >= _CONFIG.min_shared_sentences}
-    out.discard(rowid)
-    return out
-
-
-def _story_ids_of(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> list[str]:
-    """The distinct stories these documents belong to, sorted."""
-    story_ids: set[str] = set()
-    for chunk in chunks(doc_ids):
-        q = f"SELECT DISTINCT story_id FROM story_members WHERE doc_id IN ({marks(len(chunk))})"
-        story_ids.update(str(r[0]) for r in conn.execute(q, chunk))
-    return sorted(story_ids)
-
-
-def _join_story(conn: sqlite3.Connection, doc_id: str, story_ids: Sequence[str]) -> str:
-    """Add the document to the first of ``story_ids``, merging the others into it (the document bridges
-    them), or found a story of its own; returns the story's id after its refresh."""
-    now = _now()
-    provisional = story_ids[0] if story_ids else dedup.story_id_for(doc_id)
-    if not story_ids:
-        conn.execute(
-            "INSERT INTO stories(id, canonical_id, size, created_at, updated_at) VALUES (?, ?, 1, ?, ?)",
-            (provisional, doc_id, now, now),
-        )
-    for other in story_ids[1:]:
-        conn.execute("UPDATE story_members SET story_id = ? WHERE story_id = ?", (provisional, other))
-        conn.execute(
-            "UPDATE stories SET created_at = min(created_at, (SELECT created_at FROM stories WHERE id = ?))"
-            " WHERE id = ?",
-            (other, provisional),
-        )
-        conn.execute("DELETE FROM stories WHERE id = ?", (other,))
-    conn.execute(
-        "INSERT INTO story_members(doc_id, story_id, similarity, joined_at) VALUES (?, ?, 0, ?)",
-        (doc_id, provisional, now),
-    )
-    return _refresh(conn, [provisional])[0]
+    return rules.assign(_Tables(conn), doc_id, fp, published)
 
 
 def _refresh(conn: sqlite3.Connection, story_ids: Sequence[str]) -> list[str]:
     """Recompute canonical copy, id, size, similarities and publish span of stories; returns new ids."""
-    out = []
-    for sid in story_ids:
-        members = [
-            str(r[0]) for r in conn.execute("SELECT doc_id FROM story_members WHERE story_id = ?", (sid,))
-        ]
-        rows = sorted(_load_ids(conn, members), key=_Row.order)
-        if not rows:
-            conn.execute("DELETE FROM stories WHERE id = ?", (sid,))
-            continue
-        canon = rows[0]
-        new_id = dedup.story_id_for(canon.doc_id)
-        known = [r.published for r in rows if r.published != _FAR]
-        first, last = (min(known), max(known)) if known else (None, None)
-        created = conn.execute("SELECT created_at FROM stories WHERE id = ?", (sid,)).fetchone()
-        created_at = str(created[0]) if created else _now()
-        if new_id != sid:
-            conn.execute("DELETE FROM stories WHERE id = ?", (sid,))
-        conn.execute(
-            "INSERT INTO stories(id, canonical_id, size, first_published, last_published, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET canonical_id = excluded.canonical_id,"
-            " size = excluded.size, first_published = excluded.first_published,"
-            " last_published = excluded.last_published, updated_at = excluded.updated_at",
-            (new_id, canon.doc_id, len(rows), first, last, created_at, _now()),
-        )
-        conn.executemany(
-            "UPDATE story_members SET story_id = ?, similarity = ? WHERE doc_id = ?",
-            [(new_id, round(dedup.similarity(canon.fp, r.fp), 4), r.doc_id) for r in rows],
-        )
-        out.append(new_id)
-    return out
+    return rules.refresh(_Tables(conn), story_ids)
+
+
+def _sentence_candidates(conn: sqlite3.Connection, sentence_keys: Sequence[int], rowid: int) -> set[int]:
+    """Fingerprints sharing enough of these sentence keys (:func:`themeflow.store.story_rules.sentence_candidates`)."""
+    return rules.sentence_candidates(_Tables(conn), sentence_keys, rowid)
 
 
 def remove_document(conn: sqlite3.Connection, doc_id: str) -> None:
     """Forget a document's fingerprint and membership; split its story if it was the bridge."""
     try:
-        _remove(conn, doc_id)
+        rules.remove(_Tables(conn), doc_id)
     except sqlite3.Error as exc:
         raise StoreError(f"could not remove document {doc_id} from its story: {exc}") from exc
-
-
-def _remove(conn: sqlite3.Connection, doc_id: str) -> None:
-    rows = _load(conn, "doc_id = ?", (doc_id,))
-    if rows and rows[0].fp.signature is not None:
-        keys = dedup.band_keys(rows[0].fp.signature, _CONFIG)
-        conn.executemany("DELETE FROM lsh_bands WHERE key = ? AND fp = ?", [(k, rows[0].rowid) for k in keys])
-    if rows:
-        conn.executemany(
-            "DELETE FROM sentence_keys WHERE key = ? AND fp = ?",
-            [(int(k), rows[0].rowid) for k in rows[0].fp.sentences.tolist()],
-        )
-    conn.execute("DELETE FROM doc_fingerprints WHERE doc_id = ?", (doc_id,))
-    member = conn.execute("SELECT story_id FROM story_members WHERE doc_id = ?", (doc_id,)).fetchone()
-    conn.execute("DELETE FROM story_members WHERE doc_id = ?", (doc_id,))
-    if member is None:
-        return
-    sid = str(member[0])
-    rest = _load_ids(
-        conn, [str(r[0]) for r in conn.execute("SELECT doc_id FROM story_members WHERE story_id = ?", (sid,))]
-    )
-    components = _components(rest)
-    if len(components) <= 1:
-        _refresh(conn, [sid])
-        return
-    # The removed document was a bridge: each component becomes its own story.
-    created = conn.execute("SELECT created_at FROM stories WHERE id = ?", (sid,)).fetchone()
-    conn.execute("DELETE FROM stories WHERE id = ?", (sid,))
-    for n, comp in enumerate(components):
-        tmp = f"{sid}~{n}"
-        conn.execute(
-            "INSERT INTO stories(id, canonical_id, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-            (tmp, comp[0].doc_id, len(comp), created[0] if created else _now(), _now()),
-        )
-        conn.executemany(
-            "UPDATE story_members SET story_id = ? WHERE doc_id = ?", [(tmp, r.doc_id) for r in comp]
-        )
-        _refresh(conn, [tmp])
-
-
-def _components(rows: list[_Row]) -> list[list[_Row]]:
-    """Connected components under :func:`dedup.linked` (union-find over all pairs of one story)."""
-    parent = list(range(len(rows)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(len(rows)):
-        for j in range(i + 1, len(rows)):
-            if find(i) != find(j) and dedup.linked(rows[i].fp, rows[j].fp, _CONFIG):
-                parent[find(i)] = find(j)
-    groups: dict[int, list[_Row]] = {}
-    for i, r in enumerate(rows):
-        groups.setdefault(find(i), []).append(r)
-    return sorted(groups.values(), key=lambda g: min(r.order() for r in g))

@@ -1,7 +1,8 @@
 """Reading stories from SQLite: a document's story, the stories of a page of hits, recent multi-copy stories.
 
 The tables are written by :mod:`themeflow.store.sqlite.stories`; the documents themselves are only read, to
-fill :class:`themeflow.model.Copy`.
+fill :class:`themeflow.model.Copy`. How rows become stories (copy order, the canonical left out) is
+:func:`themeflow.store.story_rules.assemble_stories`, shared with every backend.
 """
 
 from __future__ import annotations
@@ -12,26 +13,17 @@ from datetime import datetime
 
 from themeflow import dedup
 from themeflow.errors import StoreError
-from themeflow.model import Copy, Story
+from themeflow.model import Story
 from themeflow.store.sqlite.params import chunks, marks
+from themeflow.store.story_rules import assemble_stories, parse_time
 
 __all__ = ["list_stories", "parse_time", "stories_for", "story_of"]
-
-
-def parse_time(value: object) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def _build(conn: sqlite3.Connection, story_rows: Sequence[Sequence[object]]) -> dict[str, Story]:
     """Stories by id, with copies (canonical excluded) in canonical order, from the documents table."""
     ids = [str(r[0]) for r in story_rows]
-    canon = {str(r[0]): str(r[1]) for r in story_rows}
-    members: dict[str, list[tuple[tuple[str, int, str], Copy]]] = {i: [] for i in ids}
+    member_rows: list[Sequence[object]] = []
     for chunk in chunks(ids):
         q = (
             "SELECT m.story_id, m.doc_id, f.published_key, f.length, d.source, d.published_at, d.url, d.title"
@@ -39,14 +31,8 @@ def _build(conn: sqlite3.Connection, story_rows: Sequence[Sequence[object]]) -> 
             " LEFT JOIN documents d ON d.id = m.doc_id"
             f" WHERE m.story_id IN ({marks(len(chunk))})"
         )
-        for sid, did, pub, length, source, published, url, title in conn.execute(q, chunk):
-            copy = Copy(id=did, source=source, published_at=parse_time(published), url=url, title=title)
-            members[sid].append((dedup.canonical_order_key(pub, int(length), did), copy))
-    out = {}
-    for sid in ids:
-        ordered = [c for _, c in sorted(members[sid], key=lambda x: x[0]) if c.id != canon[sid]]
-        out[sid] = Story(id=sid, canonical_id=canon[sid], copies=tuple(ordered))
-    return out
+        member_rows += conn.execute(q, chunk).fetchall()
+    return assemble_stories(story_rows, member_rows)
 
 
 def story_of(conn: sqlite3.Connection, doc_id: str) -> Story | None:

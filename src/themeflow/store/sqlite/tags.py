@@ -5,18 +5,18 @@ write-time watermark up to which every document has been read for it) and ``doc_
 and document). ``doc_tags`` carries the document's publish time as ``sort_ts`` so a concept's feed, counts and
 heat chart read one index range (``doc_tags_feed``) instead of joining every tagged document; a document whose
 text or time changes is written again, which re-tags it and rewrites ``sort_ts``. Documents without a publish
-time sort last (:data:`NO_TIME`).
+time sort last (:data:`NO_TIME`). What a row means, and the arithmetic on counts (trends, related concepts),
+is ``store/tag_records.py``, shared with every backend.
 """
 
 from __future__ import annotations
 
-import math
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from themeflow.model import DocumentTag, TagCount, TagKind, TagState
+from themeflow.model import DocumentTag, TagCount, TagState
+from themeflow.store import tag_records as records
 from themeflow.store.base import NO_TIME
 from themeflow.store.sqlite.params import chunks, marks
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from themeflow.store.sqlite.store import SQLiteStore
 
 __all__ = ["MIGRATIONS", "SQLiteTagStore"]
-
-DAY = 86_400.0
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -57,19 +55,6 @@ MIGRATIONS: list[tuple[str, str]] = [
 _TAG_COLUMNS = "t.concept, d.id, t.aboutness, t.score, t.sort_ts, t.tagged_at"
 
 
-def _tag(row: sqlite3.Row | tuple[object, ...]) -> DocumentTag:
-    concept, doc_id, aboutness, score, sort_ts, tagged_at = tuple(row)
-    ts = float(sort_ts)
-    return DocumentTag(
-        concept=str(concept),
-        doc_id=str(doc_id),
-        aboutness=str(aboutness),
-        score=float(score),
-        published_at=datetime.fromtimestamp(ts, UTC) if ts > NO_TIME else None,
-        tagged_at=float(tagged_at),
-    )
-
-
 class SQLiteTagStore:
     """The tag tables of one :class:`~themeflow.store.sqlite.store.SQLiteStore`."""
 
@@ -81,9 +66,7 @@ class SQLiteTagStore:
             rows = self._store.conn.execute(
                 "SELECT name, kind, digest, watermark, refreshed_at FROM tag_concepts"
             ).fetchall()
-        return {
-            str(r[0]): TagState(str(r[0]), _kind(r[1]), str(r[2]), float(r[3]), float(r[4])) for r in rows
-        }
+        return {state.name: state for state in map(records.state_from_row, rows)}
 
     def write(
         self, state: TagState, tags: Sequence[DocumentTag], *, replacing: Sequence[str] | None = None
@@ -112,16 +95,8 @@ class SQLiteTagStore:
                 "INSERT OR REPLACE INTO doc_tags(concept, doc_rowid, aboutness, score, sort_ts, tagged_at)"
                 " VALUES (?,?,?,?,?,?)",
                 [
-                    (
-                        state.name,
-                        docs[t.doc_id][0],
-                        t.aboutness,
-                        t.score,
-                        docs[t.doc_id][1],
-                        first_tagged.get(docs[t.doc_id][0], t.tagged_at),
-                    )
-                    for t in tags
-                    if t.doc_id in docs
+                    (state.name, rowid, *row)
+                    for rowid, row in records.tag_rows(tags, docs, first_tagged).items()
                 ],
             )
 
@@ -132,17 +107,14 @@ class SQLiteTagStore:
 
     def counts(self, as_of: float, *, name: str | None = None) -> list[TagCount]:
         about = "t.aboutness = '主题'"
-
-        def window(start_days: int, end_days: int) -> str:
-            return (
-                f"coalesce(sum({about} AND t.sort_ts > {as_of - start_days * DAY!r}"
-                f" AND t.sort_ts <= {as_of - end_days * DAY!r}), 0)"
-            )
-
+        windows = ", ".join(
+            f"coalesce(sum({about} AND t.sort_ts > {start!r} AND t.sort_ts <= {end!r}), 0)"
+            for start, end in records.trend_bounds(as_of)
+        )
         sql = (
             "SELECT c.name, c.kind, c.refreshed_at,"
             f" coalesce(sum({about}), 0), coalesce(sum(t.aboutness = '提及'), 0),"
-            f" {window(7, 0)}, {window(14, 7)}, {window(30, 0)}, {window(60, 30)},"
+            f" {windows},"
             f" max(CASE WHEN {about} AND t.sort_ts > {NO_TIME!r} THEN t.sort_ts END)"
             " FROM tag_concepts c LEFT JOIN doc_tags t ON t.concept = c.name"
             + (" WHERE c.name = ?" if name is not None else "")
@@ -150,22 +122,7 @@ class SQLiteTagStore:
         )
         with self._store.reading("count tags"):
             rows = self._store.conn.execute(sql, () if name is None else (name,)).fetchall()
-        counts = [
-            TagCount(
-                name=str(r[0]),
-                kind=_kind(r[1]),
-                documents=int(r[3]),
-                mentions=int(r[4]),
-                last_7d=int(r[5]),
-                prev_7d=int(r[6]),
-                last_30d=int(r[7]),
-                prev_30d=int(r[8]),
-                latest=datetime.fromtimestamp(float(r[9]), UTC) if r[9] is not None else None,
-                refreshed_at=float(r[2]),
-            )
-            for r in rows
-        ]
-        return sorted(counts, key=lambda c: (-c.documents, c.name))
+        return records.by_size(map(records.count_from_row, rows))
 
     def feed(
         self,
@@ -187,7 +144,7 @@ class SQLiteTagStore:
             f" WHERE {where} ORDER BY t.sort_ts DESC, t.doc_rowid DESC LIMIT ?"
         )
         with self._store.reading("read a concept's documents"):
-            return [_tag(r) for r in self._store.conn.execute(sql, (*params, limit))]
+            return [records.tag_from_row(r) for r in self._store.conn.execute(sql, (*params, limit))]
 
     def tagged(self, name: str, doc_ids: Sequence[str]) -> dict[str, DocumentTag]:
         found: dict[str, DocumentTag] = {}
@@ -198,7 +155,7 @@ class SQLiteTagStore:
                     f" WHERE t.concept = ? AND d.id IN ({marks(len(part))})",
                     (name, *part),
                 )
-                found.update((t.doc_id, t) for t in map(_tag, rows))
+                found.update((t.doc_id, t) for t in map(records.tag_from_row, rows))
         return found
 
     def published_times(self, name: str, *, aboutness: Sequence[str], since: float) -> list[float]:
@@ -211,31 +168,23 @@ class SQLiteTagStore:
             return [float(r[0]) for r in rows]
 
     def related(self, name: str, *, limit: int = 8) -> list[tuple[str, int]]:
-        """Ranked by cosine of the document sets (shared / √(size × other's size)), so a concept every
-        article touches (科技, 财报) does not head every list by sheer size."""
+        """Two counts (about-documents per concept, and shared with each other concept), ranked by
+        :func:`~themeflow.store.tag_records.rank_related`."""
         with self._store.reading("read related concepts"):
             conn = self._store.conn
-            sizes = dict(
-                conn.execute(
+            sizes = {
+                str(c): int(n)
+                for c, n in conn.execute(
                     "SELECT concept, count(*) FROM doc_tags WHERE aboutness = '主题' GROUP BY concept"
                 )
-            )
+            }
             shared = conn.execute(
                 "SELECT o.concept, count(*) FROM doc_tags t JOIN doc_tags o"
                 " ON o.doc_rowid = t.doc_rowid AND o.concept <> t.concept AND o.aboutness = '主题'"
                 " WHERE t.concept = ? AND t.aboutness = '主题' GROUP BY o.concept",
                 (name,),
             ).fetchall()
-        own = int(sizes.get(name, 0))
-        if not own:
-            return []
-        scored = [
-            (int(n) / math.sqrt(own * int(sizes[other])), str(other), int(n))
-            for other, n in shared
-            if int(n) >= 2 and sizes.get(other)
-        ]
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        return [(other, n) for _, other, n in scored[:limit]]
+        return records.rank_related(name, sizes, [(str(o), int(n)) for o, n in shared], limit=limit)
 
     def tags_of(self, doc_id: str) -> list[DocumentTag]:
         with self._store.reading("read a document's tags"):
@@ -244,7 +193,7 @@ class SQLiteTagStore:
                 " WHERE d.id = ? ORDER BY t.aboutness = '提及', t.score DESC",
                 (doc_id,),
             )
-            return [_tag(r) for r in rows]
+            return [records.tag_from_row(r) for r in rows]
 
     def _rowid(self, doc_id: str) -> int | None:
         row = self._store.conn.execute("SELECT rowid FROM documents WHERE id = ?", (doc_id,)).fetchone()
@@ -262,7 +211,3 @@ def _rowids(conn: sqlite3.Connection, doc_ids: list[str]) -> dict[str, tuple[int
         )
         found.update((str(r[0]), (int(r[1]), float(r[2]))) for r in rows)
     return found
-
-
-def _kind(value: object) -> TagKind:
-    return "theme" if value == "theme" else "lexicon"

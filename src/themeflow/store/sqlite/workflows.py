@@ -3,7 +3,8 @@
 :class:`SQLiteWorkflowTables` reads and writes them through one connection and returns workflow records,
 never rows; :class:`SQLiteWorkflowStore` hands it out for a read or a write transaction. Together they
 implement the ``WorkflowStore`` / ``WorkflowTables`` protocols of ``store/base.py``, which is all the
-workflow engine sees.
+workflow engine sees. What a row means, and when a run lock may be taken over, is
+``store/workflow_records.py``, shared with every backend.
 
 Tables:
 - ``themes``: one row per saved theme (lists stored as JSON arrays).
@@ -23,15 +24,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from themeflow.errors import StoreError
-from themeflow.model import LockHolder, RunItem, RunRecord, Snippet, Theme
-from themeflow.serialize import parse_iso
+from themeflow.model import LockHolder, RunItem, RunRecord, Theme
+from themeflow.store import workflow_records as records
 from themeflow.store.sqlite.params import chunks, marks
 
 if TYPE_CHECKING:
@@ -122,101 +122,9 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 
-SQLITE_MAX_INT = 2**63 - 1
-"""Ids and limits beyond a signed 64-bit integer cannot be bound as SQLite parameters (OverflowError)."""
-
-
-def _dt(epoch: float | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
-
-
-def _ts(dt: datetime | None) -> float | None:
-    return dt.timestamp() if dt is not None else None
-
-
-def _theme_values(theme: Theme) -> dict[str, object]:
-    return {
-        "name": theme.name,
-        "query": theme.query,
-        "keywords": json.dumps(list(theme.keywords), ensure_ascii=False),
-        "exclusions": json.dumps(list(theme.exclusions), ensure_ascii=False),
-        "sources": json.dumps(list(theme.sources), ensure_ascii=False),
-        "since": theme.since.isoformat() if theme.since else None,
-        "schedule": theme.schedule,
-        "summarizer": theme.summarizer,
-        "figures": theme.figures,
-    }
-
-
-def _theme_from_row(row: sqlite3.Row) -> Theme:
-    return Theme(
-        name=row["name"],
-        query=row["query"],
-        keywords=tuple(json.loads(row["keywords"])),
-        exclusions=tuple(json.loads(row["exclusions"])),
-        sources=tuple(json.loads(row["sources"])),
-        since=parse_iso(row["since"]),
-        schedule=row["schedule"],
-        summarizer=row["summarizer"],
-        figures=row["figures"],
-    )
-
-
-def _run_from_row(row: sqlite3.Row, item_ids: tuple[str, ...] = ()) -> RunRecord:
-    window_end = _dt(row["window_end"])
-    assert window_end is not None
-    started = _dt(row["started_at"])
-    assert started is not None
-    return RunRecord(
-        id=int(row["id"]),
-        theme=row["theme"],
-        started_at=started,
-        finished_at=_dt(row["finished_at"]),
-        status=row["status"],
-        trigger=row["trigger"],
-        slot_at=_dt(row["slot_at"]),
-        window_start=_dt(row["window_start"]),
-        window_end=window_end,
-        candidates=int(row["candidates"]),
-        new_documents=int(row["new_documents"]),
-        items=int(row["items"]),
-        summarized=int(row["summarized"]),
-        prompt_tokens=int(row["prompt_tokens"]),
-        completion_tokens=int(row["completion_tokens"]),
-        error=row["error"],
-        reports=json.loads(row["reports"] or "{}"),
-        item_ids=item_ids,
-    )
-
-
-def _snippet_json(snippet: Snippet | None) -> str | None:
-    if snippet is None:
-        return None
-    return json.dumps(
-        {
-            "paragraph": snippet.paragraph,
-            "text": snippet.text,
-            "highlights": [list(h) for h in snippet.highlights],
-        },
-        ensure_ascii=False,
-    )
-
-
-def _snippet_from_json(text: str | None) -> Snippet | None:
-    if not text:
-        return None
-    d = json.loads(text)
-    return Snippet(
-        paragraph=int(d["paragraph"]),
-        text=d["text"],
-        highlights=tuple((int(a), int(b)) for a, b in d.get("highlights", [])),
-    )
-
-
-def _holder(name: str, row: sqlite3.Row) -> LockHolder:
-    expires, acquired = _dt(float(row["expires_at"])), _dt(float(row["acquired_at"]))
-    assert expires is not None and acquired is not None
-    return LockHolder(name=name, owner=row["owner"], expires_at=expires, acquired_at=acquired)
+def _json(value: object) -> str:
+    """A JSON column's value as the JSON text this store keeps."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 class SQLiteWorkflowTables:
@@ -232,8 +140,7 @@ class SQLiteWorkflowTables:
 
     def insert_theme(self, theme: Theme, now: float | None = None) -> int | None:
         """Insert a theme; returns its id, or None when the name is taken (the caller says what to do)."""
-        now = time.time() if now is None else now
-        values = {**_theme_values(theme), "created_at": now, "updated_at": now}
+        values = records.theme_values(theme, _json, now=now, new=True)
         cols = ", ".join(values)
         qmarks = ", ".join(f":{k}" for k in values)
         cur = self.conn.execute(f"INSERT OR IGNORE INTO themes({cols}) VALUES ({qmarks})", values)
@@ -241,7 +148,7 @@ class SQLiteWorkflowTables:
 
     def update_theme(self, name: str, theme: Theme, now: float | None = None) -> bool:
         """Replace the definition of theme ``name`` (which may be renamed to ``theme.name``)."""
-        values = {**_theme_values(theme), "updated_at": time.time() if now is None else now}
+        values = records.theme_values(theme, _json, now=now, new=False)
         sets = ", ".join(f"{k} = :{k}" for k in values)
         cur = self.conn.execute(f"UPDATE themes SET {sets} WHERE name = :old", {**values, "old": name})
         if cur.rowcount and theme.name != name:
@@ -255,10 +162,10 @@ class SQLiteWorkflowTables:
 
     def get_theme(self, name: str) -> Theme | None:
         row = self.conn.execute("SELECT * FROM themes WHERE name = ?", (name,)).fetchone()
-        return _theme_from_row(row) if row else None
+        return records.theme_from_row(row) if row else None
 
     def list_themes(self) -> list[Theme]:
-        return [_theme_from_row(r) for r in self.conn.execute("SELECT * FROM themes ORDER BY name")]
+        return [records.theme_from_row(r) for r in self.conn.execute("SELECT * FROM themes ORDER BY name")]
 
     def start_run(
         self,
@@ -271,18 +178,11 @@ class SQLiteWorkflowTables:
         trigger: str = "manual",
         slot_at: datetime | None = None,
     ) -> int:
+        slot, start, end = (records.to_epoch(t) for t in (slot_at, window_start, window_end))
         cur = self.conn.execute(
             "INSERT INTO runs(theme_id, theme, started_at, status, trigger, slot_at, window_start, window_end)"
             " VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
-            (
-                theme_id,
-                theme,
-                _ts(started_at),
-                trigger,
-                _ts(slot_at),
-                _ts(window_start),
-                _ts(window_end),
-            ),
+            (theme_id, theme, records.to_epoch(started_at), trigger, slot, start, end),
         )
         return int(cur.lastrowid or 0)
 
@@ -312,43 +212,19 @@ class SQLiteWorkflowTables:
         self.conn.executemany(
             "INSERT INTO run_items(run_id, position, doc_id, story_id, status, new_doc_ids, score, snippet,"
             " summarized, aboutness, late) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    run_id,
-                    it.position,
-                    it.doc_id,
-                    it.story_id,
-                    it.status,
-                    json.dumps(list(it.new_doc_ids)),
-                    it.score,
-                    _snippet_json(it.snippet),
-                    int(it.summarized),
-                    it.aboutness,
-                    int(it.late),
-                )
-                for it in items
-            ],
+            [records.run_item_values(run_id, it, _json) for it in items],
         )
+        finished, counts = records.to_epoch(finished_at), (candidates, new_documents, len(items), summarized)
         self.conn.execute(
             "UPDATE runs SET status = 'ok', finished_at = ?, candidates = ?, new_documents = ?, items = ?,"
             " summarized = ?, reports = ?, prompt_tokens = ?, completion_tokens = ?, error = NULL WHERE id = ?",
-            (
-                _ts(finished_at),
-                candidates,
-                new_documents,
-                len(items),
-                summarized,
-                json.dumps(dict(reports), ensure_ascii=False),
-                prompt_tokens,
-                completion_tokens,
-                run_id,
-            ),
+            (finished, *counts, _json(dict(reports)), prompt_tokens, completion_tokens, run_id),
         )
 
     def fail_run(self, run_id: int, *, finished_at: datetime, error: str) -> None:
         self.conn.execute(
             "UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
-            (_ts(finished_at), error[:2000], run_id),
+            (records.to_epoch(finished_at), error[: records.ERROR_CHARS], run_id),
         )
 
     def _item_ids(self, run_id: int) -> tuple[str, ...]:
@@ -361,58 +237,43 @@ class SQLiteWorkflowTables:
 
     def get_run(self, run_id: int) -> RunRecord | None:
         """The run with id ``run_id``; None for any id that cannot exist (0, negative, beyond 64 bits)."""
-        if not 0 < run_id <= SQLITE_MAX_INT:
+        if not records.id_can_exist(run_id):
             return None
         row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return _run_from_row(row, self._item_ids(run_id)) if row else None
+        return records.run_from_row(row, self._item_ids(run_id)) if row else None
 
     def last_successful_run(self, theme_id: int) -> RunRecord | None:
         row = self.conn.execute(
             "SELECT * FROM runs WHERE theme_id = ? AND status = 'ok' ORDER BY window_end DESC, id DESC LIMIT 1",
             (theme_id,),
         ).fetchone()
-        return _run_from_row(row) if row else None
+        return records.run_from_row(row) if row else None
 
     def first_successful_window_end(self, theme_id: int) -> datetime | None:
         """End of the theme's first successful run: documents written up to then are its backfill."""
         row = self.conn.execute(
             "SELECT min(window_end) FROM runs WHERE theme_id = ? AND status = 'ok'", (theme_id,)
         ).fetchone()
-        return _dt(row[0]) if row and row[0] is not None else None
+        return records.to_datetime(row[0]) if row and row[0] is not None else None
 
     def last_run(self, theme_id: int) -> RunRecord | None:
         row = self.conn.execute(
             "SELECT * FROM runs WHERE theme_id = ? ORDER BY id DESC LIMIT 1", (theme_id,)
         ).fetchone()
-        return _run_from_row(row) if row else None
+        return records.run_from_row(row) if row else None
 
     def list_runs(self, theme_id: int, limit: int = 20) -> list[RunRecord]:
         rows = self.conn.execute(
             "SELECT * FROM runs WHERE theme_id = ? ORDER BY id DESC LIMIT ?",
-            (theme_id, max(0, min(limit, SQLITE_MAX_INT))),
+            (theme_id, records.row_limit(limit)),
         ).fetchall()
-        return [_run_from_row(r) for r in rows]
+        return [records.run_from_row(r) for r in rows]
 
     def run_items(self, run_id: int) -> list[RunItem]:
         rows = self.conn.execute(
             "SELECT * FROM run_items WHERE run_id = ? ORDER BY position", (run_id,)
         ).fetchall()
-        return [
-            RunItem(
-                run_id=run_id,
-                position=int(r["position"]),
-                doc_id=r["doc_id"],
-                story_id=r["story_id"],
-                status=r["status"],
-                new_doc_ids=tuple(json.loads(r["new_doc_ids"])),
-                score=r["score"],
-                snippet=_snippet_from_json(r["snippet"]),
-                summarized=bool(r["summarized"]),
-                aboutness=r["aboutness"],
-                late=bool(r["late"]),
-            )
-            for r in rows
-        ]
+        return [records.run_item_from_row(run_id, r) for r in rows]
 
     def seen_hashes(self, theme_id: int, doc_ids: Iterable[str]) -> dict[str, str]:
         """``doc_id -> content_hash`` for the documents among ``doc_ids`` this theme already reported."""
@@ -455,13 +316,9 @@ class SQLiteWorkflowTables:
         row = self.conn.execute(
             "SELECT owner, acquired_at, expires_at FROM scheduler_locks WHERE name = ?", (name,)
         ).fetchone()
-        if (
-            row is not None
-            and row["owner"] != owner
-            and float(row["expires_at"]) > now
-            and not (is_stale is not None and is_stale(row["owner"]))
-        ):
-            return _holder(name, row)
+        holder = records.blocking_holder(name, row, owner, now=now, is_stale=is_stale)
+        if holder is not None:
+            return holder
         self.conn.execute(
             "INSERT INTO scheduler_locks(name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, acquired_at = excluded.acquired_at,"
@@ -485,7 +342,7 @@ class SQLiteWorkflowTables:
         row = self.conn.execute(
             "SELECT owner, acquired_at, expires_at FROM scheduler_locks WHERE name = ?", (name,)
         ).fetchone()
-        return _holder(name, row) if row is not None else None
+        return records.holder_from_row(name, row) if row is not None else None
 
     def release_lock(self, name: str, owner: str | None = None) -> bool:
         """Release the lock if ``owner`` still holds it (a taken-over lock is left to its new owner);
