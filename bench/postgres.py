@@ -12,6 +12,7 @@ Usage::
     corpus through ``upsert_documents`` in batches of 200: analysis in the worker, writes queued behind one
     another in the database (``store/postgres/db.py``). Wall time from start to the last worker's exit.
     The baseline is one process writing the same documents into a new SQLite file.
+    ``--ray``: the same documents written as Ray tasks of 200 on a local cluster (``themeflow ingest --ray``).
 (b) Search: the query sets of ``bench/search.py`` (1, 2 and 3 terms, top 20 by relevance with snippets),
     each query with its full-text passes dropped first, on the PostgreSQL database the largest ingest
     filled and on the SQLite file.
@@ -91,6 +92,27 @@ def ingest(location: str, records: list[dict[str, object]], workers: int) -> flo
     return time.perf_counter() - t0
 
 
+def ingest_ray(location: str, records: list[dict[str, object]]) -> float:
+    """Seconds to write ``records`` as Ray tasks of 200 documents on a local cluster of this machine's CPUs
+    (``themeflow ingest --ray``'s writer; the cluster's start is not counted)."""
+    import ray
+
+    from themeflow.cluster.writers import RayWriter
+
+    open_store(location).close()
+    ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        writer = RayWriter(location)
+        docs = [eval_search.record_to_document(r) for r in records]
+        t0 = time.perf_counter()
+        for start in range(0, len(docs), BATCH):
+            writer.submit(docs[start : start + BATCH], lambda _outcomes: None)
+        writer.close()
+        return time.perf_counter() - t0
+    finally:
+        ray.shutdown()
+
+
 def latency(store: Store, queries: dict[int, list[str]]) -> dict[int, list[float]]:
     from themeflow.store.postgres import search as pg_search
 
@@ -118,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=None, help="first N documents (default: all)")
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--queries", type=int, default=40, help="queries per term count")
+    ap.add_argument("--ray", action="store_true", help="also write through Ray tasks (themeflow[ray])")
     args = ap.parse_args(argv)
     if not args.url:
         ap.error("--url (or THEMEFLOW_TEST_POSTGRES) must name a PostgreSQL server")
@@ -141,6 +164,15 @@ def main(argv: list[str] | None = None) -> int:
                     _drop(args.url, last)
                 last = url
         assert last is not None
+        if args.ray:
+            url = _database(args.url)
+            try:
+                secs = ingest_ray(url, records)
+                print(
+                    f"PostgreSQL, Ray tasks    {secs:7.1f} s  {n / secs:7.0f} docs/s  ({base / secs:.2f}x SQLite)"
+                )
+            finally:
+                _drop(args.url, url)
         queries = make_queries(args.queries)
         lite, pg = open_store(lite_path), open_store(last)
         try:

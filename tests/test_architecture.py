@@ -58,6 +58,8 @@ ALLOWED: dict[str, set[str]] = {
     "notify": _CORE | {"report", "serialize"},
     # saved themes: get store, search and summarizer handed in (WorkflowContext), never the service
     "workflow": _CORE | {"text", "store", "search", "report", "serialize", "facts", "summarize", "notify"},
+    # batch stages on a Ray cluster: a stage's batches as tasks that open the shared store and write
+    "cluster": _CORE | {"store", "embed"},
     # the one API
     "service": _CORE
     | {
@@ -74,6 +76,7 @@ ALLOWED: dict[str, set[str]] = {
         "embed",
         "tags",
         "notify",
+        "cluster",
     },
 }
 """Package → the packages it may import (besides itself). The faces (``web``, ``cli*``) may import any

@@ -81,6 +81,18 @@ def ingest(
     ] = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
+    ray: Annotated[
+        bool,
+        typer.Option(
+            "--ray", help="Write the batches as Ray tasks (pip install 'themeflow[ray]'; a PostgreSQL store)."
+        ),
+    ] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address", help="The Ray cluster to use (default: RAY_ADDRESS, else a local one)."
+        ),
+    ] = None,
 ) -> None:
     """Ingest documents; every bad record is listed with its reason, and the rest still land."""
     from themeflow.cli_progress import ingest_with_progress
@@ -89,7 +101,15 @@ def ingest(
     field_map = _parse_map(map_)
     try:
         with open_themeflow(db) as tf:
-            report = ingest_with_progress(tf, targets, field_map, console=err, quiet=quiet or as_json)
+            report = ingest_with_progress(
+                tf,
+                targets,
+                field_map,
+                console=err,
+                quiet=quiet or as_json,
+                ray=ray or ray_address is not None,
+                ray_address=ray_address,
+            )
     except Exception as exc:
         # A script reads stdout: an ingest that stops (disk full, read-only) still prints one document.
         if as_json:

@@ -38,7 +38,9 @@ __all__ = [
 DbOption = Annotated[
     str | None,  # not Path: a store URL (scheme://host/db) must reach the registry with its "//" intact
     typer.Option(
-        "--db", envvar="THEMEFLOW_DB", help="SQLite database file (default: ~/.themeflow/themeflow.db)."
+        "--db",
+        envvar="THEMEFLOW_DB",
+        help="The store: a SQLite file (default: ~/.themeflow/themeflow.db) or postgresql://user@host/db.",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]

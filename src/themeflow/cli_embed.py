@@ -26,6 +26,16 @@ def embed(
     ] = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
+    ray: Annotated[
+        bool,
+        typer.Option("--ray", help="Embed the batches as Ray tasks (themeflow[ray]; a PostgreSQL store)."),
+    ] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address", help="The Ray cluster to use (default: RAY_ADDRESS, else a local one)."
+        ),
+    ] = None,
 ) -> None:
     """Embed every document that has no vector from the current model (needs themeflow[semantic]).
 
@@ -37,7 +47,14 @@ def embed(
     with open_themeflow(db) as tf:
         show = not (quiet or as_json) and err.console.is_terminal
         t0 = time.perf_counter()
-        if show:
+        if ray or ray_address is not None:
+            from themeflow.cluster.ray_embed import embed_missing_with_ray
+
+            location = str(tf.settings.get("db") or "")
+            done = embed_missing_with_ray(
+                tf.store, location, embedder.model_id, batch=batch, limit=limit, address=ray_address
+            )
+        elif show:
             done = _with_bar(tf.store, embedder, batch, limit)
         else:
             done = embed_missing(tf.store, embedder, batch=batch, limit=limit)

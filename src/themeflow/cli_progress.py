@@ -77,10 +77,12 @@ def ingest_with_progress(
     *,
     console: LazyConsole,
     quiet: bool,
+    ray: bool = False,
+    ray_address: str | None = None,
 ) -> IngestReport:
     """Run the ingest, drawing a bar (known size) or a spinner (unknown) on a terminal."""
     if quiet or not console.is_terminal:
-        return tf.ingest(targets, field_map=field_map)
+        return tf.ingest(targets, field_map=field_map, ray=ray, ray_address=ray_address)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -130,7 +132,9 @@ def ingest_with_progress(
                 where=_short(where),
             )
 
-        return tf.ingest(targets, field_map=field_map, on_progress=on_progress)
+        return tf.ingest(
+            targets, field_map=field_map, on_progress=on_progress, ray=ray, ray_address=ray_address
+        )
 
 
 def _short(where: str | None, width: int = 40) -> str:

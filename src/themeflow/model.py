@@ -32,6 +32,10 @@ def content_hash_of(title: str, paragraphs: Sequence[str]) -> str:
     return h.hexdigest()[:32]
 
 
+WriteOutcome = Literal["new", "updated", "unchanged"]
+"""What writing one document did: stored for the first time, changed in place, or already stored as is."""
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One normalized article or research note.

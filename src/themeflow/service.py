@@ -7,6 +7,7 @@ behaviour. Backends (store, summarizer) are injected; :meth:`Themeflow.open` bui
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from themeflow.config import Settings, load_settings
 from themeflow.dates import as_datetime
 from themeflow.errors import InputError, NotAvailableError, ThemeflowError
-from themeflow.model import Document, IngestError, IngestReport, SearchPage, Story, Summary
+from themeflow.model import Document, IngestReport, SearchPage, Story, Summary
 from themeflow.store import open_store
 from themeflow.store.base import Store, StoreStats
 
@@ -83,32 +84,28 @@ class Themeflow:
         *,
         field_map: dict[str, str] | None = None,
         on_progress: ProgressCallback | None = None,
+        ray: bool = False,
+        ray_address: str | None = None,
     ) -> IngestReport:
         """Read files, folders, globs, feeds and URLs into the store.
 
         One bad record never aborts the batch: it is counted in ``failed`` and listed in ``errors``.
-        Documents are written in batches of :data:`BATCH_SIZE`, each its own transaction.
+        Documents are written in batches of :data:`BATCH_SIZE`, each its own transaction. ``ray``: the
+        batches are written by Ray tasks (``cluster/``; a PostgreSQL store), on the cluster at
+        ``ray_address`` (default: ``RAY_ADDRESS``, else a local one).
         """
+        from themeflow.cluster.writers import BatchWriter, InlineWriter, RayWriter
         from themeflow.ingest import fetch_config_from_settings, read_targets
-        from themeflow.ingest.batch import dedupe_batch, disambiguate
+        from themeflow.ingest.run import ingest_items
         from themeflow.ingest.urls import redact_url
 
         report = IngestReport()
         started = datetime.now().astimezone()
         written_after = time.time()
         t0 = time.perf_counter()
-        batch: list[Document] = []
-        written: dict[str, str] = {}
-
-        def flush() -> None:
-            if not batch:
-                return
-            unique = dedupe_batch(batch)
-            for outcome in self.store.upsert_documents(unique):
-                setattr(report, outcome, getattr(report, outcome) + 1)
-            report.unchanged += len(batch) - len(unique)
-            batch.clear()
-
+        writer: BatchWriter = InlineWriter(self.store)
+        if ray:
+            writer = RayWriter(str(self.settings.get("db") or ""), address=ray_address)
         items = read_targets(
             [str(t) for t in targets],
             field_map=field_map,
@@ -116,23 +113,15 @@ class Themeflow:
             fetch_config=fetch_config_from_settings(self.settings),
         )
         try:
-            for item in items:
-                report.read += 1
-                if isinstance(item, IngestError):
-                    report.failed += 1
-                    report.errors.append(item)
-                else:
-                    item = disambiguate(item, written)
-                    batch.append(item)
-                    if len(batch) >= BATCH_SIZE:
-                        flush()
-                if on_progress is not None:
-                    report.seconds = time.perf_counter() - t0
-                    on_progress(report, item.origin if isinstance(item, Document) else item.source)
-            flush()
+            ingest_items(items, writer.submit, report, batch_size=BATCH_SIZE, on_progress=on_progress)
+            writer.close()
             if report.new + report.updated >= OPTIMIZE_AFTER:
                 self.store.optimize()
             self._after_write(report, written_after)
+        except BaseException:
+            with contextlib.suppress(Exception):  # what was committed stays; the failure is what is raised
+                writer.close()
+            raise
         finally:
             report.seconds = time.perf_counter() - t0
             if report.read:

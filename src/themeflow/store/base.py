@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from themeflow.model import (
     Document,
@@ -41,6 +41,7 @@ from themeflow.model import (
     TagCount,
     TagState,
     Theme,
+    WriteOutcome,
 )
 
 if TYPE_CHECKING:
@@ -68,8 +69,6 @@ __all__ = [
     "WorkflowTables",
     "WriteOutcome",
 ]
-
-WriteOutcome = Literal["new", "updated", "unchanged"]
 
 TagCursor = tuple[float, str]
 """Where a concept's newest-first feed goes on: the (sort time, document id) of the last row read."""
