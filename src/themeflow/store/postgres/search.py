@@ -9,7 +9,6 @@ single pass over every document (or every match) instead of a second SQL plan.
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from themeflow.store.postgres.tsquery import Corpus, scan
 if TYPE_CHECKING:
     from themeflow.store.postgres.store import PostgresStore
 
-__all__ = ["PostgresSearch", "run"]
+__all__ = ["PostgresSearch", "drop_passes", "run"]
 
 SCAN_CACHE_ROWS = 500_000
 """Matched rows kept per thread from earlier full-text passes (paging through a theme, or the next query
@@ -61,17 +60,21 @@ class _State:
     texts: dict[int, FoldedText] = field(default_factory=dict)
 
 
-_local = threading.local()
-
-
 def _state(store: PostgresStore, conn: Conn) -> _State:
+    """This thread's state for ``store`` (kept on the store, so it dies with it), renewed after any write."""
     writes = store.db.writes(conn)
-    held: dict[int, _State] = getattr(_local, "states", None) or {}
-    _local.states = held
-    state = held.get(id(store))
+    state: _State | None = getattr(store.search_states, "state", None)
     if state is None or state.writes != writes:
-        state = held[id(store)] = _State(writes)
+        state = store.search_states.state = _State(writes)
     return state
+
+
+def drop_passes(store: PostgresStore) -> None:
+    """Forget this thread's full-text passes and corpus statistics (a benchmark times every query's own)."""
+    state: _State | None = getattr(store.search_states, "state", None)
+    if state is not None:
+        state.scans.clear()
+        state.corpus = None
 
 
 def run(store: PostgresStore, request: SearchRequest) -> SearchPage:

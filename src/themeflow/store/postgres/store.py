@@ -17,6 +17,7 @@ Why this shape:
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -59,6 +60,8 @@ class PostgresStore:
         self.location = self.db.shown
         self.read_only = read_only
         self._vectors: PostgresVectorStore | None = None
+        self.search_states = threading.local()
+        """Per thread: what searches derive from the store while it is unchanged (``search.py``)."""
         try:
             with self.db.pool.connection() as conn:
                 todo = migrations.pending(conn, migrations.all_migrations())
