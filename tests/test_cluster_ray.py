@@ -182,3 +182,15 @@ def test_embedding_on_the_cluster(ray_cluster: str, pg_url: str, tmp_path: Path)
         mine = embedder.embed_passages([passage_text(doc)])[0]
         nearest = tf.store.vectors.nearest(embedder.model_id, np.asarray(mine, dtype=np.float32), 1)
     assert nearest[0][0] == doc.id and nearest[0][1] > 0.999
+
+
+def test_summaries_on_the_cluster(ray_cluster: str, pg_url: str, tmp_path: Path) -> None:
+    """``themeflow summarize --all --ray-address``: the cached summaries are the ones one process makes."""
+    from tests.test_cli_batch import assert_all_cached_as_made, run_summarize_all
+
+    with Themeflow.open(pg_url) as tf:
+        tf.ingest([_write(tmp_path / "few.jsonl", range(120))])
+    done = run_summarize_all(pg_url, tmp_path / "home", "--ray-address", ray_cluster)
+    assert done.returncode == 0, done.stderr
+    assert "summarized 120 documents" in done.stderr
+    assert_all_cached_as_made(pg_url, 120)

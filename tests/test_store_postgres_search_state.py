@@ -59,3 +59,15 @@ def test_a_new_store_never_reads_a_closed_ones_state(two_databases: tuple[str, s
                 store.close()
             del store
             gc.collect()
+
+
+def test_writing_while_iterating_the_documents(pg_url: str) -> None:
+    """A loop over ``iter_documents`` that writes (a summary per document) works as on SQLite: the write
+    commits on a connection of its own and the read goes on."""
+    from themeflow.service import Themeflow
+
+    _fill(pg_url, "甲报", 5)
+    with Themeflow.open(pg_url) as tf:
+        for doc in tf.store.iter_documents():
+            tf.summarize(doc)
+        assert tf.stats().summaries == 5

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from themeflow import __version__, cli_embed, cli_llm, cli_tags, cli_theme, cli_workflow
+from themeflow import __version__, cli_batch, cli_embed, cli_llm, cli_tags, cli_theme, cli_workflow
 from themeflow.cli_common import (
     DbOption,
     JsonOption,
@@ -179,43 +179,6 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 
 @app.command()
-def migrate(
-    source: Annotated[
-        str, typer.Option("--from", help="The store to copy: a SQLite file or a postgresql:// URL.")
-    ],
-    destination: Annotated[
-        str, typer.Option("--to", help="A new, empty store to copy it into (postgresql://… or a file).")
-    ],
-    as_json: JsonOption = False,
-    quiet: QuietOption = False,
-) -> None:
-    """Copy a whole store into a new one (SQLite to PostgreSQL or back) and verify the copy, table by
-    table, by row counts and checksums."""
-    from themeflow.store import open_store
-    from themeflow.store.transfer import as_dict, copy_store
-
-    def progress(table: str, rows: int) -> None:
-        if not quiet and not as_json and err.console.is_terminal:  # nothing on a pipe
-            err.console.print(f"copying {table}: {rows:,}", end="\r", highlight=False)
-
-    src = open_store(source, read_only=True)
-    try:
-        dst = open_store(destination)
-        try:
-            report = copy_store(src, dst, on_progress=progress)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    if as_json:
-        print_json(as_dict(report))
-        return
-    for check in report.checks:
-        out.print(f"{check.table:<14} {check.rows:>9,} rows  checksum {check.source_checksum[:16]}  ok")
-    out.print(f"copied {report.source} -> {report.destination}: every table verified")
-
-
-@app.command()
 def search(
     query: Annotated[
         str,
@@ -294,7 +257,7 @@ def search(
 
 @app.command()
 def summarize(
-    doc_id: Annotated[str, typer.Argument(help="Document id.")],
+    doc_id: Annotated[str | None, typer.Argument(help="Document id (or --all).")] = None,
     db: DbOption = None,
     summarizer: Annotated[str | None, typer.Option(help="extractive (default) or llm.")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Ignore the cached summary.")] = False,
@@ -302,8 +265,23 @@ def summarize(
         bool, typer.Option("--show-unverified", help="Also show bullets that failed verification, flagged.")
     ] = False,
     as_json: JsonOption = False,
+    every: Annotated[
+        bool, typer.Option("--all", help="Summarize every stored document not yet summarized (cache them).")
+    ] = False,
+    since: SinceOption = None,
+    ray: Annotated[
+        bool, typer.Option("--ray", help="With --all: batches as Ray tasks (themeflow[ray]).")
+    ] = False,
+    ray_address: Annotated[str | None, typer.Option("--ray-address", help="The Ray cluster to use.")] = None,
 ) -> None:
     """A structured summary whose every bullet cites the paragraphs it rests on, verified."""
+    if every or doc_id is None:
+        from themeflow.cli_batch import summarize_all
+
+        if doc_id is not None or not every:
+            raise InputError("give a document id, or --all for every document not yet summarized")
+        summarize_all(db, summarizer, since=since, ray=ray or ray_address is not None, address=ray_address)
+        return
     with open_themeflow(db, summarizer=summarizer) as tf:
         summary = tf.summarize(doc_id, refresh=refresh)
     if as_json:
@@ -377,6 +355,7 @@ cli_workflow.register(app)
 cli_theme.register(app)
 cli_tags.register(app)  # `tags`, `tags show|refresh|export` (see cli_tags.py)
 cli_embed.register(app)  # `embed` (see cli_embed.py)
+cli_batch.register(app)  # `migrate` (see cli_batch.py)
 cli_llm.register(app)  # `llm check` (see cli_llm.py)
 
 

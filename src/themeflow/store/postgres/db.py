@@ -90,7 +90,7 @@ class Database:
     @contextmanager
     def write(self, what: str = "write") -> Iterator[psycopg.Connection[Any]]:
         """A write transaction: queued behind other writers (module docstring), committed on success, rolled
-        back on any error. Nested inside a read or a write on this thread it joins that transaction."""
+        back on any error. Nested inside a write on this thread it joins that transaction."""
         if self.read_only:
             raise StoreError(f"{self.shown} is open read-only (--read-only); nothing can be changed")
         held: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
@@ -98,15 +98,15 @@ class Database:
             with self._translate(what):
                 yield held
             return
-        if held is not None:
-            raise StoreError(f"internal: a write ({what}) began inside a read on the same thread")
+        # A write inside a read (a loop over iter_documents that keeps summaries) takes a connection of its
+        # own and commits on its own, as on SQLite; the read goes on afterwards and sees it committed.
         with self._translate(what), self.pool.connection() as conn:
             self._local.conn, self._local.writing = conn, True
             try:
                 conn.execute("UPDATE store_state SET writes = writes + 1 WHERE id = 1")
                 yield conn
             finally:
-                self._local.conn, self._local.writing = None, False
+                self._local.conn, self._local.writing = held, False
 
     def writes(self, conn: psycopg.Connection[Any]) -> int:
         """The store's write counter as ``conn`` sees it (the search caches' key)."""
