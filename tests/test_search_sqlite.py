@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from themeflow.errors import NotAvailableError, QueryError
 from themeflow.model import Document, SearchPage
 from themeflow.search import SearchRequest
+from themeflow.store import open_store
 from themeflow.store.sqlite import SQLiteStore
 
 BJ = timezone(timedelta(hours=8))
@@ -60,8 +61,9 @@ DOCS = [
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> SQLiteStore:
-    s = SQLiteStore(tmp_path / "search.db")
+def store(store_url: str) -> SQLiteStore:
+    """The search suite's store: an SQLite file, then a PostgreSQL database (``store_url``)."""
+    s = open_store(store_url)
     s.upsert_documents(DOCS)
     yield s  # type: ignore[misc]
     s.close()
@@ -269,20 +271,28 @@ def test_hits_without_snippets_are_the_same_hits(store: SQLiteStore) -> None:
     assert any(h.snippet is not None for h in search(store, "资本开支").hits)
 
 
-def test_a_kept_fts_pass_never_hides_a_write(store: SQLiteStore, tmp_path: Path) -> None:
-    """FTS5 passes are reused while the store is unchanged (``store/sqlite/scans.py``): a write through this
-    store, or through another connection to the same file, is seen by the very next search."""
+def test_a_kept_fts_pass_never_hides_a_write(store: SQLiteStore, store_url: str) -> None:
+    """Full-text passes are reused while the store is unchanged (``store/sqlite/scans.py``,
+    ``store/postgres/search.py``): a write through this store, or through another opening of the same
+    store, is seen by the very next search."""
     assert search(store, "光伏", sort="time").total == 1
-    kept = dict(store.search_cache["scans"][1])  # one pass per form of the 光伏 concept
-    assert kept
-    assert search(store, "光伏", sort="time", offset=1).total == 1  # the kept passes, paged
-    again = store.search_cache["scans"][1]
-    assert all(again[form] is rows for form, rows in kept.items())
+    if isinstance(store, SQLiteStore):
+        kept = dict(store.search_cache["scans"][1])  # one pass per form of the 光伏 concept
+        assert kept
+        assert search(store, "光伏", sort="time", offset=1).total == 1  # the kept passes, paged
+        again = store.search_cache["scans"][1]
+        assert all(again[form] is rows for form, rows in kept.items())
+    else:
+        kept = dict(store.search_states.state.scans)  # type: ignore[attr-defined]
+        assert kept
+        assert search(store, "光伏", sort="time", offset=1).total == 1
+        again = store.search_states.state.scans  # type: ignore[attr-defined]
+        assert all(again[form] is rows for form, rows in kept.items())
     store.upsert_documents(
         [Document("solar2", "光伏组件价格企稳", ("光伏组件报价连续三周持平。",), source="证券时报")]
     )
     assert search(store, "光伏", sort="time").total == 2
-    other = SQLiteStore(tmp_path / "search.db")
+    other = open_store(store_url)
     try:
         other.upsert_documents(
             [Document("solar3", "光伏龙头减产", ("多家光伏龙头宣布减产。",), source="财联社")]
