@@ -12,6 +12,7 @@ import textwrap
 import time
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,34 @@ def test_a_writer_killed_mid_batch_loses_only_that_batch(store_url: str) -> None
         ]
         assert store.upsert_documents(rest) == ["new"] * 120
         assert store.count_documents() == 240
+
+
+def test_nul_characters_in_outlets_urls_and_fields_lose_nothing(store_url: str, tmp_path: Path) -> None:
+    """A JSONL record whose outlet, URL or extra field carries a NUL character (PostgreSQL text and JSONB cannot
+    hold it) is stored without it, and the clean record beside it in the same batch lands too."""
+    import json
+
+    from themeflow.service import Themeflow
+
+    source = tmp_path / "nul.jsonl"
+    records = [
+        {
+            "title": "标题\u0000一",
+            "content": "正文\u0000内容。",
+            "source": "华尔街\u0000见闻",
+            "author": "张\u0000三",
+            "url": "https://example.com/a\u0000b",
+            "tags": ["a\u0000"],
+        },
+        {"title": "标题二", "content": "正文二。"},
+    ]
+    source.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    with Themeflow.open(store_url) as tf:
+        report = tf.ingest([source])
+        again = tf.ingest([source])
+        stored = {d.title: d for d in tf.store.iter_documents()}
+    assert (report.new, report.failed, again.unchanged) == (2, 0, 2)
+    assert set(stored) == {"标题一", "标题二"}
+    kept = stored["标题一"]
+    url_or_source = (kept.source, kept.url)
+    assert "\x00" not in json.dumps([kept.meta, url_or_source], ensure_ascii=False)

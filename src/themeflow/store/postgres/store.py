@@ -169,7 +169,7 @@ class PostgresStore:
     # -- documents -------------------------------------------------------------------------------
     def upsert_documents(self, docs: Sequence[Document]) -> list[WriteOutcome]:
         now = time.time()
-        fixed = [_with_true_hash(d) for d in docs]
+        fixed = [_with_true_hash(_without_nul(d)) for d in docs]
         with self.db.read("check stored documents") as conn:
             stored = dict(
                 conn.execute(
@@ -474,6 +474,34 @@ class _Prepared:
 
             self.fp = fingerprint_document(self.doc, self.kind)
         return self.fp
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_clean(v) for v in value)
+    return value
+
+
+def _without_nul(doc: Document) -> Document:
+    """``doc`` without NUL characters, which PostgreSQL text and JSONB cannot hold (SQLite can): ingest
+    strips them from titles and paragraphs, but an outlet, a URL or a field kept in ``meta`` may carry one
+    (``"author": "张\u0000三"``), and one such value would fail its whole batch."""
+    fields = (doc.title, doc.source, doc.url, doc.origin, *doc.paragraphs)
+    if not any(f and "\x00" in f for f in fields) and "\\u0000" not in json.dumps(dict(doc.meta)):
+        return doc
+    return replace(
+        doc,
+        title=_clean(doc.title),
+        paragraphs=tuple(_clean(p) for p in doc.paragraphs),
+        source=_clean(doc.source),
+        url=_clean(doc.url),
+        origin=_clean(doc.origin),
+        meta=_clean(dict(doc.meta)),
+    )
 
 
 def _with_true_hash(doc: Document) -> Document:
