@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,3 +85,27 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "store.db")
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_store_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A new, empty store shared by this module's page tests: an SQLite file, then a PostgreSQL database
+    (created here and dropped after, since the per-test database lives only as long as one test)."""
+    if request.param == "sqlite":
+        yield str(tmp_path_factory.mktemp("webtags") / "t.db")
+        return
+    import psycopg
+
+    admin = str(request.getfixturevalue("pg_admin"))
+    name = f"tf_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, rest = admin.rpartition("/")
+    query = "?" + rest.split("?", 1)[1] if "?" in rest else ""
+    try:
+        yield f"{base}/{name}{query}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,4 +1,4 @@
-"""The JSON API in-process on a real SQLite store: bodies are the CLI's ``--json`` shapes."""
+"""The JSON API in-process on a real store (SQLite, then PostgreSQL): bodies are the CLI's ``--json`` shapes."""
 
 from __future__ import annotations
 
@@ -23,13 +23,14 @@ from themeflow.web.app import create_app
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One app over the composed corpus, shared by the read-only tests of this module."""
+def client(module_store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One app over the composed corpus, shared by the read-only tests of this module: on an SQLite file,
+    then on a PostgreSQL database (``module_store_url``)."""
     root = tmp_path_factory.mktemp("webapi")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("THEMEFLOW_HOME", str(root / "home"))
         mp.delenv("THEMEFLOW_API_TOKEN", raising=False)
-        with make_client(create_app(build_store(root / "t.db"))) as c:
+        with make_client(create_app(build_store(module_store_url))) as c:
             yield c
 
 

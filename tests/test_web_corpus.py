@@ -146,8 +146,9 @@ def many_docs(n: int = 25) -> list[Document]:
     ]
 
 
-def build_store(path: Path, *, daily: bool = True, capacity: bool = False) -> Path:
-    """Write the corpus into a SQLite file at ``path`` (closing it, so the app opens its own)."""
+def build_store(path: str | Path, *, daily: bool = True, capacity: bool = False) -> str | Path:
+    """Write the corpus into the store at ``path`` (an SQLite file or a PostgreSQL URL), closing it, so the
+    app opens its own."""
     with Themeflow.open(path) as tf:
         tf.ingest_documents([*DOCS, *(many_docs() if daily else []), *(CAPACITY if capacity else [])])
     return path

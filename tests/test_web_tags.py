@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,30 +25,6 @@ def build_store(location: str) -> str:
     with Themeflow.open(location) as tf:
         tf.ingest_documents([*DOCS, *many_docs()])
     return location
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def module_store_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A new, empty store shared by this module's page tests: an SQLite file, then a PostgreSQL database
-    (created here and dropped after, since the per-test database lives only as long as one test)."""
-    if request.param == "sqlite":
-        yield str(tmp_path_factory.mktemp("webtags") / "t.db")
-        return
-    import psycopg
-
-    admin = str(request.getfixturevalue("pg_admin"))
-    name = f"tf_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, rest = admin.rpartition("/")
-    query = "?" + rest.split("?", 1)[1] if "?" in rest else ""
-    try:
-        yield f"{base}/{name}{query}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")
