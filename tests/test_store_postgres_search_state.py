@@ -71,3 +71,25 @@ def test_writing_while_iterating_the_documents(pg_url: str) -> None:
         for doc in tf.store.iter_documents():
             tf.summarize(doc)
         assert tf.stats().summaries == 5
+
+
+def test_connections_dropped_by_the_server_are_replaced(pg_url: str, pg_admin: str) -> None:
+    """After the server ends every session (a restart, a failover, an idle timeout), the store's next
+    requests get fresh connections instead of errors."""
+    _fill(pg_url, "甲报", 2)
+    store = open_store(pg_url)
+    try:
+        assert store.count_documents() == 2
+        name = pg_url.rsplit("/", 1)[1]
+        with psycopg.connect(pg_admin, autocommit=True) as conn:
+            ended = conn.execute(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()) t",
+                (name,),
+            ).fetchone()
+        assert ended and ended[0] >= 1
+        for _ in range(3):
+            assert store.count_documents() == 2
+            assert store.search(SearchRequest(query="稀土", limit=5, collapse=False)).total == 2
+    finally:
+        store.close()

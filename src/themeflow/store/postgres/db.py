@@ -62,6 +62,9 @@ class Database:
                 kwargs={"autocommit": False},
                 open=False,
                 name="themeflow",
+                # A connection is checked as it leaves the pool (one round trip): after a server restart or
+                # a dropped link the first request gets a fresh connection, not an error.
+                check=ConnectionPool.check_connection,
             )
             self.pool.open(wait=True, timeout=min(timeout, 10.0))
         except (PoolTimeout, psycopg.Error) as exc:
