@@ -13,6 +13,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from .conftest import REPO
 
 TUTORIAL = REPO / "docs" / "tutorial.md"
@@ -37,7 +39,10 @@ def test_tutorial_has_ten_steps_starting_with_readmes_install() -> None:
     assert blocks[0] == quickstart
 
 
-def test_every_tutorial_command_runs(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", ["default", "postgres"])
+def test_every_tutorial_command_runs(tmp_path: Path, store: str, request: pytest.FixtureRequest) -> None:
+    """Every step as a reader types it: on the default SQLite file, then with ``THEMEFLOW_DB`` naming a
+    PostgreSQL database (the team's store takes the same commands)."""
     blocks = _blocks()
     first, *middle, last = blocks
     assert INSTALL in first and "themeflow demo" in first
@@ -48,6 +53,8 @@ def test_every_tutorial_command_runs(tmp_path: Path) -> None:
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         "COLUMNS": "120",
     }
+    if store == "postgres":
+        env["THEMEFLOW_DB"] = str(request.getfixturevalue("pg_url"))
     # Step 1 without its install (this interpreter is the installed environment), then steps 2–9 as one
     # shell session, so `ID=…` carries from step 5 to step 6 as it does for a reader.
     script = "set -euo pipefail\nthemeflow demo\n" + "\n".join(f"echo '### step'\n{b}" for b in middle)
