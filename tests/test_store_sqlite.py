@@ -1,4 +1,5 @@
-"""The SQLite store on real files: idempotent upserts, migrations, concurrent readers, crash safety."""
+"""The SQLite store on real files: migrations, concurrent readers, crash safety, its own errors (the
+protocol both stores share is tests/test_store_protocol.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from themeflow.errors import NotFoundError, StoreError
-from themeflow.model import Bullet, Document, Section, Summary
+from themeflow.errors import StoreError
+from themeflow.model import Document
 from themeflow.store.sqlite import SQLiteStore, fts
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -33,53 +34,6 @@ def make_doc(i: int, text: str | None = None, **kw: object) -> Document:
         time_origin="document",
         **kw,  # type: ignore[arg-type]
     )
-
-
-def test_upsert_is_idempotent_and_updates_in_place(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "t.db")
-    assert store.upsert_documents([make_doc(1), make_doc(2)]) == ["new", "new"]
-    assert store.upsert_documents([make_doc(1), make_doc(2)]) == ["unchanged", "unchanged"]
-    changed = make_doc(1, text="更正：OpenAI算力支出约1000亿美元。")
-    assert store.upsert_documents([changed]) == ["updated"]
-    assert store.count_documents() == 2
-    got = store.get_document(changed.id)
-    assert got.paragraphs[0] == "更正：OpenAI算力支出约1000亿美元。"
-    assert got.content_hash == changed.content_hash
-    assert got.published_at == changed.published_at
-    rows = store.conn.execute("SELECT count(*) FROM paragraphs").fetchone()[0]
-    assert rows == 4
-
-
-def test_document_round_trip_keeps_every_field(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "t.db")
-    doc = make_doc(7, url="https://example.com/a", meta={"source_id": "fr-1"}, origin="news.jsonl:3")
-    store.upsert_documents([doc])
-    assert store.get_document(doc.id) == doc
-    assert store.get_documents([doc.id, "missing"]) == {doc.id: doc}
-    assert list(store.iter_documents()) == [doc]
-
-
-def test_missing_document_is_a_clear_error(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "t.db")
-    with pytest.raises(NotFoundError, match="no document with id"):
-        store.get_document("nope")
-
-
-def test_better_publish_time_fills_in_without_changing_text(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "t.db")
-    captured = Document(
-        id="cx", title="标题", paragraphs=("正文。",), published_at=None, time_origin="unknown"
-    )
-    store.upsert_documents([captured])
-    dated = Document(
-        id="cx",
-        title="标题",
-        paragraphs=("正文。",),
-        published_at=datetime(2025, 1, 2, tzinfo=SH),
-        time_origin="feed",
-    )
-    assert store.upsert_documents([dated]) == ["updated"]
-    assert store.get_document("cx").time_origin == "feed"
 
 
 def test_migrations_are_recorded_once(tmp_path: Path) -> None:
@@ -184,20 +138,6 @@ def test_analyzer_change_rebuilds_the_index(tmp_path: Path, monkeypatch: pytest.
     )
 
 
-def test_summary_cache_round_trip(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "t.db")
-    s = Summary(
-        doc_id="c1",
-        content_hash="h1",
-        summarizer="extractive@1",
-        core_views=(Bullet("AI资本开支周期将持续", (1, 5), True),),
-        sections=(Section("营收表现", (Bullet("营收高出约15%", (2,), False, "figure 15% not in [2]"),)),),
-    )
-    store.put_summary(s)
-    assert store.get_summary("h1", "extractive@1") == s
-    assert store.get_summary("h1", "other@1") is None
-
-
 def test_foreign_errors_do_not_leak(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "t.db")
     store.close()
@@ -217,17 +157,3 @@ def test_optimize_keeps_every_document_findable(tmp_path: Path) -> None:
     store.optimize()
     rows = store.conn.execute("SELECT count(*) FROM doc_fts WHERE doc_fts MATCH '\"openai\"'").fetchone()[0]
     assert rows == 5
-
-
-def test_a_replaced_document_with_a_stale_hash_is_still_seen_as_changed(tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    store = SQLiteStore(tmp_path / "t.db")
-    doc = make_doc(1)
-    store.upsert_documents([doc])
-    edited = replace(doc, paragraphs=("更正：OpenAI算力支出约1000亿美元。",))
-    assert edited.content_hash == doc.content_hash, "replace() copies the old hash"
-    assert store.upsert_documents([edited]) == ["updated"]
-    stored = store.get_document(doc.id)
-    assert stored.paragraphs == edited.paragraphs
-    assert stored.content_hash != doc.content_hash

@@ -18,6 +18,8 @@ from themeflow.cli_common import (
     DbOption,
     JsonOption,
     QuietOption,
+    RayAddressOption,
+    RayOption,
     SinceOption,
     SourceOption,
     UntilOption,
@@ -81,18 +83,8 @@ def ingest(
     ] = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
-    ray: Annotated[
-        bool,
-        typer.Option(
-            "--ray", help="Write the batches as Ray tasks (pip install 'themeflow[ray]'; a PostgreSQL store)."
-        ),
-    ] = False,
-    ray_address: Annotated[
-        str | None,
-        typer.Option(
-            "--ray-address", help="The Ray cluster to use (default: RAY_ADDRESS, else a local one)."
-        ),
-    ] = None,
+    ray: RayOption = False,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Ingest documents; every bad record is listed with its reason, and the rest still land."""
     from themeflow.cli_progress import ingest_with_progress
@@ -269,10 +261,8 @@ def summarize(
         bool, typer.Option("--all", help="Summarize every stored document not yet summarized (cache them).")
     ] = False,
     since: SinceOption = None,
-    ray: Annotated[
-        bool, typer.Option("--ray", help="With --all: batches as Ray tasks (themeflow[ray]).")
-    ] = False,
-    ray_address: Annotated[str | None, typer.Option("--ray-address", help="The Ray cluster to use.")] = None,
+    ray: RayOption = False,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """A structured summary whose every bullet cites the paragraphs it rests on, verified."""
     if every or doc_id is None:

@@ -26,6 +26,8 @@ __all__ = [
     "ListOption",
     "Printer",
     "QuietOption",
+    "RayAddressOption",
+    "RayOption",
     "SinceOption",
     "SourceOption",
     "UntilOption",
@@ -44,6 +46,16 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+RayOption = Annotated[
+    bool,
+    typer.Option(
+        "--ray", help="Run the batches as Ray tasks (pip install 'themeflow[ray]'; a PostgreSQL store)."
+    ),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="The Ray cluster to use (default: RAY_ADDRESS, else a local one)."),
+]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 SinceOption = Annotated[
     str | None, typer.Option(help="Published on or after: YYYY, YYYY-MM, YYYY-MM-DD, or 30d (days ago).")

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from themeflow.cli_common import DbOption, JsonOption, QuietOption, err, open_themeflow, print_json
+from themeflow.cli_common import (
+    DbOption,
+    JsonOption,
+    QuietOption,
+    RayAddressOption,
+    RayOption,
+    err,
+    open_themeflow,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from themeflow.embed.base import Embedder
@@ -26,16 +35,8 @@ def embed(
     ] = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
-    ray: Annotated[
-        bool,
-        typer.Option("--ray", help="Embed the batches as Ray tasks (themeflow[ray]; a PostgreSQL store)."),
-    ] = False,
-    ray_address: Annotated[
-        str | None,
-        typer.Option(
-            "--ray-address", help="The Ray cluster to use (default: RAY_ADDRESS, else a local one)."
-        ),
-    ] = None,
+    ray: RayOption = False,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Embed every document that has no vector from the current model (needs themeflow[semantic]).
 

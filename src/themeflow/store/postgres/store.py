@@ -21,15 +21,16 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.rows import dict_row
 
 from themeflow.errors import NotFoundError, StoreError
-from themeflow.model import Document, IngestReport, SearchPage, Story, Summary, content_hash_of
-from themeflow.serialize import iso, parse_iso, summary_from_dict, summary_to_dict
+from themeflow.model import Document, IngestReport, SearchPage, Story, Summary
+from themeflow.serialize import summary_from_dict, summary_to_dict
+from themeflow.store import document_rows
 from themeflow.store.base import StoreStats, WriteOutcome
 from themeflow.store.postgres import fulltext, migrations
 from themeflow.store.postgres.db import Database
@@ -42,14 +43,6 @@ if TYPE_CHECKING:
     from themeflow.store.postgres.transfer import PostgresTransfer
     from themeflow.store.postgres.vectors import PostgresVectorStore
     from themeflow.store.postgres.workflows import PostgresWorkflowStore
-
-Row = dict[str, Any]
-
-_RANK = {"unknown": 0, "fetch": 1, "feed": 2, "document": 3}
-
-
-def _epoch(dt: datetime | None) -> float | None:
-    return dt.timestamp() if dt is not None else None
 
 
 class PostgresStore:
@@ -169,7 +162,7 @@ class PostgresStore:
     # -- documents -------------------------------------------------------------------------------
     def upsert_documents(self, docs: Sequence[Document]) -> list[WriteOutcome]:
         now = time.time()
-        fixed = [_with_true_hash(_without_nul(d)) for d in docs]
+        fixed = [document_rows.with_true_hash(_without_nul(d)) for d in docs]
         with self.db.read("check stored documents") as conn:
             stored = dict(
                 conn.execute(
@@ -191,24 +184,7 @@ class PostgresStore:
             "SELECT rowid, content_hash, source, time_origin FROM documents WHERE id = %s FOR UPDATE",
             (doc.id,),
         ).fetchone()
-        values: Row = {
-            "id": doc.id,
-            "title": doc.title,
-            "source": doc.source,
-            "published_at": iso(doc.published_at),
-            "published_ts": _epoch(doc.published_at),
-            "time_origin": doc.time_origin,
-            "url": doc.url,
-            "lang": doc.lang,
-            "fetched_at": iso(doc.fetched_at),
-            "origin": doc.origin,
-            "meta": json.dumps(dict(doc.meta), ensure_ascii=False) if doc.meta else None,
-            "content_hash": doc.content_hash,
-            "paragraph_count": len(doc.paragraphs),
-            "char_count": sum(len(p) for p in doc.paragraphs),
-            "kind": prep.kind,
-            "updated_at": now,
-        }
+        values = document_rows.document_values(doc, prep.kind, now)
         if row is None:
             values["ingested_at"] = now
             cols = ", ".join(values)
@@ -226,7 +202,7 @@ class PostgresStore:
         rowid = int(row["rowid"])
         if row["content_hash"] == doc.content_hash:
             # Same text: keep it, but let better metadata (a real publish time, an outlet) fill gaps.
-            if _metadata_improves(row, doc):
+            if document_rows.metadata_improves(row, doc):
                 conn.execute(
                     "UPDATE documents SET source = coalesce(%(source)s, source), published_at = %(published_at)s,"
                     " published_ts = %(published_ts)s, time_origin = %(time_origin)s, url = coalesce(%(url)s, url)"
@@ -276,7 +252,7 @@ class PostgresStore:
             ):
                 by_rowid[int(doc_rowid)].append(text)
             for r in part:
-                yield int(r["rowid"]), _document_from_row(r, tuple(by_rowid[int(r["rowid"])]))
+                yield int(r["rowid"]), document_rows.document_from_row(r, tuple(by_rowid[int(r["rowid"])]))
 
     def get_document(self, doc_id: str) -> Document:
         with self.db.read("read a document") as conn:
@@ -332,47 +308,24 @@ class PostgresStore:
 
     def stats(self) -> StoreStats:
         with self.db.read("read statistics") as c:
-
-            def one(sql: str) -> Any:
-                row = c.execute(sql).fetchone()
-                return row[0] if row else None
-
-            docs = int(one("SELECT count(*) FROM documents"))
-            paras = int(one("SELECT count(*) FROM paragraphs"))
-            sources = {
-                (r[0] or "(unknown)"): int(r[1])
-                for r in c.execute(
+            counts: dict[str, Any] = {}
+            for key, table in document_rows.COUNTS.items():
+                counts[key] = _scalar(c, f"SELECT count(*) FROM {table}")
+            counts["multi_copy_stories"] = _scalar(c, "SELECT count(*) FROM stories WHERE size > 1")
+            return document_rows.store_stats(
+                counts,
+                c.execute(
                     "SELECT source, count(*) FROM documents GROUP BY source ORDER BY count(*) DESC, source"
-                )
-            }
-            span = c.execute("SELECT min(published_ts), max(published_ts) FROM documents").fetchone()
-            lo, hi = span if span else (None, None)
-            summaries = int(one("SELECT count(*) FROM summaries"))
-            tokens = c.execute(
-                "SELECT coalesce(sum((payload->>'prompt_tokens')::bigint), 0),"
-                " coalesce(sum((payload->>'completion_tokens')::bigint), 0) FROM summaries"
-                " WHERE summarizer LIKE 'llm@%%'"
-            ).fetchone()
-            tokens_in, tokens_out = tokens if tokens else (0, 0)
-            ingests = int(one("SELECT count(*) FROM ingest_log"))
-            schema = [r[0] for r in c.execute("SELECT name FROM schema_migrations ORDER BY applied_at, name")]
-            stories = int(one("SELECT count(*) FROM stories"))
-            multi = int(one("SELECT count(*) FROM stories WHERE size > 1"))
-        return StoreStats(
-            documents=docs,
-            paragraphs=paras,
-            sources=sources,
-            earliest=datetime.fromtimestamp(lo, UTC) if lo is not None else None,
-            latest=datetime.fromtimestamp(hi, UTC) if hi is not None else None,
-            summaries=summaries,
-            llm_prompt_tokens=int(tokens_in),
-            llm_completion_tokens=int(tokens_out),
-            stories=stories,
-            multi_copy_stories=multi,
-            ingests=ingests,
-            schema=schema,
-            location=self.location,
-        )
+                ),
+                c.execute("SELECT min(published_ts), max(published_ts) FROM documents").fetchone(),
+                c.execute(
+                    "SELECT coalesce(sum((payload->>'prompt_tokens')::bigint), 0),"
+                    " coalesce(sum((payload->>'completion_tokens')::bigint), 0) FROM summaries"
+                    " WHERE summarizer LIKE 'llm@%%'"
+                ).fetchone(),
+                [r[0] for r in c.execute("SELECT name FROM schema_migrations ORDER BY applied_at, name")],
+                self.location,
+            )
 
     # -- search ----------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchPage:
@@ -382,22 +335,11 @@ class PostgresStore:
 
     # -- ingest log ------------------------------------------------------------------------------
     def record_ingest(self, source: str, report: IngestReport, started_at: datetime) -> None:
-        errors = [{"source": e.source, "record": e.record, "reason": e.reason} for e in report.errors[:1000]]
         with self.db.write("record an ingest") as conn:
             conn.execute(
                 "INSERT INTO ingest_log(started_at, finished_at, source, read, new, updated, unchanged, failed,"
                 " errors) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    started_at.timestamp(),
-                    time.time(),
-                    source,
-                    report.read,
-                    report.new,
-                    report.updated,
-                    report.unchanged,
-                    report.failed,
-                    json.dumps(errors, ensure_ascii=False),
-                ),
+                document_rows.ingest_log_row(source, report, started_at),
             )
 
     # -- summaries -------------------------------------------------------------------------------
@@ -504,34 +446,6 @@ def _without_nul(doc: Document) -> Document:
     )
 
 
-def _with_true_hash(doc: Document) -> Document:
-    """A Document built with dataclasses.replace() keeps its old hash; trust only the text itself, or a
-    changed article would be taken for unchanged and its summary cache would go stale."""
-    actual = content_hash_of(doc.title, doc.paragraphs)
-    return doc if actual == doc.content_hash else replace(doc, content_hash=actual)
-
-
-def _metadata_improves(row: Row, doc: Document) -> bool:
-    if doc.published_at is not None and _RANK[doc.time_origin] > _RANK.get(
-        row["time_origin"] or "unknown", 0
-    ):
-        return True
-    return bool(doc.source and not row["source"])
-
-
-def _document_from_row(row: Row, paragraphs: tuple[str, ...]) -> Document:
-    meta = row["meta"]
-    return Document(
-        id=row["id"],
-        title=row["title"],
-        paragraphs=paragraphs,
-        source=row["source"],
-        published_at=parse_iso(row["published_at"]),
-        time_origin=row["time_origin"],
-        url=row["url"],
-        lang=row["lang"],
-        fetched_at=parse_iso(row["fetched_at"]),
-        origin=row["origin"],
-        meta=meta if isinstance(meta, dict) else (json.loads(meta) if meta else {}),
-        content_hash=row["content_hash"],
-    )
+def _scalar(conn: psycopg.Connection[Any], sql: str) -> Any:
+    row = conn.execute(sql).fetchone()
+    return row[0] if row else 0

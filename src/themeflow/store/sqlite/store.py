@@ -20,15 +20,15 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from themeflow.errors import NotFoundError, StoreError
-from themeflow.model import Document, IngestReport, SearchPage, Story, Summary, content_hash_of
-from themeflow.serialize import iso, parse_iso, summary_from_dict, summary_to_dict
+from themeflow.model import Document, IngestReport, SearchPage, Story, Summary
+from themeflow.serialize import summary_from_dict, summary_to_dict
+from themeflow.store import document_rows
 from themeflow.store.base import StoreStats, WriteOutcome
 from themeflow.store.sqlite import fts, migrations
 from themeflow.store.sqlite.params import chunks, marks
@@ -47,10 +47,6 @@ BUSY_TIMEOUT_MS = 30_000
 def _cannot_write(path: Path) -> bool:
     """An existing database this process cannot write: the file, or its folder (for the WAL files)."""
     return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
-
-
-def _epoch(dt: datetime | None) -> float | None:
-    return dt.timestamp() if dt is not None else None
 
 
 class SQLiteStore:
@@ -272,33 +268,11 @@ class SQLiteStore:
         return outcomes
 
     def _upsert_one(self, conn: sqlite3.Connection, doc: Document, now: float) -> WriteOutcome:
-        actual = content_hash_of(doc.title, doc.paragraphs)
-        if actual != doc.content_hash:
-            # A Document built with dataclasses.replace() keeps its old hash; trust only the text itself,
-            # or a changed article would be taken for unchanged and its summary cache would go stale.
-            doc = replace(doc, content_hash=actual)
+        doc = document_rows.with_true_hash(doc)
         row = conn.execute(
-            "SELECT rowid, content_hash, source, published_at, time_origin, url, title FROM documents WHERE id = ?",
-            (doc.id,),
+            "SELECT rowid, content_hash, source, time_origin FROM documents WHERE id = ?", (doc.id,)
         ).fetchone()
-        values = {
-            "id": doc.id,
-            "title": doc.title,
-            "source": doc.source,
-            "published_at": iso(doc.published_at),
-            "published_ts": _epoch(doc.published_at),
-            "time_origin": doc.time_origin,
-            "url": doc.url,
-            "lang": doc.lang,
-            "fetched_at": iso(doc.fetched_at),
-            "origin": doc.origin,
-            "meta": json.dumps(dict(doc.meta), ensure_ascii=False) if doc.meta else None,
-            "content_hash": doc.content_hash,
-            "paragraph_count": len(doc.paragraphs),
-            "char_count": sum(len(p) for p in doc.paragraphs),
-            "kind": doc_type(doc),
-            "updated_at": now,
-        }
+        values = document_rows.document_values(doc, doc_type(doc), now)
         if row is None:
             values["ingested_at"] = now
             cols = ", ".join(values)
@@ -312,7 +286,7 @@ class SQLiteStore:
         rowid = int(row["rowid"])
         if row["content_hash"] == doc.content_hash:
             # Same text: keep it, but let better metadata (a real publish time, an outlet) fill gaps.
-            if self._metadata_improves(row, doc):
+            if document_rows.metadata_improves(row, doc):
                 conn.execute(
                     "UPDATE documents SET source = coalesce(:source, source), published_at = :published_at, "
                     "published_ts = :published_ts, time_origin = :time_origin, url = coalesce(:url, url) "
@@ -333,15 +307,6 @@ class SQLiteStore:
         return "updated"
 
     @staticmethod
-    def _metadata_improves(row: sqlite3.Row, doc: Document) -> bool:
-        rank = {"unknown": 0, "fetch": 1, "feed": 2, "document": 3}
-        if doc.published_at is not None and rank[doc.time_origin] > rank.get(
-            row["time_origin"] or "unknown", 0
-        ):
-            return True
-        return bool(doc.source and not row["source"])
-
-    @staticmethod
     def _write_paragraphs(conn: sqlite3.Connection, rowid: int, doc: Document) -> None:
         conn.executemany(
             "INSERT INTO paragraphs(doc_rowid, n, text) VALUES (?, ?, ?)",
@@ -360,7 +325,7 @@ class SQLiteStore:
                 "SELECT text FROM paragraphs WHERE doc_rowid = ? ORDER BY n", (row["rowid"],)
             ).fetchall()
         )
-        return _document_from_row(row, paragraphs)
+        return document_rows.document_from_row(row, paragraphs)
 
     def _iter_rows(
         self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]
@@ -375,7 +340,7 @@ class SQLiteStore:
             ):
                 by_rowid[int(prow[0])].append(prow[1])
             for r in chunk:
-                yield int(r["rowid"]), _document_from_row(r, tuple(by_rowid[int(r["rowid"])]))
+                yield int(r["rowid"]), document_rows.document_from_row(r, tuple(by_rowid[int(r["rowid"])]))
 
     def get_document(self, doc_id: str) -> Document:
         with self._translate("read a document"):
@@ -434,40 +399,25 @@ class SQLiteStore:
     def stats(self) -> StoreStats:
         with self._translate("read statistics"):
             c = self.conn
-            docs = int(c.execute("SELECT count(*) FROM documents").fetchone()[0])
-            paras = int(c.execute("SELECT count(*) FROM paragraphs").fetchone()[0])
-            sources = {
-                (r[0] or "(unknown)"): int(r[1])
-                for r in c.execute(
-                    "SELECT source, count(*) FROM documents GROUP BY source ORDER BY count(*) DESC"
-                )
+            counts: dict[str, Any] = {
+                key: c.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for key, table in document_rows.COUNTS.items()
             }
-            lo, hi = c.execute("SELECT min(published_ts), max(published_ts) FROM documents").fetchone()
-            summaries = int(c.execute("SELECT count(*) FROM summaries").fetchone()[0])
-            tokens_in, tokens_out = c.execute(
-                "SELECT coalesce(sum(json_extract(payload, '$.prompt_tokens')), 0),"
-                " coalesce(sum(json_extract(payload, '$.completion_tokens')), 0) FROM summaries"
-                " WHERE summarizer LIKE 'llm@%'"
-            ).fetchone()
-            ingests = int(c.execute("SELECT count(*) FROM ingest_log").fetchone()[0])
-            schema = [r[0] for r in c.execute("SELECT name FROM schema_migrations ORDER BY applied_at, name")]
-            stories = int(c.execute("SELECT count(*) FROM stories").fetchone()[0])
-            multi = int(c.execute("SELECT count(*) FROM stories WHERE size > 1").fetchone()[0])
-        return StoreStats(
-            documents=docs,
-            paragraphs=paras,
-            sources=sources,
-            earliest=datetime.fromtimestamp(lo, UTC) if lo is not None else None,
-            latest=datetime.fromtimestamp(hi, UTC) if hi is not None else None,
-            summaries=summaries,
-            llm_prompt_tokens=int(tokens_in),
-            llm_completion_tokens=int(tokens_out),
-            stories=stories,
-            multi_copy_stories=multi,
-            ingests=ingests,
-            schema=schema,
-            location=self.location,
-        )
+            counts["multi_copy_stories"] = c.execute(
+                "SELECT count(*) FROM stories WHERE size > 1"
+            ).fetchone()[0]
+            return document_rows.store_stats(
+                counts,
+                c.execute("SELECT source, count(*) FROM documents GROUP BY source ORDER BY count(*) DESC"),
+                c.execute("SELECT min(published_ts), max(published_ts) FROM documents").fetchone(),
+                c.execute(
+                    "SELECT coalesce(sum(json_extract(payload, '$.prompt_tokens')), 0),"
+                    " coalesce(sum(json_extract(payload, '$.completion_tokens')), 0) FROM summaries"
+                    " WHERE summarizer LIKE 'llm@%'"
+                ).fetchone(),
+                [r[0] for r in c.execute("SELECT name FROM schema_migrations ORDER BY applied_at, name")],
+                self.location,
+            )
 
     # -- search ----------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchPage:
@@ -478,22 +428,11 @@ class SQLiteStore:
 
     # -- ingest log ------------------------------------------------------------------------------
     def record_ingest(self, source: str, report: IngestReport, started_at: datetime) -> None:
-        errors = [{"source": e.source, "record": e.record, "reason": e.reason} for e in report.errors[:1000]]
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO ingest_log(started_at, finished_at, source, read, new, updated, unchanged, failed, errors)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    started_at.timestamp(),
-                    time.time(),
-                    source,
-                    report.read,
-                    report.new,
-                    report.updated,
-                    report.unchanged,
-                    report.failed,
-                    json.dumps(errors, ensure_ascii=False),
-                ),
+                document_rows.ingest_log_row(source, report, started_at),
             )
 
     # -- summaries -------------------------------------------------------------------------------
@@ -539,20 +478,3 @@ class SQLiteStore:
 
         with self._translate("list stories"):
             return stories.list_stories(self.conn, since=since, min_size=min_size, limit=limit)
-
-
-def _document_from_row(row: sqlite3.Row, paragraphs: tuple[str, ...]) -> Document:
-    return Document(
-        id=row["id"],
-        title=row["title"],
-        paragraphs=paragraphs,
-        source=row["source"],
-        published_at=parse_iso(row["published_at"]),
-        time_origin=row["time_origin"],
-        url=row["url"],
-        lang=row["lang"],
-        fetched_at=parse_iso(row["fetched_at"]),
-        origin=row["origin"],
-        meta=json.loads(row["meta"]) if row["meta"] else {},
-        content_hash=row["content_hash"],
-    )
