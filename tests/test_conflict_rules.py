@@ -13,18 +13,20 @@ from themeflow.model import Document
 BJ = timezone(timedelta(hours=8))
 
 
-def _doc(doc_id: str, paragraph: str, source: str, day: int = 16, month: int = 8) -> Document:
+def _doc(doc_id: str, paragraph: str, source: str, day: int | None = 16, month: int = 8) -> Document:
     return Document(
         id=doc_id,
         title=paragraph[:20],
         paragraphs=(paragraph,),
         source=source,
-        published_at=datetime(2023, month, day, 9, tzinfo=BJ),
+        published_at=datetime(2023, month, day, 9, tzinfo=BJ) if day is not None else None,
     )
 
 
-def _conflicts(a: str, b: str, **kw: int) -> list[set[str]]:
-    result = figures_for_documents([_doc("a", a, "甲"), _doc("b", b, "乙", **kw)])
+def _conflicts(a: str, b: str, *, undated: bool = False, **kw: int) -> list[set[str]]:
+    first = _doc("a", a, "甲", day=None if undated else 16)
+    second = _doc("b", b, "乙", **({"day": None} if undated else kw))  # type: ignore[arg-type]
+    result = figures_for_documents([first, second])
     return [{v.value for v in c.values} for c in result.conflicts]
 
 
@@ -57,6 +59,10 @@ NOT_CONFLICTS = {
         "8月10日，北向资金持有环保设备板块股票市值21.44亿元。",
         "8月10日，北向资金持有河南国企改革板块股票市值29.36亿元。",
     ),
+    "a platform under the group's name": (
+        "财报显示，双平台继续保持快速发展。京东到家二季度营收18亿元，同比增长25%。",
+        "京东集团今日发布Q2财报，2023年第二季度的营收为2879亿元人民币，同比增长7.6%。",
+    ),
     "someone else's forecast": (
         "高盛预计，英伟达2026年营收将达到3000亿美元。",
         "英伟达2026年营收为2160亿美元。",
@@ -81,6 +87,27 @@ def test_a_copy_with_one_number_changed_conflicts_whatever_it_measures() -> None
     a = "北向资金今日实际净卖出100.55亿元，为年内单日第三大净卖出，沪股通与深股通均呈净流出态势。"
     b = "北向资金今日实际净卖出10.55亿元，为年内单日第三大净卖出，沪股通与深股通均呈净流出态势。"
     assert _conflicts(a, b) == [{"100.55亿元", "10.55亿元"}]
+
+
+def test_a_reading_at_a_moment_conflicts_only_on_one_day() -> None:
+    """A copy with one number changed, of a sentence read at a moment (至今): the same day, one of the
+    two is wrong; on another day each may be right."""
+    a = "嘉实价值发现三个月定开混合，管理时间为2020年9月21日至今，期间收益率为3.82%，同类排名居前。"
+    b = "嘉实价值发现三个月定开混合，管理时间为2020年9月21日至今，期间收益率为38.2%，同类排名居前。"
+    assert _conflicts(a, b) == [{"3.82%", "38.2%"}]
+    assert _conflicts(a, b, day=20) == []
+
+
+def test_a_template_filled_in_again_is_not_a_copy_error() -> None:
+    """Two undated weekly reports of one template (judged: different weeks): every figure differs, and
+    nobody knows whether 本周 is one week."""
+    a = "基金分析公司理柏（Lipper）：本周美国投资级基金的资金流入22.2亿美元，市政债券基金的资金流入为12亿美元，高收益基金的资金流入17.2亿美元。"
+    b = "基金分析公司理柏（Lipper）：本周美国投资级基金的资金流入38.3亿美元，市政债券基金的资金流入为8.41亿美元，高收益基金的资金流入5.844亿美元。"
+    assert _conflicts(a, b) == []
+    assert _conflicts(a, b, undated=True) == []
+    one = "基金分析公司理柏（Lipper）：本周美国投资级基金的资金流入22.2亿美元。"
+    other = "基金分析公司理柏（Lipper）：本周美国投资级基金的资金流入38.3亿美元。"
+    assert _conflicts(one, other, undated=True) == []  # one figure each: the week is unknown
 
 
 def test_reports_months_apart_are_not_one_result() -> None:

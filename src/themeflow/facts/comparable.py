@@ -89,11 +89,41 @@ def same_text(a: str, b: str) -> bool:
     return len(na) >= 12 and na == nb
 
 
+_FIGURE = re.compile(r"\d[\d.,]*[%％]?")
+_AS_OF = re.compile(r"今日|今天|昨日|昨天|本周|上周|本月|当日|当天|盘中|收盘|截至|至今|以来|目前|近一年|近\d+[日天月年]")
+"""Words that make a sentence's figures a reading at one moment: the same sentence on another day says
+another day's value (``管理时间为2020年9月21日至今，期间收益率为3.82%``)."""
+
+
+def _figures_changed(a: str, b: str) -> int:
+    """How many of the (equally many) figures of two one-text sentences differ."""
+    fa, fb = _FIGURE.findall(a), _FIGURE.findall(b)
+    if len(fa) != len(fb):
+        return max(len(fa), len(fb))
+    return sum(x != y for x, y in zip(fa, fb, strict=True))
+
+
+def _same_day(a: Side, b: Side) -> bool:
+    return (
+        a.published is not None
+        and b.published is not None
+        and a.published.date() == b.published.date()
+    )
+
+
 def _copy_error(a: Side, b: Side) -> bool:
-    """One text, two numbers. A short market flash re-sent later in the day (``北向资金净卖出…``) is one
-    text too, but its number was read at another minute: for a running measure the sentence must be long
-    enough to be an article's, not a ticker line."""
-    if not same_text(a.sentence, b.sentence):
+    """One text, one number changed. Three things look like that and are not:
+
+    * a template filled in again another day (a weekly fund-flow report, a fund's return since launch):
+      *every* figure of the sentence differs, dates included, where a copy error changes one;
+    * a sentence read at a moment (``至今``, ``今日``, ``截至``) in documents published on different days
+      (or on days nobody knows): each is right on its own day;
+    * a short market flash re-sent later in the day (``北向资金净卖出…``): its number was read at another
+      minute, so for a running measure the sentence must be long enough to be an article's, not a ticker line.
+    """
+    if not same_text(a.sentence, b.sentence) or _figures_changed(a.sentence, b.sentence) != 1:
+        return False
+    if _AS_OF.search(a.sentence) and not _same_day(a, b):
         return False
     running = bool(_RUNNING.search(a.fact.metric) or _RUNNING.search(b.fact.metric))
     return not running or len(_plain(a.sentence)) >= 30
@@ -131,11 +161,30 @@ _NOT_EXTENSION = re.compile(
 )
 
 
+_OWNER_END = re.compile(
+    r"[\s\d，,。；;：:、（()“”\"'的和与及在于将已也为是称]|第|[一二三四][季财]|[上下]半年|全年|今[年日天]|本[年季月周财]|"
+    r"去年|上年|前[三两]|Q\d|财年|年|季度|月|日|发布|公布|实现|宣布|披露|录得|营收|收入|营业|净利|利润|毛利|"
+    r"资本|市值|股价|表示|预计"
+)
+"""Where an owner's name as written ends: a period, a figure, a report verb, a metric, punctuation."""
+_LONGEST_EXTENSION = 6
+
+
+def _extension(after: str, metric: str) -> str | None:
+    """What the text adds to the key's name before its name ends (``到家`` in ``京东到家二季度营收``; ``""``
+    in ``京东二季度营收``); None when no end is found within a name's length."""
+    for k in range(_LONGEST_EXTENSION + 1):
+        rest = after[k:]
+        if not rest or _OWNER_END.match(rest) or (metric and rest.startswith(metric)):
+            return after[:k]
+    return None
+
+
 def _owner_word(side: Side) -> str | None:
     """The owner as written where it is nearest before the figure (in its sentence, else earlier in the
-    paragraph), with the noun that extends the key's name there: ``腾讯音乐`` or ``京东物流`` where the key
-    says 腾讯 or 京东, so two companies that share a prefix are not one owner. None when the key's owner
-    is not written before the figure."""
+    paragraph), with what extends the key's name there: ``腾讯音乐``, ``京东物流`` or ``京东到家`` where the
+    key says 腾讯 or 京东, so two companies that share a prefix are not one owner (``京东集团`` is 京东:
+    集团, 公司, 控股 … extend nothing). None when the key's owner is not written before the figure."""
     entity = side.fact.entity.strip()
     if not entity:
         return None
@@ -144,12 +193,10 @@ def _owner_word(side: Side) -> str | None:
         pos = text.rfind(entity)
         if pos < 0:
             continue
-        after = text[pos + len(entity) : pos + len(entity) + 8]
-        tags = pos_tags(after)
-        if tags and tags[0][1][:1] in ("n", "j") and not _NOT_EXTENSION.match(tags[0][0]):
-            word = tags[0][0]
-            if word not in side.fact.metric and not any(ch.isdigit() for ch in word):
-                return entity + word
+        after = text[pos + len(entity) : pos + len(entity) + 12]
+        word = _extension(after, side.fact.metric)
+        if word and not _NOT_EXTENSION.match(word):
+            return entity + word
         return entity
     return None
 
