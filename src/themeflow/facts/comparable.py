@@ -90,7 +90,9 @@ def same_text(a: str, b: str) -> bool:
 
 
 _FIGURE = re.compile(r"\d[\d.,]*[%％]?")
-_AS_OF = re.compile(r"今日|今天|昨日|昨天|本周|上周|本月|当日|当天|盘中|收盘|截至|至今|以来|目前|近一年|近\d+[日天月年]")
+_AS_OF = re.compile(
+    r"今日|今天|昨日|昨天|本周|上周|本月|当日|当天|盘中|收盘|截至|至今|以来|目前|近一年|近\d+[日天月年]"
+)
 """Words that make a sentence's figures a reading at one moment: the same sentence on another day says
 another day's value (``管理时间为2020年9月21日至今，期间收益率为3.82%``)."""
 
@@ -104,11 +106,7 @@ def _figures_changed(a: str, b: str) -> int:
 
 
 def _same_day(a: Side, b: Side) -> bool:
-    return (
-        a.published is not None
-        and b.published is not None
-        and a.published.date() == b.published.date()
-    )
+    return a.published is not None and b.published is not None and a.published.date() == b.published.date()
 
 
 def _copy_error(a: Side, b: Side) -> bool:
