@@ -10,7 +10,12 @@ Three methods, pooled before anyone judges (a candidate says which found it):
   the 19 themes of the theme set (``scripts/eval_themes.py``) and the 20 queries of the web load check,
   each over its top ``--limit`` documents: the ones users see;
 * ``loose``: pairs the rules keep apart only because their periods differ (same owner key, matching
-  metrics, values that disagree, two documents): where a missed true conflict would be.
+  metrics, values that disagree, two documents): where a missed true conflict would be;
+* ``near`` (``--round 2``): pairs filed under one key whose values disagree and that the rules keep apart
+  for one reason other than the period (``facts.comparable.why_not_comparable``: a running measure, no
+  year, a part, a forecast, another owner as written, …), up to ``--per-reason`` of each reason drawn by a
+  hash: where the rules' own tests would hide a true conflict. Rows carry ``round`` and ``drawn_after``
+  (the commit whose rules were frozen), so a round is scored once against the rules it was drawn for.
 
 A conflict of k values gives at most three candidates (neighbouring values, the first citation of each,
 from two different documents). Readers judge per ``docs/conflict-labelling.md`` (written before this pool
@@ -37,9 +42,13 @@ from eval_search import SHARED, cached_store  # noqa: E402
 from eval_themes import THEMES  # noqa: E402
 
 from themeflow.facts import extract_facts  # noqa: E402
+from themeflow.facts.comparable import REASONS, why_not_comparable  # noqa: E402
 from themeflow.facts.group import (  # noqa: E402
     Conflict,
     ConflictValue,
+    _cluster_metrics,
+    _Item,
+    _side,
     compatible,
     entity_key,
     group_facts,
@@ -143,6 +152,75 @@ def _loose(facts: list[Fact], docs: dict[str, Document], stories: dict[str, Stor
     return out
 
 
+_NEAR_ITEMS = 80
+"""Items of one key looked at for near misses (by a hash): a market index's hundred daily readings would
+otherwise fill the pool with one kind of pair."""
+
+
+def _near(
+    facts: list[Fact], docs: dict[str, Document], stories: dict[str, Story], per_reason: int
+) -> list[tuple[str, Conflict]]:
+    """Disagreeing pairs of one key and metric cluster from two stories that ``why_not_comparable`` keeps
+    apart for a reason other than the period, at most ``per_reason`` of each reason (by a hash)."""
+    buckets: dict[tuple[str, str, str], list[_Item]] = defaultdict(list)
+    for f in facts:
+        doc = docs.get(f.citation.doc_id)
+        published = doc.published_at if doc else None
+        pk = period_key(f.period, published)
+        story = stories.get(f.citation.doc_id)
+        item = _Item(f, story.id if story else f.citation.doc_id, (doc.source if doc else None) or "", pk)
+        scope = (
+            pk if pk is not None else "@" + (published.date().isoformat() if published else f.citation.doc_id)
+        )
+        buckets[(entity_key(f.entity), scope, f.normalized_unit)].append(item)
+    found: dict[str, list[tuple[int, Conflict]]] = defaultdict(list)
+    for items in buckets.values():
+        if not items[0].fact.entity:
+            continue
+        items = sorted(items, key=lambda it: _bucket(f"{it.fact.citation}{it.fact.value}", "near-items"))
+        for cluster in _cluster_metrics(items[:_NEAR_ITEMS]):
+            for x, y in combinations(cluster, 2):
+                if x.story == y.story or compatible(x.fact, y.fact):
+                    continue
+                reason = why_not_comparable(_side(x, docs), _side(y, docs))
+                if reason is None or reason == "period":
+                    continue
+                values = tuple(
+                    ConflictValue(
+                        it.fact.value, it.fact.unit, it.fact.normalized_value, it.fact.qualifier,
+                        (it.fact.citation,), (it.outlet,) if it.outlet else (),
+                    )
+                    for it in (x, y)
+                )  # fmt: skip
+                conflict = Conflict(x.fact.entity, x.fact.metric, x.period, x.fact.normalized_unit, values)
+                rank = _bucket(f"{x.fact.citation}{x.fact.value}{y.fact.citation}{y.fact.value}", "near")
+                found[reason].append((rank, conflict))
+    out: list[tuple[str, Conflict]] = []
+    for reason in REASONS:
+        drawn = sorted(found.get(reason, []), key=lambda rc: rc[0])[:per_reason]
+        print(f"near/{reason}: {len(found.get(reason, []))} pairs, {len(drawn)} drawn", file=sys.stderr)
+        out.extend((reason, c) for _, c in drawn)
+    return out
+
+
+def pool_round2(tf: Themeflow, per_reason: int, drawn_after: str, known: set[str]) -> list[dict[str, object]]:
+    """Round 2: near misses of the rules frozen at ``drawn_after``, minus the pairs already judged."""
+    docs = {d.id: d for d in tf.store.iter_documents()}
+    facts = [f for d in docs.values() for f in extract_facts(d)]
+    stories = tf.store.stories_for(list(docs))
+    out: dict[str, dict[str, object]] = {}
+    for reason, conflict in _near(facts, docs, stories, per_reason):
+        before = set(out)
+        _add(out, conflict, "near")
+        for cid in set(out) - before:
+            out[cid]["reason"] = reason
+    rows = [r for cid, r in out.items() if cid not in known]
+    for r in rows:
+        r["round"] = 2
+        r["drawn_after"] = drawn_after
+    return sorted(rows, key=lambda r: str(r["id"]))
+
+
 def pool(tf: Themeflow, queries: list[str], limit: int, loose_max: int) -> list[dict[str, object]]:
     out: dict[str, dict[str, object]] = {}
     docs = {d.id: d for d in tf.store.iter_documents()}
@@ -177,6 +255,9 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=POOL)
     ap.add_argument("--limit", type=int, default=200)
     ap.add_argument("--loose", type=int, default=80, help="loose pairs drawn (by a hash, not by size)")
+    ap.add_argument("--round", type=int, default=1, choices=(1, 2), help="2: append near misses")
+    ap.add_argument("--per-reason", type=int, default=14, help="round 2: near misses drawn per reason")
+    ap.add_argument("--drawn-after", default="", help="round 2: the commit whose rules were frozen")
     args = ap.parse_args()
     if not (SHARED / "news.jsonl").exists():
         print(f"needs the shared corpus at {SHARED}", file=sys.stderr)
@@ -184,9 +265,18 @@ def main() -> int:
     store = cached_store(SHARED / "news.jsonl", "full", set())
     store_path = store.path
     store.close()
-    queries = [*THEMES, *WEB_QUERIES]
-    with Themeflow.open(store_path, read_only=True) as tf:
-        rows = pool(tf, queries, args.limit, args.loose)
+    if args.round == 2:
+        if not args.drawn_after:
+            print("--round 2 needs --drawn-after COMMIT (the rules the round is drawn for)", file=sys.stderr)
+            return 2
+        existing = [json.loads(x) for x in args.out.read_text(encoding="utf-8").splitlines() if x.strip()]
+        with Themeflow.open(store_path, read_only=True) as tf:
+            new = pool_round2(tf, args.per_reason, args.drawn_after, {str(r["id"]) for r in existing})
+        rows = sorted([*existing, *new], key=lambda r: str(r["id"]))
+        print(f"round 2: {len(new)} new candidates", file=sys.stderr)
+    else:
+        with Themeflow.open(store_path, read_only=True) as tf:
+            rows = pool(tf, [*THEMES, *WEB_QUERIES], args.limit, args.loose)
     with args.out.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")

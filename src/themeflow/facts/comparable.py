@@ -28,7 +28,7 @@ from datetime import datetime
 from themeflow.model import Fact
 from themeflow.text.segment import pos_tags
 
-__all__ = ["Side", "comparable", "same_text"]
+__all__ = ["REASONS", "Side", "comparable", "same_text", "why_not_comparable"]
 
 REPORT_WINDOW_DAYS = 45
 """Two reports of one result appear within weeks of each other (earnings, a filing, an announcement)."""
@@ -136,19 +136,26 @@ def _window(side: Side) -> str:
     return side.sentence[max(0, start - 12) : at + len(side.fact.value) + 4]
 
 
-def _reported(side: Side) -> bool:
+def _not_reported(side: Side) -> str | None:
+    """Why ``side`` is not a reported result of one owner for one stated period (None: it is one)."""
     f = side.fact
-    if not f.entity or _GENERIC_OWNER.match(f.entity.strip()) or _RUNNING.search(f.metric):
-        return False
+    if not f.entity or _GENERIC_OWNER.match(f.entity.strip()):
+        return "generic_owner"
+    if _RUNNING.search(f.metric):
+        return "running_measure"
     if side.period is None or not _YEAR.search(side.period) or _year_in_doubt(side):
-        return False
+        return "no_year"
     window = _window(side)
-    if _PART.search(window) or _BASE.search(window[: max(0, window.find(f.value))][-10:]):
-        return False
+    if _PART.search(window):
+        return "part"
+    if _BASE.search(window[: max(0, window.find(f.value))][-10:]):
+        return "comparison_base"
     forecast = _FORECAST.search(window)
     # a company's own forecast, reported twice, is one statement (OpenAI预计2028年…); anyone else's
     # forecast of it is a view, and views made at different times differ
-    return forecast is None or window[: forecast.start()].rstrip().endswith(f.entity.strip())
+    if forecast is not None and not window[: forecast.start()].rstrip().endswith(f.entity.strip()):
+        return "forecast"
+    return None
 
 
 _RELATIVE_YEAR = re.compile(r"去年|前年|上年|明年|后年")
@@ -250,20 +257,50 @@ def _year_in_doubt(side: Side) -> bool:
     return bool(years) and (wanted is None or years != {wanted.group(0)})
 
 
+REASONS = (
+    "period",
+    "generic_owner",
+    "running_measure",
+    "no_year",
+    "part",
+    "comparison_base",
+    "forecast",
+    "metric",
+    "basis",
+    "owner",
+    "owner_between",
+    "undated",
+    "window",
+)
+"""Why two disagreeing figures are not shown as a conflict, in the order the rules ask."""
+
+
+def why_not_comparable(a: Side, b: Side) -> str | None:
+    """The first reason (``REASONS``) a disagreement between ``a`` and ``b`` is not shown as a conflict;
+    None when it is (module docstring). Pools of near misses are drawn by reason, so that a rule which
+    keeps true conflicts apart shows up in the judged set."""
+    if _copy_error(a, b):
+        return None
+    if a.period != b.period:
+        return "period"
+    reason = _not_reported(a) or _not_reported(b)
+    if reason is not None:
+        return reason
+    if a.metric != b.metric:  # 云业务营收 and 营收: close enough to file together, not to clash
+        return "metric"
+    if bool(_ATTRIBUTABLE.search(_window(a))) != bool(_ATTRIBUTABLE.search(_window(b))):
+        return "basis"  # 归母净利润 and 净利润: the parent's share and the whole
+    if (_owner_word(a) or a.fact.entity.strip()) != (_owner_word(b) or b.fact.entity.strip()):
+        return "owner"
+    if _another_owner_between(a) or _another_owner_between(b):
+        return "owner_between"
+    if a.published is None or b.published is None:
+        return "undated"
+    if abs((a.published - b.published).total_seconds()) > REPORT_WINDOW_DAYS * 86400:
+        return "window"
+    return None
+
+
 def comparable(a: Side, b: Side) -> bool:
     """Whether a disagreement between ``a`` and ``b`` may be shown as a conflict (module docstring)."""
-    if _copy_error(a, b):
-        return True
-    if a.period != b.period or not (_reported(a) and _reported(b)):
-        return False
-    if a.metric != b.metric:  # 云业务营收 and 营收: close enough to file together, not to clash
-        return False
-    if bool(_ATTRIBUTABLE.search(_window(a))) != bool(_ATTRIBUTABLE.search(_window(b))):
-        return False  # 归母净利润 and 净利润: the parent's share and the whole
-    if (_owner_word(a) or a.fact.entity.strip()) != (_owner_word(b) or b.fact.entity.strip()):
-        return False
-    if _another_owner_between(a) or _another_owner_between(b):
-        return False
-    if a.published is None or b.published is None:
-        return False
-    return abs((a.published - b.published).total_seconds()) <= REPORT_WINDOW_DAYS * 86400
+    return why_not_comparable(a, b) is None
