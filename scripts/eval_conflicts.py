@@ -10,7 +10,9 @@ found by three methods: the rules over the whole corpus (``rules``), what theme 
 * **precision** of ``rules`` and of ``shown``: the share of their pairs that are true conflicts;
 * what the rest are (different period, scope, as-of, revision, different thing, extraction error);
 * **true conflicts found**: of the true conflicts anywhere in the pool, the share the rules show
-  (``loose`` is a sample of 80 pairs, so this is an upper bound on recall, not recall).
+  (``loose`` and ``near`` are samples, so this is an upper bound on recall, not recall);
+* for round 2 (``near``: pairs the rules keep apart, drawn per reason after the rules were frozen), the
+  labels per reason: a reason whose pairs are true conflicts is a rule that hides them.
 
 ``--rerun`` runs the current rules over the corpus again (about 40 s) and scores what they show now
 instead of what they showed when the pool was drawn; pairs they show that nobody judged are counted
@@ -96,6 +98,12 @@ def report(split: str, shown_now: set[str] | None = None) -> dict[str, object]:
             "precision": round(tally[TRUE] / judged, 3) if judged else None,
             "labels": dict(tally.most_common()),
         }
+    near: dict[str, Counter[str]] = {}
+    for r in rows:
+        if "reason" in r:
+            near.setdefault(str(r["reason"]), Counter())[labels.get(str(r["id"]), "unjudged")] += 1
+    if near:
+        out["near_by_reason"] = {k: dict(v.most_common()) for k, v in sorted(near.items())}
     out["true_conflicts_in_pool"] = true_all
     out["true_conflicts_the_rules_show"] = true_rules
     return out
