@@ -361,16 +361,35 @@ def figures(
         bool,
         typer.Option("--check", help="Have the LLM confirm each figure first; only confirmed ones conflict."),
     ] = False,
+    everything: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every figure of every matching document, also market-wide and undated moves, owners "
+            "that are times or markets, and roundups that only mention the theme.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Key figures of a theme with their citations, and the sources that disagree (conflicts first)."""
+    """Key figures of a theme with their citations, and the sources that disagree (conflicts first).
+    Listed by default: the figures of documents about the theme, most independent outlets first, then the
+    newest; index and commodity moves (unless the theme names them), undated moves and owners that are
+    times, markets or fragments are left out and counted (``--all`` lists them)."""
     from themeflow.cli_progress import stages
     from themeflow.cli_render import print_theme_figures
     from themeflow.facts import theme_figures_to_dict
 
     with open_themeflow(db) as tf, stages(err, "figures", quiet=quiet or as_json):
-        result = tf.figures(query, since=since, until=until, sources=source or (), limit=limit, check=check)
+        result = tf.figures(
+            query,
+            since=since,
+            until=until,
+            sources=source or (),
+            limit=limit,
+            check=check,
+            everything=everything,
+        )
     if as_json:
         print_json(theme_figures_to_dict(result))
     else:

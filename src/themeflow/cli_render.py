@@ -165,6 +165,18 @@ def _cite_figures(cs: tuple[Citation, ...], limit: int = 3) -> str:
     return text + (f" +{len(cs) - limit}" if len(cs) > limit else "")
 
 
+HIDDEN_LABELS = {
+    "no_owner": "no owner",
+    "time_owner": "a time as owner",
+    "market_owner": "a market as owner",
+    "fragment_owner": "a fragment as owner",
+    "index": "index moves",
+    "price": "commodity prices",
+    "undated_move": "undated moves",
+}
+"""How ``themeflow figures`` names the reasons of ``facts/readable.py``."""
+
+
 def print_theme_figures(console: Printer, tf: ThemeFigures, *, limit: int = 50) -> None:
     """Conflicts first (what an analyst must check), then the figures, most-agreed first."""
     from rich.markup import escape
@@ -205,3 +217,8 @@ def print_theme_figures(console: Printer, tf: ThemeFigures, *, limit: int = 50) 
         console.print(f"… {len(tf.figures) - limit} more figures (use --json for all)")
     if not tf.figures:
         console.print("no figures found in the matching documents")
+    if tf.hidden:
+        reasons = ", ".join(
+            f"{HIDDEN_LABELS.get(k, k)} {n}" for k, n in sorted(tf.hidden.items(), key=lambda kv: -kv[1])
+        )
+        console.print(f"left out: {escape(reasons)} (--all lists them)")

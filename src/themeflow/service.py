@@ -414,19 +414,28 @@ class Themeflow:
         sources: Sequence[str] = (),
         limit: int = 200,
         check: bool = False,
+        everything: bool = False,
     ) -> ThemeFigures:
-        """Key figures of a theme: facts of the matching documents lined up across outlets, conflicts
-        flagged. Every syndicated copy is read (a copy may have changed a number), but counts once.
-        ``check``: each fact confirmed by the LLM first (``facts/confirm.py``)."""
+        """Key figures of a theme: facts of the documents about it (a roundup that only mentions the theme
+        brings its market figures, not the theme's) lined up across outlets, conflicts flagged. Every
+        syndicated copy is read (a copy may have changed a number), but counts once. ``check``: each fact
+        confirmed by the LLM first (``facts/confirm.py``). ``everything``: every document that matches
+        and every figure, also those a theme's table leaves out (``facts/readable.py``)."""
         from themeflow import progress
         from themeflow.facts import figures_for_documents
         from themeflow.facts.confirm import llm_fact_checker
+        from themeflow.search.aboutness import MENTION
 
         checker = llm_fact_checker(self.settings.get) if check else None
         page = self.search(query, since=since, until=until, sources=sources, limit=limit, collapse=False)
-        docs = [h.document for h in page.hits]
+        docs = [h.document for h in page.hits if everything or h.aboutness != MENTION]
         progress.stage(f"reading the figures of {len(docs)} documents{' (LLM check)' if check else ''}")
-        return figures_for_documents(docs, self.store.stories_for([d.id for d in docs]), checker=checker)
+        return figures_for_documents(
+            docs,
+            self.store.stories_for([d.id for d in docs]),
+            checker=checker,
+            theme=None if everything else query,
+        )
 
     # -- workflows: thin wrappers over themeflow.workflow (given a WorkflowContext, never the service) --
     def workflow_context(self) -> WorkflowContext:

@@ -9,7 +9,8 @@ Why the rules are what they are:
 * **Same period** compares normalized periods (2028年 = 2028, 今年 → the publish year). A figure with no
   period is only compared with figures published the same day, and conflicts are not flagged for
   unperiodized percentages (daily market moves differ by the hour they were written).
-* **Agreement** counts stories, not documents: syndicated copies of one story say a figure once.
+* **Agreement** counts independent outlets, not documents: syndicated copies of one story say a figure
+  once, and so do one outlet's repeats and flashes (five 华尔街见闻 items of one number are one voice).
 * **Conflict**: two documents state values for the same key whose tolerance intervals do not overlap,
   and the two documents do not both state one value for that key (a document saying ``从600亿上调至900亿``
   does not conflict with one saying 900亿; a start value marked 从 is not a statement, and two different
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -42,6 +43,7 @@ from themeflow.facts.lexicon import (
 )
 from themeflow.model import Citation, Document, Fact, Story
 from themeflow.text.numbers import find_figures
+from themeflow.text.outlets import implausible_reason
 from themeflow.text.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ __all__ = [
     "ThemeFigures",
     "figures_for_documents",
     "group_facts",
+    "independent_voices",
     "metric_key",
     "metrics_match",
     "period_key",
@@ -80,7 +83,10 @@ class FigureGroup:
     citations: tuple[Citation, ...]
     outlets: tuple[str, ...]
     agreement: int
-    """Independent stories stating this value (syndicated copies count once)."""
+    """Independent voices stating this value: copies of one story and one outlet's documents count once
+    (``independent_voices``)."""
+    published: datetime | None = None
+    """The newest publish time among the documents stating it (tables rank the recent first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,8 @@ class ConflictValue:
     qualifier: str | None
     citations: tuple[Citation, ...]
     outlets: tuple[str, ...]
+    agreement: int = 1
+    """Independent voices stating this value (as :attr:`FigureGroup.agreement`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +123,9 @@ class ThemeFigures:
     check: Mapping[str, Any] | None = None
     """When an LLM checked the facts (``facts/confirm.py``): its model, the verdict counts (confirmed,
     corrected, unchecked), what was asked (``scope``), requests and tokens. None: the rules alone."""
+    hidden: Mapping[str, int] = field(default_factory=dict)
+    """Figures left off the table by default, counted by reason (``facts/readable.py``); empty when
+    every figure is listed."""
 
 
 # -- keys ------------------------------------------------------------------------------------------------
@@ -255,6 +266,27 @@ class _Item:
     story: str
     outlet: str
     period: str | None
+    published: datetime | None = None
+
+
+def independent_voices(pairs: Collection[tuple[str, str]]) -> int:
+    """How many independent sources state something, given each document's (story, outlet): documents of
+    one story (syndicated copies) are one voice, and so are the documents of one outlet (its repeats and
+    flashes of one number). An unknown outlet ('') joins nothing but its story."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for story, outlet in pairs:
+        root = find("s:" + story)
+        if outlet:
+            parent[find("o:" + outlet)] = root
+    return len({find("s:" + story) for story, _ in pairs})
 
 
 def figures_for_documents(
@@ -264,6 +296,7 @@ def figures_for_documents(
     tolerance: float = DEFAULT_TOLERANCE,
     checker: FactChecker | None = None,
     check: Literal["conflicts", "all"] = "conflicts",
+    theme: str | None = None,
 ) -> ThemeFigures:
     """Extract, group and check the figures of a set of documents (the report and the service call this).
 
@@ -273,8 +306,26 @@ def figures_for_documents(
     period; the figures table keeps the rules' reading. ``check``: which facts are asked about —
     ``conflicts`` (the facts of the conflicts the rules find: what a conflict needs confirmed, at a
     fraction of the cost) or ``all`` (every fact, so a corrected reading may also meet figures it did not
-    meet under the rules).
+    meet under the rules). ``theme``: the theme's query or name; when given, the table keeps only the
+    figures worth reading on it (``facts/readable.py``: no times, markets or fragments as owners, no
+    market-wide or undated moves) and counts the rest in ``hidden``; None lists every figure.
     """
+    result = _figures_for_documents(docs, stories, tolerance=tolerance, checker=checker, check=check)
+    if theme is None:
+        return result
+    from themeflow.facts.readable import readable  # noqa: PLC0415 (readable imports this module)
+
+    return readable(result, theme)
+
+
+def _figures_for_documents(
+    docs: Sequence[Document],
+    stories: Mapping[str, Story] | None,
+    *,
+    tolerance: float,
+    checker: FactChecker | None,
+    check: Literal["conflicts", "all"],
+) -> ThemeFigures:
     facts = [f for d in docs for f in extract_facts(d)]
     by_id = {d.id: d for d in docs}
     # The table keeps the rules' reading: a model's corrections decide which facts may conflict (a quarter
@@ -315,12 +366,13 @@ def group_facts(
     """Group facts into figures with agreement counts, and find conflicts between documents (among the
     facts whose ``id`` is in ``comparable`` only, when given: the ones an LLM confirmed)."""
     buckets: dict[tuple[str, str, str], list[_Item]] = defaultdict(list)
+    outlets: dict[str, str] = {}
     for f in facts:
         doc = docs.get(f.citation.doc_id)
         published = doc.published_at if doc else None
         pk = period_key(f.period, published)
         story = stories.get(f.citation.doc_id)
-        item = _Item(f, story.id if story else f.citation.doc_id, (doc.source if doc else None) or "", pk)
+        item = _Item(f, story.id if story else f.citation.doc_id, _outlet(doc, outlets), pk, published)
         # no period: comparable only with figures written the same day (undated: only within the document)
         scope = (
             pk if pk is not None else "@" + (published.date().isoformat() if published else f.citation.doc_id)
@@ -339,8 +391,23 @@ def group_facts(
             conflict = _conflict(clusters, tolerance, docs)
             if conflict is not None:
                 conflicts.append(conflict)
-    groups.sort(key=lambda g: (-g.agreement, g.entity, g.metric, g.period or "", g.normalized_value))
+    groups.sort(key=_table_order)
     return ThemeFigures(tuple(groups), tuple(conflicts), documents=len(docs), facts=len(facts))
+
+
+def _outlet(doc: Document | None, seen: dict[str, str]) -> str:
+    """The document's outlet as a voice, '' when unknown or when the stored name reads like a headline
+    (a store written before ingest refused those: ``宁德时代上半年营收189`` is nobody's outlet)."""
+    name = ((doc.source if doc else None) or "").strip()
+    if name not in seen:
+        seen[name] = name if name and implausible_reason(name) is None else ""
+    return seen[name]
+
+
+def _table_order(g: FigureGroup) -> tuple[object, ...]:
+    """Most independent voices first, then the most recent, then by name (a stable order)."""
+    newest = -g.published.timestamp() if g.published is not None else float("inf")
+    return (-g.agreement, newest, g.entity, g.metric, g.period or "", g.normalized_value)
 
 
 def _cluster_metrics(items: list[_Item]) -> list[list[_Item]]:
@@ -400,7 +467,8 @@ def _figure(cluster: list[_Item]) -> FigureGroup:
         qualifier=head.qualifier,
         citations=tuple(dict.fromkeys(it.fact.citation for it in cluster)),
         outlets=tuple(sorted({it.outlet for it in cluster if it.outlet})),
-        agreement=len({it.story for it in cluster}),
+        agreement=independent_voices({(it.story, it.outlet) for it in cluster}),
+        published=max((it.published for it in cluster if it.published is not None), default=None),
     )
 
 
@@ -479,6 +547,7 @@ def _conflict(
                 qualifier=c[0].fact.qualifier,
                 citations=tuple(dict.fromkeys(it.fact.citation for it in c)),
                 outlets=tuple(sorted({it.outlet for it in c if it.outlet})),
+                agreement=independent_voices({(it.story, it.outlet) for it in c}),
             )
             for c in chosen
         ),

@@ -30,6 +30,7 @@ def figure_to_dict(g: FigureGroup) -> dict[str, Any]:
         "period": g.period,
         "qualifier": g.qualifier,
         "agreement": g.agreement,
+        "published": g.published.isoformat() if g.published else None,
         "outlets": list(g.outlets),
         "citations": _citations(g.citations),
     }
@@ -47,6 +48,7 @@ def conflict_to_dict(c: Conflict) -> dict[str, Any]:
                 "unit": v.unit,
                 "normalized_value": v.normalized_value,
                 "qualifier": v.qualifier,
+                "agreement": v.agreement,
                 "outlets": list(v.outlets),
                 "citations": _citations(v.citations),
             }
@@ -60,6 +62,7 @@ def theme_figures_to_dict(tf: ThemeFigures) -> dict[str, Any]:
     return {
         "documents": tf.documents,
         "check": dict(tf.check) if tf.check is not None else None,
+        "hidden": dict(tf.hidden),
         "figures": [figure_to_dict(g) for g in tf.figures],
         "conflicts": [conflict_to_dict(c) for c in tf.conflicts],
     }

@@ -181,13 +181,17 @@ class KeyFigures:
 
 
 def key_figures(
-    docs: Sequence[Document], stories: Mapping[str, Story] | None = None, checker: FactChecker | None = None
+    docs: Sequence[Document],
+    stories: Mapping[str, Story] | None = None,
+    checker: FactChecker | None = None,
+    theme: str | None = None,
 ) -> KeyFigures:
     """Extract and line up the figures of ``docs``, given most relevant first (``stories``:
-    ``store.stories_for`` of their ids; ``checker``: the LLM check, ``facts/confirm.py``)."""
+    ``store.stories_for`` of their ids; ``checker``: the LLM check, ``facts/confirm.py``; ``theme``: the
+    theme's query and name, so the table keeps the figures worth reading on it, ``facts/readable.py``)."""
     from themeflow.facts import figures_for_documents
 
-    result = figures_for_documents(docs, stories, checker=checker)
+    result = figures_for_documents(docs, stories, checker=checker, theme=theme)
     cited = {c.doc_id for g in result.figures for c in g.citations}
     cited |= {c.doc_id for k in result.conflicts for v in k.values for c in v.citations}
     rank = {d.id: i for i, d in enumerate(docs)}

@@ -139,8 +139,9 @@ class TagCatalog:
         ordered = [docs[t.doc_id] for t in tags if t.doc_id in docs]
         concept = self.vocabulary().get(name)
         checker = self._fact_checker() if concept is not None and concept.figures == "llm" else None
+        theme = " ".join((name, *concept.queries)) if concept is not None else name
         return figures_for_documents(
-            ordered, self._store.stories_for([d.id for d in ordered]), checker=checker
+            ordered, self._store.stories_for([d.id for d in ordered]), checker=checker, theme=theme
         )
 
     def _fact_checker(self) -> FactChecker | None:

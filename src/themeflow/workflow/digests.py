@@ -62,7 +62,7 @@ def digest_of_search(
         tz=ctx.tz,
         items=items,
         total=page.total,
-        figures=key_figures_of_items(ctx.store, figure_items(items)),
+        figures=key_figures_of_items(ctx.store, figure_items(items), theme=query),
         notes=notes,
     )
 
@@ -104,7 +104,7 @@ def digest_of_run(ctx: WorkflowContext, run_id: int) -> Digest:
         )
     notes = () if len(items) == len(stored) else (f"{len(stored) - len(items)} 篇文档已从库中删除。",)
     checker, check_notes = theme_checker(ctx, theme)
-    figures = key_figures_of_items(ctx.store, figure_items(items), checker)
+    figures = key_figures_of_items(ctx.store, figure_items(items), checker, theme_words(run.theme, theme))
     return Digest(
         kind="workflow",
         title=run.theme,
@@ -127,6 +127,14 @@ def figure_items(items: Sequence[DigestItem], limit: int = FIGURE_ITEMS) -> list
     known = [it for it in items if it.aboutness is not None]
     about = [it for it in known if it.aboutness == "主题"] if known else list(items)
     return sorted(about, key=lambda it: -(it.score or 0.0))[:limit]
+
+
+def theme_words(name: str, theme: Theme | None) -> str:
+    """What a theme's figures table may be about: its name, query and keywords (``facts/readable.py``
+    shows an index or a commodity's moves only when these name it)."""
+    if theme is None:
+        return name
+    return " ".join((name, theme.query, *theme.keywords))
 
 
 def theme_checker(ctx: WorkflowContext, theme: Theme | None) -> tuple[FactChecker | None, tuple[str, ...]]:
@@ -157,7 +165,7 @@ def figure_notes(figures: KeyFigures) -> tuple[str, ...]:
 
 
 def key_figures_of_items(
-    store: Store, items: Sequence[DigestItem], checker: FactChecker | None = None
+    store: Store, items: Sequence[DigestItem], checker: FactChecker | None = None, theme: str | None = None
 ) -> KeyFigures:
     """The key figures of a digest's items: every lead document and every copy read (a copy may have
     changed a number), stories counted once; with ``checker``, LLM-checked (``facts/confirm.py``)."""
@@ -166,4 +174,4 @@ def key_figures_of_items(
     if copy_ids:
         docs.update(store.get_documents(copy_ids))
     stories = store.stories_for(list(docs)) if docs else {}
-    return key_figures(list(docs.values()), stories, checker)
+    return key_figures(list(docs.values()), stories, checker, theme)

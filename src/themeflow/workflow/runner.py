@@ -56,7 +56,13 @@ from themeflow.report.write import write_reports
 from themeflow.store.base import WorkflowTables
 from themeflow.workflow.catalog import get_theme
 from themeflow.workflow.context import WorkflowContext
-from themeflow.workflow.digests import figure_items, figure_notes, key_figures_of_items, theme_checker
+from themeflow.workflow.digests import (
+    figure_items,
+    figure_notes,
+    key_figures_of_items,
+    theme_checker,
+    theme_words,
+)
 from themeflow.workflow.locks import (
     HEARTBEAT_SECONDS,
     LOCK_TTL_SECONDS,
@@ -234,7 +240,7 @@ def _execute(
     )
     items = _summarized(ctx, theme, grouped, max_summaries, centrality)
     checker, check_notes = theme_checker(ctx, theme)
-    figures = key_figures_of_items(ctx.store, figure_items(items), checker)
+    figures = key_figures_of_items(ctx.store, figure_items(items), checker, theme_words(theme.name, theme))
     spent = tuple(after - before for after, before in zip(ctx.usage(), spent_before, strict=True))
     check = figures.result.check or {}
     spent = (spent[0] + int(check.get("prompt_tokens", 0)), spent[1] + int(check.get("completion_tokens", 0)))
