@@ -252,7 +252,42 @@ def test_chinese_numeral_round_trip(n: int, suffix) -> None:
     assert math.isclose(f.normalized, n * v)
 
 
-def test_a_bare_magnitude_is_not_a_figure() -> None:
-    """``万亿美元`` with no number must not read as a zero the verifier would then look for."""
-    for text in ("万亿美元", "市场规模达万亿美元", "亿元"):
+def test_a_bare_magnitude_is_a_figure_only_after_a_bound() -> None:
+    """``万亿美元`` alone (万亿美元市场, 万亿级) is a description, never a zero the verifier would look for;
+    after a bound (达, 超, 突破) it is one of that magnitude: 市场规模达万亿美元 is 1e12 USD."""
+    for text in ("万亿美元", "亿元", "万亿级市场", "打造万亿美元市场"):
         assert [f for f in find_figures(text) if f.is_quantity] == [], text
+    (f,) = find_figures("市场规模达万亿美元")
+    assert (f.normalized, f.unit, f.qualifier) == (1e12, "USD", "达")
+    (f,) = find_figures("国内储能市场规模有望突破万亿元")
+    assert (f.normalized, f.unit, f.qualifier) == (1e12, "CNY", "突破")
+    (f,) = find_figures("全国超万家企业参与")
+    assert (f.normalized, f.unit, f.qualifier) == (1e4, "家", "超")
+
+
+def test_fractions_written_out_are_shares() -> None:
+    (third,) = find_figures("约三分之一的企业")
+    assert (third.unit, third.kind, third.qualifier) == ("%", "percent", "约")
+    assert abs(third.normalized - 100 / 3) < 1e-6
+    (quarter,) = find_figures("占全球产能的四分之一")
+    assert figures_equal(quarter, find_figures("占全球产能的25%")[0])
+    assert not figures_equal(third, find_figures("三分之二")[0])
+    assert find_figures("三分之") == [] and find_figures("三分之五") == []  # no fraction, or more than whole
+
+
+def test_a_half_after_a_duration_counts() -> None:
+    assert [(f.raw, f.normalized, f.unit) for f in find_figures("工期为两年半")] == [("两年半", 2.5, "yr")]
+    assert [(f.raw, f.normalized, f.unit) for f in find_figures("3年半以来")] == [("3年半", 3.5, "yr")]
+    assert [(f.raw, f.normalized, f.unit) for f in find_figures("历时18个月")] == [("18个月", 18.0, "month")]
+
+
+def test_counts_with_measure_words() -> None:
+    got = [
+        (f.raw, f.normalized, f.unit, f.kind)
+        for f in find_figures("交付3.5万辆汽车，新增5家门店，共有1200名员工")
+    ]
+    assert got == [
+        ("3.5万辆", 35000.0, "辆", "count"),
+        ("5家", 5.0, "家", "count"),
+        ("1200名", 1200.0, "名", "count"),
+    ]

@@ -37,9 +37,11 @@ _QUALIFIERS = sorted(
 )
 _SUFFIX_QUALIFIER_RE = re.compile(r"左右|以上|以下|以内|上下")
 
-# A number: Arabic (with thousands separators), Chinese numeral run, or 百分之 + numeral.
+# A number: Arabic (with thousands separators), Chinese numeral run, 百分之 + numeral, or a fraction
+# written out (三分之一, 十分之三).
 NUM_RE = re.compile(
     r"(?P<pct>百分之(?P<pctnum>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百点]+))"
+    r"|(?P<frac>(?P<den>[一二两三四五六七八九十百千]+|\d+)分之(?P<numer>[一二两三四五六七八九十]+|\d+))"
     r"|(?P<ar>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"|(?P<cn>[零〇○一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?)"
 )
@@ -125,6 +127,8 @@ def read_number(text: str, m: re.Match[str]) -> RawFigure | None:
         return None  # 一些, 三环, 十五五: a numeral that no unit or scale follows is a word (fast path)
     if m.group("pct"):
         return _percent_in_words(text, m)
+    if m.group("frac"):
+        return _fraction(text, m)
     num = _numeral(text, m)
     if num is None:
         return None
@@ -147,6 +151,8 @@ def read_number(text: str, m: re.Match[str]) -> RawFigure | None:
     if checked is None:
         return None
     unit, kind = checked
+    if kind == "duration" and text[pos : pos + 1] == "半" and not num.has_scale:
+        num, pos = replace(num, value=num.value + 0.5), pos + 1  # 两年半 is 2.5 years, not two
     qualifier = _qualifier_before(text, start) or approx
     sq = _SUFFIX_QUALIFIER_RE.match(text, pos)
     if sq and unit:
@@ -178,6 +184,23 @@ def _percent_in_words(text: str, m: re.Match[str]) -> RawFigure | None:
     return RawFigure(start, pos, pv, 1.0, "%", 1.0, "percent", _qualifier_before(text, start), False, False)
 
 
+def _fraction(text: str, m: re.Match[str]) -> RawFigure | None:
+    """三分之一, 十分之三: a share written as a fraction, read as a percentage (33.3…%), so that a summary
+    writing 三分之二 where its source says 三分之一 is caught, and 四分之一 agrees with 25%."""
+    den, numer = to_float(m.group("den")), to_float(m.group("numer"))
+    if not den or numer is None or numer > den:
+        return None
+    start, pos = m.start(), m.end()
+    return RawFigure(
+        start, pos, numer / den * 100, 1.0, "%", 1.0, "percent", _qualifier_before(text, start), False, False
+    )
+
+
+_SIZE_BEFORE = re.compile(r"(?:超过|超|突破|逾|接近|近|达到|达|迈过|站上|跨越|过|破)$")
+"""Words before a bare magnitude that make it a figure: 超万亿 is more than 1万亿, a bound an analyst
+reads; 万亿级, 万亿美元市场 with nothing before them are descriptions, not figures."""
+
+
 def _numeral(text: str, m: re.Match[str]) -> _Numeral | None:
     """The value of an Arabic number, or of a Chinese numeral with its trailing 万亿/亿/万 as the scale;
     None for a vague (数十亿) or magnitude-only (万亿美元) numeral."""
@@ -194,6 +217,8 @@ def _numeral(text: str, m: re.Match[str]) -> _Numeral | None:
             if "万" not in rest and "亿" not in rest:
                 body, scale, has_scale = rest, CN_SCALES[sc], True
             break
+    if raw in ("万亿", "亿", "万") and _SIZE_BEFORE.search(text, max(0, start - 2), start):
+        return _Numeral(raw, 1.0, CN_SCALES[raw], True, False)  # 突破万亿: a bare magnitude after a bound
     v = cn_to_number(body)
     if v is None or (v == 0 and not any(ch in "零〇" for ch in body)):
         return None  # 万亿美元 alone: a magnitude with no number is not a figure
