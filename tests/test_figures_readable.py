@@ -119,3 +119,32 @@ def test_a_headline_stored_as_an_outlet_is_nobody_s_voice() -> None:
     ]
     (g,) = [g for g in figures_for_documents(docs).figures if g.value.startswith("1892")]
     assert g.outlets == () and g.agreement == 2  # two documents, outlets unknown
+
+
+def test_a_revision_is_shown_as_one_value_revised_from_another() -> None:
+    """``从4.6%下调至4.1%``: one row, 4.1% revised from 4.6%, never a 4.6% row of its own (the issue's case)."""
+    imf = _doc("i", ("国际货币基金组织将2026年全球经济增长预期从3.3%下调至3.1%。",))
+    earlier = _doc("e", ("国际货币基金组织预计2026年全球经济增长预期为3.3%。",), source="财联社", day=2)
+    result = figures_for_documents([imf, earlier], theme="经济增长")
+    rows = {(g.value, g.revised_from) for g in result.figures if g.entity == "国际货币基金组织"}
+    assert ("3.1%", "3.3%") in rows
+    assert ("3.3%", None) in rows  # the earlier document's own statement of the old value stays
+    assert result.conflicts == ()
+    alone = figures_for_documents([imf])
+    assert [(g.value, g.revised_from) for g in alone.figures] == [("3.1%", "3.3%")]
+
+
+def test_percentages_agree_only_to_their_last_written_digit() -> None:
+    """±5% of the value was right for amounts rounded in the press (1900亿 ~ 约1880亿) and wrong for rates:
+    3.1% and 3.3% are two forecasts, 45% and 45.3% one figure rounded."""
+    docs = [
+        _doc("a", ("英伟达2026财年毛利率为75.1%。",), source="甲", day=10),
+        _doc("b", ("英伟达2026财年毛利率为75.3%。",), source="乙", day=11),
+        _doc("c", ("英伟达2026财年营收增速为45%。",), source="甲", day=12),
+        _doc("d", ("英伟达2026财年营收增速为45.3%。",), source="乙", day=13),
+    ]
+    rows = {(g.metric, g.value): g.agreement for g in figures_for_documents(docs).figures}
+    margins = sorted(v for (m, v) in rows if "毛利率" in m)
+    assert margins == ["75.1%", "75.3%"]
+    growth = [(v, n) for (m, v), n in rows.items() if "增速" in m]
+    assert len(growth) == 1 and growth[0][1] == 2

@@ -207,7 +207,7 @@ def print_theme_figures(console: Printer, tf: ThemeFigures, *, limit: int = 50) 
             g.entity or "—",
             g.metric,
             g.period or "—",
-            f"{q}{g.value}",
+            f"{q}{g.value}" + (f" (from {g.revised_from})" if g.revised_from else ""),
             f"{g.agreement}: {', '.join(g.outlets)}" if g.outlets else str(g.agreement),
             _cite_figures(g.citations),
         )

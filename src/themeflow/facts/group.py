@@ -11,11 +11,14 @@ Why the rules are what they are:
   unperiodized percentages (daily market moves differ by the hour they were written).
 * **Agreement** counts independent outlets, not documents: syndicated copies of one story say a figure
   once, and so do one outlet's repeats and flashes (five 华尔街见闻 items of one number are one voice).
+* **Revisions** are shown as such: a start value (``从4.6%``) is not a row of its own; the value it was
+  revised to carries it (``4.1%``, revised from 4.6%).
 * **Conflict**: two documents state values for the same key whose tolerance intervals do not overlap,
   and the two documents do not both state one value for that key (a document saying ``从600亿上调至900亿``
   does not conflict with one saying 900亿; a start value marked 从 is not a statement, and two different
   values of one document never share a cluster, so ``从4300美元上调至4090美元`` vs ``…至4900美元`` is
-  flagged). Tolerance is ±5% for a plain figure, ±10% for 约/左右, and one-sided
+  flagged). Tolerance is ±5% for a plain figure (a percentage: half its last written digit, so 3.1% and
+  3.3% are two rates while 45% and 45.3% agree), ±10% for 约/左右, and one-sided
   for bounds (超过 X covers X…2X; 近/不到 X covers 0.8X…X), so 超过 and 约 do not spuriously clash.
 """
 
@@ -87,6 +90,9 @@ class FigureGroup:
     (``independent_voices``)."""
     published: datetime | None = None
     """The newest publish time among the documents stating it (tables rank the recent first)."""
+    revised_from: str | None = None
+    """The value this one replaced where a document says so (``从4.6%下调至4.1%``: 4.1% revised from
+    4.6%): a revision is shown as such, never as two values that disagree."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +240,8 @@ def _interval(fact: Fact, tol: float) -> tuple[float, float]:
         lo, hi = min(v, hi_v), max(v, hi_v)  # never inverted, even if a range was misparsed
         return lo - abs(lo) * tol, hi + abs(hi) * tol
     q = fact.qualifier
+    if q is None and fact.normalized_unit in _PERCENTS and (half := _half_step(fact.value)) is not None:
+        return v - half, v + half  # 3.1% vs 3.3%: a rate is written to its last digit, not within 5%
     if q in ABOUT_QUALIFIERS:
         return v - abs(v) * 2 * tol, v + abs(v) * 2 * tol
     if q in OVER_QUALIFIERS:
@@ -241,6 +249,18 @@ def _interval(fact: Fact, tol: float) -> tuple[float, float]:
     if q in UNDER_QUALIFIERS:
         return v - abs(v) * 0.2, v + abs(v) * tol
     return v - abs(v) * tol, v + abs(v) * tol
+
+
+_DECIMALS = re.compile(r"\d+(?:\.(\d+))?")
+
+
+def _half_step(value: str) -> float | None:
+    """Half a unit of the last digit a percentage is written to (``3.1%`` → 0.05, ``45%`` → 0.5), with a
+    hair of room for float noise; None when no Arabic number is written (三成, 百分之六)."""
+    m = _DECIMALS.search(value)
+    if m is None:
+        return None
+    return 0.5 * 10 ** -len(m.group(1) or "") + 1e-9
 
 
 def _high(fact: Fact) -> float | None:
@@ -383,7 +403,8 @@ def group_facts(
     for (_, scope, unit), items in buckets.items():
         for metric_items in _cluster_metrics(items):
             clusters = _cluster_values(metric_items, tolerance)
-            groups.extend(_figure(c) for c in clusters)
+            starts = _start_values(metric_items)
+            groups.extend(_figure(c, starts) for c in clusters if not _only_start_values(c))
             if (scope.startswith("@") and unit in _PERCENTS) or not metric_items[0].fact.entity:
                 continue  # daily moves without a period, and figures nobody is named for, never conflict
             if comparable is not None:
@@ -450,12 +471,27 @@ def _restates(cluster: list[_Item], it: _Item) -> bool:
     return any(x.fact.citation.doc_id == doc and x.fact.normalized_value != v for x in cluster)
 
 
+def _start_values(items: list[_Item]) -> dict[Citation, str]:
+    """The start value (``从X``) each paragraph states for this key, by citation."""
+    return {it.fact.citation: it.fact.value for it in items if it.fact.qualifier == "从"}
+
+
+def _only_start_values(cluster: list[_Item]) -> bool:
+    return all(it.fact.qualifier == "从" for it in cluster)
+
+
 def _most_common(values: list[str]) -> str:
     return max(dict.fromkeys(values), key=values.count)
 
 
-def _figure(cluster: list[_Item]) -> FigureGroup:
+def _figure(cluster: list[_Item], starts: Mapping[Citation, str] | None = None) -> FigureGroup:
     head = cluster[0].fact
+    revised = [
+        starts[it.fact.citation]
+        for it in cluster
+        if starts and it.fact.qualifier != "从" and it.fact.citation in starts
+        and starts[it.fact.citation] != it.fact.value
+    ]  # fmt: skip
     return FigureGroup(
         entity=_most_common([it.fact.entity for it in cluster]),
         metric=_most_common([it.fact.metric for it in cluster]),
@@ -469,6 +505,7 @@ def _figure(cluster: list[_Item]) -> FigureGroup:
         outlets=tuple(sorted({it.outlet for it in cluster if it.outlet})),
         agreement=independent_voices({(it.story, it.outlet) for it in cluster}),
         published=max((it.published for it in cluster if it.published is not None), default=None),
+        revised_from=_most_common(revised) if revised else None,
     )
 
 

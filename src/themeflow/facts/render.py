@@ -31,6 +31,7 @@ def figure_to_dict(g: FigureGroup) -> dict[str, Any]:
         "qualifier": g.qualifier,
         "agreement": g.agreement,
         "published": g.published.isoformat() if g.published else None,
+        "revised_from": g.revised_from,
         "outlets": list(g.outlets),
         "citations": _citations(g.citations),
     }

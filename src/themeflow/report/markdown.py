@@ -123,7 +123,11 @@ def _figures(d: Digest) -> list[str]:
                 md_escape(g.entity or "—"),
                 md_escape(g.metric),
                 md_escape(g.period or "—"),
-                md_escape(shown_qualifier(g.qualifier) + g.value),
+                md_escape(
+                    shown_qualifier(g.qualifier)
+                    + g.value
+                    + (f"（从{g.revised_from}调整）" if g.revised_from else "")
+                ),
                 f"{g.agreement}",
                 _refs(kf, g.citations),
             )
