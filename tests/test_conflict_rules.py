@@ -115,3 +115,20 @@ def test_reports_months_apart_are_not_one_result() -> None:
     b = "SpaceX 2025年全年收入达113.9亿美元，同比增长。"
     assert _conflicts(a, b, day=16) != []
     assert _conflicts(a, b, month=12) == []
+
+
+def test_one_outlet_against_three_is_shown_as_the_outlier_with_both_sentences() -> None:
+    many = "5月20日招股书显示，SpaceX 2025年全年收入达187亿美元，同比增长33%。"
+    one = "SEC文件显示，SpaceX 2025年营收113.9亿美元，运营净亏损。"
+    docs = [_doc(f"m{i}", many, source) for i, source in enumerate(("甲", "乙", "丙"))] + [
+        _doc("o", one, "丁")
+    ]
+    (conflict,) = figures_for_documents(docs).conflicts
+    values = {v.value: v for v in conflict.values}
+    assert values["113.9亿美元"].outlier and values["113.9亿美元"].agreement == 1
+    assert not values["187亿美元"].outlier and values["187亿美元"].agreement == 3
+    assert values["113.9亿美元"].sentence == one and values["187亿美元"].sentence == many
+    # one outlet's three copies of its own text are one voice: no outlier then
+    same = [_doc(f"s{i}", many, "甲") for i in range(3)] + [_doc("o", one, "丁")]
+    (conflict,) = figures_for_documents(same).conflicts
+    assert not any(v.outlier for v in conflict.values)

@@ -194,6 +194,8 @@ def print_theme_figures(console: Printer, tf: ThemeFigures, *, limit: int = 50) 
         lines = [
             f"{(v.qualifier or '') if v.qualifier != '从' else ''}{v.value}  ·  {', '.join(v.outlets) or '?'}"
             f"  ·  {_cite_figures(v.citations)}"
+            + ("  ·  outlier: one outlet against several" if v.outlier else "")
+            + (f"\n    {v.sentence}" if v.sentence else "")
             for v in c.values
         ]
         title = f"conflict: {c.entity} {c.metric}" + (f" ({c.period})" if c.period else "")

@@ -69,6 +69,8 @@ DEFAULT_TOLERANCE = 0.05
 """Relative difference above which two plain figures disagree (rounding in the press stays under it)."""
 
 _PERCENTS = frozenset({"%", "pp", "bp"})
+OUTLIER_AGAINST = 3
+"""A value one outlet carries against this many independent voices for another is shown as an outlier."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,10 @@ class ConflictValue:
     outlets: tuple[str, ...]
     agreement: int = 1
     """Independent voices stating this value (as :attr:`FigureGroup.agreement`)."""
+    sentence: str = ""
+    """The sentence of the first citation that states the value, so both sides can be read at once."""
+    outlier: bool = False
+    """One voice against :data:`OUTLIER_AGAINST` or more for another value: the likelier slip."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +266,7 @@ def _half_step(value: str) -> float | None:
     m = _DECIMALS.search(value)
     if m is None:
         return None
-    return 0.5 * 10 ** -len(m.group(1) or "") + 1e-9
+    return 0.5 * 10.0 ** -len(m.group(1) or "") + 1e-9
 
 
 def _high(fact: Fact) -> float | None:
@@ -571,6 +577,7 @@ def _conflict(
         return None
     chosen = [clusters[i] for i in sorted(involved)]
     head = chosen[0][0].fact
+    voices = [independent_voices({(it.story, it.outlet) for it in c}) for c in chosen]
     return Conflict(
         entity=head.entity,
         metric=_most_common([it.fact.metric for c in chosen for it in c]),
@@ -584,8 +591,10 @@ def _conflict(
                 qualifier=c[0].fact.qualifier,
                 citations=tuple(dict.fromkeys(it.fact.citation for it in c)),
                 outlets=tuple(sorted({it.outlet for it in c if it.outlet})),
-                agreement=independent_voices({(it.story, it.outlet) for it in c}),
+                agreement=n,
+                sentence=_side(c[0], documents).sentence if documents is not None else "",
+                outlier=n == 1 and max(m for j, m in enumerate(voices) if j != k) >= OUTLIER_AGAINST,
             )
-            for c in chosen
+            for k, (c, n) in enumerate(zip(chosen, voices, strict=True))
         ),
     )

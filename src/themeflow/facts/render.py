@@ -50,6 +50,8 @@ def conflict_to_dict(c: Conflict) -> dict[str, Any]:
                 "normalized_value": v.normalized_value,
                 "qualifier": v.qualifier,
                 "agreement": v.agreement,
+                "outlier": v.outlier,
+                "sentence": v.sentence,
                 "outlets": list(v.outlets),
                 "citations": _citations(v.citations),
             }

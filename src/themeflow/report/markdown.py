@@ -107,7 +107,8 @@ def _figures(d: Digest) -> list[str]:
                 q = kf.quote(v.citations[0], v.value) if v.citations else None
                 quote = f" — “{md_escape(q.before)}**{md_escape(q.hit)}**{md_escape(q.after)}”" if q else ""
                 value = md_escape(shown_qualifier(v.qualifier) + v.value)
-                lines.append(f"> - **{value}** · {_refs(kf, v.citations)}{quote}")
+                outlier = " · 孤立数值（一个来源对多个独立来源）" if v.outlier else ""
+                lines.append(f"> - **{value}** · {_refs(kf, v.citations)}{outlier}{quote}")
             lines += [""]
     rows = kf.top(TOP_FIGURES)
     if rows:
