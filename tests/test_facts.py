@@ -314,3 +314,14 @@ def test_how_a_name_was_recognized_is_kept_as_evidence() -> None:
         for s in scored_paragraph("MaaS收入约15亿元，Lancium营收达到13亿美元。", doc_id="d", paragraph=1)
     }
     assert kinds == {"MaaS": "acronym", "Lancium": "latin"}
+
+
+def test_a_forecast_belongs_to_its_subject_not_to_the_forecaster() -> None:
+    """``美国银行预计美联储将降息25个基点`` is about 美联储 (the labelling guide: the entity is what the number
+    is about); a forecaster that names no one after its verb keeps what it forecasts of itself."""
+    (cut,) = facts_of("美国银行预计美联储将降息25个基点。", title_entity=None)
+    assert cut.entity == "美联储"
+    (revenue,) = facts_of("高盛预计英伟达2026年营收将达到3000亿美元。", title_entity=None)
+    assert (revenue.entity, revenue.metric) == ("英伟达", "营收")
+    (own,) = facts_of("OpenAI预计2028年计算支出达到峰值约1100亿美元。", title_entity=None)
+    assert own.entity == "OpenAI"

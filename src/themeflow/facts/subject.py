@@ -47,7 +47,8 @@ def pick_entity(
     for lo, name in ((w_start, "window"), (c_start, "clause")):
         strong = [e for e in before if e.start >= lo and not e.weak]
         if strong and (any(e.subject for e in strong) or not _subject_elsewhere(before, lo, s_start)):
-            return next((e for e in strong if e.subject), strong[0]).canonical, name
+            chosen = next((e for e in strong if e.subject), strong[0])
+            return _forecast_subject(text, chosen, strong, pos).canonical, name
     weak = [e for e in before if e.start >= c_start and e.weak]
     if weak:
         return weak[-1].canonical, "scope"
@@ -65,6 +66,24 @@ def pick_entity(
     if earlier:  # the paragraph's topic: its first actor in subject position
         return earlier[0].canonical, ("coref" if anaphor else "paragraph")
     return ("", "coref") if anaphor else None
+
+
+_FORECASTS = re.compile(
+    r"\s*(?:还|则|也|亦|更|此前|同时|进一步)?\s*(?:预计|预测|预期|估计|测算|认为|判断|料|指出|表示|称)[，,：:\s]?"
+)
+"""A forecast or view right after a name: what follows is the forecaster's reading of someone else."""
+
+
+def _forecast_subject(
+    text: str, chosen: EntityMention, strong: list[EntityMention], pos: int
+) -> EntityMention:
+    """``美国银行预计美联储将降息25个基点``, ``高盛预计英伟达2026年营收将达到3000亿美元``: the figure is the
+    forecast's subject's (美联储, 英伟达), not the forecaster's; a forecaster with no one named after its verb
+    (``高盛预计，明年营收…``) keeps it."""
+    m = _FORECASTS.match(text, chosen.end)
+    if m is None:
+        return chosen
+    return next((e for e in strong if e.start >= m.end() and e.end <= pos and e is not chosen), chosen)
 
 
 def through_aside(text: str, clauses: list[int], c_start: int) -> int:
