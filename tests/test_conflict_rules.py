@@ -132,3 +132,35 @@ def test_one_outlet_against_three_is_shown_as_the_outlier_with_both_sentences() 
     same = [_doc(f"s{i}", many, "甲") for i in range(3)] + [_doc("o", one, "丁")]
     (conflict,) = figures_for_documents(same).conflicts
     assert not any(v.outlier for v in conflict.values)
+
+
+def test_the_four_false_conflicts_first_reported_are_gone() -> None:
+    """The conflicts an analyst saw first before the conflict rules (composed in their words): a quarter
+    against the year, segment revenues against the total, a year-to-date gain at two dates; and five
+    flashes of one outlet that counted as five sources."""
+    assert (
+        _conflicts(
+            "腾讯2025年资本开支为224亿元，主要是第四季度集中投入。",
+            "腾讯2025年资本开支达到792亿元，同比增长221%。",
+        )
+        == []
+    )
+    assert (
+        _conflicts(
+            "SpaceX一季度星链业务收入32.57亿美元，发射业务收入6.19亿美元。",
+            "SpaceX一季度收入约47亿美元，净亏损43亿美元。",
+        )
+        == []
+    )
+    assert _conflicts("美光股价今年以来累计上涨62%。", "美光股价今年以来累计上涨300%。", day=28) == []
+    flash = "快讯：美光2026财年资本支出约250亿美元。"
+    result = figures_for_documents([_doc(f"f{i}", flash, "华尔街见闻", day=10 + i) for i in range(5)])
+    assert [g.agreement for g in result.figures if g.value.startswith("250")] == [1]
+
+
+def test_a_sentence_that_names_a_quarter_does_not_report_the_year() -> None:
+    a = "腾讯2025年资本开支为224亿元，主要是第四季度集中投入。"
+    b = "腾讯2025年资本开支达到792亿元，同比增长221%。"
+    assert _conflicts(a, b) == []
+    dated = "5月20日财报显示，腾讯2025年资本开支为224亿元。"  # a date says when, not which period
+    assert _conflicts(dated, b) == [{"224亿元", "792亿元"}]

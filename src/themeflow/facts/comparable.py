@@ -145,6 +145,8 @@ def _not_reported(side: Side) -> str | None:
         return "running_measure"
     if side.period is None or not _YEAR.search(side.period) or _year_in_doubt(side):
         return "no_year"
+    if _part_of_year_in_doubt(side):
+        return "period_in_doubt"
     window = _window(side)
     if _PART.search(window):
         return "part"
@@ -257,11 +259,28 @@ def _year_in_doubt(side: Side) -> bool:
     return bool(years) and (wanted is None or years != {wanted.group(0)})
 
 
+_PART_OF_YEAR = re.compile(
+    r"[一二三四1-4]季度?|第[一二三四1-4]季|[上下]半年|[Qq][1-4]|[1-4]Q|H[12]|(?:\d{1,2}|[一二三四五六七八九十]{1,2})月(?!\s?(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日号])"
+)
+"""A quarter, a half or a month (not a date: 5月20日 says when, not what period)."""
+_WHOLE_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def _part_of_year_in_doubt(side: Side) -> bool:
+    """A figure read as a whole year's in a sentence that also names a quarter, a half or a month
+    (``腾讯2025年资本开支为224亿元，主要是第四季度集中投入``): which period the figure is about is not
+    settled by the sentence, so it is not reported as the year's."""
+    if side.period is None or not _WHOLE_YEAR.match(side.period):
+        return False
+    return bool(_PART_OF_YEAR.search(side.sentence))
+
+
 REASONS = (
     "period",
     "generic_owner",
     "running_measure",
     "no_year",
+    "period_in_doubt",
     "part",
     "comparison_base",
     "forecast",
