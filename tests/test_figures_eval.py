@@ -151,3 +151,18 @@ def test_shipped_confidence_model_is_what_its_recipe_trains(shared_data: Path) -
 
     assert train_confidence.main(["--data", str(shared_data), "--check"]) == 0
     assert not set(train_confidence.HELD_OUT) & set(train_confidence.TRAIN_SETS)
+
+
+def test_a_rate_read_with_its_denominator_matches_a_label_written_without_it() -> None:
+    """Labels written before the parser read ``/克`` (``1168元``) still score the fuller reading, and only
+    for the same amount."""
+    from themeflow.facts.evaluate import Label
+    from themeflow.model import Citation, Fact
+
+    label = Label("d", 6, "1168元", "元", "周大福", "挂牌价", None)
+
+    def fact(value: str) -> Fact:
+        return Fact("周大福", "挂牌价", value, "元/克", 1168.0, "CNY/g", None, Citation("d", 6), None)
+
+    assert score_facts([fact("1168元/克")], [label]).correct == 1
+    assert score_facts([fact("1169元/克")], [label]).correct == 0

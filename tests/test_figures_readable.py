@@ -148,3 +148,10 @@ def test_percentages_agree_only_to_their_last_written_digit() -> None:
     assert margins == ["75.1%", "75.3%"]
     growth = [(v, n) for (m, v), n in rows.items() if "增速" in m]
     assert len(growth) == 1 and growth[0][1] == 2
+
+
+def test_a_price_per_unit_is_shown_with_its_denominator_and_never_lined_up_with_the_bare_amount() -> None:
+    per_tonne = _doc("t", ("宁德时代采购的电池级碳酸锂2026年均价为7.5万元/吨。",), source="甲")
+    per_kg = _doc("k", ("宁德时代采购的电池级碳酸锂2026年均价为7.5万元/千克。",), source="乙")
+    rows = {(g.value, g.normalized_unit) for g in figures_for_documents([per_tonne, per_kg]).figures}
+    assert ("7.5万元/吨", "CNY/t") in rows and ("7.5万元/千克", "CNY/kg") in rows

@@ -291,3 +291,13 @@ def test_a_bullet_cut_at_a_quotation_mark_inside_its_clause_is_dangling() -> Non
     source = '四个月后，OpenAI确认了"星际之门"的海外扩张打算，5月称，将通过海外投资扩大"星际之门"项目。'
     cut = '四个月后，OpenAI确认了"星际之门"的海外扩张打算，5月称，将通过海外投资扩大'
     assert reason_code(meaning_reason(cut, [source], year=2025)) == "dangling"
+
+
+def test_a_bullet_that_drops_a_price_s_denominator_is_rejected() -> None:
+    """``839元/吨`` is a price per tonne: a bullet saying 839元 states another figure than its source."""
+    source = ("秦皇岛5500大卡动力煤现货价格报839元/吨，较上周上涨5元/吨。",)
+    doc = Document("d", "动力煤价格", source, published_at=datetime(2025, 11, 20, 9, tzinfo=BJ))
+    dropped = check_bullet(Bullet("秦皇岛5500大卡动力煤现货价格报839元，较上周上涨5元", (1,)), doc)
+    assert dropped.verified is False and reason_code(dropped.reason) == "figure", dropped.reason
+    kept = check_bullet(Bullet("秦皇岛5500大卡动力煤现货价格报839元/吨，较上周上涨5元/吨", (1,)), doc)
+    assert kept.verified, kept.reason

@@ -291,3 +291,31 @@ def test_counts_with_measure_words() -> None:
         ("5家", 5.0, "家", "count"),
         ("1200名", 1200.0, "名", "count"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "raw", "per"),
+    [
+        ("动力煤价格为839元/吨。", "CNY/t", "839元", "/吨"),
+        ("布伦特原油报82.5美元/桶", "USD/bbl", "82.5美元", "/桶"),
+        ("现货黄金报4024.1美元／盎司", "USD/oz", "4024.1美元", "／盎司"),
+        ("工商业电价0.35元/千瓦时", "CNY/kWh", "0.35元", "/千瓦时"),
+        ("成交均价1.2万元/平方米", "CNY/m2", "1.2万元", "/平方米"),
+        ("收报259.6港元/股", "HKD/share", "259.6港元", "/股"),
+        ("碳酸锂报价3000-3500元/吨", "CNY/t", "3000-3500元", "/吨"),
+    ],
+)
+def test_a_price_per_unit_keeps_its_denominator(text: str, unit: str, raw: str, per: str) -> None:
+    """The unit says per what (``CNY/t``); the span stays the amount's and ``per`` holds the denominator as
+    written, so ``raw + per`` is the text."""
+    f = one(text)
+    assert (f.unit, f.raw, f.per, f.kind) == (unit, raw, per, "money")
+    assert raw + per in text
+
+
+def test_a_price_per_unit_is_another_figure_than_the_bare_amount() -> None:
+    """A bullet that drops ``/吨`` states another figure than its source: the verifier must not match it."""
+    per_tonne = find_figures("价格为839元/吨")
+    assert not figure_matches(one("价格为839元"), per_tonne)
+    assert figure_matches(one("价格839元/吨"), per_tonne)
+    assert one("营收839元").unit == "CNY" and one("上涨5%/年").unit == "%"  # no denominator, or not a price

@@ -300,8 +300,8 @@ def _candidate(
     fact = Fact(
         entity=entity,
         metric=metric,
-        value=f.raw,
-        unit=_written_unit(f.raw),
+        value=f.raw + f.per,  # 839元/吨: a price per unit is shown with its denominator
+        unit=_written_unit(f.raw) + f.per.replace(" ", "").replace("／", "/"),
         normalized_value=f.normalized,
         normalized_unit=f.unit,
         period=period_for(p.periods, site.s_start, f.start, role, blockers, p.clauses),
@@ -421,7 +421,11 @@ def _is_fact_figure(text: str, f: Figure) -> bool:
 
 
 def _same_family(a: Figure, b: Figure) -> bool:
-    return a.unit == b.unit or (a.kind == b.kind and a.kind in ("number", "count"))
+    """Figures one chain of from/to or change may join: the same unit (a rate by its numerator: 从8万元/吨
+    涨到18万元 is one price written once with its denominator), or two bare numbers or counts."""
+    return a.unit.split("/", 1)[0] == b.unit.split("/", 1)[0] or (
+        a.kind == b.kind and a.kind in ("number", "count")
+    )
 
 
 _SCALE_WORDS = re.compile(

@@ -22,6 +22,8 @@ from themeflow.text.units import (
     EN_SCALES,
     EN_UNIT_RE,
     LOOSE_EN_SCALES,
+    PER_UNIT_RE,
+    PER_UNITS,
     PREFIX_CURRENCY,
     UNIT_RE,
     UNITS,
@@ -100,6 +102,9 @@ class RawFigure:
     qualifier: str | None
     has_scale: bool
     is_arabic: bool
+    per: str = ""
+    """The denominator of a price or rate as written right after the figure (``/吨`` of ``839元/吨``);
+    the unit says it (``CNY/t``), the figure's span stops before it (see :func:`read_number`)."""
 
 
 _NOT_CHENG = "交立本员为功果长熟型"  # 成交, 成立 …: 成 there is not 10%
@@ -145,6 +150,13 @@ def read_number(text: str, m: re.Match[str]) -> RawFigure | None:
         named = CJK_CURRENCY_BEFORE.search(text, max(0, start - 3), start)
         if named:  # 新台币1.2万亿元 is TWD, not CNY; 港币5亿 is HKD
             unit, kind, factor = CJK_CURRENCY[named.group()], "money", 1.0
+    per = ""
+    rate = PER_UNIT_RE.match(text, pos) if unit and kind == "money" else None
+    if rate is not None:
+        # 839元/吨 is a price per tonne: another unit than 839元, so a bullet that drops /吨 states another
+        # figure. The span stays the amount's: what is read after a figure (its range partner, the noun
+        # phrase a metric may come from) is read where it always was, right after the amount
+        unit, per = f"{unit}/{PER_UNITS[rate.group(1).lower()]}", rate.group()
     if not num.is_arabic and _numeral_word(num, unit, kind):
         return None
     checked = _checked_kind(num, unit, kind)
@@ -160,7 +172,7 @@ def read_number(text: str, m: re.Match[str]) -> RawFigure | None:
     if num.is_arabic and not unit and not num.has_scale:
         kind, unit = _number_class(text, start, pos, num.raw)
     return RawFigure(
-        start, pos, num.value, num.scale, unit, factor, kind, qualifier, num.has_scale, num.is_arabic
+        start, pos, num.value, num.scale, unit, factor, kind, qualifier, num.has_scale, num.is_arabic, per
     )
 
 
@@ -327,4 +339,5 @@ def merge_range(text: str, low: RawFigure, high: RawFigure) -> RawFigure | None:
         low.qualifier,
         low.has_scale or high.has_scale,
         low.is_arabic,
+        high.per,
     )

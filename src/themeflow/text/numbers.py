@@ -55,6 +55,9 @@ class Figure:
     kind: str
     qualifier: str | None = None
     high: float | None = None
+    per: str = ""
+    """A rate's denominator as written after the span (``/吨``): ``839元/吨`` is the figure ``839元`` with
+    unit ``CNY/t``; ``raw + per`` is the whole text."""
 
     @property
     def is_quantity(self) -> bool:
@@ -91,6 +94,7 @@ def _finish(text: str, r: RawFigure, high: RawFigure | None = None) -> Figure:
         kind=r.kind,
         qualifier=r.qualifier,
         high=None if hi is None else _clean(hi),
+        per=(high or r).per,
     )
 
 

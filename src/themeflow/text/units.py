@@ -22,9 +22,47 @@ __all__ = [
     "LOOSE_EN_SCALES",
     "PREFIX_CURRENCY",
     "UNITS",
+    "PER_UNIT_RE",
+    "PER_UNITS",
     "UNIT_RE",
     "unit_kind",
 ]
+
+PER_UNITS: dict[str, str] = {
+    "吨": "t",
+    "t": "t",
+    "桶": "bbl",
+    "bbl": "bbl",
+    "盎司": "oz",
+    "oz": "oz",
+    "股": "share",
+    "千瓦时": "kWh",
+    "度": "kWh",
+    "kwh": "kWh",
+    "兆瓦时": "MWh",
+    "mwh": "MWh",
+    "平方米": "m2",
+    "平米": "m2",
+    "㎡": "m2",
+    "立方米": "m3",
+    "公斤": "kg",
+    "千克": "kg",
+    "kg": "kg",
+    "克": "g",
+    "斤": "jin",
+    "磅": "lb",
+    "蒲式耳": "bu",
+    "辆": "vehicle",
+    "台": "unit",
+    "张": "sheet",
+    "片": "wafer",
+}
+"""The denominators of a price or rate written after its unit (``839元/吨``, ``82.5美元/桶``, ``0.35元/千瓦时``):
+``元/吨`` is another unit than ``元``, so the two never compare as one figure."""
+PER_UNIT_RE = re.compile(
+    r"\s*[/／]\s*(" + "|".join(sorted(map(re.escape, PER_UNITS), key=len, reverse=True)) + r")(?![A-Za-z])",
+    re.IGNORECASE,
+)
 
 _Unit = tuple[str, float, str]
 UNITS: dict[str, _Unit] = {}
@@ -129,10 +167,10 @@ _UNIT_KINDS: dict[str, str] = {canonical: kind for canonical, _, kind in UNITS.v
 
 def unit_kind(unit: str) -> str:
     """What kind of quantity a canonical unit measures (``GW`` → power, ``USD`` → money); ``count`` for a
-    counted noun (股, 辆, 人), ``bare`` for no unit."""
+    counted noun (股, 辆, 人), ``bare`` for no unit. A rate (``CNY/t``) measures what its numerator does."""
     if not unit:
         return "bare"
-    return _UNIT_KINDS.get(unit, "count")
+    return _UNIT_KINDS.get(unit.split("/", 1)[0], "count")
 
 
 def _unit_pattern() -> re.Pattern[str]:
