@@ -287,3 +287,26 @@ def test_an_llm_summary_is_marked_with_its_model_and_a_fallback_says_so() -> Non
     assert ">提及<" in str(macro(CAPEX, None, (), None, mention))
     partial = Hit(document=CAPEX, score=1.0, partial=True)
     assert ">部分匹配<" in str(macro(CAPEX, None, (), None, partial))
+
+
+def test_figures_page_says_what_a_theme_table_leaves_out(tmp_path: Path) -> None:
+    """An article about the theme that also reports the market's moves: the page lists the company's
+    figures, not the index's or gold's, and says how many it left out and why."""
+    doc = Document(
+        id="mkt-1",
+        title="算力租赁需求旺盛，腾讯2026年资本开支将达1200亿元",
+        source="财联社",
+        published_at=datetime(2026, 5, 20, 15, 30),
+        paragraphs=(
+            "受算力租赁需求拉动，腾讯2026年资本开支将达到1200亿元，同比增长50%。",
+            "收盘时，上证指数涨1.17%，创业板指涨2.3%，现货黄金跌1.2%。",
+        ),
+    )
+    path = tmp_path / "m.db"
+    with Themeflow.open(path) as tf:
+        tf.ingest_documents([doc])
+    with make_client(create_app(path)) as c:
+        html = c.get("/figures", params={"q": "算力租赁"}).text
+    table = html[html.index('class="figures"') :]
+    assert "1200亿元" in table and "上证指数" not in table and "黄金" not in table
+    assert "未列出" in html and "指数涨跌" in html

@@ -15,12 +15,29 @@ from themeflow.web.searching import SearchParams
 if TYPE_CHECKING:
     from themeflow.facts import ThemeFigures
 
-__all__ = ["DOCUMENTS", "PAGE_FIGURES", "key_figures", "theme_figures", "with_cited_documents"]
+__all__ = [
+    "DOCUMENTS",
+    "HIDDEN_LABELS",
+    "PAGE_FIGURES",
+    "key_figures",
+    "theme_figures",
+    "with_cited_documents",
+]
 
 DOCUMENTS = 200
 """Matching documents (newest first, every copy) whose figures are lined up."""
 PAGE_FIGURES = 100
 """Figure groups the page lists (most outlets first); the API returns all of them."""
+HIDDEN_LABELS = {
+    "no_owner": "无主体",
+    "time_owner": "主体是时间词",
+    "market_owner": "主体是市场",
+    "fragment_owner": "主体是残缺词",
+    "index": "指数涨跌",
+    "price": "商品价格",
+    "undated_move": "无期间的涨跌",
+}
+"""How the page names the reasons a figure is left off a theme's table (``facts/readable.py``)."""
 
 
 def theme_figures(tf: Themeflow, params: SearchParams, *, limit: int = DOCUMENTS) -> ThemeFigures:

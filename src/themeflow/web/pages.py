@@ -133,6 +133,7 @@ def figures_page(
         "kf": kf,
         "rows": kf.top(figures.PAGE_FIGURES) if kf is not None else (),
         "documents": figures.DOCUMENTS,
+        "hidden_labels": figures.HIDDEN_LABELS,
         "sources": state.top_sources(params.sources),
         "qs": query_string({**params.as_query(), "sort": None}),
     }
