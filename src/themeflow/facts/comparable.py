@@ -8,15 +8,19 @@ day's move against a week's, last year's quarter against this year's), different
 the total), running levels read at different times, forecasts made at different times. A key cannot carry
 all of that, so a conflict is shown only for the two kinds of pair whose disagreement means something:
 
-* **a copy error**: the two sentences are the same text with a different number (one outlet's copy
-  changed ``114.3GW`` into ``1143GW``). Whatever the figure measures, one of the two is wrong;
+* **a copy error**: the two sentences are the same text with *one* number changed (one outlet's copy
+  changed ``114.3GW`` into ``1143GW``). Whatever the figure measures, one of the two is wrong. A template
+  filled in again another day (a weekly fund-flow report) changes every number, and a sentence read at a
+  moment (至今, 今日) is a copy only on the same day;
 * **two reports of one result**: a reported quantity (revenue, profit, capital spending, an order, an
   investment — not a price, an index, a move, a market share or a flow, whose value depends on the minute
-  it was read), of a named owner (not 中国, 港股, 北向资金, an index), for the same stated period with its
-  year, neither side a forecast or a target nor a part of a total (其中, 分别, a segment), published within
-  45 days of each other.
+  it was read), of the same owner as written (not 中国, 港股, 北向资金, an index; 京东到家 is not 京东集团),
+  for the same stated period with its year and no quarter, half or month named beside it, neither side a
+  forecast or a target nor a part of a total (其中, 分别, a segment), published within 45 days of each other.
 
 Everything else stays in the figures table, each value with its sources; it is just not called a conflict.
+:func:`why_not_comparable` says which test kept a pair apart: the judged set's second round was drawn by
+reason (near misses), and none of its 102 pairs was a true conflict.
 """
 
 from __future__ import annotations
