@@ -29,7 +29,7 @@ __all__ = [
 
 _BOILERPLATE = re.compile(
     r"本文来自|欢迎下载|文章来源|来源[：:]|责任编辑|编辑[：:]|作者[：:]|记者[：:]|校对|免责声明|特别声明|风险提示[：:]|"
-    r"原标题|图源|图片来源|来源/|供图|摄影|视觉中国|(?:编辑|作者|撰文|出品|采访|文|图|策划|监制)\s*[｜丨|/]|"
+    r"原标题|图源|图片来源|封面来源|封面图|题图|来源/|供图|摄影|视觉中国|(?:编辑|作者|撰文|出品|采访|文|图|策划|监制)\s*[｜丨|/]|"
     r"版权|仅供参考|不构成(?:任何)?投资建议|据此操作|扫码|二维码|公众号|点击(?:阅读|查看|下方)|"
     r"转载|未经授权|APP查看|下载APP|（完）|\(完\)|市场有风险|投资需谨慎|返回搜狐|查看更多"
 )
@@ -64,9 +64,18 @@ class Block:
 
 
 def is_boilerplate(text: str) -> bool:
-    """Outlet footers, disclaimers and credits: never summarized, never cited."""
+    """Outlet footers, disclaimers and credits: never summarized, never cited. A line that is only an
+    outlet's name (``经济参考报`` over a syndicated item) is a credit, not a heading."""
     t = text.strip()
-    return not t or bool(_BYLINE.match(t)) or (len(t) < 90 and bool(_BOILERPLATE.search(t)))
+    if not t or bool(_BYLINE.match(t)) or (len(t) < 90 and bool(_BOILERPLATE.search(t))):
+        return True
+    return len(t) <= 12 and _outlet_name(t)
+
+
+def _outlet_name(text: str) -> bool:
+    from themeflow.text.outlets import fold_outlet, outlet_table  # noqa: PLC0415 (the table loads once)
+
+    return fold_outlet(text) in outlet_table().by_key
 
 
 HEADING_CHARS = 36
@@ -105,16 +114,40 @@ def _looks_like_heading(text: str) -> bool:
     return True
 
 
+ITEM_HEADLINE_CHARS = 60
+"""A roundup's item headline runs to this length (``纳尔股份：终止购买南通纳尔材料科技有限公司33.5542%股权并募集
+配套资金事项``); an ordinary heading stops at 30."""
+
+
+def _item_headline(text: str, nxt: str) -> bool:
+    """A roundup item's own headline: a line without closing punctuation whose item opens with the same name
+    (``安诺其：拟购买…`` over ``安诺其(300067)4月20日公告，…``). Such a line is a heading whatever its length,
+    so each item is a section of its own and its headline never becomes a bullet under another item."""
+    t = text.strip()
+    if not 6 <= len(t) <= ITEM_HEADLINE_CHARS or t[-1] in _END_PUNCT or t.count("。"):
+        return False
+    core = _NUMBERING.sub("", t).strip()
+    shared = 0
+    for a, b in zip(core, nxt, strict=False):
+        if a != b:
+            break
+        shared += 1
+    if shared >= 2 and all("\u4e00" <= ch <= "\u9fff" or ch.isalnum() or ch in "*" for ch in core[:shared]):
+        return True
+    name = core[:4]  # 芯原股份1月至今新签订单… over 4月20日晚间，芯原股份发布…: the name a little way in
+    return all("\u4e00" <= ch <= "\u9fff" for ch in name) and name in nxt[:20]
+
+
 def outline(paragraphs: Sequence[str]) -> list[Para]:
     """Classify every paragraph. A heading must be followed by a longer body paragraph."""
     texts = [p.strip() for p in paragraphs]
     out: list[Para] = []
     for i, t in enumerate(texts):
         role = "body"
+        nxt = next((x for x in texts[i + 1 :] if x), "")
         if is_boilerplate(t):
             role = "boilerplate"
-        elif _looks_like_heading(t):
-            nxt = next((x for x in texts[i + 1 :] if x), "")
+        elif _looks_like_heading(t) or _item_headline(t, nxt):
             if nxt and not _looks_like_heading(nxt) and len(nxt) > len(t) and not is_boilerplate(nxt):
                 role = "heading"
         out.append(Para(i + 1, t, role))
