@@ -100,6 +100,16 @@ CONTEXT = {
         "微信内部曾在一场高管会议上总结了微信入局AI的几个趋势",
         "enumeration",
     ),
+    "a counted list whose other items are in the next sentences": (
+        "消息面上，主要有三大利好：首先，高层要求全链条推进关键核心技术攻关。其次，两部门发文支持算力建设。最后，多地出台补贴。",
+        "消息面上，主要有三大利好：首先，高层要求全链条推进关键核心技术攻关",
+        "enumeration",
+    ),
+    "several routes announced, one given": (
+        "行业里有几条主流路线：超导可以复用半导体产业链，技术成熟度最高。离子阱的保真度更高。",
+        "行业里有几条主流路线：超导可以复用半导体产业链，技术成熟度最高",
+        "enumeration",
+    ),
     "an unnamed 我们": (
         "中金公司发布研报。我们认为，精益化分工的AI硬件基础设施有望进一步提高大模型训练效率。",
         "我们认为，精益化分工的AI硬件基础设施有望进一步提高大模型训练效率",
@@ -114,6 +124,16 @@ def test_a_sentence_that_leans_on_what_came_before_is_not_shown_alone(case: str)
     why = context_reason(bullet, align(bullet, [source]), [source])
     assert reason_code(why) == code, why
     assert reason_code(meaning_reason(bullet, [source], year=2026)) is not None
+
+
+def test_a_list_given_whole_passes() -> None:
+    for source in (
+        "黄金目前被夹在两条关键趋势线之间：一条是长期上升支撑线，另一条是持续压制价格的下降阻力线。",
+        "公司有两大优势：一是成本低，二是技术强。",
+        "雷军将其归结为三个要素：AI技术、智能生态与智能制造能力。",
+    ):
+        bullet = source.rstrip("。")
+        assert context_reason(bullet, align(bullet, [source]), [source]) is None, source
 
 
 def test_a_continued_excerpt_keeps_its_pronoun() -> None:

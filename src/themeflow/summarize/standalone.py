@@ -268,14 +268,52 @@ _UNNAMED_VOICE = re.compile(r"^(?:我们认为|我们预计|我们判断|在他�
 _SETTING_ONLY = re.compile(r"(?:中|时|期间|以来|年底|年初|之际|背景下)$")
 
 
+_ANNOUNCED = re.compile(
+    r"(?P<n>[两二三四五六七八九十几多]+)(?:大|个|条|项|类|种|点|方面|部分)[^，,。；;：:]{0,8}[：:](?P<rest>.*)$"
+)
+_ORDINALS = re.compile(
+    r"首先|其次|再次|最后|第[一二三四五六七八九十][，,、：:]|其[一二三四五六七八九十]|[一二三四五六七八九十]是|一方面|另一方面|"
+    r"另?一(?:条|个|种|类|项)(?:是|为)|[（(][一二三四五六七八九十\d][)）]"
+)
+_CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _items_given(rest: str) -> int:
+    """How many items of an announced list the text after its colon gives: its ordinals (首先…其次, 一是…二是,
+    一方面…另一方面), else the items of its first clause (A、B与C)."""
+    marked = len(_ORDINALS.findall(rest))
+    if marked:
+        return marked
+    first = re.split(r"[，,。；;]", rest, maxsplit=1)[0]
+    return len([x for x in re.split(r"[、]|和|与|及|以及", first) if x.strip()])
+
+
+def _partial_list(text: str) -> str | None:
+    """``主要有三大利好：首先，…`` with only the first given, ``行业里有几条主流路线：超导…`` with one: the bullet
+    announces a count and gives fewer items, so a reader takes the one given for the whole (the rest of the
+    list is in the sentences the bullet leaves out)."""
+    m = _ANNOUNCED.search(text)
+    if m is None:
+        return None
+    word = m.group("n")
+    wanted = _CN_COUNT.get(word, 2) if len(word) == 1 else 2  # 几/多 (several): at least two
+    given = _items_given(m.group("rest"))
+    if given < wanted:
+        return f"enumeration: '{m.group(0)[:10]}' announces {word} items and the bullet gives {given}"
+    return None
+
+
 def _announces_only(al: Alignment | None, text: str) -> str | None:
-    """A bullet that announces a list and gives none or one of it (``…归结为三个要素的叠加``, a sentence that
-    ends in ``：``), or a bare setting with no statement (``截至去年年底``)."""
+    """A bullet that announces a list and gives none or fewer of it (``…归结为三个要素的叠加``, a sentence that
+    ends in ``：``, ``三大利好：首先，…`` and no second), or a bare setting with no statement (``截至去年年底``)."""
     t = text.rstrip("。；;，, ")
     if al is not None and al.sentence.rstrip().endswith(("：", ":")):
         return "enumeration: the sentence introduces a list that the bullet does not give"
     if _COUNTED.search(t) and not re.search(r"[：:]", t):
         return f"enumeration: '{t[-8:]}' announces items the bullet does not list"
+    partial = _partial_list(t)
+    if partial:
+        return partial
     if _SETTING_ONLY.search(t) and not any(pos.startswith("v") for _, pos in pos_tags(t)):
         return "dangling: a time or setting with nothing said about it"
     return None
