@@ -110,6 +110,16 @@ CONTEXT = {
         "行业里有几条主流路线：超导可以复用半导体产业链，技术成熟度最高",
         "enumeration",
     ),
+    "the second of two kinds, its list left out": (
+        "龙虾服务分为两类。第一类是云端部署的托管服务。第二类，是腾讯自研的桌面智能体WorkBuddy。",
+        "第二类，是腾讯自研的桌面智能体WorkBuddy",
+        "referent",
+    ),
+    "an item of a list whose head is left out": (
+        "吴清介绍了五项举措，包括：扩大第五套标准适用范围至人工智能领域。",
+        "包括：扩大第五套标准适用范围至人工智能领域",
+        "referent",
+    ),
     "an unnamed 我们": (
         "中金公司发布研报。我们认为，精益化分工的AI硬件基础设施有望进一步提高大模型训练效率。",
         "我们认为，精益化分工的AI硬件基础设施有望进一步提高大模型训练效率",
@@ -149,3 +159,31 @@ def test_a_headline_title_heads_only_bullets_about_its_subject() -> None:
     assert reason_code(title_reason("国家发展改革委：一季度投资、消费平稳", other)) == "title"
     assert title_reason("长川科技：上半年预增", other) is None
     assert title_reason("全球市场", other) is None  # a topic, not a subject
+
+
+def test_a_stock_page_s_lines_without_the_stock_name_nobody() -> None:
+    """A money-flow page's lines (大单净流入…, 占总成交额13%) say whose only in the page's title: with no title
+    naming the stock they state figures of nobody."""
+    source = "7月24日的资金流向数据方面，主力资金净流入1698.33万元，大单净流入1208.72万元，占总成交额13%。"
+    for bullet in ("大单净流入1208.72万元", "资金流向数据：主力资金净流入1698.33万元", "占总成交额13%"):
+        assert reason_code(meaning_reason(bullet, [source], year=2026, article_title="")) == "referent", (
+            bullet
+        )
+
+
+def test_greetings_captions_and_disclaimers_are_never_bullets() -> None:
+    from themeflow.summarize.fragments import is_boilerplate_sentence
+
+    for line in (
+        "崔健南：谢谢主持人，大家下午好，各位领导、嘉宾下午好，我是今天的分享嘉宾",
+        "薛冰：谢谢崔总，圆桌就到这里",
+        "国家发展改革委固定资产投资司司长罗国三",
+        "风险提示：以上内容仅作为作者或者嘉宾的观点，不代表和讯的任何立场，不构成与和讯相关的任何投资建议",
+    ):
+        assert is_boilerplate_sentence(line), line
+    for line in (
+        "大家好才是真的好",
+        "外交部发言人汪文斌表示，中方愿同各方加强合作",
+        "公司董事长张三表示，今年营收增长20%",
+    ):
+        assert not is_boilerplate_sentence(line), line

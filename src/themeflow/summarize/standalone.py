@@ -240,7 +240,9 @@ def _earlier_speaker(al: Alignment | None, text: str) -> str | None:
     return None
 
 
-_LEANS_BACK = re.compile(r"^(?:而(?!且|后)|因为|正因如此|正因为|[二三四五]是|其[二三]|其次是|答案)")
+_LEANS_BACK = re.compile(
+    r"^(?:而(?!且|后)|因为|正因如此|正因为|[二三四五]是|其[二三]|其次是|答案|第[二三四五六]类|或者|包括[：:]|具体来看[：:])"
+)
 _OPENS_CONTENT = re.compile(
     saying_verbs("announces")
     + r"$|(?:之后|之前|背景下|不同|以来|期间)$|^(?:继|与[^，,。]{2,30}不同|随着|对于|关于)[^，,。]*$"
