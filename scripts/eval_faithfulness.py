@@ -57,6 +57,10 @@ N_CRUD_BLIND4 = 10
 """A fourth blind part, the articles after blind3 in the same draw, pooled with the roundup item headings
 frozen and with the commit before them (5b7f992), labelled by readers who saw no code, and scored once.
 After their scoring, blind3 is development data."""
+N_FR_BLIND5 = 30
+N_CRUD_BLIND5 = 10
+"""A fifth blind part, the articles after blind4: pooled with the rules written from blind4's notes frozen
+(6fa7422 and before) and with 5b7f992, labelled by readers who saw no code, and scored once."""
 LABELS_OK = "faithful"
 CORE_VIEWS = "文章核心观点"
 BAD = ("misstated", "fragment")
@@ -69,7 +73,7 @@ def _bucket(doc_id: str, salt: str) -> int:
 
 
 def split_of(doc_id: str) -> str:
-    """``blind2``/``blind3``/``blind4`` for the later blind parts' articles, else ``dev`` (60 %) or
+    """``blind2`` … ``blind5`` for the later blind parts' articles, else ``dev`` (60 %) or
     ``blind`` (40 %) by the id."""
     for name, ids in _later_parts().items():
         if doc_id in ids:
@@ -99,11 +103,13 @@ def _parts(fr: list[dict[str, object]], crud: list[dict[str, object]]) -> dict[s
     """The draw cut into the first set (dev + blind by hash), blind2, blind3 and blind4."""
     f2, c2 = N_FR + N_FR_BLIND2, N_CRUD + N_CRUD_BLIND2
     f3, c3 = f2 + N_FR_BLIND3, c2 + N_CRUD_BLIND3
+    f4, c4 = f3 + N_FR_BLIND4, c3 + N_CRUD_BLIND4
     return {
         "first": fr[:N_FR] + crud[:N_CRUD],
         "blind2": fr[N_FR:f2] + crud[N_CRUD:c2],
         "blind3": fr[f2:f3] + crud[c2:c3],
-        "blind4": fr[f3 : f3 + N_FR_BLIND4] + crud[c3 : c3 + N_CRUD_BLIND4],
+        "blind4": fr[f3:f4] + crud[c3:c4],
+        "blind5": fr[f4 : f4 + N_FR_BLIND5] + crud[c4 : c4 + N_CRUD_BLIND5],
     }
 
 
@@ -116,7 +122,9 @@ def _later_parts() -> dict[str, set[str]]:
         if not (SHARED / "news.jsonl").exists():
             return {}
         parts = _parts(*_drawn())
-        _LATER = {name: {str(r["id"]) for r in parts[name]} for name in ("blind2", "blind3", "blind4")}
+        _LATER = {
+            name: {str(r["id"]) for r in parts[name]} for name in ("blind2", "blind3", "blind4", "blind5")
+        }
     return _LATER
 
 
@@ -125,7 +133,8 @@ def set_articles(*, blind2: bool = True) -> list[Document]:
     least three body paragraphs (shorter ones get a lead excerpt, not a summary), audit articles left out;
     then the later blind parts."""
     parts = _parts(*_drawn())
-    pick = parts["first"] + (parts["blind2"] + parts["blind3"] + parts["blind4"] if blind2 else [])
+    later = parts["blind2"] + parts["blind3"] + parts["blind4"] + parts["blind5"]
+    pick = parts["first"] + (later if blind2 else [])
     return [record_to_document(r) for r in pick]
 
 
@@ -292,10 +301,14 @@ def main() -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("pool")
     p.add_argument("--out", required=True)
-    p.add_argument("--split", default="all", choices=("dev", "blind", "blind2", "blind3", "blind4", "all"))
+    p.add_argument(
+        "--split", default="all", choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "all")
+    )
     p.set_defaults(func=pool)
     s = sub.add_parser("score")
-    s.add_argument("--split", default="dev", choices=("dev", "blind", "blind2", "blind3", "blind4", "all"))
+    s.add_argument(
+        "--split", default="dev", choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "all")
+    )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=score)
     args = parser.parse_args()
