@@ -46,15 +46,13 @@ from themeflow.facts.comparable import REASONS, why_not_comparable  # noqa: E402
 from themeflow.facts.group import (  # noqa: E402
     Conflict,
     ConflictValue,
-    _cluster_metrics,
-    _Item,
-    _side,
+    cluster_metrics,
     compatible,
-    entity_key,
     group_facts,
-    metrics_match,
-    period_key,
+    lined_up,
+    side_of,
 )
+from themeflow.facts.keys import entity_key, metrics_match, period_key  # noqa: E402
 from themeflow.model import Document, Fact, Story  # noqa: E402
 from themeflow.service import Themeflow  # noqa: E402
 
@@ -162,27 +160,16 @@ def _near(
 ) -> list[tuple[str, Conflict]]:
     """Disagreeing pairs of one key and metric cluster from two stories that ``why_not_comparable`` keeps
     apart for a reason other than the period, at most ``per_reason`` of each reason (by a hash)."""
-    buckets: dict[tuple[str, str, str], list[_Item]] = defaultdict(list)
-    for f in facts:
-        doc = docs.get(f.citation.doc_id)
-        published = doc.published_at if doc else None
-        pk = period_key(f.period, published)
-        story = stories.get(f.citation.doc_id)
-        item = _Item(f, story.id if story else f.citation.doc_id, (doc.source if doc else None) or "", pk)
-        scope = (
-            pk if pk is not None else "@" + (published.date().isoformat() if published else f.citation.doc_id)
-        )
-        buckets[(entity_key(f.entity), scope, f.normalized_unit)].append(item)
     found: dict[str, list[tuple[int, Conflict]]] = defaultdict(list)
-    for items in buckets.values():
+    for items in lined_up(facts, docs, stories).values():
         if not items[0].fact.entity:
             continue
         items = sorted(items, key=lambda it: _bucket(f"{it.fact.citation}{it.fact.value}", "near-items"))
-        for cluster in _cluster_metrics(items[:_NEAR_ITEMS]):
+        for cluster in cluster_metrics(items[:_NEAR_ITEMS]):
             for x, y in combinations(cluster, 2):
                 if x.story == y.story or compatible(x.fact, y.fact):
                     continue
-                reason = why_not_comparable(_side(x, docs), _side(y, docs))
+                reason = why_not_comparable(side_of(x, docs), side_of(y, docs))
                 if reason is None or reason == "period":
                     continue
                 values = tuple(

@@ -1,6 +1,6 @@
 """Key figures across documents: extract figure facts with citations, line them up, flag conflicts.
 
-``extract`` reads facts out of paragraphs; ``group`` lines facts about the same (entity, metric, period)
+``extract`` reads facts out of paragraphs; ``keys`` says when two figures are about the same metric, period and owner; ``group`` lines facts about the same (entity, metric, period)
 up across outlets and flags sources that disagree; ``render`` turns the result into the JSON contract
 and the terminal view. The report and the service call :func:`figures_for_documents`.
 """
@@ -14,10 +14,8 @@ from themeflow.facts.group import (
     ThemeFigures,
     figures_for_documents,
     group_facts,
-    metric_key,
-    metrics_match,
-    period_key,
 )
+from themeflow.facts.keys import metric_key, metrics_match, period_key
 from themeflow.facts.render import theme_figures_to_dict
 
 __all__ = [

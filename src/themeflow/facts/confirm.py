@@ -189,7 +189,7 @@ _SUFFIXES = ("控股", "集团", "公司", "股份", "有限", "科技", "银行
 def _same_owner(rules: str, model: str) -> bool:
     """One owner named two ways: equal keys, or one name the other plus a corporate suffix (腾讯 / 腾讯控股;
     not 腾讯 / 腾讯音乐)."""
-    from themeflow.facts.group import entity_key
+    from themeflow.facts.keys import entity_key
 
     if entity_key(rules) == entity_key(model):
         return True
@@ -206,7 +206,7 @@ def _verdict(fact: Fact, answer: dict[str, Any] | None, doc: Document, paragraph
     """The model's reading of one fact against the rules', held to the rules in the module docstring:
     agreeing everywhere confirms it; a different owner, metric or period in the paragraph's own words
     corrects it; a difference the paragraph does not hold leaves it unchecked."""
-    from themeflow.facts.group import metrics_match, period_key
+    from themeflow.facts.keys import metrics_match, period_key
 
     if answer is None:
         return Verdict(fact, "unchecked", note="no answer for this figure")

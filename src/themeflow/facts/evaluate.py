@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from themeflow.facts.group import entity_key, metric_key, metrics_match
+from themeflow.facts.keys import entity_key, metric_key, metrics_match
 from themeflow.model import Fact
 from themeflow.text.numbers import Figure, find_figures
 

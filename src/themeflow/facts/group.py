@@ -33,15 +33,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from themeflow.facts.comparable import Side, comparable
 from themeflow.facts.extract import extract_facts
+from themeflow.facts.keys import entity_key, metric_key, metrics_match, period_key
 from themeflow.facts.lexicon import (
     ABOUT_QUALIFIERS,
-    ALIAS_TO_ENTITY,
-    CHANGE_WORDS,
-    METRIC_FILLERS,
-    METRIC_MODIFIERS,
-    METRIC_SYNONYMS,
     OVER_QUALIFIERS,
-    RELATIVE_PERIODS,
     UNDER_QUALIFIERS,
 )
 from themeflow.model import Citation, Document, Fact, Story
@@ -58,11 +53,12 @@ __all__ = [
     "FigureGroup",
     "ThemeFigures",
     "figures_for_documents",
+    "LinedUp",
+    "cluster_metrics",
     "group_facts",
     "independent_voices",
-    "metric_key",
-    "metrics_match",
-    "period_key",
+    "lined_up",
+    "side_of",
 ]
 
 DEFAULT_TOLERANCE = 0.05
@@ -140,104 +136,6 @@ class ThemeFigures:
     every figure is listed."""
 
 
-# -- keys ------------------------------------------------------------------------------------------------
-_SYNONYMS = sorted(METRIC_SYNONYMS, key=lambda p: len(p[0]), reverse=True)
-
-
-def metric_key(metric: str) -> str:
-    """The comparison key of a metric phrase: lower-cased, synonyms folded, fillers dropped."""
-    key = re.sub(r"\s+", "", metric.lower())
-    for surface, canon in _SYNONYMS:
-        key = key.replace(surface.replace(" ", ""), canon)
-    stripped = key
-    for filler in METRIC_FILLERS:
-        stripped = stripped.replace(filler, "")
-    return stripped or key
-
-
-def _changes(key: str) -> frozenset[str]:
-    found = set()
-    for w in sorted(CHANGE_WORDS, key=len, reverse=True):
-        if w in key:
-            found.add(w)
-            key = key.replace(w, "")
-    return frozenset(found)
-
-
-def _bigrams(s: str) -> set[str]:
-    return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
-
-
-def metrics_match(a: str, b: str) -> bool:
-    """True when two metric phrases measure the same thing (see the module docstring for the rules)."""
-    ka, kb = metric_key(a), metric_key(b)
-    if bool(_changes(ka)) != bool(_changes(kb)) or _changes(ka) != _changes(kb):
-        return False
-    if ka == kb:
-        return True
-    short, long_ = sorted((ka, kb), key=len)
-    if len(short) >= 2 and short in long_:
-        rest = long_.replace(short, "", 1)
-        for mod in METRIC_MODIFIERS:
-            rest = rest.replace(mod, "")
-        if not rest:
-            return True
-    ba, bb = _bigrams(ka), _bigrams(kb)
-    return 2 * len(ba & bb) / (len(ba) + len(bb)) >= 0.75
-
-
-_CN_Q = {"一": "1", "二": "2", "三": "3", "四": "4"}
-
-
-def period_key(period: str | None, published: datetime | None) -> str | None:
-    """A period normalized for comparison; relative periods resolve against the publish date.
-
-    ``2028年`` → ``2028``; ``2028财年``/``FY28`` → ``FY2028``; ``2024至2030年`` → ``2024-2030``;
-    ``2025年第一季度``/``2025Q1`` → ``2025Q1``; ``今年`` → the publish year; ``年内``/``今年以来`` →
-    year-to-date *as of the publish day* (cumulative figures grow); None stays None.
-    """
-    if not period:
-        return None
-    p = period.replace(" ", "")
-    year = published.year if published else None
-    for word, delta in (("今年", 0), ("本年", 0), ("明年", 1), ("去年", -1), ("本财年", 0)):
-        if p.startswith(word) and year is not None:
-            p = f"{year + delta}年" + p[len(word) :]
-            break
-    if p in ("年内", "今年以来", "年初至今", "年初以来"):
-        return f"YTD@{published.date().isoformat()}" if published else "YTD"
-    if p in RELATIVE_PERIODS:  # 本周, 当月 …: only figures written the same day can be about the same period
-        return f"{p}@{published.date().isoformat()}" if published else p
-    if p in ("上半年", "下半年") and year is not None:
-        p = f"{year}年{p}"
-    m = re.fullmatch(r"((?:19|20)\d{2})(?:至|到|-|—|–|~|～)((?:19|20)?\d{2})(?:年|财年)?", p)
-    if m:
-        end = m.group(2) if len(m.group(2)) == 4 else m.group(1)[:2] + m.group(2)
-        return f"{m.group(1)}-{end}"
-    m = re.fullmatch(r"FY((?:19|20)?\d{2})(Q[1-4])?|((?:19|20)\d{2})财年", p)
-    if m:
-        y = m.group(1) or m.group(3)
-        return f"FY{'20' + y if len(y) == 2 else y}{m.group(2) or ''}"
-    m = re.fullmatch(
-        r"(?:((?:19|20)\d{2})年?)?第?([一二三四1-4])(?:财?季度|Q)|(?:((?:19|20)\d{2}))?Q([1-4])", p
-    )
-    if m:
-        y = m.group(1) or m.group(3) or (str(year) if year else "")
-        q = m.group(2) or m.group(4)
-        return f"{y}Q{_CN_Q.get(q, q)}"
-    m = re.fullmatch(r"((?:19|20)\d{2})(?:年|年度)(全年)?", p)
-    if m:
-        return m.group(1)
-    m = re.fullmatch(r"((?:19|20)\d{2})年([上下])半年", p)
-    if m:
-        return f"{m.group(1)}H{1 if m.group(2) == '上' else 2}"
-    return p
-
-
-def entity_key(entity: str) -> str:
-    return ALIAS_TO_ENTITY.get(entity, entity).lower()
-
-
 # -- tolerance -------------------------------------------------------------------------------------------
 def _interval(fact: Fact, tol: float) -> tuple[float, float]:
     v = fact.normalized_value
@@ -287,7 +185,9 @@ def compatible(a: Fact, b: Fact, tol: float = DEFAULT_TOLERANCE) -> bool:
 
 # -- grouping --------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class _Item:
+class LinedUp:
+    """A fact with what lining it up needs: its story, its outlet as a voice, its period key, its time."""
+
     fact: Fact
     story: str
     outlet: str
@@ -391,23 +291,10 @@ def group_facts(
 ) -> ThemeFigures:
     """Group facts into figures with agreement counts, and find conflicts between documents (among the
     facts whose ``id`` is in ``comparable`` only, when given: the ones an LLM confirmed)."""
-    buckets: dict[tuple[str, str, str], list[_Item]] = defaultdict(list)
-    outlets: dict[str, str] = {}
-    for f in facts:
-        doc = docs.get(f.citation.doc_id)
-        published = doc.published_at if doc else None
-        pk = period_key(f.period, published)
-        story = stories.get(f.citation.doc_id)
-        item = _Item(f, story.id if story else f.citation.doc_id, _outlet(doc, outlets), pk, published)
-        # no period: comparable only with figures written the same day (undated: only within the document)
-        scope = (
-            pk if pk is not None else "@" + (published.date().isoformat() if published else f.citation.doc_id)
-        )
-        buckets[(entity_key(f.entity), scope, f.normalized_unit)].append(item)
     groups: list[FigureGroup] = []
     conflicts: list[Conflict] = []
-    for (_, scope, unit), items in buckets.items():
-        for metric_items in _cluster_metrics(items):
+    for (_, scope, unit), items in lined_up(facts, docs, stories).items():
+        for metric_items in cluster_metrics(items):
             clusters = _cluster_values(metric_items, tolerance)
             starts = _start_values(metric_items)
             groups.extend(_figure(c, starts) for c in clusters if not _only_start_values(c))
@@ -437,7 +324,29 @@ def _table_order(g: FigureGroup) -> tuple[object, ...]:
     return (-g.agreement, newest, g.entity, g.metric, g.period or "", g.normalized_value)
 
 
-def _cluster_metrics(items: list[_Item]) -> list[list[_Item]]:
+def lined_up(
+    facts: Sequence[Fact], docs: Mapping[str, Document], stories: Mapping[str, Story]
+) -> dict[tuple[str, str, str], list[LinedUp]]:
+    """The facts filed by (owner key, period scope, unit), each with its story, outlet, period key and
+    publish time: the buckets figures and conflicts are found in (and the conflict pool's near misses)."""
+    buckets: dict[tuple[str, str, str], list[LinedUp]] = defaultdict(list)
+    outlets: dict[str, str] = {}
+    for f in facts:
+        doc = docs.get(f.citation.doc_id)
+        published = doc.published_at if doc else None
+        pk = period_key(f.period, published)
+        story = stories.get(f.citation.doc_id)
+        item = LinedUp(f, story.id if story else f.citation.doc_id, _outlet(doc, outlets), pk, published)
+        # no period: comparable only with figures written the same day (undated: only within the document)
+        scope = (
+            pk if pk is not None else "@" + (published.date().isoformat() if published else f.citation.doc_id)
+        )
+        buckets[(entity_key(f.entity), scope, f.normalized_unit)].append(item)
+    return buckets
+
+
+def cluster_metrics(items: list[LinedUp]) -> list[list[LinedUp]]:
+    """The items of one bucket split by metric (``metrics_match``, transitively)."""
     parent = list(range(len(items)))
 
     def find(i: int) -> int:
@@ -450,16 +359,16 @@ def _cluster_metrics(items: list[_Item]) -> list[list[_Item]]:
         for j in range(i):
             if find(i) != find(j) and metrics_match(items[i].fact.metric, items[j].fact.metric):
                 parent[find(i)] = find(j)
-    out: dict[int, list[_Item]] = defaultdict(list)
+    out: dict[int, list[LinedUp]] = defaultdict(list)
     for i, it in enumerate(items):
         out[find(i)].append(it)
     return list(out.values())
 
 
-def _cluster_values(items: list[_Item], tol: float) -> list[list[_Item]]:
+def _cluster_values(items: list[LinedUp], tol: float) -> list[list[LinedUp]]:
     """Greedy clusters of mutually compatible values, plain figures first so they anchor the cluster."""
     order = sorted(items, key=lambda it: (it.fact.qualifier is not None, it.fact.normalized_value))
-    clusters: list[list[_Item]] = []
+    clusters: list[list[LinedUp]] = []
     for it in order:
         for c in clusters:
             if compatible(c[0].fact, it.fact, tol) and not _restates(c, it):
@@ -470,19 +379,19 @@ def _cluster_values(items: list[_Item], tol: float) -> list[list[_Item]]:
     return clusters
 
 
-def _restates(cluster: list[_Item], it: _Item) -> bool:
+def _restates(cluster: list[LinedUp], it: LinedUp) -> bool:
     """The cluster already holds another value from ``it``'s document: ``从4300美元上调至4090美元`` states
     two values, which one document never means to be the same one."""
     doc, v = it.fact.citation.doc_id, it.fact.normalized_value
     return any(x.fact.citation.doc_id == doc and x.fact.normalized_value != v for x in cluster)
 
 
-def _start_values(items: list[_Item]) -> dict[Citation, str]:
+def _start_values(items: list[LinedUp]) -> dict[Citation, str]:
     """The start value (``从X``) each paragraph states for this key, by citation."""
     return {it.fact.citation: it.fact.value for it in items if it.fact.qualifier == "从"}
 
 
-def _only_start_values(cluster: list[_Item]) -> bool:
+def _only_start_values(cluster: list[LinedUp]) -> bool:
     return all(it.fact.qualifier == "从" for it in cluster)
 
 
@@ -490,7 +399,7 @@ def _most_common(values: list[str]) -> str:
     return max(dict.fromkeys(values), key=values.count)
 
 
-def _figure(cluster: list[_Item], starts: Mapping[Citation, str] | None = None) -> FigureGroup:
+def _figure(cluster: list[LinedUp], starts: Mapping[Citation, str] | None = None) -> FigureGroup:
     head = cluster[0].fact
     revised = [
         starts[it.fact.citation]
@@ -515,7 +424,8 @@ def _figure(cluster: list[_Item], starts: Mapping[Citation, str] | None = None) 
     )
 
 
-def _side(item: _Item, documents: Mapping[str, Document]) -> Side:
+def side_of(item: LinedUp, documents: Mapping[str, Document]) -> Side:
+    """One figure as the conflict rules read it: its sentence, publish time, period and metric keys."""
     doc = documents.get(item.fact.citation.doc_id)
     paragraph = ""
     if doc is not None and 1 <= item.fact.citation.paragraph <= len(doc.paragraphs):
@@ -533,7 +443,7 @@ def _side(item: _Item, documents: Mapping[str, Document]) -> Side:
 
 
 def _shown_as_conflict(
-    ci: list[_Item], doc_a: str, cj: list[_Item], doc_b: str, documents: Mapping[str, Document] | None
+    ci: list[LinedUp], doc_a: str, cj: list[LinedUp], doc_b: str, documents: Mapping[str, Document] | None
 ) -> bool:
     """Whether the two documents' values may be shown as a conflict (``facts/comparable.py``); without
     the documents (a caller that has only facts), every disagreement is."""
@@ -541,11 +451,11 @@ def _shown_as_conflict(
         return True
     a = next(it for it in ci if it.fact.citation.doc_id == doc_a)
     b = next(it for it in cj if it.fact.citation.doc_id == doc_b)
-    return comparable(_side(a, documents), _side(b, documents))
+    return comparable(side_of(a, documents), side_of(b, documents))
 
 
 def _conflict(
-    clusters: list[list[_Item]], tol: float, documents: Mapping[str, Document] | None = None
+    clusters: list[list[LinedUp]], tol: float, documents: Mapping[str, Document] | None = None
 ) -> Conflict | None:
     """Clusters stated by documents that share no value for this key; None when all agree."""
     if len(clusters) < 2:
@@ -592,7 +502,7 @@ def _conflict(
                 citations=tuple(dict.fromkeys(it.fact.citation for it in c)),
                 outlets=tuple(sorted({it.outlet for it in c if it.outlet})),
                 agreement=n,
-                sentence=_side(c[0], documents).sentence if documents is not None else "",
+                sentence=side_of(c[0], documents).sentence if documents is not None else "",
                 outlier=n == 1 and max(m for j, m in enumerate(voices) if j != k) >= OUTLIER_AGAINST,
             )
             for k, (c, n) in enumerate(zip(chosen, voices, strict=True))

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from themeflow.text.outlets import fold_outlet, outlet_table
 from themeflow.text.speech import saying_verbs
 from themeflow.text.wordlists import word_text
 
@@ -73,8 +74,6 @@ def is_boilerplate(text: str) -> bool:
 
 
 def _outlet_name(text: str) -> bool:
-    from themeflow.text.outlets import fold_outlet, outlet_table  # noqa: PLC0415 (the table loads once)
-
     return fold_outlet(text) in outlet_table().by_key
 
 
