@@ -61,6 +61,11 @@ N_FR_BLIND5 = 30
 N_CRUD_BLIND5 = 10
 """A fifth blind part, the articles after blind4: pooled with the rules written from blind4's notes frozen
 (6fa7422 and before) and with 5b7f992, labelled by readers who saw no code, and scored once."""
+N_FR_BLIND6 = 30
+N_CRUD_BLIND6 = 10
+"""A sixth blind part, the articles after blind5: pooled with the learned doubt gate frozen and with b89af44
+(the rules alone), labelled by readers who saw no code, and scored once. The gate is trained on every earlier
+part, so blind6 is the only part that says how it does on articles it has not seen."""
 LABELS_OK = "faithful"
 CORE_VIEWS = "文章核心观点"
 BAD = ("misstated", "fragment")
@@ -73,7 +78,7 @@ def _bucket(doc_id: str, salt: str) -> int:
 
 
 def split_of(doc_id: str) -> str:
-    """``blind2`` … ``blind5`` for the later blind parts' articles, else ``dev`` (60 %) or
+    """``blind2`` … ``blind6`` for the later blind parts' articles, else ``dev`` (60 %) or
     ``blind`` (40 %) by the id."""
     for name, ids in _later_parts().items():
         if doc_id in ids:
@@ -104,12 +109,14 @@ def _parts(fr: list[dict[str, object]], crud: list[dict[str, object]]) -> dict[s
     f2, c2 = N_FR + N_FR_BLIND2, N_CRUD + N_CRUD_BLIND2
     f3, c3 = f2 + N_FR_BLIND3, c2 + N_CRUD_BLIND3
     f4, c4 = f3 + N_FR_BLIND4, c3 + N_CRUD_BLIND4
+    f5, c5 = f4 + N_FR_BLIND5, c4 + N_CRUD_BLIND5
     return {
         "first": fr[:N_FR] + crud[:N_CRUD],
         "blind2": fr[N_FR:f2] + crud[N_CRUD:c2],
         "blind3": fr[f2:f3] + crud[c2:c3],
         "blind4": fr[f3:f4] + crud[c3:c4],
-        "blind5": fr[f4 : f4 + N_FR_BLIND5] + crud[c4 : c4 + N_CRUD_BLIND5],
+        "blind5": fr[f4:f5] + crud[c4:c5],
+        "blind6": fr[f5 : f5 + N_FR_BLIND6] + crud[c5 : c5 + N_CRUD_BLIND6],
     }
 
 
@@ -123,7 +130,7 @@ def _later_parts() -> dict[str, set[str]]:
             return {}
         parts = _parts(*_drawn())
         _LATER = {
-            name: {str(r["id"]) for r in parts[name]} for name in ("blind2", "blind3", "blind4", "blind5")
+            name: {str(r["id"]) for r in parts[name]} for name in ("blind2", "blind3", "blind4", "blind5", "blind6")
         }
     return _LATER
 
@@ -133,7 +140,7 @@ def set_articles(*, blind2: bool = True) -> list[Document]:
     least three body paragraphs (shorter ones get a lead excerpt, not a summary), audit articles left out;
     then the later blind parts."""
     parts = _parts(*_drawn())
-    later = parts["blind2"] + parts["blind3"] + parts["blind4"] + parts["blind5"]
+    later = parts["blind2"] + parts["blind3"] + parts["blind4"] + parts["blind5"] + parts["blind6"]
     pick = parts["first"] + (later if blind2 else [])
     return [record_to_document(r) for r in pick]
 
@@ -302,12 +309,12 @@ def main() -> None:
     p = sub.add_parser("pool")
     p.add_argument("--out", required=True)
     p.add_argument(
-        "--split", default="all", choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "all")
+        "--split", default="all", choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "all")
     )
     p.set_defaults(func=pool)
     s = sub.add_parser("score")
     s.add_argument(
-        "--split", default="dev", choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "all")
+        "--split", default="dev", choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "all")
     )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=score)
