@@ -130,7 +130,8 @@ def _later_parts() -> dict[str, set[str]]:
             return {}
         parts = _parts(*_drawn())
         _LATER = {
-            name: {str(r["id"]) for r in parts[name]} for name in ("blind2", "blind3", "blind4", "blind5", "blind6")
+            name: {str(r["id"]) for r in parts[name]}
+            for name in ("blind2", "blind3", "blind4", "blind5", "blind6")
         }
     return _LATER
 
@@ -309,12 +310,16 @@ def main() -> None:
     p = sub.add_parser("pool")
     p.add_argument("--out", required=True)
     p.add_argument(
-        "--split", default="all", choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "all")
+        "--split",
+        default="all",
+        choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "all"),
     )
     p.set_defaults(func=pool)
     s = sub.add_parser("score")
     s.add_argument(
-        "--split", default="dev", choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "all")
+        "--split",
+        default="dev",
+        choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "all"),
     )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=score)
