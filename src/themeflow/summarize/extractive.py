@@ -21,6 +21,7 @@ import numpy as np
 
 from themeflow.model import Bullet, Document, Section, Summary
 from themeflow.summarize.compress import compress_parts
+from themeflow.summarize.doubt import doubt_reason
 from themeflow.summarize.fragments import (
     fragment_reason,
     is_boilerplate_sentence,
@@ -233,8 +234,14 @@ class ExtractiveSummarizer:
         source = [d.paragraph_text.get(s.para, s.text)]
         whole = strip_dateline(s.text).strip().rstrip("。")
         parts = parts[: 2 if split else 1]
-        if any(meaning_reason(t, source, year=d.year, article_title=d.title) for t in parts):
-            # A cut changed what the sentence says: the whole sentence, if it is short enough to read as a
+        cites = (s.para,)
+        if any(
+            meaning_reason(t, source, year=d.year, article_title=d.title)
+            or (t != whole and doubt_reason(t, source, cites, None, d.title))
+            for t in parts
+        ):
+            # A cut changed what the sentence says, or leaves a part readers would doubt (a figure whose
+            # owner stayed in the other part): the whole sentence, if it is short enough to read as a
             # bullet and stands on its own, or nothing (never the parts that passed without the one that did
             # not: the figure the failed part held would be lost).
             if (
@@ -274,10 +281,12 @@ class ExtractiveSummarizer:
         n_body = len(d.body)
         k = 2 if n_body < 6 else 3 if n_body < 20 else 4
         out: list[Bullet] = []
-        for s in self._mmr(d, d.sents, k + 2, "core", set()):
+        for s in self._mmr(d, d.sents, k + 4, "core", set()):
             if len(out) >= k:
                 break
             for b in self._bullets(d, s, self.core_chars, texts):
+                if self._doubted(d, b, None):
+                    continue  # the next candidate instead (four more than needed are drawn)
                 out.append(b)
                 used.add(s.idx)
         return out
@@ -330,7 +339,7 @@ class ExtractiveSummarizer:
                 title = self._title(cands, df_blocks, len(scored), titles)
             if not title or title in titles:
                 continue
-            bullets = [bl for bl in bullets if self._owns(title, [bl], d)]
+            bullets = [bl for bl in bullets if self._owns(title, [bl], d) and not self._doubted(d, bl, title)]
             if not bullets:
                 continue
             titles.add(title)
@@ -344,6 +353,13 @@ class ExtractiveSummarizer:
             return b
         time, heading = d.times[s.para]
         return Bullet(f"{time} {b.text}", tuple(sorted({*b.citations, heading})))
+
+    @staticmethod
+    def _doubted(d: _Doc, b: Bullet, title: str | None) -> bool:
+        """Whether the verifier's learned check (:mod:`.doubt`) would withhold ``b`` under ``title``: such a
+        bullet is left out here so that another candidate can take its place."""
+        cited = [d.paragraph_text[c] for c in b.citations]
+        return doubt_reason(b.text, cited, b.citations, title, d.title) is not None
 
     @staticmethod
     def _owns(title: str, bullets: Sequence[Bullet], d: _Doc) -> bool:

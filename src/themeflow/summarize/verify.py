@@ -16,10 +16,15 @@ summary — extractive, LLM or hand-made — passes through :func:`verify`. A bu
 5. it means what its source sentence means (:func:`~themeflow.summarize.meaning.meaning_reason`): it keeps
    the speaker of an attributed claim, the period of its figures, the half of a contrast that carries the
    point, its negations, the owner of each clause and every item of a list it announces, and it does not stop
-   mid-phrase; a section title that names an organization or person heads only bullets citing it.
+   mid-phrase; a section title that names an organization or person heads only bullets citing it;
+6. careful readers would not doubt it (:mod:`~themeflow.summarize.doubt`): a model learned from judged
+   bullets weighs the weak signs the rules cannot prove alone (a 这一 in mid-sentence, a figure with no name
+   to own it, a view that is its paragraph's second sentence) and withholds a bullet once showing it costs
+   more than leaving it out.
 
 A rejected bullet's ``reason`` starts with a code (``figure``, ``citation``, ``wording``, ``fragment``,
-``speaker``, ``period``, ``contrast``, ``negation``, ``subject``, ``enumeration``, ``dangling``, ``title``)
+``speaker``, ``period``, ``contrast``, ``negation``, ``subject``, ``enumeration``, ``dangling``, ``title``,
+``doubt``)
 followed by what a reader would otherwise have believed; ``--show-unverified`` shows it.
 
 Bigrams rather than words because they need no segmenter (so they cannot disagree with one) and they
@@ -33,6 +38,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from themeflow.model import Bullet, Document, Section, Summary
+from themeflow.summarize.doubt import doubt_reason
 from themeflow.summarize.fragments import fragment_reason
 from themeflow.summarize.meaning import meaning_reason, title_reason
 from themeflow.text.numbers import Figure, figure_matches, find_figures
@@ -77,11 +83,13 @@ def check_bullet(
     _cache: dict[int, tuple[list[Figure], set[str]]] | None = None,
     continued: bool = False,
     title: str | None = None,
+    doubt: bool = True,
 ) -> Bullet:
     """``bullet`` with ``verified`` and ``reason`` set (reason None when it passes).
 
     ``continued``: the bullet is the next verbatim sentence after the previous one (a lead excerpt),
-    so a leading ``但``/``该行`` refers to that bullet and is not a fragment.
+    so a leading ``但``/``该行`` refers to that bullet and is not a fragment. ``doubt``: after the rules, the
+    learned check of :mod:`.doubt` (off only to train it on what the rules pass).
     """
     n = len(doc.paragraphs)
     if not bullet.citations:
@@ -128,6 +136,10 @@ def check_bullet(
     )
     if why:
         return replace(bullet, verified=False, reason=why)
+    if doubt and not continued:
+        why = doubt_reason(bullet.text, paragraphs, bullet.citations, title, doc.title)
+        if why:
+            return replace(bullet, verified=False, reason=why)
     return replace(bullet, verified=True, reason=None)
 
 
