@@ -144,9 +144,12 @@ SIGNS: dict[str, str] = {
 """What a reader is told for the features that weighed most (``--show-unverified``)."""
 
 
-def _bigrams(text: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _bigrams(text: str) -> frozenset[str]:
+    """Character bigrams of ``text`` without punctuation (cached: a paragraph is read for every bullet citing
+    it, in the summarizer and again in the verifier)."""
     t = "".join(ch for ch in text if ch not in PUNCT)
-    return {t[i : i + 2] for i in range(len(t) - 1)}
+    return frozenset(t[i : i + 2] for i in range(len(t) - 1))
 
 
 def _overlap(a: str, b: str) -> float:
@@ -287,9 +290,18 @@ def doubt_reason(
     model = model if model is not None else load_model()
     if model is None:
         return None
-    x = doubt_features(text, cited, citations, title, article_title)
+    x = _features(text, tuple(cited), tuple(citations), title, article_title)
     p = model.probability(x)
     if p < model.threshold:
         return None
     signs = ", ".join(model.strongest(x)) or "several weak signs"
     return f"doubt: readers marked bullets like this one unfaithful ({p:.0%} likely; {signs})"
+
+
+@lru_cache(maxsize=4096)
+def _features(
+    text: str, cited: tuple[str, ...], citations: tuple[int, ...], title: str | None, article_title: str
+) -> tuple[float, ...]:
+    """:func:`doubt_features`, kept: the summarizer weighs a bullet before it keeps it and the verifier
+    weighs it again."""
+    return tuple(doubt_features(text, cited, citations, title, article_title))
