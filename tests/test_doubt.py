@@ -46,7 +46,9 @@ def test_features_line_up_with_their_names() -> None:
 
 
 def test_a_referent_fragment_is_withheld_with_a_reason_a_reader_can_use() -> None:
-    source = "有观点认为AI将取代SaaS。对此，肖锋认为这是一个伪命题。他指出，SaaS沉淀的经营知识库是智能体的基础。"
+    source = (
+        "有观点认为AI将取代SaaS。对此，肖锋认为这是一个伪命题。他指出，SaaS沉淀的经营知识库是智能体的基础。"
+    )
     why = doubt_reason("肖锋认为这是一个伪命题", [source], (5,), "智能体精准", "微盟：AI不会取代SaaS")
     assert why is not None and why.startswith("doubt: ")
     assert "short" in why or "这/该/其" in why
@@ -65,7 +67,9 @@ def test_an_owned_figure_in_a_whole_sentence_is_shown() -> None:
 
 
 def test_the_verifier_reports_the_doubt_code() -> None:
-    source = "有观点认为AI将取代SaaS。对此，肖锋认为这是一个伪命题。他指出，SaaS沉淀的经营知识库是智能体的基础。"
+    source = (
+        "有观点认为AI将取代SaaS。对此，肖锋认为这是一个伪命题。他指出，SaaS沉淀的经营知识库是智能体的基础。"
+    )
     doc = Document("d", "微盟：AI不会取代SaaS", ("微盟集团举办发布会。", source))
     checked = check_bullet(Bullet("肖锋认为这是一个伪命题", (2,)), doc, title="智能体精准")
     assert checked.verified is False and reason_code(checked.reason) == "doubt"

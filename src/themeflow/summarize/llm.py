@@ -153,7 +153,7 @@ class LLMSummarizer:
         outside = [c for c in b.citations if c not in allowed]
         if outside:
             return b, f"citation: cites paragraph {outside[0]}, which it was not given"
-        checked = check_bullet(b, doc, title=title)
+        checked = check_bullet(b, doc, title=title, doubt=False)
         return checked, (None if checked.verified else checked.reason or "not verified")
 
     def _rewrites(

@@ -20,7 +20,8 @@ summary — extractive, LLM or hand-made — passes through :func:`verify`. A bu
 6. careful readers would not doubt it (:mod:`~themeflow.summarize.doubt`): a model learned from judged
    bullets weighs the weak signs the rules cannot prove alone (a 这一 in mid-sentence, a figure with no name
    to own it, a view that is its paragraph's second sentence) and withholds a bullet once showing it costs
-   more than leaving it out.
+   more than leaving it out. It learned from the extractive summarizer's bullets, so an LLM's summary gets
+   the rules only.
 
 A rejected bullet's ``reason`` starts with a code (``figure``, ``citation``, ``wording``, ``fragment``,
 ``speaker``, ``period``, ``contrast``, ``negation``, ``subject``, ``enumeration``, ``dangling``, ``title``,
@@ -44,6 +45,9 @@ from themeflow.summarize.meaning import meaning_reason, title_reason
 from themeflow.text.numbers import Figure, figure_matches, find_figures
 
 __all__ = ["DEFAULT_MIN_SUPPORT", "check_bullet", "drop_unverified", "reason_code", "support", "verify"]
+
+LLM_SUMMARIZER = "llm@"
+"""How an LLM summary's ``summarizer`` key starts (``llm@p2:model``)."""
 
 DEFAULT_MIN_SUPPORT = 0.6
 """Tuned on the shared corpus: extractive bullets score ≥ 0.95; invented sentences on the same topic
@@ -161,12 +165,17 @@ def _titled(section: Section, doc: Document) -> Section:
 
 
 def verify(summary: Summary, doc: Document, min_support: float = DEFAULT_MIN_SUPPORT) -> Summary:
-    """``summary`` with a verdict on every bullet (core views included). Nothing is dropped here."""
+    """``summary`` with a verdict on every bullet (core views included). Nothing is dropped here.
+
+    The doubt check (:mod:`.doubt`) is not applied to an LLM's summary: it was learned from the judged
+    bullets of the extractive summarizer, cut from source sentences, and an LLM's paraphrases are not what it
+    learned (no LLM bullet has been judged yet). LLM bullets get every rule."""
     cache: dict[int, tuple[list[Figure], set[str]]] = {}
+    doubt = not summary.summarizer.startswith(LLM_SUMMARIZER)
 
     def check(bs: Iterable[Bullet], excerpt: bool = False, title: str | None = None) -> tuple[Bullet, ...]:
         return tuple(
-            check_bullet(b, doc, min_support, cache, continued=excerpt and n > 0, title=title)
+            check_bullet(b, doc, min_support, cache, continued=excerpt and n > 0, title=title, doubt=doubt)
             for n, b in enumerate(bs)
         )
 
