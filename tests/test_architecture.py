@@ -22,7 +22,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "themeflow"
 
 MAX_MODULE_LINES = 600
 
-_CORE = {"errors", "model", "config", "dates", "schedule", "timefmt", "progress", "ids", "version"}
+_CORE = {"errors", "model", "config", "dates", "schedule", "timefmt", "progress", "processes", "ids", "version"}
 
 ALLOWED: dict[str, set[str]] = {
     # records, errors and small utilities: the floor
@@ -34,6 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "schedule": {"errors"},
     "timefmt": {"config", "errors"},
     "progress": set(),
+    "processes": set(),
     "ids": set(),
     # pure text processing
     "text": {"errors", "model"},
@@ -41,7 +42,7 @@ ALLOWED: dict[str, set[str]] = {
     "dedup": {"text", "model", "errors"},
     # same-event grouping of stories (a view): text signals, the copy detector's normalization
     "events": {"text", "model", "errors", "dedup"},
-    "ingest": {"text", "model", "errors", "config", "ids", "dates", "timefmt", "version"},
+    "ingest": {"text", "model", "errors", "config", "ids", "dates", "timefmt", "version", "processes"},
     "search": {"text", "model", "errors", "dates"},
     "summarize": {"text", "model", "errors", "dates"},
     # dense vectors for semantic search: the embedder and the pipeline that embeds stored documents

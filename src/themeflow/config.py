@@ -67,6 +67,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("fetch_min_interval", "1.0", "Minimum seconds between two requests to the same host."),
     Setting(
+        "ingest_workers",
+        None,
+        "Worker processes that analyze and fingerprint documents while one writer writes them (default: the"
+        " machine's cores, at most 8; 1 does everything in one process).",
+    ),
+    Setting(
         "public_url",
         None,
         "Address the web app is reached at (e.g. https://themeflow.example.com), for links in notifications.",

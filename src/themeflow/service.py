@@ -87,15 +87,13 @@ class Themeflow:
         ray: bool = False,
         ray_address: str | None = None,
     ) -> IngestReport:
-        """Read files, folders, globs, feeds and URLs into the store.
-
-        One bad record never aborts the batch: it is counted in ``failed`` and listed in ``errors``.
-        Documents are written in batches of :data:`BATCH_SIZE`, each its own transaction. ``ray``: the
-        batches are written by Ray tasks (``cluster/``; a PostgreSQL store), on the cluster at
-        ``ray_address`` (default: ``RAY_ADDRESS``, else a local one).
-        """
-        from themeflow.cluster.writers import BatchWriter, InlineWriter, RayWriter
+        """Read files, folders, globs, feeds and URLs into the store; a bad record is counted in ``failed``
+        and listed in ``errors``, never aborting a batch. Batches of :data:`BATCH_SIZE`, one transaction each,
+        go to :func:`~themeflow.cluster.writers.writer_for`'s writer (workers on SQLite; Ray tasks with ``ray``
+        on the cluster at ``ray_address``, default ``RAY_ADDRESS`` or a local one)."""
+        from themeflow.cluster.writers import default_workers, writer_for
         from themeflow.ingest import fetch_config_from_settings, read_targets
+        from themeflow.ingest.background import reading_behind
         from themeflow.ingest.run import ingest_items
         from themeflow.ingest.urls import redact_url
 
@@ -103,15 +101,18 @@ class Themeflow:
         started = datetime.now().astimezone()
         written_after = time.time()
         t0 = time.perf_counter()
-        writer: BatchWriter = InlineWriter(self.store)
-        if ray:
-            writer = RayWriter(str(self.settings.get("db") or ""), address=ray_address)
+        workers = 1 if ray else default_workers(self.settings.get("ingest_workers"))
+        writer = writer_for(
+            self.store, workers, ray=ray, location=self.settings.get("db"), address=ray_address
+        )
+        paths = [str(t) for t in targets]
         items = read_targets(
-            [str(t) for t in targets],
+            paths,
             field_map=field_map,
             tz=self.settings.get("timezone") or "Asia/Shanghai",
             fetch_config=fetch_config_from_settings(self.settings),
-        )
+        )  # a bad field map or time zone is raised here, before anything is read
+        items = reading_behind(items, paths) if workers > 1 else items
         try:
             ingest_items(items, writer.submit, report, batch_size=BATCH_SIZE, on_progress=on_progress)
             writer.close()
@@ -120,7 +121,7 @@ class Themeflow:
             self._after_write(report, written_after)
         except BaseException:
             with contextlib.suppress(Exception):  # what was committed stays; the failure is what is raised
-                writer.close()
+                writer.abort()
             raise
         finally:
             report.seconds = time.perf_counter() - t0

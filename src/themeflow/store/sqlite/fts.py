@@ -36,6 +36,7 @@ __all__ = [
     "MIGRATIONS",
     "WEIGHTS",
     "clear",
+    "compress_tokens",
     "index_document",
     "optimize",
     "remove_document",
@@ -77,14 +78,22 @@ def tokens_for(doc: Document) -> tuple[str, str, str, str]:
     return (" ".join(title.words), " ".join(body.words), " ".join(title.grams), " ".join(body.grams))
 
 
-def insert_tokens(conn: sqlite3.Connection, rowid: int, values: tuple[str, str, str, str]) -> None:
-    """Index already-analyzed column values (the benchmark uses this to skip re-segmenting copies)."""
+def compress_tokens(values: tuple[str, str, str, str]) -> bytes:
+    """The copy of the indexed values kept for deleting the row later (see the module doc)."""
+    return zlib.compress(_SEP.join(values).encode("utf-8"), 6)
+
+
+def insert_tokens(
+    conn: sqlite3.Connection, rowid: int, values: tuple[str, str, str, str], blob: bytes | None = None
+) -> None:
+    """Index already-analyzed column values (a prepared document's, or the benchmark's copies); ``blob`` is
+    their :func:`compress_tokens` when computed ahead."""
     conn.execute(
         "INSERT INTO doc_fts(rowid, title, body, title_g, body_g) VALUES (?, ?, ?, ?, ?)", (rowid, *values)
     )
     conn.execute(
         "INSERT OR REPLACE INTO doc_fts_src(rowid, tokens) VALUES (?, ?)",
-        (rowid, zlib.compress(_SEP.join(values).encode("utf-8"), 6)),
+        (rowid, blob if blob is not None else compress_tokens(values)),
     )
 
 

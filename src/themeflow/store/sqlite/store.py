@@ -18,7 +18,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ from themeflow.text.doctype import doc_type
 
 if TYPE_CHECKING:
     from themeflow.search.request import SearchRequest
+    from themeflow.store.sqlite.prepare import PreparedDocument
     from themeflow.store.sqlite.transfer import SQLiteTransfer
     from themeflow.store.sqlite.vectors import SQLiteVectorStore
 
@@ -259,20 +260,47 @@ class SQLiteStore:
             return int(conn.execute("SELECT count(*) FROM documents").fetchone()[0])
 
     # -- documents -------------------------------------------------------------------------------
-    def upsert_documents(self, docs: Sequence[Document]) -> list[WriteOutcome]:
+    def upsert_documents(self, docs: Sequence[Document | PreparedDocument]) -> list[WriteOutcome]:
+        """Write ``docs`` in one transaction. A :class:`~themeflow.store.sqlite.prepare.PreparedDocument`
+        brings its analysis and fingerprint computed ahead (in a worker process); a plain document gets
+        them computed here. Either way the rows written are the same."""
         outcomes: list[WriteOutcome] = []
         now = time.time()
         with self.transaction() as conn:
-            for doc in docs:
-                outcomes.append(self._upsert_one(conn, doc, now))
+            for item in docs:
+                if isinstance(item, Document):
+                    outcomes.append(self._upsert_one(conn, item, now))
+                else:
+                    outcomes.append(self._upsert_one(conn, item.doc, now, item))
         return outcomes
 
-    def _upsert_one(self, conn: sqlite3.Connection, doc: Document, now: float) -> WriteOutcome:
-        doc = document_rows.with_true_hash(doc)
+    @property
+    def preparer(self) -> Callable[[Sequence[Document]], list[PreparedDocument]]:
+        """What a bulk writer runs in worker processes before :meth:`upsert_documents` (``prepare.py``)."""
+        from themeflow.store.sqlite.prepare import prepare_batch
+
+        return prepare_batch
+
+    def stored_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The content hash stored for each of ``doc_ids`` that is stored: a bulk writer prepares only the
+        documents whose text is new or changed."""
+        out: dict[str, str] = {}
+        with self.reading("reading content hashes"):
+            for part in chunks(list(doc_ids)):
+                for doc_id, content_hash in self.conn.execute(
+                    f"SELECT id, content_hash FROM documents WHERE id IN ({marks(len(part))})", part
+                ):
+                    out[str(doc_id)] = str(content_hash)
+        return out
+
+    def _upsert_one(
+        self, conn: sqlite3.Connection, doc: Document, now: float, ready: PreparedDocument | None = None
+    ) -> WriteOutcome:
+        doc = ready.doc if ready is not None else document_rows.with_true_hash(doc)
         row = conn.execute(
             "SELECT rowid, content_hash, source, time_origin FROM documents WHERE id = ?", (doc.id,)
         ).fetchone()
-        values = document_rows.document_values(doc, doc_type(doc), now)
+        values = document_rows.document_values(doc, ready.kind if ready is not None else doc_type(doc), now)
         if row is None:
             values["ingested_at"] = now
             cols = ", ".join(values)
@@ -280,8 +308,8 @@ class SQLiteStore:
             cur = conn.execute(f"INSERT INTO documents({cols}) VALUES ({qmarks})", values)
             rowid = int(cur.lastrowid or 0)
             self._write_paragraphs(conn, rowid, doc)
-            fts.index_document(conn, rowid, doc)
-            self._assign_story(conn, doc, values["kind"])
+            self._index(conn, rowid, doc, ready)
+            self._assign_story(conn, doc, values["kind"], ready)
             return "new"
         rowid = int(row["rowid"])
         if row["content_hash"] == doc.content_hash:
@@ -302,9 +330,18 @@ class SQLiteStore:
         conn.execute(f"UPDATE documents SET {sets} WHERE rowid = :rowid", {**values, "rowid": rowid})
         conn.execute("DELETE FROM paragraphs WHERE doc_rowid = ?", (rowid,))
         self._write_paragraphs(conn, rowid, doc)
-        fts.index_document(conn, rowid, doc)
-        self._assign_story(conn, doc, values["kind"])
+        self._index(conn, rowid, doc, ready)
+        self._assign_story(conn, doc, values["kind"], ready)
         return "updated"
+
+    @staticmethod
+    def _index(conn: sqlite3.Connection, rowid: int, doc: Document, ready: PreparedDocument | None) -> None:
+        """The document's FTS row, replacing any it had, from its prepared columns when it has them."""
+        fts.remove_document(conn, rowid)
+        if ready is None:
+            fts.insert_tokens(conn, rowid, fts.tokens_for(doc))
+        else:
+            fts.insert_tokens(conn, rowid, ready.tokens, ready.tokens_blob)
 
     @staticmethod
     def _write_paragraphs(conn: sqlite3.Connection, rowid: int, doc: Document) -> None:
@@ -313,10 +350,15 @@ class SQLiteStore:
             [(rowid, i, p) for i, p in enumerate(doc.paragraphs, start=1)],
         )
 
-    def _assign_story(self, conn: sqlite3.Connection, doc: Document, kind: object) -> None:
+    def _assign_story(
+        self, conn: sqlite3.Connection, doc: Document, kind: object, ready: PreparedDocument | None = None
+    ) -> None:
         from themeflow.store.sqlite import stories  # fingerprints load numpy: not at start-up
 
-        stories.assign_story(conn, doc, str(kind) if kind else None)
+        if ready is None:
+            stories.assign_story(conn, doc, str(kind) if kind else None)
+        else:
+            stories.assign_fingerprinted(conn, doc.id, ready.fingerprint, doc.published_at)
 
     def _row_to_document(self, conn: sqlite3.Connection, row: sqlite3.Row) -> Document:
         paragraphs = tuple(
