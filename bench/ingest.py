@@ -4,7 +4,10 @@ then the full ingest into SQLite (``THEMEFLOW_INGEST_WORKERS`` worker processes;
 Prints docs/s and MB/s (input bytes) with the machine's core count, so figures from different machines
 can be compared honestly. Needs ../shared/data/news.jsonl (or --corpus PATH).
 
-    python bench/ingest.py [--corpus ../shared/data/news.jsonl] [--repeat 1] [--no-store]
+    python bench/ingest.py [--corpus ../shared/data/news.jsonl] [--no-store] [--replicate 100000]
+
+Also prints the database's bytes per document by part, the full-text index against the raw text, and the
+peak resident memory of the writer and of its largest child process.
 """
 
 from __future__ import annotations
@@ -89,16 +92,89 @@ def bench_store(corpus: Path, baseline: float | None = None) -> None:
             second = time.perf_counter() - t0
             print(_line("re-ingest (unchanged)", again.read - again.failed, again.failed, size, second))
             print(f"{'':<28} new={again.new} updated={again.updated} unchanged={again.unchanged}")
-        print(f"{'':<28} database size {db.stat().st_size / 1e6:.1f} MB")
+            docs = tf.store.count_documents()
+        print(
+            f"{'':<28} database size {db.stat().st_size / 1e6:.1f} MB, {db.stat().st_size / docs:,.0f} bytes a document"
+        )
+        _space(db, docs)
+        _memory()
+
+
+def _space(db: Path, docs: int) -> None:
+    """Bytes per document by part of the store, and the full-text index against the raw text it indexes."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        parts: dict[str, int] = {}
+        for name, size in conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
+            part = (
+                "full-text index"
+                if str(name).startswith("doc_fts")
+                else "stories and fingerprints"
+                if str(name).startswith(("doc_fingerprints", "lsh_bands", "sentence_keys", "stor"))
+                else "documents and paragraphs"
+                if str(name).startswith(("documents", "paragraphs", "sqlite_autoindex_documents"))
+                else "other (tags, indexes, meta)"
+            )
+            parts[part] = parts.get(part, 0) + int(size)
+        raw = sum(
+            len(str(t).encode()) + len(str(p).encode())
+            for t, p in conn.execute(
+                "SELECT d.title, group_concat(p.text, '') FROM documents d JOIN paragraphs p ON p.doc_rowid = d.rowid"
+                " GROUP BY d.rowid"
+            )
+        )
+    finally:
+        conn.close()
+    for part, size in sorted(parts.items(), key=lambda x: -x[1]):
+        print(f"{'':<28} {part:<28} {size / docs:>9,.0f} bytes a document")
+    index = parts.get("full-text index", 0)
+    print(
+        f"{'':<28} raw text {raw / docs:,.0f} bytes a document; the full-text index is {index / raw:.2f}x it"
+    )
+
+
+def _memory() -> None:
+    """Peak resident memory of this process and of the largest child (a reader or a worker) it waited for."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{'':<28} peak RSS: writer {own:,.0f} MB, largest child {child:,.0f} MB")
+
+
+def replicate(corpus: Path, n: int, out: Path) -> Path:
+    """A corpus of ``n`` documents from ``corpus``: each pass gives every record its own address and a
+    rotated paragraph order, so every one is a new document (most join their original's story)."""
+    import json
+
+    records = [json.loads(line) for line in corpus.open(encoding="utf-8") if line.strip()]
+    with out.open("w", encoding="utf-8") as f:
+        for k in range(n):
+            r = dict(records[k % len(records)])
+            rounds = k // len(records)
+            if rounds:
+                paras = str(r.get("text") or "").split("\n")
+                cut = rounds % max(1, len(paras))
+                r["text"] = "\n".join(paras[cut:] + paras[:cut])
+                r["url"] = f"https://replica.example.com/{rounds}/{k}.html"
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="themeflow ingest throughput")
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "data" / "news.jsonl")
     parser.add_argument("--no-store", action="store_true", help="measure the readers only")
+    parser.add_argument("--replicate", type=int, default=0, help="ingest a corpus of this many documents")
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"corpus not found: {args.corpus} (the shared data folder ../shared/data)")
+    if args.replicate:
+        args.corpus = replicate(
+            args.corpus, args.replicate, Path(tempfile.gettempdir()) / "themeflow-replica.jsonl"
+        )
     print(
         f"corpus {args.corpus} ({args.corpus.stat().st_size / 1e6:.1f} MB); os.cpu_count()={os.cpu_count()}"
     )

@@ -116,7 +116,9 @@ def ingest_with_progress(
             TimeElapsedColumn(),
             TextColumn("{task.fields[where]}", style="dim"),
         ]
-    with Progress(*columns, console=console.console, transient=True) as bar:
+    # A bar of known size is redrawn from the progress callback, not by rich's refresh thread: a bulk local
+    # ingest forks its reader and workers only from a process without other threads (cluster/writers.py).
+    with Progress(*columns, console=console.console, transient=True, auto_refresh=total is None) as bar:
         task = bar.add_task("ingest", total=total, failed=0, rate="-", where="")
 
         def on_progress(report: IngestReport, where: str | None) -> None:
@@ -131,6 +133,8 @@ def ingest_with_progress(
                 rate=f"{report.docs_per_second:.0f}",
                 where=_short(where),
             )
+            if total is not None:
+                bar.refresh()
 
         return tf.ingest(
             targets, field_map=field_map, on_progress=on_progress, ray=ray, ray_address=ray_address
