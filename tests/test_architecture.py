@@ -22,7 +22,18 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "themeflow"
 
 MAX_MODULE_LINES = 600
 
-_CORE = {"errors", "model", "config", "dates", "schedule", "timefmt", "progress", "processes", "ids", "version"}
+_CORE = {
+    "errors",
+    "model",
+    "config",
+    "dates",
+    "schedule",
+    "timefmt",
+    "progress",
+    "processes",
+    "ids",
+    "version",
+}
 
 ALLOWED: dict[str, set[str]] = {
     # records, errors and small utilities: the floor
