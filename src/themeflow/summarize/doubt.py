@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from themeflow.errors import ConfigError
 from themeflow.summarize.alignment import PUNCT, align
 from themeflow.summarize.standalone import proper_names
 from themeflow.text.numbers import find_figures
@@ -266,7 +267,10 @@ def load_model() -> DoubtModel | None:
         return None
     raw = json.loads(path.read_text(encoding="utf-8"))
     if tuple(raw["names"]) != FEATURE_NAMES:
-        raise ValueError("doubt_model.json was trained on other features; run scripts/train_doubt.py")
+        raise ConfigError(
+            "the installed doubt_model.json was trained on other features than this code reads; reinstall"
+            " themeflow, or refit it with scripts/train_doubt.py"
+        )
     return DoubtModel(
         names=tuple(raw["names"]),
         mean=tuple(raw["mean"]),
