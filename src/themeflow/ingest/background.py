@@ -123,7 +123,7 @@ def read_in_background(read: Callable[[], Iterable[Item]]) -> Iterator[Item]:
         channel.join_thread()
 
 
-def reading_behind(items: Iterable[Item], targets: Sequence[str]) -> Iterable[Item]:
+def reading_behind(items: Iterator[Item], targets: Sequence[str]) -> Iterator[Item]:
     """``items`` (a reader over ``targets`` not started yet), read by a child process when that pays
     (:func:`worth_reading_in_background`), else as they are."""
     if not worth_reading_in_background(targets):
