@@ -150,3 +150,18 @@ def test_same_event_groups_rewrites_that_copies_keep_apart() -> None:
     assert not same_event(event_signature(a), event_signature(far))
     other = doc("d", "央行公布七月金融数据", "央行公布七月金融数据，M2同比增长8.8%。", t)
     assert not same_event(event_signature(a), event_signature(other))
+
+
+@pytest.mark.parametrize("n", [1, 37, 4096, 9001])
+def test_the_signature_is_datasketchs_affine32_minhash(n: int) -> None:
+    """Stored signatures must not change: the numpy MinHash equals datasketch's on the same hashes."""
+    from datasketch import MinHash
+
+    rng = np.random.default_rng(n)
+    hashes = np.unique(rng.integers(0, 2**32, size=n, dtype=np.uint64).astype(np.uint32))
+    perms = dedup._permutations(128, 20250)
+    reference = MinHash(num_perm=128, seed=20250, hashfunc=lambda x: x, permutations=perms, scheme="affine32")
+    for start in range(0, len(hashes), 4096):
+        reference.update_batch(hashes[start : start + 4096].tolist())
+    expected = np.asarray(reference.hashvalues, dtype=np.uint32)
+    assert np.array_equal(dedup.minhash_signature(hashes, perms), expected)

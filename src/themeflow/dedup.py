@@ -209,10 +209,6 @@ def _figure_hashes(figs: Iterable[str]) -> np.ndarray:
     return np.asarray(out, dtype=np.uint32)
 
 
-def _identity(x: int) -> int:
-    return x
-
-
 class _MinHash(Protocol):
     """The part of ``datasketch.MinHash`` used here (datasketch ships no type information)."""
 
@@ -349,18 +345,36 @@ def fingerprint_text(
     if len(norm) < config.min_chars:
         return base
     hashes = shingle_hashes(norm, config.shingle_k)
-    mh = _minhash_class()(
-        num_perm=config.num_perm,
-        seed=config.seed,
-        hashfunc=_identity,
-        permutations=_permutations(config.num_perm, config.seed),
-        scheme="affine32",
-    )
-    # Chunk so a very long body never builds a (shingles × num_perm) matrix of hundreds of MB.
-    for start in range(0, len(hashes), 4096):
-        mh.update_batch(hashes[start : start + 4096].tolist())
-    sig = np.asarray(mh.hashvalues, dtype=np.uint32)
-    return replace(base, signature=sig)
+    return replace(base, signature=minhash_signature(hashes, _permutations(config.num_perm, config.seed)))
+
+
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+"""MurmurHash3's 32-bit finalizer (shifts and multipliers), as datasketch's ``affine32`` scheme applies it."""
+
+_CHUNK = 4096
+"""Shingles per step: a very long body never builds a (shingles × num_perm) matrix of hundreds of MB."""
+
+
+def minhash_signature(hashes: np.ndarray, permutations: np.ndarray) -> np.ndarray:
+    """The MinHash signature (uint32, one value per permutation) of 32-bit shingle ``hashes``: exactly
+    ``datasketch.MinHash(scheme="affine32", hashfunc=identity, permutations=…)`` updated with them.
+
+    Why not datasketch's ``update_batch``: it takes a Python iterable and calls the hash function once per
+    shingle, which cost as much as the arithmetic; here the array stays in numpy. Stored signatures must
+    not change, so ``tests/test_dedup.py`` holds this to datasketch's output.
+    """
+    a, b = permutations[0].astype(np.uint32), permutations[1].astype(np.uint32)
+    s1, m1, s2, m2, s3 = _FMIX32
+    sig = np.full(len(a), np.iinfo(np.uint32).max, dtype=np.uint32)
+    for start in range(0, len(hashes), _CHUNK):
+        hv = hashes[start : start + _CHUNK].astype(np.uint32).reshape(-1, 1)
+        hv = hv ^ (hv >> s1)
+        hv = hv * m1
+        hv = hv ^ (hv >> s2)
+        hv = hv * m2
+        hv = hv ^ (hv >> s3)
+        sig = np.minimum(sig, (hv * a + b).min(axis=0))
+    return sig
 
 
 def fingerprint(
