@@ -47,11 +47,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Literal, Protocol
 
 import numpy as np
 
@@ -209,40 +208,14 @@ def _figure_hashes(figs: Iterable[str]) -> np.ndarray:
     return np.asarray(out, dtype=np.uint32)
 
 
-class _MinHash(Protocol):
-    """The part of ``datasketch.MinHash`` used here (datasketch ships no type information)."""
-
-    permutations: np.ndarray
-    hashvalues: np.ndarray
-
-    def update_batch(self, b: Iterable[int]) -> None: ...
-
-
-class _MinHashClass(Protocol):
-    def __call__(
-        self,
-        num_perm: int = ...,
-        seed: int = ...,
-        *,
-        hashfunc: Callable[[int], int] | None = ...,
-        permutations: np.ndarray | None = ...,
-        scheme: Literal["affine32", "affine64", "legacy"] | None = ...,
-    ) -> _MinHash: ...
-
-
-@lru_cache(maxsize=1)
-def _minhash_class() -> _MinHashClass:
-    """datasketch, imported on first fingerprint: its package import pulls in scipy (~0.3 s), which
-    every read-only command (stats, search, show) would otherwise pay at start-up."""
-    from datasketch import MinHash
-
-    minhash: _MinHashClass = MinHash
-    return minhash
-
-
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int, seed: int) -> np.ndarray:
-    return _minhash_class()(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    """datasketch's ``affine32`` permutations, imported on the first fingerprint: its package import pulls in
+    scipy (~0.3 s), which every read-only command (stats, search, show) would otherwise pay at start-up."""
+    from datasketch import MinHash
+
+    permutations: np.ndarray = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    return permutations
 
 
 @dataclass(frozen=True, slots=True)
