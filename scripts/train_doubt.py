@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from themeflow.model import Bullet
-from themeflow.summarize.doubt import CORE_VIEWS, COST_RATIO, FEATURE_NAMES, doubt_features
+from themeflow.summarize.doubt import COST_RATIO, FEATURE_NAMES, doubt_features
 from themeflow.summarize.verify import check_bullet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -61,10 +61,8 @@ def training_rows() -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]
         text = eval_faithfulness.decode_text(row["spans"], doc)  # type: ignore[arg-type]
         citations = tuple(int(c) for c in row["citations"])  # type: ignore[union-attr]
         spans = row.get("section_spans")
-        title = eval_faithfulness.decode_text(spans, doc) if spans else CORE_VIEWS  # type: ignore[arg-type]
-        checked = check_bullet(
-            Bullet(text, citations), doc, title=None if title == CORE_VIEWS else title, doubt=False
-        )
+        title = eval_faithfulness.decode_text(spans, doc) if spans else None  # type: ignore[arg-type]
+        checked = check_bullet(Bullet(text, citations), doc, title=title, doubt=False)
         if checked.verified is False:
             tally["rejected_by_rules"] += 1
             continue

@@ -19,7 +19,7 @@ import pytest
 
 from themeflow.cluster import writers
 from themeflow.cluster.writers import PreparingWriter
-from themeflow.errors import InputError
+from themeflow.errors import ConfigError, InputError
 from themeflow.ingest import background, read_targets
 from themeflow.model import Document, IngestError
 from themeflow.service import Themeflow
@@ -175,6 +175,9 @@ def test_small_or_remote_input_is_read_here(tmp_path: Path) -> None:
     assert not background.worth_reading_in_background([str(small)])
     assert not background.worth_reading_in_background(["https://example.com/feed.xml"])
     assert writers.default_workers("3") == 3 and writers.default_workers(None) >= 1
+    assert writers.default_workers("0") == 1
+    with pytest.raises(ConfigError, match="ingest_workers must be a whole number"):
+        writers.default_workers("two")
 
 
 def _children(pid: int) -> set[int]:

@@ -46,8 +46,6 @@ COST_RATIO = 2.0
 """A misleading bullet shown costs this many missing good ones: analysts act on what they read, and a
 summary that leaves a sentence out still links to the article."""
 
-CORE_VIEWS = "文章核心观点"
-
 _SAYS = re.compile(saying_verbs("names_its_speaker"))
 _REPORTED = re.compile(r"据|报道|知情人士|消息人士|援引|传出|传闻|透露|爆料")
 _DEICTIC = re.compile(r"该|这一|这种|这项|这个|这些|这笔|这|此|它|他|她|其|上述|前述|那")
@@ -166,7 +164,7 @@ def doubt_features(
     article_title: str = "",
 ) -> list[float]:
     """The inputs of :class:`DoubtModel` for one bullet, in :data:`FEATURE_NAMES` order. ``title`` is the
-    section title the bullet is shown under (None or :data:`CORE_VIEWS` for the core views)."""
+    section title the bullet is shown under (None for the core views, as the verifier passes them)."""
     t = text.strip().rstrip("。")
     al = align(t, cited) if cited else None
     sentence = al.sentence if al is not None else t
@@ -178,7 +176,7 @@ def doubt_features(
     figures = bool(find_figures(t))
     says = bool(_SAYS.search(t))
     opinion = bool(_OPINION.search(t))
-    core = title is None or title == CORE_VIEWS
+    core = title is None
     title_names = () if core else proper_names(title or "")
     para = cited[0] if cited else ""
     stripped = t.rstrip("。！？!?；;，,")
