@@ -31,7 +31,7 @@ __all__ = [
 _BOILERPLATE = re.compile(
     r"本文来自|欢迎下载|文章来源|来源[：:]|责任编辑|编辑[：:]|作者[：:]|记者[：:]|校对|免责声明|特别声明|风险提示[：:]|"
     r"原标题|图源|图片来源|封面来源|封面图|题图|来源/|供图|摄影|视觉中国|(?:编辑|作者|撰文|出品|采访|文|图|策划|监制)\s*[｜丨|/]|"
-    r"版权|仅供参考|不构成(?:任何)?投资建议|据此操作|扫码|二维码|公众号|点击(?:阅读|查看|下方)|"
+    r"版权(?:所有|声明|归|属于|说明)|本文版权|仅供参考|不构成(?:任何)?投资建议|据此操作|扫码|二维码|公众号|点击(?:阅读|查看|下方)|"
     r"转载|未经授权|APP查看|下载APP|（完）|\(完\)|市场有风险|投资需谨慎|返回搜狐|查看更多"
 )
 _BYLINE = re.compile(
@@ -49,7 +49,8 @@ _NUMBERING = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Para:
-    """One paragraph and its role: 'heading', 'body' or 'boilerplate'. ``n`` is the 1-based number."""
+    """One paragraph and its role: 'heading', 'body', 'boilerplate' or 'contents' (a table-of-contents line).
+    ``n`` is the 1-based number."""
 
     n: int
     text: str
@@ -100,8 +101,8 @@ _INTRO = re.compile(saying_verbs("quote_intro") + "$")
 def _looks_like_heading(text: str) -> bool:
     t = text.strip()
     core = _NUMBERING.sub("", t).strip()
-    if not 2 <= len(core) <= 30 or is_boilerplate(t):
-        return False
+    if not 2 <= len(core) <= 30 or is_boilerplate(t) or "=" in core:
+        return False  # (a formula, ``营业收入=存续期间营业收入/存续月数×12``, is not a heading)
     if t.endswith(("：", ":")):
         if _INTRO.search(core.rstrip("：:")):
             return False  # "瑞银分析师某某表示：" introduces a quote; it is not a heading
@@ -137,23 +138,70 @@ def _item_headline(text: str, nxt: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in name) and name in nxt[:20]
 
 
+_CLOSERS = "”’\"')）】」』"
+
+
+def _headline_shaped(text: str) -> bool:
+    """A line that reads as a headline, not a sentence: up to :data:`ITEM_HEADLINE_CHARS`, no full stop, not
+    ending in sentence punctuation (closing quotes aside) or in the colon that introduces a list or a
+    quote, and no formula (``营业收入=…``)."""
+    t = text.strip()
+    if not 6 <= len(t) <= ITEM_HEADLINE_CHARS or "。" in t or "=" in t or is_boilerplate(t):
+        return False
+    end = t.rstrip(_CLOSERS)
+    return bool(end) and end[-1] not in _END_PUNCT and end[-1] not in "：:" and t.count("，") <= 3
+
+
 def outline(paragraphs: Sequence[str]) -> list[Para]:
-    """Classify every paragraph. A heading must be followed by a longer body paragraph."""
+    """Classify every paragraph. A heading must be followed by a longer body paragraph.
+
+    Two readings need the whole document: in an article with sub-headings, a longer headline-shaped line
+    followed by its text is one more heading (a digest's item headline of 40 characters, ``超1.4万人砸12亿抢购
+    SpaceX代币，总认购资金高达1.77亿美元``, otherwise joined the item before it, under that item's
+    headline); and a headline-shaped line that recurs later as a heading is the article's table of
+    contents (role ``contents``: never a bullet, the item below it says the same).
+    """
     texts = [p.strip() for p in paragraphs]
+    following = [next((x for x in texts[i + 1 :] if x), "") for i in range(len(texts))]
     out: list[Para] = []
     for i, t in enumerate(texts):
         role = "body"
-        nxt = next((x for x in texts[i + 1 :] if x), "")
+        nxt = following[i]
         if is_boilerplate(t):
             role = "boilerplate"
-        elif _looks_like_heading(t) or _item_headline(t, nxt):
-            if nxt and not _looks_like_heading(nxt) and len(nxt) > len(t) and not is_boilerplate(nxt):
-                role = "heading"
+        elif (_looks_like_heading(t) or _item_headline(t, nxt)) and _heads_text(t, nxt):
+            role = "heading"
         out.append(Para(i + 1, t, role))
     heads = sum(p.role == "heading" for p in out)
     if heads < 2:  # one short line is a lede or a caption, not a structure
-        out = [Para(p.n, p.text, "body") if p.role == "heading" else p for p in out]
-    return out
+        return [Para(p.n, p.text, "body") if p.role == "heading" else p for p in out]
+    out = [
+        Para(p.n, p.text, "heading")
+        if p.role == "body" and _headline_shaped(p.text) and _heads_text(p.text, following[p.n - 1])
+        else p
+        for p in out
+    ]
+    return _table_of_contents(out)
+
+
+def _heads_text(line: str, nxt: str) -> bool:
+    """Whether ``nxt`` is the text a heading ``line`` stands over: a longer paragraph, itself no heading."""
+    return bool(nxt) and not _looks_like_heading(nxt) and len(nxt) > len(line) and not is_boilerplate(nxt)
+
+
+def _table_of_contents(paras: list[Para]) -> list[Para]:
+    """Body lines that repeat a later heading (``今日热点导览`` then five headlines, each an item below)."""
+    later: set[str] = set()
+    out: list[Para] = []
+    for p in reversed(paras):
+        key = p.text.strip()
+        if p.role != "boilerplate" and key in later and _headline_shaped(p.text):
+            out.append(Para(p.n, p.text, "contents"))
+        else:
+            out.append(p)
+            if p.role == "heading":
+                later.add(key)
+    return out[::-1]
 
 
 def headed_blocks(paras: Sequence[Para]) -> tuple[list[int], list[Block]]:
