@@ -66,6 +66,11 @@ N_CRUD_BLIND6 = 10
 """A sixth blind part, the articles after blind5: pooled with the learned doubt gate frozen and with b89af44
 (the rules alone), labelled by readers who saw no code, and scored once. The gate is trained on every earlier
 part, so blind6 is the only part that says how it does on articles it has not seen."""
+N_FR_BLIND7 = 30
+N_CRUD_BLIND7 = 10
+"""A seventh blind part, the articles after blind6: pooled with the digest outline (long item headlines as
+headings, tables of contents never bullets) frozen and with 1196377 (before it), labelled by readers who saw
+no code, and scored once."""
 LABELS_OK = "faithful"
 CORE_VIEWS = "文章核心观点"
 BAD = ("misstated", "fragment")
@@ -78,7 +83,7 @@ def _bucket(doc_id: str, salt: str) -> int:
 
 
 def split_of(doc_id: str) -> str:
-    """``blind2`` … ``blind6`` for the later blind parts' articles, else ``dev`` (60 %) or
+    """``blind2`` … ``blind7`` for the later blind parts' articles, else ``dev`` (60 %) or
     ``blind`` (40 %) by the id."""
     for name, ids in _later_parts().items():
         if doc_id in ids:
@@ -105,18 +110,20 @@ def _drawn() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
 
 
 def _parts(fr: list[dict[str, object]], crud: list[dict[str, object]]) -> dict[str, list[dict[str, object]]]:
-    """The draw cut into the first set (dev + blind by hash), blind2, blind3 and blind4."""
+    """The draw cut into the first set (dev + blind by hash) and the later blind parts, in order."""
     f2, c2 = N_FR + N_FR_BLIND2, N_CRUD + N_CRUD_BLIND2
     f3, c3 = f2 + N_FR_BLIND3, c2 + N_CRUD_BLIND3
     f4, c4 = f3 + N_FR_BLIND4, c3 + N_CRUD_BLIND4
     f5, c5 = f4 + N_FR_BLIND5, c4 + N_CRUD_BLIND5
+    f6, c6 = f5 + N_FR_BLIND6, c5 + N_CRUD_BLIND6
     return {
         "first": fr[:N_FR] + crud[:N_CRUD],
         "blind2": fr[N_FR:f2] + crud[N_CRUD:c2],
         "blind3": fr[f2:f3] + crud[c2:c3],
         "blind4": fr[f3:f4] + crud[c3:c4],
         "blind5": fr[f4:f5] + crud[c4:c5],
-        "blind6": fr[f5 : f5 + N_FR_BLIND6] + crud[c5 : c5 + N_CRUD_BLIND6],
+        "blind6": fr[f5:f6] + crud[c5:c6],
+        "blind7": fr[f6 : f6 + N_FR_BLIND7] + crud[c6 : c6 + N_CRUD_BLIND7],
     }
 
 
@@ -131,7 +138,7 @@ def _later_parts() -> dict[str, set[str]]:
         parts = _parts(*_drawn())
         _LATER = {
             name: {str(r["id"]) for r in parts[name]}
-            for name in ("blind2", "blind3", "blind4", "blind5", "blind6")
+            for name in ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
         }
     return _LATER
 
@@ -312,14 +319,14 @@ def main() -> None:
     p.add_argument(
         "--split",
         default="all",
-        choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "all"),
+        choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "all"),
     )
     p.set_defaults(func=pool)
     s = sub.add_parser("score")
     s.add_argument(
         "--split",
         default="dev",
-        choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "all"),
+        choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "all"),
     )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=score)
