@@ -148,7 +148,7 @@ def set_articles(*, blind2: bool = True) -> list[Document]:
     least three body paragraphs (shorter ones get a lead excerpt, not a summary), audit articles left out;
     then the later blind parts."""
     parts = _parts(*_drawn())
-    later = parts["blind2"] + parts["blind3"] + parts["blind4"] + parts["blind5"] + parts["blind6"]
+    later = [r for name in ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7") for r in parts[name]]
     pick = parts["first"] + (later if blind2 else [])
     return [record_to_document(r) for r in pick]
 
