@@ -108,3 +108,32 @@ def test_headline_shapes_that_are_not_headings() -> None:
         ]
     )
     assert [p.role for p in plain] == ["body", "body"]  # one headline-shaped line is no structure
+
+
+def test_photo_captions_are_neither_headings_nor_bullets() -> None:
+    """A caption under its paragraph (a speaker's name and title, a game's name, ``…截图``) titled a section
+    of other people's words when read as a heading."""
+    paragraphs = [
+        "行业大会在上海举行，来自产业和资本的两百余位嘉宾参会，围绕人工智能与制造业的结合展开讨论。",
+        "主题分享：资本如何助力新质生产力",
+        "某研究院院长张三发表了题为《资本助力新质生产力》的主题分享，她指出今年一季度硬科技投资同比回升。",
+        "某研究院院长张三",
+        "圆桌对话：五家企业谈落地",
+        "五家企业的负责人依次登台，分享了各自的发展成就和在本地落地的具体诉求，并与投资机构现场交流。",
+        "《星海之旅》游戏截图",
+        "投资机构表示将重点关注智能网联汽车、人工智能和低空经济等赛道，为本地企业提供融资和市场对接支持。",
+        "资金面：股票型ETF净流入超550亿元",
+        "本周股票型ETF净流入超550亿元，宽基ETF是吸金主力，半导体主题ETF则由单边净流入转为大进大出。",
+        "股票型ETF净流入超550亿元",
+        "据统计，周四股票型ETF净流入135亿元，其中沪深300相关产品合计净流入超过40亿元，居各类产品之首。",
+    ]
+    roles = [p.role for p in outline(paragraphs)]
+    assert roles[3] == "caption" and roles[6] == "caption"
+    assert roles[1] == roles[4] == "heading"
+    assert roles[10] == "heading"  # a line with a figure repeating the lede heads the detail below it
+    doc = Document("captions", "行业大会：资本与产业对接", tuple(paragraphs))
+    summary = verify(ExtractiveSummarizer().summarize(doc), doc)
+    titles = [s.title for s in summary.sections]
+    shown = [b.text for b in summary.core_views] + [b.text for s in summary.sections for b in s.bullets]
+    assert "某研究院院长张三" not in titles and "《星海之旅》游戏截图" not in titles
+    assert not any(t in ("某研究院院长张三", "《星海之旅》游戏截图") for t in shown)

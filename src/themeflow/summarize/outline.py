@@ -49,8 +49,8 @@ _NUMBERING = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Para:
-    """One paragraph and its role: 'heading', 'body', 'boilerplate' or 'contents' (a table-of-contents line).
-    ``n`` is the 1-based number."""
+    """One paragraph and its role: 'heading', 'body', 'boilerplate', 'contents' (a table-of-contents line)
+    or 'caption' (a photo's). ``n`` is the 1-based number."""
 
     n: int
     text: str
@@ -172,6 +172,7 @@ def outline(paragraphs: Sequence[str]) -> list[Para]:
         elif (_looks_like_heading(t) or _item_headline(t, nxt)) and _heads_text(t, nxt):
             role = "heading"
         out.append(Para(i + 1, t, role))
+    out = _captions(out)
     heads = sum(p.role == "heading" for p in out)
     if heads < 2:  # one short line is a lede or a caption, not a structure
         return [Para(p.n, p.text, "body") if p.role == "heading" else p for p in out]
@@ -182,6 +183,36 @@ def outline(paragraphs: Sequence[str]) -> list[Para]:
         for p in out
     ]
     return _table_of_contents(out)
+
+
+_CAPTION_END = re.compile(r"(?:截图|示意图|效果图|渲染图|走势图|配图|实拍图)$")
+
+
+def _captions(paras: list[Para]) -> list[Para]:
+    """Photo captions (role ``caption``): a short line that repeats words of the paragraph just before it
+    (``36氪研究院院长邹萍`` under ``36氪研究院院长邹萍发表了…``, ``《楼兰：诅咒之沙》`` under the item about it), or
+    that names a picture (``《异环》游戏截图``, ``…示意图``). Read as headings, they titled sections with a
+    person or a report whose words the bullets below were not."""
+    out: list[Para] = []
+    previous = ""
+    for p in paras:
+        t = p.text.strip()
+        if p.role != "boilerplate" and _is_caption(t, previous):
+            out.append(Para(p.n, p.text, "caption"))
+        else:
+            out.append(p)
+        if t:
+            previous = t
+    return out
+
+
+def _is_caption(text: str, previous: str) -> bool:
+    if not 4 <= len(text) <= ITEM_HEADLINE_CHARS or "。" in text or text[-1] in _END_PUNCT:
+        return False
+    if _CAPTION_END.search(text):
+        return True
+    # a line with a figure that repeats the lede (``股票型ETF净流入超550亿元``) is the heading over its detail
+    return len(previous) > len(text) and text in previous and not any(ch.isdigit() for ch in text)
 
 
 def _heads_text(line: str, nxt: str) -> bool:
