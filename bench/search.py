@@ -404,9 +404,11 @@ def bench_tantivy(
 
 
 def bench_store(
-    store: SQLiteStore, queries: dict[str, list[str]], sort: str = "relevance"
+    store: SQLiteStore, queries: dict[str, list[str]], sort: str = "relevance", *, strict: bool = False
 ) -> tuple[Lat, dict[str, float]]:
-    """Latency per kind, and the mean total a query reports (themeflow's totals, see the module docstring)."""
+    """Latency per kind, and the mean total a query reports (themeflow's totals, see the module docstring).
+    ``strict``: the typed terms only (``--strict``: no concept forms), the like-for-like run against the
+    libraries, which get the typed terms' tokens."""
     totals: dict[str, list[int]] = {k: [] for k in queries}
 
     def search(kind: str, q: str) -> None:
@@ -416,7 +418,7 @@ def bench_store(
         since, until = WINDOW if kind == DATED else (None, None)
         text = f'"{q}"' if kind == PHRASE else q
         page = store.search(
-            SearchRequest(query=text, since=since, until=until, sort=sort, limit=20)  # type: ignore[arg-type]
+            SearchRequest(query=text, since=since, until=until, sort=sort, limit=20, strict=strict)  # type: ignore[arg-type]
         )
         totals[kind].append(page.total)
 
@@ -454,8 +456,9 @@ def run_tantivy(
     return t
 
 
-def compare(n: int, ours: Ours, t: dict[str, object]) -> None:
-    """themeflow and tantivy side by side at the same size, with themeflow/tantivy ratios."""
+def compare(n: int, ours: Ours, t: dict[str, object], strict: Stats | None = None) -> None:
+    """themeflow and tantivy side by side at the same size, with themeflow/tantivy ratios (and those of
+    ``--strict``, the typed terms only, when given)."""
     (o_stats, o_totals), t_stats, t_totals = ours, t["stats"], t["totals"]
     print(f"  themeflow vs tantivy at {n:,} documents (ms; matches: mean total a query reports)")
     print(
@@ -467,6 +470,11 @@ def compare(n: int, ours: Ours, t: dict[str, object]) -> None:
         print(
             f"  {k:<13} {op50:13.2f} {op95:7.2f}  {tp50:11.3f} {tp95:6.3f}"
             f"  {op50 / tp50:9.1f} {op95 / tp95:6.1f}  {o_totals[k]:17,.0f} {t_totals[k]:8,.0f}"  # type: ignore[index]
+        )
+    if strict is not None:
+        print(
+            "  --strict / tantivy, p50: "
+            + "  ".join(f"{k} {strict[k][0]:.2f} ms ({strict[k][0] / t_stats[k][0]:.0f}x)" for k in KINDS)  # type: ignore[index]
         )
 
 
@@ -488,8 +496,13 @@ def _scaled(
     lat, totals = bench_store(store, queries)
     out = report("themeflow (store)", n, build, lat)
     report("themeflow sort=time", n, None, bench_store(store, queries, "time")[0])
+    stricts[n] = report("themeflow --strict", n, None, bench_store(store, queries, strict=True)[0])
     store.close()
     return out, totals
+
+
+stricts: dict[int, Stats] = {}
+"""``--strict`` latencies by store size, for the like-for-like ratios against tantivy."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -516,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         n = store.count_documents()
         report("themeflow (store)", n, None, bench_store(store, queries)[0])
         report("themeflow sort=time", n, None, bench_store(store, queries, "time")[0])
+        report("themeflow --strict", n, None, bench_store(store, queries, strict=True)[0])
         return 0
     records = list(read_corpus(args.corpus))[: args.limit_corpus or None]
     print(f"corpus {len(records):,} articles; {args.queries} queries per kind")
@@ -534,6 +548,9 @@ def main(argv: list[str] | None = None) -> int:
     lat, totals = bench_store(store, queries)
     ours_a = report("themeflow (store)", len(records), build, lat), totals
     report("themeflow sort=time", len(records), None, bench_store(store, queries, "time")[0])
+    stricts[len(records)] = report(
+        "themeflow --strict", len(records), None, bench_store(store, queries, strict=True)[0]
+    )
     store.close()
     t0 = time.perf_counter()
     a = Analyzed(records)
@@ -554,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  {k} p50 ratio  bm25s/themeflow {p_b[k][0] / ours:6.2f}   rank_bm25/themeflow {p_r[k][0] / ours:6.2f}"
         )
     if t_a is not None and n_t == len(records):
-        compare(n_t, ours_a, t_a)
+        compare(n_t, ours_a, t_a, stricts.get(n_t))
 
     if args.n:
         print(f"\nscale-up to {args.n:,} documents")
@@ -575,7 +592,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {k} p50 ratio  bm25s/themeflow {p_b[k][0] / same[k][0]:6.2f}  (both at {n_s:,})")
         n_t = min(args.n, args.tantivy_max)
         if n_t > len(records) and (t_b := run_tantivy(args, a, n_t, queries)) is not None:
-            compare(n_t, ours_at(n_t), t_b)
+            compare(n_t, ours_at(n_t), t_b, stricts.get(n_t))
         print(f"  target: 2-term p50 <= 20 ms at 1M -> {ours_b[0]['2-term'][0]:.2f} ms at {args.n:,}")
     return 0
 
