@@ -301,3 +301,53 @@ def test_a_kept_fts_pass_never_hides_a_write(store: SQLiteStore, store_url: str)
         other.close()
     assert search(store, "光伏", sort="time").total == 3
     assert sorted(ids(search(store, "光伏 减产", sort="time"))) == ["solar", "solar3"]
+
+
+def test_a_tag_write_keeps_the_search_caches_a_document_write_drops_them(tmp_path: Path) -> None:
+    """A concept refresh commits once per concept; those commits write tags only, so the outlet/time columns
+    and the FTS5 passes the next concept's searches need are kept. A document write still drops them."""
+    from themeflow.model import DocumentTag, TagState
+
+    store = SQLiteStore(tmp_path / "caches.db")
+    store.upsert_documents(DOCS)
+    store.search(SearchRequest(query="光伏"))
+    generation, columns = store.write_generation, store.search_cache["docmeta"]
+    tag = DocumentTag("光伏", "solar", "主题", 1.0, DOCS[2].published_at, 1.0)
+    store.tags.write(TagState("光伏", "lexicon", "digest", 1.0, 1.0), [tag])
+    assert store.write_generation == generation
+    store.search(SearchRequest(query="光伏"))
+    assert store.search_cache["docmeta"] is columns
+    store.upsert_documents(
+        [
+            Document(
+                id="solar2",
+                title="光伏组件价格企稳",
+                paragraphs=("光伏组件报价本周持平。",),
+                source="东方财富",
+            )
+        ]
+    )
+    assert store.write_generation > generation
+    assert {h.document.id for h in store.search(SearchRequest(query="光伏")).hits} == {"solar", "solar2"}
+    store.close()
+
+
+def test_folded_texts_stay_within_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 提及 reading's folded texts are kept per store state, at most ``TEXTS_KEPT`` of them: a refresh of
+    every concept against one unchanged store would otherwise keep every roundup of the store."""
+    from themeflow.store import mentions
+
+    monkeypatch.setattr(mentions, "TEXTS_KEPT", 10)
+    held: dict[int, mentions.FoldedText] = {}
+    reads: list[list[int]] = []
+
+    def read(todo: list[int]) -> tuple[list[tuple[int, str | None, str]], list[tuple[int, str]]]:
+        reads.append(todo)
+        return [(r, f"标题{r}", "roundup") for r in todo], [(r, f"第{r}段") for r in todo]
+
+    for start in range(0, 60, 6):
+        asked = list(range(start, start + 8))  # overlaps the batch before
+        got = mentions.folded_texts(held, asked, read)
+        assert list(got) == asked and got[start + 7][2] == [f"第{start + 7}段"]
+        assert len(held) <= 10 + 8
+    assert reads[1] == [8, 9, 10, 11, 12, 13]  # 6 and 7 were kept from the first batch

@@ -19,12 +19,18 @@ from themeflow.store.columns import KINDS
 from themeflow.text.doctype import DocType
 from themeflow.text.segment import fold
 
-__all__ = ["FoldedText", "concept_mentions", "folded_texts"]
+__all__ = ["TEXTS_KEPT", "FoldedText", "concept_mentions", "folded_texts"]
 
 FoldedText = tuple[str, str, list[str]]
 """A document's folded title, its kind and its folded paragraphs."""
 
 TextReader = Callable[[Sequence[int]], dict[int, FoldedText]]
+
+TEXTS_KEPT = 10_000
+"""Folded roundups and live blogs kept per store state; past it the older half goes. A concept refresh
+searches every concept of the vocabulary against one unchanged store, and a server answers theme pages for
+days between writes: without a bound this cache would come to hold every roundup of a million-document
+store."""
 
 
 def concept_mentions(
@@ -67,15 +73,22 @@ def folded_texts(
     rowids: Sequence[int],
     read: Callable[[list[int]], tuple[Iterable[tuple[int, str | None, str]], Iterable[tuple[int, str]]]],
 ) -> dict[int, FoldedText]:
-    """Title, kind and paragraphs of each document, folded once and kept in ``held`` (per store state):
+    """Title, kind and paragraphs of each document, folded once and kept in ``held`` (per store state, at
+    most :data:`TEXTS_KEPT` of them):
     every concept query reads the same few hundred roundups, and reading and folding them was half of an
     uncached theme query. ``read`` returns (rowid, title, kind) rows and (rowid, paragraph) rows in
     paragraph order for the rowids it is given."""
-    todo = [int(r) for r in rowids if int(r) not in held]
+    wanted = [int(r) for r in rowids]
+    found = {r: held[r] for r in wanted if r in held}
+    todo = [r for r in wanted if r not in found]
     if todo:
         heads, paragraphs = read(todo)
         fresh: dict[int, FoldedText] = {int(r): (fold(t or ""), k, []) for r, t, k in heads}
         for rowid, text in paragraphs:
             fresh[int(rowid)][2].append(fold(text))
+        found.update(fresh)
+        if len(held) + len(fresh) > TEXTS_KEPT:
+            for old in list(held)[: len(held) // 2 + 1]:  # the oldest half (insertion order)
+                del held[old]
         held.update(fresh)
-    return {int(r): held[int(r)] for r in rowids if int(r) in held}
+    return {r: found[r] for r in wanted if r in found}

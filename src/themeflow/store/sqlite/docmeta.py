@@ -10,8 +10,9 @@ no outlet) and cached per connection (in the store's ``search_cache``). A cache 
 
 * ``PRAGMA data_version`` of that connection — changes when any *other* connection commits (another
   thread's connection, another process);
-* the store's ``write_generation`` — bumped by every commit through the store, which covers writes made
-  on this very connection (``data_version`` does not see those).
+* the store's ``write_generation`` — bumped by every commit through the store that may change documents,
+  which covers writes made on this very connection (``data_version`` does not see those); a commit that
+  only writes concept tags leaves it (``SQLiteStore.transaction(documents=False)``).
 
 A stale cache is rebuilt from two narrow index scans (0.7 s at a million documents, warm).
 

@@ -179,8 +179,14 @@ class SQLiteStore:
             raise StoreError(f"could not {what} in {self.path}: {exc}") from exc
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on any error."""
+    def transaction(self, *, documents: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on any error.
+
+        ``documents=False``: the transaction writes none of what search reads (documents, their index,
+        stories), only a side table such as the concept tags, so it leaves :attr:`write_generation` and the
+        search caches keyed on it alone. A concept refresh writes one transaction per concept; each used to
+        drop the outlet/time columns and the 提及 texts the next concept's searches needed again (a fifth of
+        a full refresh at 18k documents went to reloading them)."""
         if self.read_only:
             raise StoreError(
                 f"{self.path} is open read-only (--read-only, or the file or its folder cannot be written);"
@@ -196,11 +202,13 @@ class SQLiteStore:
                 raise
             else:
                 conn.execute("COMMIT")
-                self._generation += 1
+                if documents:
+                    self._generation += 1
 
     @property
     def write_generation(self) -> int:
-        """Bumped by every commit through this store (search caches compare it; see ``docmeta.py``)."""
+        """Bumped by every commit through this store that may change documents (search caches compare it;
+        see ``docmeta.py``)."""
         return self._generation
 
     @property

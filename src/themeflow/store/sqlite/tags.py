@@ -71,7 +71,7 @@ class SQLiteTagStore:
     def write(
         self, state: TagState, tags: Sequence[DocumentTag], *, replacing: Sequence[str] | None = None
     ) -> None:
-        with self._store.transaction() as conn:
+        with self._store.transaction(documents=False) as conn:
             conn.execute(
                 "INSERT INTO tag_concepts(name, kind, digest, watermark, refreshed_at) VALUES (?,?,?,?,?)"
                 " ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, digest = excluded.digest,"
@@ -101,7 +101,7 @@ class SQLiteTagStore:
             )
 
     def drop(self, name: str) -> bool:
-        with self._store.transaction() as conn:
+        with self._store.transaction(documents=False) as conn:
             conn.execute("DELETE FROM doc_tags WHERE concept = ?", (name,))
             return conn.execute("DELETE FROM tag_concepts WHERE name = ?", (name,)).rowcount > 0
 
