@@ -381,14 +381,16 @@ class SQLiteStore:
         self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]
     ) -> Iterator[tuple[int, Document]]:
         rows = conn.execute(sql, params).fetchall()
+        plain = conn.cursor()
+        plain.row_factory = None  # paragraph rows as tuples: a page of hits reads thousands of them
         for chunk in chunks(rows):
             by_rowid: dict[int, list[str]] = {int(r["rowid"]): [] for r in chunk}
             qmarks = marks(len(by_rowid))
-            for prow in conn.execute(
+            for doc_rowid, text in plain.execute(
                 f"SELECT doc_rowid, text FROM paragraphs WHERE doc_rowid IN ({qmarks}) ORDER BY doc_rowid, n",
                 list(by_rowid),
             ):
-                by_rowid[int(prow[0])].append(prow[1])
+                by_rowid[doc_rowid].append(text)
             for r in chunk:
                 yield int(r["rowid"]), document_rows.document_from_row(r, tuple(by_rowid[int(r["rowid"])]))
 
