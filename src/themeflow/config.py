@@ -69,8 +69,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ingest_workers",
         None,
-        "Worker processes that analyze and fingerprint documents while one writer writes them (default: the"
-        " machine's cores, at most 8; 1 does everything in one process).",
+        "Worker processes that analyze and fingerprint documents while one writer writes them, and that tag"
+        " concepts after a large ingest (default: the machine's cores, at most 8; 1 does everything in one"
+        " process).",
     ),
     Setting(
         "public_url",
@@ -142,6 +143,20 @@ class Settings:
             raise ConfigError(
                 f"unknown time zone {name!r} (THEMEFLOW_TIMEZONE); use e.g. Asia/Shanghai"
             ) from exc
+
+
+MAX_DEFAULT_WORKERS = 8
+
+
+def worker_count(setting: str | None) -> int:
+    """Worker processes for bulk work (an ingest's analysis, a concept refresh): the ``ingest_workers``
+    setting, else the cores (at most :data:`MAX_DEFAULT_WORKERS`)."""
+    if setting:
+        try:
+            return max(1, int(setting))
+        except ValueError:
+            raise ConfigError(f"ingest_workers must be a whole number, not {setting!r}") from None
+    return max(1, min(MAX_DEFAULT_WORKERS, os.cpu_count() or 1))
 
 
 def load_settings(overrides: dict[str, str | None] | None = None) -> Settings:

@@ -9,11 +9,15 @@ its parent dies; elsewhere a child notices at its next queue read.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
+import multiprocessing.context
 import os
 import signal
 import sys
+import threading
+from collections.abc import Sequence
 
-__all__ = ["die_with_parent"]
+__all__ = ["die_with_parent", "worker_context"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -30,3 +34,25 @@ def die_with_parent() -> None:
         return
     if os.getppid() == 1:
         os._exit(1)
+
+
+def worker_context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
+    """How worker processes start.
+
+    - **Fork**, on Linux when this process runs no other thread: the workers start with what this process
+      has loaded (the analyzer's dictionary, the lexicon), and nothing of the caller is run again. (A pool
+      forks every worker at its first task, from this thread, before its own manager thread exists.)
+    - **A fork server** otherwise (the web app and the scheduler hold threads, whose locks a forked child
+      would inherit mid-use): it imports the ``preload`` modules first. Like any fork server or spawn start
+      it imports the caller's ``__main__``, so a script that ingests from its top level needs the usual
+      ``if __name__ == "__main__":`` guard when it runs threads.
+    - **Spawn** where there is no fork server (Windows).
+    """
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    try:
+        context = multiprocessing.get_context("forkserver")
+    except ValueError:
+        return multiprocessing.get_context("spawn")
+    context.set_forkserver_preload(list(preload))
+    return context

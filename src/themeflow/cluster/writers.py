@@ -11,16 +11,14 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import multiprocessing.context
-import os
-import sys
-import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
+from themeflow.config import worker_count
 from themeflow.model import Document
-from themeflow.processes import die_with_parent
+from themeflow.processes import die_with_parent, worker_context
 from themeflow.store.base import Store, WriteOutcome
 from themeflow.store.document_rows import with_true_hash
 
@@ -72,45 +70,21 @@ Preparer = Callable[[Sequence[Document]], list[Any]]
 """A store's ``preparer``: documents in, what its ``upsert_documents`` takes in their place out
 (``store/sqlite/prepare.py``); a module-level function, so a worker process can run it."""
 
-MAX_DEFAULT_WORKERS = 8
-
 INLINE_BATCHES = 2
 """Batches written before any worker starts: forking two workers costs ~20 ms, but a fork server (a process
 with threads) ~0.5 s, more than two batches' analysis saves."""
 
 
 def default_workers(setting: str | None) -> int:
-    """Worker processes for a bulk ingest: the ``ingest_workers`` setting, else the cores (at most 8)."""
-    if setting:
-        try:
-            return max(1, int(setting))
-        except ValueError:
-            from themeflow.errors import ConfigError
-
-            raise ConfigError(f"ingest_workers must be a whole number, not {setting!r}") from None
-    return max(1, min(MAX_DEFAULT_WORKERS, os.cpu_count() or 1))
+    """Worker processes for a bulk ingest (``config.worker_count``: the ``ingest_workers`` setting, else the
+    cores, at most 8)."""
+    return worker_count(setting)
 
 
 def _worker_context(preparer: Preparer) -> multiprocessing.context.BaseContext:
-    """How worker processes start.
-
-    - **Fork**, on Linux when this process runs no other thread: the workers start with the analyzer's
-      dictionary already loaded, and nothing of the caller is run again. (The pool forks every worker at its
-      first task, from this thread, before its own manager thread exists.)
-    - **A fork server** otherwise (the web app and the scheduler hold threads, whose locks a forked child
-      would inherit mid-use): it imports the preparer's module first. Like any fork server or spawn start it
-      imports the caller's ``__main__``, so a script that ingests from its top level needs the usual
-      ``if __name__ == "__main__":`` guard when it runs threads.
-    - **Spawn** where there is no fork server (Windows).
-    """
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    try:
-        context = multiprocessing.get_context("forkserver")
-    except ValueError:
-        return multiprocessing.get_context("spawn")
-    context.set_forkserver_preload([preparer.__module__])
-    return context
+    """How worker processes start (``processes.worker_context``); a fork server first imports the
+    preparer's module."""
+    return worker_context([preparer.__module__])
 
 
 class PreparingWriter:

@@ -13,7 +13,7 @@ from pathlib import Path
 from themeflow.errors import ConfigError
 from themeflow.store.base import Store
 
-__all__ = ["BACKENDS", "open_store"]
+__all__ = ["BACKENDS", "backend_of", "open_store"]
 
 Opener = Callable[[str, bool], Store]
 """``(location, read_only) -> Store``; each imports its backend only when called (start-up stays cheap)."""
@@ -42,14 +42,19 @@ _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
 _PASSWORD = re.compile(r"(://[^/:@]*:)[^/@]*@")
 
 
+def backend_of(location: str | Path) -> str:
+    """The scheme of the backend a location opens: ``sqlite`` for a file path, else its URL's scheme."""
+    m = _URL.match(str(location))
+    return m.group("scheme").lower() if m else "sqlite"
+
+
 def open_store(location: str | Path, *, read_only: bool = False) -> Store:
     """Open the store at ``location``: a file path (SQLite) or a URL whose scheme is in :data:`BACKENDS`.
 
     A URL of a scheme no installed backend handles is a clear error, never a file of that name.
     """
     text = str(location)
-    m = _URL.match(text)
-    scheme = m.group("scheme").lower() if m else "sqlite"
+    scheme = backend_of(text)
     opener = BACKENDS.get(scheme)
     if opener is None:
         shown = _PASSWORD.sub(r"\1***@", text)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Protocol
 
-from themeflow.config import Settings
+from themeflow.config import Settings, worker_count
 from themeflow.errors import ConfigError, NotFoundError, ThemeflowError
 from themeflow.model import Document, DocumentTag, Summary, TagCount
 from themeflow.search.aboutness import MENTION
@@ -20,7 +20,7 @@ from themeflow.serialize import iso, tag_count_to_dict, tagged_document_to_dict
 from themeflow.store.base import TagCursor
 from themeflow.summarize.verify import drop_unverified
 from themeflow.tags.feed import FeedItem, FeedPage, FeedStore, day_counts, encode_cursor, feed_page, kinds
-from themeflow.tags.tagger import Search, TaggingStore, TagRefresh, refresh_tags
+from themeflow.tags.tagger import Retagger, Search, TaggingStore, TagRefresh, refresh_tags
 from themeflow.tags.vocabulary import TagConcept, resolve_concept, vocabulary
 
 if TYPE_CHECKING:
@@ -75,7 +75,23 @@ class TagCatalog:
 
     def refresh(self, *, only: Collection[str] | None = None, full: bool = False) -> TagRefresh:
         """Bring tags up to date (every concept, or those in ``only``; concepts gone are dropped)."""
-        return refresh_tags(self._store, self._search, self.vocabulary(), only=only, full=full)
+        return refresh_tags(
+            self._store, self._search, self.vocabulary(), only=only, full=full, retag=self._retagger()
+        )
+
+    def _retagger(self) -> Retagger | None:
+        """Worker processes for concepts tagged from scratch (``tags/parallel.py``): on a SQLite file of
+        :data:`~themeflow.tags.parallel.MIN_DOCUMENTS` documents or more, with ``ingest_workers`` above 1."""
+        from themeflow.store import backend_of
+        from themeflow.tags.parallel import MIN_DOCUMENTS, parallel_retagger
+
+        workers = worker_count(self._settings.get("ingest_workers"))
+        store = self._store
+        if workers < 2 or backend_of(store.location) != "sqlite":
+            return None
+        if store.count_documents() < MIN_DOCUMENTS:
+            return None
+        return parallel_retagger(store.location, self.tz, workers)
 
     def concept(self, name: str) -> tuple[TagConcept, str | None]:
         """The concept ``name`` addresses and a note when it was read as another name; NotFoundError

@@ -23,10 +23,12 @@ The watermark is the time the refresh started, so a document written while it ru
 
 from __future__ import annotations
 
+import concurrent.futures
+import concurrent.futures.process
 import functools
 import re
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -46,6 +48,8 @@ __all__ = [
     "OVERLAP_SECONDS",
     "PREFILTER_MAX",
     "SEARCH_PAGE",
+    "FoldedTexts",
+    "Retagger",
     "TagRefresh",
     "might_match",
     "refresh_tags",
@@ -111,6 +115,11 @@ class TagRefresh:
     seconds: float = 0.0
 
 
+Retagger = Callable[[Sequence[TagConcept], float], Iterable[tuple[str, list[DocumentTag]]]]
+"""Tags concepts from scratch elsewhere (worker processes, ``tags/parallel.py``): each concept's name and its
+tags, in the order given; ``search_tags`` with the given ``tagged_at``."""
+
+
 def refresh_tags(
     store: TaggingStore,
     search: Search,
@@ -119,8 +128,11 @@ def refresh_tags(
     only: Collection[str] | None = None,
     full: bool = False,
     now: Callable[[], float] = time.time,
+    retag: Retagger | None = None,
 ) -> TagRefresh:
-    """Bring the tags of ``vocab`` (or of the names in ``only``) up to date; ``full`` recomputes each."""
+    """Bring the tags of ``vocab`` (or of the names in ``only``) up to date; ``full`` recomputes each.
+    ``retag``: where concepts to be tagged from scratch are tagged when there are two or more of them (if it
+    fails, the concepts it has not returned are tagged here)."""
     t0 = time.perf_counter()
     result = TagRefresh()
     states = store.tags.states()
@@ -130,13 +142,21 @@ def refresh_tags(
         result.dropped.append(name)
     concepts = [c for c in vocab.values() if only is None or c.name in only]
     result.concepts = len(concepts)
+
+    def from_scratch(concept: TagConcept) -> bool:
+        state = states.get(concept.name)
+        return full or state is None or state.digest != concept.digest
+
+    done = _retag_elsewhere(store, retag, [c for c in concepts if from_scratch(c)], started, result)
     new_ids: dict[float, list[str]] = {}
     new_docs: dict[str, Document] | None = None
     folded = FoldedTexts()
     for i, concept in enumerate(concepts, 1):
         state = states.get(concept.name)
         fresh = TagState(concept.name, concept.kind, concept.digest, started, started)
-        if full or state is None or state.digest != concept.digest:
+        if concept.name in done:
+            continue
+        if state is None or from_scratch(concept):
             progress.stage(f"tagging {concept.name} ({i}/{len(concepts)})")
             tags = search_tags(search, concept, None, started, folded=folded)
             store.tags.write(fresh, tags)
@@ -164,6 +184,32 @@ def refresh_tags(
         result.tags_written += len(tags)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _retag_elsewhere(
+    store: TaggingStore,
+    retag: Retagger | None,
+    concepts: list[TagConcept],
+    started: float,
+    result: TagRefresh,
+) -> set[str]:
+    """Tag ``concepts`` through ``retag`` and write each as it comes back; the names written. A retagger that
+    fails (a worker killed, no process can start) leaves the rest to the caller, which tags them itself."""
+    done: set[str] = set()
+    if retag is None or len(concepts) < 2:
+        return done
+    by_name = {c.name: c for c in concepts}
+    progress.stage(f"tagging {len(concepts)} concepts in worker processes")
+    try:
+        for name, tags in retag(concepts, started):
+            concept = by_name[name]
+            store.tags.write(TagState(name, concept.kind, concept.digest, started, started), tags)
+            result.retagged.append(name)
+            result.tags_written += len(tags)
+            done.add(name)
+    except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool):
+        pass  # tagged here instead; what failed in a worker fails here with its own message
+    return done
 
 
 def search_tags(
