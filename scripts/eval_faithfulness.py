@@ -14,8 +14,9 @@ misleading-truncation or fragment.
 rejected: the verifier's catch rate is measured on the rejected ones too). ``score`` summarizes again and
 reports, per split: the share of *shown* bullets (those the verifier passes) that are faithful, the bullets
 still unjudged, and the catch rate: of the judged bullets labelled misstated or fragment, the share that the
-current verifier rejects. A bullet is keyed by (article, text, citations), so a label follows the bullet, not
-the code that made it. Only ids, keys, labels and each bullet as *spans* of its article (paragraph, start,
+current verifier rejects. A bullet is keyed by (article, text, citations, section title), so a label follows
+the bullet, not the code that made it, and a bullet moved under another title is judged again (labels made
+before the title was part of the key match when their stored title is the one shown). Only ids, keys, labels and each bullet as *spans* of its article (paragraph, start,
 end; punctuation between them literal) are stored: the texts stay in ``../shared/data`` and a bullet is
 rebuilt from its article when a later verifier is scored on it.
 """
@@ -153,9 +154,35 @@ def set_articles(*, blind2: bool = True) -> list[Document]:
     return [record_to_document(r) for r in pick]
 
 
-def bullet_key(doc_id: str, bullet: Bullet) -> str:
+def bullet_key(doc_id: str, bullet: Bullet, title: str | None = None) -> str:
+    """A label's key: the article, the bullet's text and citations, and (labels judged since the section
+    title became part of the key) the title the bullet was judged under."""
     raw = f"{doc_id}\x00{bullet.text}\x00{','.join(map(str, bullet.citations))}"
+    if title is not None:
+        raw += f"\x00{title}"
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def judged_title(row: dict[str, object], doc: Document) -> str:
+    """The section title a label was judged under (the core views' label when it has none)."""
+    spans = row.get("section_spans")
+    return decode_text(spans, doc) if spans else CORE_VIEWS  # type: ignore[arg-type]
+
+
+def find_label(
+    labels: dict[str, dict[str, object]], doc: Document, bullet: Bullet, title: str
+) -> dict[str, object] | None:
+    """The label of ``bullet`` shown under ``title``, or None.
+
+    The guide makes the section title part of the bullet (a bullet under the wrong company's name is
+    misstated), so a label counts only under the title it was judged under: a bullet that a later change
+    moves under another title is unjudged again. The earliest labels are keyed without the title (they are
+    matched when their stored title is the one shown); later ones with it."""
+    row = labels.get(bullet_key(doc.id, bullet, title))
+    if row is not None:
+        return row
+    row = labels.get(bullet_key(doc.id, bullet))
+    return row if row is not None and judged_title(row, doc) == title else None
 
 
 def encode_text(text: str, doc: Document, citations: list[int]) -> list[object]:
@@ -222,9 +249,9 @@ def pool(args: argparse.Namespace) -> None:
     for doc, summary in summaries(docs):
         for label, b in iter_bullets(summary):
             title = CORE_VIEWS if label == "core" else label
-            key = bullet_key(doc.id, b)
-            if key in labels:
+            if find_label(labels, doc, b, title) is not None:
                 continue
+            key = bullet_key(doc.id, b, title)
             rows.append(
                 {
                     "key": key,
@@ -263,8 +290,8 @@ def report(split: str = "dev") -> dict[str, dict[str, object]]:
         if split not in ("all", doc_split):
             continue
         tally = table.setdefault(doc_split, Counter())
-        for _, b in iter_bullets(summary):
-            row = labels.get(bullet_key(doc.id, b))
+        for label_of, b in iter_bullets(summary):
+            row = find_label(labels, doc, b, CORE_VIEWS if label_of == "core" else label_of)
             shown = b.verified is not False
             label = str(row["label"]) if row else "unjudged"
             tally[f"{'shown' if shown else 'rejected'}:{label}"] += 1
@@ -278,8 +305,7 @@ def report(split: str = "dev") -> dict[str, dict[str, object]]:
         doc = by_id[str(row["doc"])]
         text = decode_text(row["spans"], doc)  # type: ignore[arg-type]
         bullet = Bullet(text, tuple(int(c) for c in row["citations"]))  # type: ignore[union-attr]
-        spans = row.get("section_spans")
-        title = decode_text(spans, doc) if spans else CORE_VIEWS  # type: ignore[arg-type]
+        title = judged_title(row, doc)
         made = (
             Summary(doc.id, doc.content_hash, "judged", core_views=(bullet,))
             if title == CORE_VIEWS

@@ -55,3 +55,25 @@ def test_the_verifier_on_the_dev_part(shared_data: Path) -> None:
     assert report["shown_unjudged"] <= 0.05 * report["shown"], report
     assert report["faithful_share"] >= SHOWN_FAITHFUL_FLOOR, report
     assert report["catch_rate"] >= CATCH_RATE_FLOOR, report
+
+
+def test_a_label_counts_only_under_the_title_it_was_judged_under() -> None:
+    """The guide makes the section title part of the bullet: a bullet moved under another heading is judged
+    again, and a label keyed with its title is found under that title."""
+    from themeflow.model import Bullet, Document
+
+    doc = Document("d1", "标题", ("甲公司营收增长10%。", "乙公司净利润下降5%。"))
+    bullet = Bullet("甲公司营收增长10%", (1,))
+    spans = eval_faithfulness.encode_text(bullet.text, doc, [1])
+    under_a = {"label": "faithful", "section_spans": eval_faithfulness.encode_text("甲公司", doc, [1])}
+    labels = {eval_faithfulness.bullet_key("d1", bullet): {**under_a, "spans": spans}}
+    assert eval_faithfulness.find_label(labels, doc, bullet, "甲公司") is not None
+    assert eval_faithfulness.find_label(labels, doc, bullet, "乙公司") is None
+    retitled = {"label": "misstated", "section_spans": eval_faithfulness.encode_text("乙公司", doc, [2])}
+    labels[eval_faithfulness.bullet_key("d1", bullet, "乙公司")] = {**retitled, "spans": spans}
+    found = eval_faithfulness.find_label(labels, doc, bullet, "乙公司")
+    assert found is not None and found["label"] == "misstated"
+    core = {
+        eval_faithfulness.bullet_key("d1", bullet): {"label": "faithful", "section_spans": [], "spans": spans}
+    }
+    assert eval_faithfulness.find_label(core, doc, bullet, eval_faithfulness.CORE_VIEWS) is not None
