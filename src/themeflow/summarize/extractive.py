@@ -110,14 +110,32 @@ class _Doc:
     """Live blog: body paragraph number → (its entry's time, the time heading's paragraph number)."""
 
 
+def code_digest() -> str:
+    """A digest of everything that decides an extractive summary and its verification: this package's code
+    and model, the text package's code and the word lists. Cached summaries are keyed by the summarizer's
+    version; a version written by hand ("3") stayed the same across a dozen changes to what the summarizer
+    shows, so stores kept serving summaries the current verifier would reject."""
+    import hashlib
+    from importlib import resources
+
+    digest = hashlib.sha1()
+    root = resources.files("themeflow")
+    for folder, suffixes in (("summarize", (".py", ".json")), ("text", (".py",)), ("data", (".toml", ".txt"))):
+        for item in sorted(root.joinpath(folder).iterdir(), key=lambda f: f.name):
+            if item.is_file() and item.name.endswith(suffixes):
+                digest.update(item.name.encode())
+                digest.update(item.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 class ExtractiveSummarizer:
     """Structured extractive summaries: 2–4 core views, 3–5 sections of 1–4 terse cited bullets.
 
-    Bump ``version`` whenever scoring or compression changes: cached summaries are keyed by it.
+    ``version`` follows the code (:func:`code_digest`): cached summaries are keyed by it.
     """
 
     name = "extractive"
-    version = "3"
+    version = f"4+{code_digest()}"
 
     def __init__(
         self,
