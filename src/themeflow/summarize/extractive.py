@@ -120,7 +120,11 @@ def code_digest() -> str:
 
     digest = hashlib.sha1()
     root = resources.files("themeflow")
-    for folder, suffixes in (("summarize", (".py", ".json")), ("text", (".py",)), ("data", (".toml", ".txt"))):
+    for folder, suffixes in (
+        ("summarize", (".py", ".json")),
+        ("text", (".py",)),
+        ("data", (".toml", ".txt")),
+    ):
         for item in sorted(root.joinpath(folder).iterdir(), key=lambda f: f.name):
             if item.is_file() and item.name.endswith(suffixes):
                 digest.update(item.name.encode())
