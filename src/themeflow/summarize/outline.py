@@ -162,7 +162,7 @@ def outline(paragraphs: Sequence[str]) -> list[Para]:
     contents (role ``contents``: never a bullet, the item below it says the same).
     """
     texts = [p.strip() for p in paragraphs]
-    following = [next((x for x in texts[i + 1 :] if x), "") for i in range(len(texts))]
+    following = _next_nonempty(texts)
     out: list[Para] = []
     for i, t in enumerate(texts):
         role = "body"
@@ -183,6 +183,18 @@ def outline(paragraphs: Sequence[str]) -> list[Para]:
         for p in out
     ]
     return _table_of_contents(out)
+
+
+def _next_nonempty(texts: list[str]) -> list[str]:
+    """For each paragraph, the next non-empty one ("" at the end), in one backward pass: a giant document
+    of ten thousand paragraphs must not cost a scan per paragraph."""
+    out = [""] * len(texts)
+    nxt = ""
+    for i in range(len(texts) - 1, -1, -1):
+        out[i] = nxt
+        if texts[i]:
+            nxt = texts[i]
+    return out
 
 
 _CAPTION_END = re.compile(r"(?:截图|示意图|效果图|渲染图|走势图|配图|实拍图)$")
