@@ -109,3 +109,24 @@ def test_support() -> None:
     assert support("总容量将翻倍", "全球总容量将实现翻倍") > 0.5
     assert support("完全无关的句子", "全球总容量将实现翻倍") == 0.0
     assert support("", "x") == 1.0
+
+
+def test_a_cached_llm_summary_is_verified_again_an_extractive_one_is_not() -> None:
+    """An LLM summary is cached (it cost a request) but its verdicts are today's: a bullet stored as verified
+    that the verifier now rejects shows as rejected. The extractive summarizer's cache key follows the
+    verifier's code, so its cached summaries are current and read as stored. Both are named after the
+    document asking (a syndicated copy shares its copy's summary)."""
+    from themeflow.summarize.verify import cached_for
+
+    doc = Document(
+        "copy", "星河智能发布财报", ("星河智能第三季度营收120亿元，同比增长18%。", "公司维持全年指引。")
+    )
+    invented = Bullet("星河智能第三季度营收150亿元", (1,), verified=True)
+    llm = Summary("original", "h", "llm@p2:model", core_views=(invented,))
+    again = cached_for(llm, doc)
+    assert again is not None and again.doc_id == "copy"
+    assert again.core_views[0].verified is False and "150" in str(again.core_views[0].reason)
+    extractive = Summary("original", "h", "extractive@4+abc", core_views=(invented,))
+    kept = cached_for(extractive, doc)
+    assert kept is not None and kept.doc_id == "copy" and kept.core_views[0].verified is True
+    assert cached_for(None, doc) is None

@@ -11,7 +11,6 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -361,11 +360,9 @@ class Themeflow:
         return _Plan(chosen, key, focus)
 
     def _cached(self, document: Document, plan: _Plan) -> Summary | None:
-        cached = self.store.get_summary(document.content_hash, plan.key)
-        if cached is None:
-            return None
-        # A syndicated copy with identical text shares the cached summary: name this document.
-        return cached if cached.doc_id == document.id else replace(cached, doc_id=document.id)
+        from themeflow.summarize.verify import cached_for
+
+        return cached_for(self.store.get_summary(document.content_hash, plan.key), document)
 
     @staticmethod
     def _make(document: Document, plan: _Plan) -> Summary:

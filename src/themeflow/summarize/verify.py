@@ -44,7 +44,15 @@ from themeflow.summarize.fragments import fragment_reason
 from themeflow.summarize.meaning import meaning_reason, title_reason
 from themeflow.text.numbers import Figure, figure_matches, find_figures
 
-__all__ = ["DEFAULT_MIN_SUPPORT", "check_bullet", "drop_unverified", "reason_code", "support", "verify"]
+__all__ = [
+    "DEFAULT_MIN_SUPPORT",
+    "cached_for",
+    "check_bullet",
+    "drop_unverified",
+    "reason_code",
+    "support",
+    "verify",
+]
 
 LLM_SUMMARIZER = "llm@"
 """How an LLM summary's ``summarizer`` key starts (``llm@p2:model``)."""
@@ -186,6 +194,19 @@ def verify(summary: Summary, doc: Document, min_support: float = DEFAULT_MIN_SUP
             _titled(Section(s.title, check(s.bullets, title=s.title)), doc) for s in summary.sections
         ),
     )
+
+
+def cached_for(summary: Summary | None, doc: Document) -> Summary | None:
+    """A stored summary as ``doc``'s: named after it (a syndicated copy with the same text shares its
+    copy's summary), and verified again unless it is the extractive summarizer's, whose cache key already
+    follows the verifier's code (``ExtractiveSummarizer.version``). An LLM's summary is kept (it cost a
+    request) but its verdicts are today's: one verified before a rule was added would show a bullet the
+    verifier now rejects."""
+    if summary is None:
+        return None
+    if summary.doc_id != doc.id:
+        summary = replace(summary, doc_id=doc.id)
+    return summary if summary.summarizer.startswith("extractive@") else verify(summary, doc)
 
 
 def drop_unverified(summary: Summary) -> Summary:
