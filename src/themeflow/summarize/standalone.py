@@ -30,6 +30,7 @@ from themeflow.summarize.fragments import strip_dateline
 from themeflow.text.numbers import find_figures
 from themeflow.text.segment import pos_tags
 from themeflow.text.speech import saying_verbs
+from themeflow.text.wordlists import word_list
 
 __all__ = ["context_reason", "omission_reason", "proper_names", "safe_spans", "strip_filler"]
 
@@ -191,6 +192,10 @@ def omission_reason(al: Alignment) -> str | None:
     return None
 
 
+_NOT_NAMES = frozenset(word_list("stopwords.toml", "not_names"))
+"""Words the segmenter tags as names that name no one (``归母``, ``毛利``, ``同比增加``): see the word list."""
+
+
 @lru_cache(maxsize=16384)
 def proper_names(text: str) -> tuple[str, ...]:
     """Person, organization and other proper names (two characters or more) in ``text``; Latin words with
@@ -198,7 +203,9 @@ def proper_names(text: str) -> tuple[str, ...]:
     return tuple(
         w
         for w, pos in pos_tags(text)
-        if len(w) >= 2 and (pos in _NAME_POS or (pos == "eng" and any(ch.isupper() for ch in w)))
+        if len(w) >= 2
+        and (pos in _NAME_POS or (pos == "eng" and any(ch.isupper() for ch in w)))
+        and w not in _NOT_NAMES
     )
 
 

@@ -148,6 +148,9 @@ def check_bullet(
     )
     if why:
         return replace(bullet, verified=False, reason=why)
+    why = title_reason(title, paragraphs) if title is not None else None
+    if why:  # before the learned doubt: a rule's reason names the fault
+        return replace(bullet, verified=False, reason=why)
     if doubt and not continued:
         why = doubt_reason(bullet.text, paragraphs, bullet.citations, title, doc.title)
         if why:
@@ -158,18 +161,6 @@ def check_bullet(
 def reason_code(reason: str | None) -> str | None:
     """The code a rejection reason starts with (``speaker``, ``figure``, …); None for a passing bullet."""
     return reason.split(":", 1)[0] if reason else None
-
-
-def _titled(section: Section, doc: Document) -> Section:
-    """A section whose title names an organization or person keeps that title only over bullets citing it."""
-    bullets = []
-    for b in section.bullets:
-        if b.verified is not False:
-            why = title_reason(section.title, [doc.paragraphs[c - 1] for c in b.citations])
-            if why:
-                b = replace(b, verified=False, reason=why)
-        bullets.append(b)
-    return Section(section.title, tuple(bullets))
 
 
 def verify(summary: Summary, doc: Document, min_support: float = DEFAULT_MIN_SUPPORT) -> Summary:
@@ -190,9 +181,7 @@ def verify(summary: Summary, doc: Document, min_support: float = DEFAULT_MIN_SUP
     return replace(
         summary,
         core_views=check(summary.core_views, summary.excerpt),
-        sections=tuple(
-            _titled(Section(s.title, check(s.bullets, title=s.title)), doc) for s in summary.sections
-        ),
+        sections=tuple(Section(s.title, check(s.bullets, title=s.title)) for s in summary.sections),
     )
 
 
