@@ -72,6 +72,12 @@ N_CRUD_BLIND7 = 10
 """A seventh blind part, the articles after blind6: pooled with the digest outline (long item headlines as
 headings, tables of contents never bullets) frozen and with 1196377 (before it), labelled by readers who saw
 no code, and scored once."""
+N_FR_BLIND8 = 30
+N_CRUD_BLIND8 = 10
+"""An eighth blind part, the articles after blind7: pooled with this release's summarizer frozen (92ca584: the
+digest outline, captions, figures shown with the sentence naming their owner, the names word list, the
+doubt model retrained) and with 1196377 (the release before), labelled by readers who saw no code, and
+scored once."""
 LABELS_OK = "faithful"
 CORE_VIEWS = "文章核心观点"
 BAD = ("misstated", "fragment")
@@ -84,7 +90,7 @@ def _bucket(doc_id: str, salt: str) -> int:
 
 
 def split_of(doc_id: str) -> str:
-    """``blind2`` … ``blind7`` for the later blind parts' articles, else ``dev`` (60 %) or
+    """``blind2`` … ``blind8`` for the later blind parts' articles, else ``dev`` (60 %) or
     ``blind`` (40 %) by the id."""
     for name, ids in _later_parts().items():
         if doc_id in ids:
@@ -117,6 +123,7 @@ def _parts(fr: list[dict[str, object]], crud: list[dict[str, object]]) -> dict[s
     f4, c4 = f3 + N_FR_BLIND4, c3 + N_CRUD_BLIND4
     f5, c5 = f4 + N_FR_BLIND5, c4 + N_CRUD_BLIND5
     f6, c6 = f5 + N_FR_BLIND6, c5 + N_CRUD_BLIND6
+    f7, c7 = f6 + N_FR_BLIND7, c6 + N_CRUD_BLIND7
     return {
         "first": fr[:N_FR] + crud[:N_CRUD],
         "blind2": fr[N_FR:f2] + crud[N_CRUD:c2],
@@ -124,7 +131,8 @@ def _parts(fr: list[dict[str, object]], crud: list[dict[str, object]]) -> dict[s
         "blind4": fr[f3:f4] + crud[c3:c4],
         "blind5": fr[f4:f5] + crud[c4:c5],
         "blind6": fr[f5:f6] + crud[c5:c6],
-        "blind7": fr[f6 : f6 + N_FR_BLIND7] + crud[c6 : c6 + N_CRUD_BLIND7],
+        "blind7": fr[f6:f7] + crud[c6:c7],
+        "blind8": fr[f7 : f7 + N_FR_BLIND8] + crud[c7 : c7 + N_CRUD_BLIND8],
     }
 
 
@@ -139,7 +147,7 @@ def _later_parts() -> dict[str, set[str]]:
         parts = _parts(*_drawn())
         _LATER = {
             name: {str(r["id"]) for r in parts[name]}
-            for name in ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
+            for name in ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8")
         }
     return _LATER
 
@@ -149,7 +157,11 @@ def set_articles(*, blind2: bool = True) -> list[Document]:
     least three body paragraphs (shorter ones get a lead excerpt, not a summary), audit articles left out;
     then the later blind parts."""
     parts = _parts(*_drawn())
-    later = [r for name in ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7") for r in parts[name]]
+    later = [
+        r
+        for name in ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8")
+        for r in parts[name]
+    ]
     pick = parts["first"] + (later if blind2 else [])
     return [record_to_document(r) for r in pick]
 
@@ -345,14 +357,14 @@ def main() -> None:
     p.add_argument(
         "--split",
         default="all",
-        choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "all"),
+        choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "all"),
     )
     p.set_defaults(func=pool)
     s = sub.add_parser("score")
     s.add_argument(
         "--split",
         default="dev",
-        choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "all"),
+        choices=("dev", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "all"),
     )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=score)
