@@ -105,3 +105,37 @@ def test_no_workers_for_a_small_store_or_one_worker(sample_store: Path, tmp_path
         assert tf.tags._retagger() is None  # 400 documents: fewer than MIN_DOCUMENTS
     with Themeflow.open(db, ingest_workers="1") as tf:
         assert tf.tags._retagger() is None
+
+
+def test_workers_from_a_fork_server_when_this_process_runs_threads(
+    sample_store: Path, tmp_path: Path
+) -> None:
+    """A web server or scheduler holds threads: its workers come from a fork server, with the same tags."""
+    import threading
+
+    one, served = tmp_path / "one.db", tmp_path / "served.db"
+    shutil.copy(sample_store, one)
+    shutil.copy(sample_store, served)
+    _refresh(one, None)
+    stop = threading.Event()
+    waiter = threading.Thread(target=stop.wait, daemon=True)
+    waiter.start()
+    try:
+        with Themeflow.open(served) as tf:
+            tz, names = tf.tags.tz, sorted(tf.tags.vocabulary())
+        real = parallel_retagger(str(served), tz, 2)
+        returned: list[str] = []
+
+        def counted(
+            concepts: Sequence[TagConcept], started: float
+        ) -> Iterator[tuple[str, list[DocumentTag]]]:
+            for item in real(concepts, started):
+                returned.append(item[0])
+                yield item
+
+        _refresh(served, counted)
+    finally:
+        stop.set()
+        waiter.join()
+    assert sorted(returned) == names  # every concept came from a worker of the fork server
+    assert _tags(served) == _tags(one)
