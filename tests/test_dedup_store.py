@@ -230,3 +230,32 @@ def test_a_document_alone_founds_the_story_a_refresh_would_leave(conn: sqlite3.C
     conn.execute("COMMIT")
     assert snapshot(conn) == direct
     assert len(direct[0]) == 3 and all(size == 1 for _, _, size, _, _ in direct[0])
+
+
+def test_large_stories_read_one_copy_each_and_give_the_same_stories(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With more candidates than one batch, each story's members are read a batch at a time until one is a
+    copy (story_rules._copies_in): the stories are those of reading every candidate, bridges included."""
+    from themeflow.store import story_rules
+
+    many = [doc(f"chip{k}", with_boilerplate(CHIP) if k % 2 else CHIP, hour=k % 20) for k in range(12)]
+    many += [doc(f"bank{k}", with_boilerplate(BANK) if k % 2 else BANK, hour=k % 20) for k in range(12)]
+    bridged = [doc("left", CHIP + BANK[:1], hour=21), doc("right", CHIP[4:] + BANK, hour=22)]
+    bridge = [doc("bridge", CHIP + BANK, hour=23)]
+    ingest(conn, [*many, *bridged, *bridge])
+    batched = partition(conn)
+    reads: list[int] = []
+    real = st._Tables.fingerprints_at
+
+    def counted(self: st._Tables, rowids: list[int]) -> list[object]:
+        reads.append(len(rowids))
+        return real(self, rowids)  # type: ignore[return-value]
+
+    monkeypatch.setattr(st._Tables, "fingerprints_at", counted)
+    ingest(conn, [doc("chip-late", CHIP, hour=23)])
+    assert max(reads) <= story_rules.CHECK_BATCH  # 12+ candidates of one story, read a batch at a time
+    monkeypatch.setattr(story_rules, "CHECK_BATCH", 10_000)  # every candidate read, as before
+    whole = open_db()
+    ingest(whole, [*many, *bridged, *bridge])
+    assert partition(whole) == batched

@@ -237,6 +237,10 @@ class StoryTables(Protocol):
 
     def fingerprints_at(self, rowids: Sequence[int]) -> list[Fingerprinted]: ...
 
+    def stories_at(self, rowids: Sequence[int]) -> dict[int, str | None]:
+        """The story of each fingerprint (None: in none yet), by fingerprint rowid."""
+        ...
+
     def insert_fingerprint(
         self, doc_id: str, fp: dedup.Fingerprint, published: str, bands: Sequence[int]
     ) -> int:
@@ -341,7 +345,35 @@ def _copies_of(
     cand.discard(rowid)
     if not cand:
         return []
-    return [r for r in tables.fingerprints_at(sorted(cand)) if dedup.is_copy(fp, r.fp, CONFIG)]
+    if len(cand) <= CHECK_BATCH:
+        return [r for r in tables.fingerprints_at(sorted(cand)) if dedup.is_copy(fp, r.fp, CONFIG)]
+    by_story: dict[str | None, list[int]] = {}
+    for r, story in tables.stories_at(sorted(cand)).items():
+        by_story.setdefault(story, []).append(r)
+    found: list[Fingerprinted] = []
+    for story, rowids in by_story.items():
+        found += _copies_in(tables, fp, sorted(rowids, reverse=True), first_only=story is not None)
+    return found
+
+
+CHECK_BATCH = 8
+"""Candidates read and compared at a time within one story. A story of many copies (a wire story, or a
+replica) gives every new copy hundreds of candidates; one copy per story settles where the document goes
+(it joins, or bridges, every story holding a copy of it), so the rest of that story is not read."""
+
+
+def _copies_in(
+    tables: StoryTables, fp: dedup.Fingerprint, rowids: Sequence[int], *, first_only: bool
+) -> list[Fingerprinted]:
+    """Copies of ``fp`` among ``rowids``, read :data:`CHECK_BATCH` at a time, newest first; ``first_only``
+    (they are one story's members): stop at the first batch holding a copy."""
+    out: list[Fingerprinted] = []
+    for start in range(0, len(rowids), CHECK_BATCH):
+        batch = tables.fingerprints_at(rowids[start : start + CHECK_BATCH])
+        out += [r for r in batch if dedup.is_copy(fp, r.fp, CONFIG)]
+        if out and first_only:
+            break
+    return out
 
 
 def sentence_candidates(tables: StoryTables, keys: Sequence[int], rowid: int) -> set[int]:

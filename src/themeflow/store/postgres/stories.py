@@ -135,6 +135,13 @@ class _Tables:
         q = f"SELECT {_FP_COLS} FROM doc_fingerprints WHERE rowid = ANY(%s)"
         return [rules.fingerprinted(r) for r in self.conn.execute(q, (list(rowids),))]
 
+    def stories_at(self, rowids: Sequence[int]) -> dict[int, str | None]:
+        q = (
+            "SELECT f.rowid, m.story_id FROM doc_fingerprints f LEFT JOIN story_members m"
+            " ON m.doc_id = f.doc_id WHERE f.rowid = ANY(%s)"
+        )
+        return {int(r): None if s is None else str(s) for r, s in self.conn.execute(q, (list(rowids),))}
+
     def insert_fingerprint(
         self, doc_id: str, fp: dedup.Fingerprint, published: str, bands: Sequence[int]
     ) -> int:

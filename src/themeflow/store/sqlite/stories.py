@@ -224,6 +224,16 @@ class _Tables:
     def fingerprints_at(self, rowids: Sequence[int]) -> list[rules.Fingerprinted]:
         return self._load("rowid", rowids)
 
+    def stories_at(self, rowids: Sequence[int]) -> dict[int, str | None]:
+        out: dict[int, str | None] = {}
+        for chunk in chunks(rowids):
+            q = (
+                "SELECT f.rowid, m.story_id FROM doc_fingerprints f LEFT JOIN story_members m"
+                f" ON m.doc_id = f.doc_id WHERE f.rowid IN ({marks(len(chunk))})"
+            )
+            out.update((int(r), None if s is None else str(s)) for r, s in self.conn.execute(q, chunk))
+        return out
+
     def insert_fingerprint(
         self, doc_id: str, fp: dedup.Fingerprint, published: str, bands: Sequence[int]
     ) -> int:
