@@ -259,3 +259,26 @@ def test_large_stories_read_one_copy_each_and_give_the_same_stories(
     whole = open_db()
     ingest(whole, [*many, *bridged, *bridge])
     assert partition(whole) == batched
+
+
+def test_a_copy_joins_a_story_as_a_full_settle_would_leave_it(conn: sqlite3.Connection) -> None:
+    """A later copy joins without its story being read again (story_rules._join_one); an earlier one, which
+    becomes the canonical copy, settles the story in full. Either way the rows are what settling every
+    member gives, and the undated copy leaves the publish span alone."""
+    copies = [
+        doc("c-10", CHIP, hour=10),
+        doc("c-12", with_boilerplate(CHIP), hour=12),
+        doc("c-15", traditional(CHIP), hour=15),
+        doc("c-none", with_boilerplate(CHIP)[1:], hour=None),
+        doc("c-08", strip_punct(CHIP), hour=8),  # earlier than the canonical copy: becomes it
+        doc("c-20", with_boilerplate(CHIP), hour=20),
+    ]
+    ingest(conn, copies)
+    joined = snapshot(conn)
+    (story,) = {r[1] for r in joined[1]}
+    conn.execute("BEGIN")
+    st._refresh(conn, [story])
+    conn.execute("COMMIT")
+    assert snapshot(conn) == joined
+    row = conn.execute("SELECT canonical_id, size FROM stories").fetchone()
+    assert tuple(row) == ("c-08", 6)

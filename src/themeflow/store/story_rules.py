@@ -286,6 +286,10 @@ class StoryTables(Protocol):
 
     def story_created(self, story_id: str) -> object | None: ...
 
+    def story_row(self, story_id: str) -> StoryState | None:
+        """The story's row (canonical copy, size, publish span; no similarities), None if there is none."""
+        ...
+
     def upsert_story(self, state: StoryState, created: object | None) -> None:
         """Write the story row; an existing row keeps its creation time."""
         ...
@@ -313,7 +317,33 @@ def assign(tables: StoryTables, doc_id: str, fp: dedup.Fingerprint, published: s
         tables.upsert_story(state, None)
         tables.add_member(state.story_id, doc_id, state.similarities[0][1])
         return state.story_id
-    return _join_story(tables, doc_id, sorted(tables.story_ids_of([m.doc_id for m in matches])))
+    story_ids = sorted(tables.story_ids_of([m.doc_id for m in matches]))
+    if len(story_ids) == 1:
+        joined = _join_one(tables, Fingerprinted(rowid, doc_id, fp, published), story_ids[0])
+        if joined is not None:
+            return joined
+    return _join_story(tables, doc_id, story_ids)
+
+
+def _join_one(tables: StoryTables, new: Fingerprinted, story_id: str) -> str | None:
+    """Add ``new`` to one story without reading its members again, when it does not become the canonical
+    copy (the common case: a later copy of a story already told). The canonical copy then stays, as does
+    every member's similarity to it; the size, the publish span and the newcomer's similarity are what
+    :func:`settle` would give. Why: a story of thousands of copies (a wire story, a replica) was re-read
+    whole for every copy that joined it. None when the newcomer orders before the canonical copy (the
+    caller settles the story in full)."""
+    row = tables.story_row(story_id)
+    canon = tables.fingerprints([row.canonical_id]) if row is not None else []
+    if row is None or not canon or new.order() < canon[0].order():
+        return None
+    known = [p for p in (row.first_published, row.last_published) if p is not None]
+    if new.published != UNKNOWN_PUBLISHED:
+        known.append(new.published)
+    first, last = (min(known), max(known)) if known else (None, None)
+    state = StoryState(story_id, row.canonical_id, row.size + 1, first, last)
+    tables.upsert_story(state, tables.story_created(story_id))
+    tables.add_member(story_id, new.doc_id, round(dedup.similarity(canon[0].fp, new.fp), 4))
+    return story_id
 
 
 def _unchanged_story(tables: StoryTables, doc_id: str, fp: dedup.Fingerprint, published: str) -> str | None:
