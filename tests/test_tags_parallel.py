@@ -15,7 +15,7 @@ import pytest
 from themeflow.model import DocumentTag
 from themeflow.service import Themeflow
 from themeflow.tags.parallel import parallel_retagger
-from themeflow.tags.tagger import refresh_tags
+from themeflow.tags.tagger import Retagger, refresh_tags
 from themeflow.tags.vocabulary import TagConcept
 
 TAG_ROWS = (
@@ -53,22 +53,35 @@ def _refresh(db: Path, retag: object | None) -> None:
         )
 
 
-def test_workers_write_the_tags_one_process_writes(sample_store: Path, tmp_path: Path) -> None:
-    one, two = tmp_path / "one.db", tmp_path / "two.db"
+def _pair(sample_store: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """Two copies of the sample store: the first refreshed in one process (the reference), the second not."""
+    one, other = tmp_path / "one.db", tmp_path / "other.db"
     shutil.copy(sample_store, one)
-    shutil.copy(sample_store, two)
+    shutil.copy(sample_store, other)
     _refresh(one, None)
-    with Themeflow.open(two) as tf:
-        tz = tf.tags.tz
-    real = parallel_retagger(str(two), tz, 2)
-    returned: list[str] = []
+    return one, other
 
-    def counted(concepts: Sequence[TagConcept], started: float) -> Iterator[tuple[str, list[DocumentTag]]]:
-        for item in real(concepts, started):
+
+def _counted(db: Path, returned: list[str], limit: int | None = None) -> Retagger:
+    """Two workers on ``db``, noting in ``returned`` each concept a worker tagged; after ``limit`` concepts
+    it raises as a worker that could not start would."""
+    with Themeflow.open(db) as tf:
+        real = parallel_retagger(str(db), tf.tags.tz, 2)
+
+    def retag(concepts: Sequence[TagConcept], started: float) -> Iterator[tuple[str, list[DocumentTag]]]:
+        for item in real(concepts if limit is None else concepts[: limit + 1], started):
             returned.append(item[0])
             yield item
+            if limit is not None and len(returned) == limit:
+                raise OSError("a worker could not start")
 
-    _refresh(two, counted)
+    return retag
+
+
+def test_workers_write_the_tags_one_process_writes(sample_store: Path, tmp_path: Path) -> None:
+    one, two = _pair(sample_store, tmp_path)
+    returned: list[str] = []
+    _refresh(two, _counted(two, returned))
     with Themeflow.open(two) as tf:
         assert sorted(returned) == sorted(tf.tags.vocabulary())  # every concept came from a worker
     serial, parallel = _tags(one), _tags(two)
@@ -77,23 +90,9 @@ def test_workers_write_the_tags_one_process_writes(sample_store: Path, tmp_path:
 
 
 def test_a_retagger_that_fails_leaves_the_rest_to_this_process(sample_store: Path, tmp_path: Path) -> None:
-    one, broken = tmp_path / "one.db", tmp_path / "broken.db"
-    shutil.copy(sample_store, one)
-    shutil.copy(sample_store, broken)
-    _refresh(one, None)
-    with Themeflow.open(broken) as tf:
-        tz = tf.tags.tz
-    real = parallel_retagger(str(broken), tz, 2)
+    one, broken = _pair(sample_store, tmp_path)
     returned: list[str] = []
-
-    def failing(concepts: Sequence[TagConcept], started: float) -> Iterator[tuple[str, list[DocumentTag]]]:
-        for k, item in enumerate(real(concepts[:3], started)):
-            returned.append(item[0])
-            yield item
-            if k == 1:
-                raise OSError("a worker could not start")
-
-    _refresh(broken, failing)
+    _refresh(broken, _counted(broken, returned, limit=2))
     assert len(returned) == 2
     assert _tags(broken) == _tags(one)
 
@@ -113,29 +112,16 @@ def test_workers_from_a_fork_server_when_this_process_runs_threads(
     """A web server or scheduler holds threads: its workers come from a fork server, with the same tags."""
     import threading
 
-    one, served = tmp_path / "one.db", tmp_path / "served.db"
-    shutil.copy(sample_store, one)
-    shutil.copy(sample_store, served)
-    _refresh(one, None)
+    one, served = _pair(sample_store, tmp_path)
+    returned: list[str] = []
     stop = threading.Event()
     waiter = threading.Thread(target=stop.wait, daemon=True)
     waiter.start()
     try:
-        with Themeflow.open(served) as tf:
-            tz, names = tf.tags.tz, sorted(tf.tags.vocabulary())
-        real = parallel_retagger(str(served), tz, 2)
-        returned: list[str] = []
-
-        def counted(
-            concepts: Sequence[TagConcept], started: float
-        ) -> Iterator[tuple[str, list[DocumentTag]]]:
-            for item in real(concepts, started):
-                returned.append(item[0])
-                yield item
-
-        _refresh(served, counted)
+        _refresh(served, _counted(served, returned))
     finally:
         stop.set()
         waiter.join()
-    assert sorted(returned) == names  # every concept came from a worker of the fork server
+    with Themeflow.open(served) as tf:
+        assert sorted(returned) == sorted(tf.tags.vocabulary())  # every concept from a fork server's worker
     assert _tags(served) == _tags(one)

@@ -193,6 +193,18 @@ class StoryState:
         )
 
 
+STORY_ROW = "SELECT canonical_id, size, first_published, last_published FROM stories WHERE id = {}"
+"""The story row :func:`story_from_row` reads (``{}``: the backend's placeholder)."""
+
+
+def story_from_row(story_id: str, row: Sequence[object] | None) -> StoryState | None:
+    """A :data:`STORY_ROW` row as a state without similarities (None: no such story)."""
+    if row is None:
+        return None
+    canonical, size, first, last = row
+    return StoryState(story_id, str(canonical), int(str(size)), _text(first), _text(last))
+
+
 def settle(members: Sequence[Fingerprinted]) -> StoryState | None:
     """Canonical copy, id, size, similarities and publish span of a story with these members (None when it
     has none left)."""

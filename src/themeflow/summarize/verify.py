@@ -56,6 +56,8 @@ __all__ = [
 
 LLM_SUMMARIZER = "llm@"
 """How an LLM summary's ``summarizer`` key starts (``llm@p2:model``)."""
+EXTRACTIVE_SUMMARIZER = "extractive@"
+"""How the extractive summarizer's key starts; its version follows the verifier's code."""
 
 DEFAULT_MIN_SUPPORT = 0.6
 """Tuned on the shared corpus: extractive bullets score ≥ 0.95; invented sentences on the same topic
@@ -195,7 +197,7 @@ def cached_for(summary: Summary | None, doc: Document) -> Summary | None:
         return None
     if summary.doc_id != doc.id:
         summary = replace(summary, doc_id=doc.id)
-    return summary if summary.summarizer.startswith("extractive@") else verify(summary, doc)
+    return summary if summary.summarizer.startswith(EXTRACTIVE_SUMMARIZER) else verify(summary, doc)
 
 
 def drop_unverified(summary: Summary) -> Summary:
