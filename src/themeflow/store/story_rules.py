@@ -193,12 +193,9 @@ class StoryState:
         )
 
 
-STORY_ROW = "SELECT canonical_id, size, first_published, last_published FROM stories WHERE id = {}"
-"""The story row :func:`story_from_row` reads (``{}``: the backend's placeholder)."""
-
-
 def story_from_row(story_id: str, row: Sequence[object] | None) -> StoryState | None:
-    """A :data:`STORY_ROW` row as a state without similarities (None: no such story)."""
+    """A story row ``(canonical_id, size, first_published, last_published)`` as a state without
+    similarities (None: no such story); each backend reads the row in its own SQL."""
     if row is None:
         return None
     canonical, size, first, last = row

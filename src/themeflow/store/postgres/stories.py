@@ -222,7 +222,8 @@ class _Tables:
         return None if row is None else float(row[0])
 
     def story_row(self, story_id: str) -> rules.StoryState | None:
-        row = self.conn.execute(rules.STORY_ROW.format("%s"), (story_id,)).fetchone()
+        q = "SELECT canonical_id, size, first_published, last_published FROM stories WHERE id = %s"
+        row = self.conn.execute(q, (story_id,)).fetchone()
         return rules.story_from_row(story_id, row)
 
     def upsert_story(self, state: rules.StoryState, created: object | None) -> None:
