@@ -2,12 +2,17 @@
 analyst wants on the concept's page, and how many of those does the page keep?
 
     python scripts/eval_tags.py --db STORE [--split dev|blind|blind2] [--central 0 0.25 0.4] [--json]
+                                [--second-reading]
 
 For each theme of the split, the theme's name is tagged as a concept (the search a page runs) over the
 whole store, once per centrality threshold (0 = search's own 主题/提及 only). Over the *judged* documents:
 precision of 主题 tags (grade >= 1, and grade 2), recall of judged relevant documents among 主题 tags, and
 the newest-first top 20 of the page: judged, relevant among judged. ``STORE`` is an ingested copy of the
 shared corpus (``scripts/eval_themes.py`` builds one). The blind splits are scored once per change.
+
+``--second-reading`` replaces the grades of the dev pages' documents by their adjudicated grades
+(``second_reading.jsonl``: every document of the newest 20 of each dev page, read again blind, and a third to
+fifth reader wherever two readers disagreed on relevance; see the guide's last section).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from themeflow.tags.vocabulary import TagConcept
 
 REPO = Path(__file__).resolve().parents[1]
 QRELS = REPO / "tests" / "data" / "themes" / "qrels.jsonl"
+SECOND_READING = QRELS.with_name("second_reading.jsonl")
 
 
 def main() -> None:
@@ -32,12 +38,18 @@ def main() -> None:
     ap.add_argument("--split", default="dev")
     ap.add_argument("--central", type=float, nargs="+", default=[0.0, 0.25, 0.4])
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--second-reading", action="store_true", help="use the adjudicated grades of the dev pages")
     args = ap.parse_args()
     grades: dict[str, dict[str, int]] = defaultdict(dict)
     for line in QRELS.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         if row["split"] == args.split:
             grades[row["theme"]][row["doc"]] = int(row["grade"])
+    if args.second_reading:
+        for line in SECOND_READING.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["theme"] in grades:
+                grades[row["theme"]][row["doc"]] = int(row["grade"])
     if not grades:
         sys.exit(f"no judged theme in split {args.split!r}")
     tf = Themeflow.open(args.db, read_only=True)

@@ -282,3 +282,47 @@ def test_a_copy_joins_a_story_as_a_full_settle_would_leave_it(conn: sqlite3.Conn
     assert snapshot(conn) == joined
     row = conn.execute("SELECT canonical_id, size FROM stories").fetchone()
     assert tuple(row) == ("c-08", 6)
+
+
+def test_a_crowded_band_key_proposes_only_its_newest_holders(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A band key held by more than MAX_BAND_HOLDERS documents proposes its newest holders only (a story of
+    thousands of copies read every holder of every band for each new copy); the stories stay those of
+    proposing every holder."""
+    from themeflow.store import story_rules
+
+    monkeypatch.setattr(story_rules, "MAX_BAND_HOLDERS", 4)
+    copies = [doc(f"c{k:02d}", with_boilerplate(CHIP) if k % 2 else CHIP, hour=k % 20) for k in range(12)]
+    ingest(conn, [*copies, doc("bank", BANK, hour=3)])
+    fp = story_rules.fingerprint_document(doc("late", CHIP), None)
+    assert fp.signature is not None
+    bands = dedup.band_keys(fp.signature, story_rules.CONFIG)
+    tables = st._Tables(conn)
+    held = {
+        key: [r for (r,) in conn.execute("SELECT fp FROM lsh_bands WHERE key = ? ORDER BY fp DESC", (key,))]
+        for key in bands
+    }
+    crowded = [key for key, rows in held.items() if len(rows) > 4]
+    assert crowded  # copies of one text share most of their band keys
+    assert tables.band_holders(bands, 4) == {r for rows in held.values() for r in rows[:4]}
+    ingest(conn, [doc("late", CHIP, hour=23)])
+    capped = partition(conn)
+    monkeypatch.setattr(story_rules, "MAX_BAND_HOLDERS", 10_000)  # every holder proposed
+    whole = open_db()
+    ingest(whole, [*copies, doc("bank", BANK, hour=3), doc("late", CHIP, hour=23)])
+    assert partition(whole) == capped and {f"c{k:02d}" for k in range(12)} | {"late"} in capped
+
+
+def test_a_crowded_sentence_key_is_told_without_counting_its_holders(conn: sqlite3.Connection) -> None:
+    """sentence_counts counts, per fingerprint, the keys held by at most ``max_holders`` fingerprints: the
+    same counts as counting every key's holders."""
+    rows = [(key, fp) for key in range(6) for fp in range(key * 3)]  # key k held by 3k fingerprints
+    conn.executemany("INSERT INTO sentence_keys(key, fp) VALUES (?, ?)", rows)
+    for limit in (0, 3, 5, 9, 15, 100):
+        holders = {key: sum(1 for k, _ in rows if k == key) for key in range(6)}
+        expected: dict[int, int] = {}
+        for key, fp in rows:
+            if holders[key] <= limit:
+                expected[fp] = expected.get(fp, 0) + 1
+        assert st._Tables(conn).sentence_counts([*range(6), 99], limit) == expected, limit

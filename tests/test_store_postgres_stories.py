@@ -225,3 +225,23 @@ def test_story_columns_list_every_member_of_a_multi_copy_story(
     }
     assert got == expected and len(got) >= 8
     assert sum(canonical for _, canonical in got.values()) == len({story for story, _ in got.values()})
+
+
+def test_crowded_band_keys_propose_the_same_newest_holders(
+    stores: tuple[SQLiteStore, PostgresStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lite, pg = stores
+    monkeypatch.setattr(rules, "MAX_BAND_HOLDERS", 3)
+    copies = [doc(f"c{k:02d}", with_boilerplate(CHIP) if k % 2 else CHIP, hour=k % 20) for k in range(10)]
+    ingest_both(lite, pg, [*copies, doc("bank", BANK, hour=3)])
+    fp = rules.fingerprint_document(doc("late", CHIP), None)
+    assert fp.signature is not None
+    bands = rules.dedup.band_keys(fp.signature, rules.CONFIG)
+    lite_names = dict(lite.conn.execute("SELECT rowid, doc_id FROM doc_fingerprints").fetchall())
+    with pg.db.read() as conn:
+        pg_names = dict(conn.execute("SELECT rowid, doc_id FROM doc_fingerprints").fetchall())
+        pg_held = {pg_names[r] for r in pg_stories._Tables(conn).band_holders(bands, 3)}
+    lite_held = {lite_names[r] for r in sqlite_stories._Tables(lite.conn).band_holders(bands, 3)}
+    assert pg_held == lite_held and 0 < len(lite_held) < len(copies)
+    ingest_both(lite, pg, [doc("late", CHIP, hour=23)])
+    assert_same_stories(lite, pg, [d.id for d in copies] + ["bank", "late"])

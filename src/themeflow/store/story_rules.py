@@ -16,9 +16,16 @@ The invariant (see :mod:`themeflow.dedup`): **stories are the connected componen
 - removing a document (or changing its content, which is remove + insert) re-checks the remaining members
   of its story pairwise and splits the story if the document was the bridge — O(size²) in that one story.
 
-One approximation: a sentence key held by more than :data:`MAX_SENTENCE_HOLDERS` documents proposes no
-candidates, so a pair whose only link is such a stock sentence (and no band key) may stay apart on insert
-although :func:`themeflow.dedup.linked` holds for it; a real excerpt shares its rarer sentences too.
+Two approximations bound the work per document, whatever the store's size:
+
+- a sentence key held by more than :data:`MAX_SENTENCE_HOLDERS` documents proposes no candidates, so a pair
+  whose only link is such a stock sentence (and no band key) may stay apart on insert although
+  :func:`themeflow.dedup.linked` holds for it; a real excerpt shares its rarer sentences too;
+- a band key held by more than :data:`MAX_BAND_HOLDERS` documents proposes only its newest
+  :data:`MAX_BAND_HOLDERS` holders. Documents sharing a band key agree on a whole band of MinHash rows, so a
+  crowded key is one big story (a wire story re-posted hundreds of times) or a family of near-identical
+  posts; its newest holders stand for it. A copy could stay apart only if every one of its crowded keys'
+  newest holders sits in another story than the older holder it copies.
 
 The canonical copy is the earliest published, then the longest normalized body, then the smallest id
 (:func:`themeflow.dedup.canonical_order_key`); a story's id follows its canonical document
@@ -39,6 +46,7 @@ from themeflow.model import Copy, Document, Story
 __all__ = [
     "CONFIG",
     "FINGERPRINT_COLUMNS",
+    "MAX_BAND_HOLDERS",
     "MAX_SENTENCE_HOLDERS",
     "UNKNOWN_PUBLISHED",
     "Fingerprinted",
@@ -64,6 +72,10 @@ UNKNOWN_PUBLISHED = dedup.published_key(None)
 """The publish key of a document without a known time: it sorts last and spans no story."""
 MAX_SENTENCE_HOLDERS = 32
 """A sentence key held by more documents than this proposes no copy candidates (see the module doc)."""
+MAX_BAND_HOLDERS = 64
+"""A band key proposes at most this many of its holders, the newest (see the module doc). Why: with every
+holder proposed, each new copy of a story of 1,800 copies read 36,000 band rows and slowed a million-document
+ingest to a crawl."""
 
 FINGERPRINT_COLUMNS: tuple[str, ...] = (
     "rowid",
@@ -264,13 +276,14 @@ class StoryTables(Protocol):
 
     def set_published(self, rowid: int, published: str) -> None: ...
 
-    def band_holders(self, bands: Sequence[int]) -> set[int]:
-        """Rowids of the fingerprints holding any of these band keys."""
+    def band_holders(self, bands: Sequence[int], per_band: int) -> set[int]:
+        """Rowids of the fingerprints holding any of these band keys: of each key, its ``per_band`` newest
+        (highest rowid) holders."""
         ...
 
     def sentence_counts(self, keys: Sequence[int], max_holders: int) -> dict[int, int]:
         """Per fingerprint rowid, how many of ``keys`` it holds, counting only keys held by at most
-        ``max_holders`` fingerprints."""
+        ``max_holders`` fingerprints (telling a crowded key must not read all its holders)."""
         ...
 
     def same_content(self, content_hash: str) -> set[int]: ...
@@ -377,7 +390,7 @@ def _copies_of(
 ) -> list[Fingerprinted]:
     """Stored documents that are copies of ``fp``: candidates share a band key, a content sentence held by
     few documents, or the same normalized body (O(candidates)); each is checked with :func:`dedup.is_copy`."""
-    cand = tables.band_holders(bands) if bands else set()
+    cand = tables.band_holders(bands, MAX_BAND_HOLDERS) if bands else set()
     cand |= sentence_candidates(tables, fp.sentences.tolist(), rowid)
     if fp.length > 0:  # every empty body has the same hash and is a copy of nothing
         cand |= tables.same_content(fp.content_hash)

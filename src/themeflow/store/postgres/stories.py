@@ -166,15 +166,21 @@ class _Tables:
             "UPDATE doc_fingerprints SET published_key = %s WHERE rowid = %s", (published, rowid)
         )
 
-    def band_holders(self, bands: Sequence[int]) -> set[int]:
-        q = "SELECT DISTINCT fp FROM lsh_bands WHERE key = ANY(%s::bigint[])"
-        return {int(r[0]) for r in self.conn.execute(q, (list(bands),))}
+    def band_holders(self, bands: Sequence[int], per_band: int) -> set[int]:
+        # Each key's newest holders are a backwards walk of the (key, fp) primary key.
+        q = (
+            "SELECT DISTINCT h.fp FROM unnest(%s::bigint[]) AS k(key) CROSS JOIN LATERAL"
+            " (SELECT fp FROM lsh_bands b WHERE b.key = k.key ORDER BY fp DESC LIMIT %s) h"
+        )
+        return {int(r[0]) for r in self.conn.execute(q, (list(bands), per_band))}
 
     def sentence_counts(self, keys: Sequence[int], max_holders: int) -> dict[int, int]:
-        # Counted in SQL: a stock phrase's thousands of holders never reach Python.
+        # Counted in SQL, and a key is crowded when its (max_holders + 1)-th holder exists: an index seek,
+        # so a stock phrase's thousands of holders are neither read into Python nor counted.
         q = (
-            "SELECT fp, count(*) FROM (SELECT fp, count(*) OVER (PARTITION BY key) AS holders"
-            " FROM sentence_keys WHERE key = ANY(%s::bigint[])) held WHERE holders <= %s GROUP BY fp"
+            "WITH k AS (SELECT DISTINCT unnest(%s::bigint[]) AS key), open AS (SELECT key FROM k WHERE NOT EXISTS"
+            " (SELECT 1 FROM sentence_keys x WHERE x.key = k.key ORDER BY x.fp OFFSET %s LIMIT 1))"
+            " SELECT s.fp, count(*) FROM sentence_keys s JOIN open USING (key) GROUP BY s.fp"
         )
         return {int(fp): int(n) for fp, n in self.conn.execute(q, (list(keys), max_holders))}
 

@@ -266,24 +266,29 @@ class _Tables:
     def set_published(self, rowid: int, published: str) -> None:
         self.conn.execute("UPDATE doc_fingerprints SET published_key = ? WHERE rowid = ?", (published, rowid))
 
-    def band_holders(self, bands: Sequence[int]) -> set[int]:
+    def band_holders(self, bands: Sequence[int], per_band: int) -> set[int]:
+        # One statement; each key's newest holders are a backwards walk of the (key, fp) primary key.
         out: set[int] = set()
-        for chunk in chunks(bands):
-            q = f"SELECT fp FROM lsh_bands WHERE key IN ({marks(len(chunk))})"
+        for chunk in chunks(bands, 100):  # a compound SELECT has at most 500 terms
+            q = " UNION ".join(
+                f"SELECT * FROM (SELECT fp FROM lsh_bands WHERE key = ? ORDER BY fp DESC LIMIT {int(per_band)})"
+                for _ in chunk
+            )
             out.update(int(r[0]) for r in self.conn.execute(q, chunk))
         return out
 
     def sentence_counts(self, keys: Sequence[int], max_holders: int) -> dict[int, int]:
-        # Counted in SQL: a stock phrase's thousands of holders never reach Python.
+        # Counted in SQL, and a key is crowded when its (max_holders + 1)-th holder exists: an index seek,
+        # so a stock phrase's thousands of holders are neither read into Python nor counted.
         counts: dict[int, int] = {}
         for chunk in chunks(keys, 200):
-            qm = marks(len(chunk))
+            values = ",".join("(?)" for _ in chunk)
             q = (
-                f"SELECT fp, count(*) FROM sentence_keys WHERE key IN ({qm}) AND key NOT IN ("
-                f"SELECT key FROM sentence_keys WHERE key IN ({qm}) GROUP BY key"
-                f" HAVING count(*) > {int(max_holders)}) GROUP BY fp"
+                f"WITH k(key) AS (VALUES {values}) SELECT fp, count(*) FROM sentence_keys WHERE key IN ("
+                "SELECT key FROM k WHERE NOT EXISTS (SELECT 1 FROM sentence_keys x WHERE x.key = k.key"
+                f" ORDER BY x.fp LIMIT 1 OFFSET {int(max_holders)})) GROUP BY fp"
             )
-            for fp, n in self.conn.execute(q, [*chunk, *chunk]):
+            for fp, n in self.conn.execute(q, chunk):
                 counts[int(fp)] = counts.get(int(fp), 0) + int(n)
         return counts
 
