@@ -38,7 +38,9 @@ def main() -> None:
     ap.add_argument("--split", default="dev")
     ap.add_argument("--central", type=float, nargs="+", default=[0.0, 0.25, 0.4])
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--second-reading", action="store_true", help="use the adjudicated grades of the dev pages")
+    ap.add_argument(
+        "--second-reading", action="store_true", help="use the adjudicated grades of the dev pages"
+    )
     args = ap.parse_args()
     grades: dict[str, dict[str, int]] = defaultdict(dict)
     for line in QRELS.read_text(encoding="utf-8").splitlines():
