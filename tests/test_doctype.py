@@ -196,6 +196,29 @@ def test_centrality_weighs_title_lead_and_coverage() -> None:
 # --- the labelled sample -------------------------------------------------------------------------
 
 
+def _on_ai_capex(text: str) -> bool:
+    """A compound theme: both parts must be there (AI without 资本支出 is not AI capex)."""
+    return "AI" in text and "资本支出" in text
+
+
+def test_a_lead_states_a_compound_theme_only_in_one_sentence() -> None:
+    # An earnings preview whose lead names the capex in one sentence and the AI unit in the next: two
+    # subjects of the lead, not the theme (it scored 0.25 for the lead alone and made the concept page).
+    split = [
+        "SpaceX即将发布上市以来首份季度财报。",
+        "分析师预计本季度资本支出约达180亿美元。拖累业绩的主要来源是AI业务。",
+        "星舰的商业化进程才是核心变量。",
+        "市场期待公司在电话会上提供更多细节。",
+    ]
+    c = theme_centrality(split, "SpaceX首份财报倒计时", _on_ai_capex)
+    assert c.paragraphs == (2,) and not c.lead_match
+    assert c.score == pytest.approx(0.35 * (0.25 / 0.5))  # coverage still counts the paragraph
+    together = ["分析师预计本季度AI相关资本支出约达180亿美元，拖累了业绩。", *split[2:]]
+    assert theme_centrality(together, "SpaceX首份财报倒计时", _on_ai_capex).lead_match
+    one_sentence = ["AI资本支出再创新高", *split[2:]]  # a lead without a full stop is one sentence
+    assert theme_centrality(one_sentence, "", _on_ai_capex).lead_match
+
+
 def _labels() -> list[dict[str, str]]:
     with LABELS.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]

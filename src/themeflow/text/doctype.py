@@ -25,6 +25,7 @@ from functools import cache
 from typing import Literal
 
 from themeflow.model import Document
+from themeflow.text.sentences import split_sentences
 from themeflow.text.wordlists import word_list
 
 __all__ = [
@@ -360,7 +361,7 @@ class Centrality:
     """Share of paragraphs on the theme, in [0, 1]."""
     title_match: bool
     lead_match: bool
-    """The theme is in the first two paragraphs (the lead of a news story)."""
+    """One sentence of the first two paragraphs (the lead of a news story) states the theme."""
     paragraphs: tuple[int, ...]
     """The matching paragraphs, 1-based (citations ``[n]``)."""
     score: float
@@ -369,6 +370,8 @@ class Centrality:
 TITLE_WEIGHT = 0.40
 LEAD_WEIGHT = 0.25
 SHARE_WEIGHT = 0.35
+LEAD_PARAGRAPHS = 2
+"""The lead of a news story: its first two paragraphs."""
 SHARE_SATURATION = 0.5
 """Coverage counts up to half of the paragraphs: beyond that a document is as much about a theme as
 coverage can say (the rest is background, quotes, figures)."""
@@ -391,12 +394,16 @@ def theme_centrality(paragraphs: Sequence[str], title: str, matches: Callable[[s
     separately because roundups put a theme in the title (晚报｜…；光模块…) without being about it, and
     flashes have a lead and nothing else: a one-paragraph flash on the theme scores 0.25 + 0.35 = 0.60
     without its title, 1.0 with it.
+
+    The lead counts only when one of its sentences states the theme: a compound theme whose parts sit in
+    different sentences (资本支出约达180亿美元。拖累业绩的主要来源是AI业务 for AI资本开支) is two subjects of
+    the lead, not the theme. Coverage still counts paragraphs (the evidence of returning to a subject).
     """
     hits = tuple(i for i, para in enumerate(paragraphs, 1) if para and matches(para))
     n = len(paragraphs)
     share = len(hits) / n if n else 0.0
     title_match = bool(title) and matches(title)
-    lead_match = any(i <= 2 for i in hits)
+    lead_match = any(i <= LEAD_PARAGRAPHS and _stated_in_a_sentence(paragraphs[i - 1], matches) for i in hits)
     coverage = min(1.0, share / SHARE_SATURATION)
     score = TITLE_WEIGHT * title_match + LEAD_WEIGHT * lead_match + SHARE_WEIGHT * coverage
     return Centrality(
@@ -406,3 +413,9 @@ def theme_centrality(paragraphs: Sequence[str], title: str, matches: Callable[[s
         paragraphs=hits,
         score=round(min(1.0, score), 6),
     )
+
+
+def _stated_in_a_sentence(paragraph: str, matches: Callable[[str], bool]) -> bool:
+    """Whether one sentence of ``paragraph`` (which ``matches`` as a whole) is on the theme by itself."""
+    sentences = split_sentences(paragraph)
+    return len(sentences) <= 1 or any(matches(s) for s in sentences)
