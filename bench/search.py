@@ -185,7 +185,6 @@ def build_scaled(db: Path, a: Analyzed, n: int) -> tuple[SQLiteStore, float]:
     """
     import queue
     import threading
-    import zlib
     from datetime import datetime
 
     from themeflow.search.query import BEIJING
@@ -204,7 +203,7 @@ def build_scaled(db: Path, a: Analyzed, n: int) -> tuple[SQLiteStore, float]:
         batch: list[tuple[object, ...]] = []
         for k, i, cols, ts in perturbed(a, n):
             values = tuple(" ".join(c) for c in cols)
-            blob = zlib.compress("\x1f".join(values).encode("utf-8"), 1)
+            blob = fts.compress_tokens(values)  # the copy an ingest keeps
             pub = datetime.fromtimestamp(ts, BEIJING).isoformat() if ts is not None else None
             batch.append((k + 1, i, ts, pub, values, blob))
             if len(batch) >= 20_000:

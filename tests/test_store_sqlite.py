@@ -16,6 +16,7 @@ import pytest
 
 from themeflow.errors import StoreError
 from themeflow.model import Document
+from themeflow.search.request import SearchRequest
 from themeflow.store.sqlite import SQLiteStore, fts
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -157,3 +158,86 @@ def test_optimize_keeps_every_document_findable(tmp_path: Path) -> None:
     store.optimize()
     rows = store.conn.execute("SELECT count(*) FROM doc_fts WHERE doc_fts MATCH '\"openai\"'").fetchone()[0]
     assert rows == 5
+
+
+# --- the index's copy of what it holds ------------------------------------------------------------
+
+
+def _ghosts(conn: sqlite3.Connection, rowid: int, old: tuple[str, ...], new: tuple[str, ...]) -> list[str]:
+    """Tokens of ``old`` (per column) that still find ``rowid`` though ``new`` no longer has them: what a
+    delete with values the index does not hold leaves behind (FTS5's integrity check cannot see it)."""
+    out = []
+    for column, before, after in zip(fts.COLUMNS, old, new, strict=True):
+        for token in set(before.split()) - set(after.split()):
+            hits = conn.execute(
+                "SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?", (f'{column} : "{token}"',)
+            ).fetchall()
+            if (rowid,) in hits:
+                out.append(f"{column}:{token}")
+    return out
+
+
+def _rewrite(
+    store: SQLiteStore, old_text: str, new_text: str
+) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+    before = make_doc(1, old_text)
+    store.upsert_documents([before])
+    rowid = store.conn.execute("SELECT rowid FROM documents WHERE id = ?", (before.id,)).fetchone()[0]
+    return rowid, fts.tokens_for(before), fts.tokens_for(make_doc(1, new_text))
+
+
+OLD = "旧文本：甲骨文债券CDS升至历史新高，星際之門項目融資承壓，ＧＰＵ租赁价格1,100美元。"
+NEW = "新文本：英伟达拟为OpenAI数据中心提供2500亿美元担保。"
+
+
+def test_a_changed_text_leaves_no_token_of_the_old_one(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    rowid, old, new = _rewrite(store, OLD, NEW)
+    blob = store.conn.execute("SELECT tokens FROM doc_fts_src WHERE rowid = ?", (rowid,)).fetchone()[0]
+    assert blob[:1] == b"\x02" and len(blob) < len(fts._SEP.join(old[:2]).encode())  # words only, compressed
+    assert store.upsert_documents([make_doc(1, NEW)]) == ["updated"]
+    assert _ghosts(store.conn, rowid, old, new) == []
+    assert [h.document.id for h in store.search(SearchRequest(query="星际之门")).hits] == []
+    assert [h.document.id for h in store.search(SearchRequest(query="担保")).hits] == [make_doc(1).id]
+    store.close()
+
+
+def test_a_copy_written_by_an_earlier_release_still_deletes_exactly(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    rowid, old, new = _rewrite(store, OLD, NEW)
+    legacy = __import__("zlib").compress(fts._SEP.join(old).encode("utf-8"), 6)  # all four streams
+    store.conn.execute("UPDATE doc_fts_src SET tokens = ? WHERE rowid = ?", (legacy, rowid))
+    store.conn.commit()
+    store.upsert_documents([make_doc(1, NEW)])
+    assert _ghosts(store.conn, rowid, old, new) == []
+    assert not store.search(SearchRequest(query="甲骨文")).hits
+    store.close()
+
+
+def test_grams_that_no_longer_fold_the_same_rebuild_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folding table changed under a stored index (a new opencc), so grams recomputed from the stored
+    text are not those indexed (here: the stored checksum is another one): the update rebuilds the index
+    instead of deleting from it with values it does not hold."""
+    store = SQLiteStore(tmp_path / "t.db")
+    store.upsert_documents([make_doc(2, "另一篇：储能电站并网。")])
+    rowid, old, new = _rewrite(store, OLD, NEW)
+    blob = store.conn.execute("SELECT tokens FROM doc_fts_src WHERE rowid = ?", (rowid,)).fetchone()[0]
+    wrong = blob[:1] + bytes(b ^ 0xFF for b in blob[1:5]) + blob[5:]
+    store.conn.execute("UPDATE doc_fts_src SET tokens = ? WHERE rowid = ?", (wrong, rowid))
+    store.conn.commit()
+    rebuilds: list[int] = []
+    real = SQLiteStore._reindex
+
+    def counting(self: SQLiteStore, conn: sqlite3.Connection) -> None:
+        rebuilds.append(1)
+        real(self, conn)
+
+    monkeypatch.setattr(SQLiteStore, "_reindex", counting)
+    store.upsert_documents([make_doc(1, NEW)])
+    assert rebuilds == [1]
+    assert _ghosts(store.conn, rowid, old, new) == []
+    assert [h.document.id for h in store.search(SearchRequest(query="担保")).hits] == [make_doc(1).id]
+    assert [h.document.id for h in store.search(SearchRequest(query="储能")).hits] == [make_doc(2).id]
+    store.close()

@@ -334,18 +334,36 @@ class SQLiteStore:
                 )  # an earlier publish time may move the canonical
                 return "updated"
             return "unchanged"
+        try:  # read before the text is overwritten: the index's copy needs it (store/sqlite/fts.py)
+            indexed = fts.indexed_values(conn, rowid, lambda: self._stored_text(conn, rowid))
+        except fts.StaleIndexCopy:
+            indexed = None
+            stale = True
+        else:
+            stale = False
         sets = ", ".join(f"{k} = :{k}" for k in values if k != "id")
         conn.execute(f"UPDATE documents SET {sets} WHERE rowid = :rowid", {**values, "rowid": rowid})
         conn.execute("DELETE FROM paragraphs WHERE doc_rowid = ?", (rowid,))
         self._write_paragraphs(conn, rowid, doc)
-        self._index(conn, rowid, doc, ready)
+        if stale:  # never delete with values the index may not hold: rebuild it, this text included
+            self._reindex(conn)
+        else:
+            if indexed is not None:
+                fts.remove_values(conn, rowid, indexed)
+            self._index(conn, rowid, doc, ready)
         self._assign_story(conn, doc, values["kind"], ready)
         return "updated"
 
     @staticmethod
+    def _stored_text(conn: sqlite3.Connection, rowid: int) -> tuple[str, str]:
+        """A document's title and paragraphs (joined as ``Document.text``) as stored."""
+        title = conn.execute("SELECT title FROM documents WHERE rowid = ?", (rowid,)).fetchone()[0]
+        paras = conn.execute("SELECT text FROM paragraphs WHERE doc_rowid = ? ORDER BY n", (rowid,))
+        return str(title or ""), "\n".join(str(p) for (p,) in paras)
+
+    @staticmethod
     def _index(conn: sqlite3.Connection, rowid: int, doc: Document, ready: PreparedDocument | None) -> None:
-        """The document's FTS row, replacing any it had, from its prepared columns when it has them."""
-        fts.remove_document(conn, rowid)
+        """The document's FTS row (it has none), from its prepared columns when it has them."""
         if ready is None:
             fts.insert_tokens(conn, rowid, fts.tokens_for(doc))
         else:
