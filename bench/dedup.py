@@ -2,6 +2,7 @@
 
     python bench/dedup.py corpus [--n 18437]          # real assign_story on the shared corpus
     python bench/dedup.py scale  [--n 200000]         # synthetic scale-up (--n 1000000 for the full run)
+    python bench/dedup.py story  [--size 1500]        # 100 more copies into a story of that many
 
 ``corpus`` times :func:`themeflow.store.sqlite.stories.assign_story` end to end (fingerprint +
 candidates + verify + story update) on ``../shared/data/news.jsonl``, one transaction per 1,000
@@ -15,6 +16,10 @@ signature and all the sentence keys kept, the figures changed: they become LSH a
 candidates that verification rejects, the expensive case) and 10% copies of an earlier synthetic
 document (5% of the signature perturbed: they join its story). It
 reports docs/s per window, so a slowdown as the index grows shows, plus peak RSS and the DB size.
+
+``story`` is the wall a replica or a wire story hits: one real article re-posted ``--size`` times (each copy
+its paragraphs rotated, as ``bench/ingest.py --replicate`` makes them), then ``--more`` copies more, timed:
+what one new copy of a crowded story costs.
 """
 
 from __future__ import annotations
@@ -188,6 +193,40 @@ def bench_scale(n: int, base: int, window: int, db: Path, seed: int) -> dict[str
     }
 
 
+def bench_story(size: int, more: int, db: Path) -> dict[str, object]:
+    seed = next(d for d in load_docs(200) if len(d.paragraphs) >= 8)
+    conn = open_db(db)
+    start = datetime(2025, 1, 1, tzinfo=CST)
+
+    def add(k: int) -> None:
+        cut = k % len(seed.paragraphs)
+        paras = seed.paragraphs[cut:] + seed.paragraphs[:cut]
+        fp = dedup.fingerprint(paras, seed.title)
+        st.assign_fingerprinted(conn, f"copy-{k:07d}", fp, start + timedelta(minutes=k))
+
+    for i in range(0, size, 1000):
+        conn.execute("BEGIN")
+        for k in range(i, min(size, i + 1000)):
+            add(k)
+        conn.execute("COMMIT")
+    t0 = time.perf_counter()
+    conn.execute("BEGIN")
+    for k in range(size, size + more):
+        add(k)
+    conn.execute("COMMIT")
+    seconds = time.perf_counter() - t0
+    largest = conn.execute("SELECT max(size) FROM stories").fetchone()[0]
+    conn.close()
+    return {
+        "mode": "story",
+        "story_size_before": size,
+        "copies_added": more,
+        "largest_story": largest,
+        "seconds": round(seconds, 2),
+        "ms_per_copy": round(seconds / more * 1000, 2),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="mode", required=True)
@@ -200,7 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--base", type=int, default=2000, help="real articles fingerprinted as seeds")
     s.add_argument("--window", type=int, default=100_000)
     s.add_argument("--seed", type=int, default=1)
-    for p in (c, s):
+    b = sub.add_parser("story", help="copies added to a story of many copies")
+    b.add_argument("--size", type=int, default=1500, help="copies already in the story")
+    b.add_argument("--more", type=int, default=100, help="copies added and timed")
+    for p in (c, s, b):
         p.add_argument("--db", type=Path, default=None, help="database file (default: a temp dir, removed)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -209,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
             if not SHARED.exists():
                 raise SystemExit(f"needs the shared corpus at {SHARED}")
             out = bench_corpus(args.n, db)
+        elif args.mode == "story":
+            if not SHARED.exists():
+                raise SystemExit(f"needs the shared corpus at {SHARED}")
+            out = bench_story(args.size, args.more, db)
         else:
             out = bench_scale(args.n, args.base, min(args.window, args.n), db, args.seed)
     out["cpu"] = os.cpu_count()
