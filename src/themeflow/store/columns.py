@@ -76,6 +76,19 @@ class StoryCols:
     canonical: npt.NDArray[np.bool_]
 
     @classmethod
+    def from_codes(cls, top: int, members: npt.NDArray[np.int64]) -> StoryCols:
+        """Columns for rowids ``0..top`` from an (k, 3) array of (rowid, story code, is canonical) rows,
+        the codes numbering the multi-copy stories 0..n-1 in the order of their ids (what :meth:`build`
+        assigns): a store that can number them itself hands over three integers a member, not a tuple."""
+        n = int(members[:, 1].max()) + 1 if len(members) else 0
+        story = np.arange(n, n + top + 1, dtype=np.int64)
+        canonical = np.zeros(top + 1, dtype=np.bool_)
+        if len(members):
+            story[members[:, 0]] = members[:, 1]
+            canonical[members[:, 0]] = members[:, 2].astype(np.bool_)
+        return cls(n, story, canonical)
+
+    @classmethod
     def build(cls, top: int, members: Sequence[tuple[int, object, bool]]) -> StoryCols:
         """Columns for rowids ``0..top`` from (rowid, story id, is canonical) of every member of a
         multi-copy story."""

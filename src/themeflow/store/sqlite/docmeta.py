@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from itertools import chain
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -59,10 +60,16 @@ def load_doc_meta(conn: sqlite3.Connection) -> DocMeta:
             "SELECT source, group_concat(rowid) FROM documents WHERE source IS NOT NULL GROUP BY source"
         )
     ]
-    rows = cur.execute(
-        "SELECT rowid, published_ts FROM documents INDEXED BY documents_published WHERE published_ts IS NOT NULL"
-    ).fetchall()
-    published = np.array(rows, dtype=np.float64) if rows else np.empty((0, 2), dtype=np.float64)
+    # Streamed into the array: a million (rowid, time) tuples held at once cost ~100 MB for a moment.
+    published = np.fromiter(
+        chain.from_iterable(
+            cur.execute(
+                "SELECT rowid, published_ts FROM documents INDEXED BY documents_published"
+                " WHERE published_ts IS NOT NULL"
+            )
+        ),
+        dtype=np.float64,
+    ).reshape(-1, 2)
     by_kind = [
         (name, np.array(ids.split(","), dtype=np.int64))
         for name, ids in cur.execute(
@@ -117,19 +124,32 @@ def doc_meta(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -
     return meta
 
 
+MEMBER_CHUNK = 8_192
+"""Story members read at a time while the story columns are built."""
+
+
 def load_story_cols(conn: sqlite3.Connection) -> StoryCols:
     """:class:`~themeflow.store.columns.StoryCols` read from ``conn``."""
     cur = conn.cursor()
     cur.row_factory = None
     top = cur.execute("SELECT max(rowid) FROM documents").fetchone()[0] or 0
+    # Numbered in the order of their ids, as StoryCols.build numbers them; the members then stream in
+    # chunks: on a replica where every document has copies, a million (rowid, story id) tuples and their
+    # strings held at once were ~300 MB.
+    ids = sorted((str(sid) for (sid,) in cur.execute("SELECT id FROM stories WHERE size > 1")), key=str)
+    code = {sid: i for i, sid in enumerate(ids)}
     rows = cur.execute(
         # CROSS JOIN keeps the multi-copy stories first (stories_size_last), then their members:
         # O(documents in multi-copy stories), not a scan of every membership.
-        "SELECT d.rowid, m.story_id, s.canonical_id = m.doc_id FROM stories s"
+        "SELECT d.rowid, m.story_id, s.canonical_id IS m.doc_id FROM stories s"
         " CROSS JOIN story_members m ON m.story_id = s.id JOIN documents d ON d.id = m.doc_id"
         " WHERE s.size > 1"
-    ).fetchall()
-    return StoryCols.build(top, [(int(r[0]), r[1], bool(r[2])) for r in rows])
+    )
+    parts = [np.empty((0, 3), dtype=np.int64)]
+    while chunk := rows.fetchmany(MEMBER_CHUNK):
+        parts.append(np.array([(r, code[sid], c) for r, sid, c in chunk], dtype=np.int64))
+    members = np.concatenate(parts)
+    return StoryCols.from_codes(top, members)
 
 
 def story_cols(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -> StoryCols:
