@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import zlib
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -172,7 +173,7 @@ def _ghosts(conn: sqlite3.Connection, rowid: int, old: tuple[str, ...], new: tup
             hits = conn.execute(
                 "SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?", (f'{column} : "{token}"',)
             ).fetchall()
-            if (rowid,) in hits:
+            if rowid in {int(h[0]) for h in hits}:
                 out.append(f"{column}:{token}")
     return out
 
@@ -190,6 +191,15 @@ OLD = "旧文本：甲骨文债券CDS升至历史新高，星際之門項目融�
 NEW = "新文本：英伟达拟为OpenAI数据中心提供2500亿美元担保。"
 
 
+def test_the_ghost_check_sees_a_delete_with_values_the_index_does_not_hold(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "t.db")
+    rowid, old, new = _rewrite(store, OLD, NEW)
+    wrong = (old[0], old[1], old[2], "")  # the body's grams left out of the delete
+    fts.remove_values(store.conn, rowid, wrong)
+    assert any(g.startswith("body_g:") for g in _ghosts(store.conn, rowid, old, ("", "", "", "")))
+    store.close()
+
+
 def test_a_changed_text_leaves_no_token_of_the_old_one(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "t.db")
     rowid, old, new = _rewrite(store, OLD, NEW)
@@ -205,7 +215,7 @@ def test_a_changed_text_leaves_no_token_of_the_old_one(tmp_path: Path) -> None:
 def test_a_copy_written_by_an_earlier_release_still_deletes_exactly(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "t.db")
     rowid, old, new = _rewrite(store, OLD, NEW)
-    legacy = __import__("zlib").compress(fts._SEP.join(old).encode("utf-8"), 6)  # all four streams
+    legacy = zlib.compress(fts._SEP.join(old).encode("utf-8"), 6)  # all four streams
     store.conn.execute("UPDATE doc_fts_src SET tokens = ? WHERE rowid = ?", (legacy, rowid))
     store.conn.commit()
     store.upsert_documents([make_doc(1, NEW)])

@@ -239,7 +239,7 @@ def analyze(text: str) -> list[str]:
     return analyze_both(text).words
 
 
-def gram_stream(text: str) -> list[str]:
+def bigrams(text: str) -> list[str]:
     """The gram stream of ``text`` (bigrams of CJK runs plus each run's last character; other tokens whole):
     ``analyze_both(text).grams`` without segmenting, so it depends on folding alone (the index recomputes a
     document's grams from its stored text, see ``store/sqlite/fts.py``)."""
@@ -250,11 +250,6 @@ def gram_stream(text: str) -> list[str]:
         else:
             g.append(run)
     return g
-
-
-def bigrams(text: str) -> list[str]:
-    """The gram stream of ``text`` (see :func:`gram_stream`)."""
-    return gram_stream(text)
 
 
 def gram_phrase(text: str) -> tuple[list[str], bool]:

@@ -36,7 +36,7 @@ import zlib
 from collections.abc import Callable
 
 from themeflow.model import Document
-from themeflow.text.segment import ANALYZER_VERSION, analyze_both, gram_stream
+from themeflow.text.segment import ANALYZER_VERSION, analyze_both, bigrams
 
 __all__ = [
     "ANALYZER_VERSION",
@@ -140,7 +140,7 @@ def indexed_values(
         return title_w, body_w, title_g, body_g
     title_w, body_w = zlib.decompress(blob[5:]).decode("utf-8").split(_SEP)
     title, text = stored_text()
-    title_g, body_g = " ".join(gram_stream(title)), " ".join(gram_stream(text))
+    title_g, body_g = " ".join(bigrams(title)), " ".join(bigrams(text))
     if _grams_crc(title_g, body_g) != int.from_bytes(blob[1:5], "little"):
         raise StaleIndexCopy(rowid)
     return title_w, body_w, title_g, body_g

@@ -334,22 +334,21 @@ class SQLiteStore:
                 )  # an earlier publish time may move the canonical
                 return "updated"
             return "unchanged"
+        stale = False
         try:  # read before the text is overwritten: the index's copy needs it (store/sqlite/fts.py)
             indexed = fts.indexed_values(conn, rowid, lambda: self._stored_text(conn, rowid))
         except fts.StaleIndexCopy:
-            indexed = None
-            stale = True
-        else:
-            stale = False
+            indexed, stale = None, True
         sets = ", ".join(f"{k} = :{k}" for k in values if k != "id")
         conn.execute(f"UPDATE documents SET {sets} WHERE rowid = :rowid", {**values, "rowid": rowid})
         conn.execute("DELETE FROM paragraphs WHERE doc_rowid = ?", (rowid,))
         self._write_paragraphs(conn, rowid, doc)
         if stale:  # never delete with values the index may not hold: rebuild it, this text included
             self._reindex(conn)
+        elif indexed is not None:
+            fts.remove_values(conn, rowid, indexed)
+            self._index(conn, rowid, doc, ready)
         else:
-            if indexed is not None:
-                fts.remove_values(conn, rowid, indexed)
             self._index(conn, rowid, doc, ready)
         self._assign_story(conn, doc, values["kind"], ready)
         return "updated"
