@@ -2,6 +2,7 @@
 
     python scripts/eval_faithfulness.py pool --out /tmp/faith-pool.jsonl   # bullets for judges (texts: /tmp)
     python scripts/eval_faithfulness.py score [--split dev|blind|all] [--json]
+    python scripts/eval_faithfulness.py reliability [--json]   # the second reading (needs no corpus)
 
 The set: articles of the shared corpus, fr- (2025–26 web news, the product's real input) first, then crud-,
 drawn by a hash of their id so the draw needs no state; the 60 articles of the earlier hand audit
@@ -41,6 +42,8 @@ from themeflow.summarize.verify import verify
 REPO = Path(__file__).resolve().parents[1]
 SET_DIR = REPO / "tests" / "data" / "faithfulness"
 LABELS = SET_DIR / "labels.jsonl"
+SECOND_READING = SET_DIR / "second_reading.jsonl"
+SECOND_SAMPLE = SET_DIR / "second_reading_sample.json"
 
 N_FR = 70
 N_CRUD = 20
@@ -347,6 +350,79 @@ def score(args: argparse.Namespace) -> None:
     print(json.dumps(report(args.split), ensure_ascii=False, indent=None if args.json else 2))
 
 
+def reliability_report() -> dict[str, object]:
+    """How far the labels can be trusted: a stratified sample of shown, judged bullets read again blind
+    (``second_reading_sample.json``: drawn from the first-labelled faithful and not-faithful bullets of
+    one summarizer). Where the first and second readings disagree (faithful or not), three more readers
+    judge and at least three of the five readings decide. Returns the raw agreement and Cohen's kappa of
+    the two readings, and the faithful share of shown bullets under the first reading and under the
+    adjudicated one, each reweighted from the strata to all the shown bullets, with its standard error."""
+    sample = json.loads(SECOND_SAMPLE.read_text(encoding="utf-8"))
+    labels = load_labels()
+    first = {k: labels[k]["label"] == LABELS_OK for k in sample["keys"]}
+    second: dict[str, bool] = {}
+    more: dict[str, list[bool]] = {}
+    with SECOND_READING.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            ok = row["label"] == LABELS_OK
+            if row["round"] == "second":
+                second[row["key"]] = ok
+            else:
+                more.setdefault(row["key"], []).append(ok)
+    final = {}
+    for key, ok in first.items():
+        if second[key] == ok:
+            final[key] = ok
+        else:
+            votes = [ok, second[key], *more[key]]
+            if len(votes) != 5:
+                raise SystemExit(f"{key}: a disagreement needs three more readings, has {len(votes) - 2}")
+            final[key] = sum(votes) >= 3
+    population = {True: sample["shown_judged"]["faithful"], False: sample["shown_judged"]["not_faithful"]}
+    total = sum(population.values())
+    drawn = {s: sum(1 for k in first if first[k] is s) for s in (True, False)}
+    weight = {s: population[s] / total for s in (True, False)}
+
+    def share(reading: dict[str, bool]) -> tuple[float, float]:
+        est = var = 0.0
+        for s in (True, False):
+            p = sum(1 for k in first if first[k] is s and reading[k]) / drawn[s]
+            est += weight[s] * p
+            var += weight[s] ** 2 * p * (1 - p) / drawn[s] * (1 - drawn[s] / population[s])
+        return est, var**0.5
+
+    cell = {
+        (a, b): sum(weight[a] / drawn[a] for k in first if first[k] is a and second[k] is b)
+        for a in (True, False)
+        for b in (True, False)
+    }
+    agree = cell[(True, True)] + cell[(False, False)]
+    p_first, p_second = cell[(True, True)] + cell[(True, False)], cell[(True, True)] + cell[(False, True)]
+    chance = p_first * p_second + (1 - p_first) * (1 - p_second)
+    est_second, _ = share(second)
+    est_final, se_final = share(final)
+    return {
+        "summarizer": sample["summarizer"],
+        "sample": {"faithful": drawn[True], "not_faithful": drawn[False]},
+        "agreement": round(agree, 4),
+        "kappa": round((agree - chance) / (1 - chance), 4),
+        "disagreements": sum(1 for k in first if first[k] != second[k]),
+        "first_faithful_upheld": round(sum(final[k] for k in first if first[k]) / drawn[True], 4),
+        "first_unfaithful_overturned": round(
+            sum(final[k] for k in first if not first[k]) / drawn[False], 4
+        ),
+        "faithful_share_first": round(weight[True], 4),
+        "faithful_share_second": round(est_second, 4),
+        "faithful_share_adjudicated": round(est_final, 4),
+        "standard_error": round(se_final, 4),
+    }
+
+
+def reliability(args: argparse.Namespace) -> None:
+    print(json.dumps(reliability_report(), ensure_ascii=False, indent=None if args.json else 2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -368,6 +444,9 @@ def main() -> None:
     )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=score)
+    r = sub.add_parser("reliability")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=reliability)
     args = parser.parse_args()
     args.func(args)
 

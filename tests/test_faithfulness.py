@@ -51,6 +51,32 @@ def test_the_labels_are_well_formed() -> None:
     assert splits["dev"] and splits["blind"] and splits["blind2"]
 
 
+def test_the_second_reading_is_complete_and_adjudicated() -> None:
+    """Every sampled bullet read a second time, blind; every disagreement (faithful or not) read by exactly
+    three more readers; the README quotes what the readings give."""
+    sample = json.loads(eval_faithfulness.SECOND_SAMPLE.read_text(encoding="utf-8"))
+    rows = [json.loads(x) for x in eval_faithfulness.SECOND_READING.read_text(encoding="utf-8").splitlines()]
+    first = eval_faithfulness.load_labels()
+    keys = sample["keys"]
+    assert len(keys) == len(set(keys)) == sum(sample["drawn"].values()) and all(k in first for k in keys)
+    second = {r["key"]: r for r in rows if r["round"] == "second"}
+    assert set(second) == set(keys) and sum(r["round"] == "second" for r in rows) == len(keys)
+    more = Counter(r["key"] for r in rows if r["round"] == "adjudication")
+    disagree = {k for k in keys if (first[k]["label"] == "faithful") != (second[k]["label"] == "faithful")}
+    assert set(more) == disagree and set(more.values()) == {3}
+    for r in rows:
+        assert r["label"] in LABELS and ((r["reason"] in REASONS) if r["label"] != "faithful" else True), r
+        assert "bullet" not in r and "cited" not in r  # texts stay in ../shared/data
+    report = eval_faithfulness.reliability_report()
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for figure in (
+        f"kappa {report['kappa']:.2f}",
+        f"{100 * report['agreement']:.1f} %",
+        f"{100 * report['faithful_share_adjudicated']:.1f} % ± {100 * report['standard_error']:.1f}",
+    ):
+        assert figure in readme, figure
+
+
 @pytest.mark.shared
 def test_the_verifier_on_the_dev_part(shared_data: Path) -> None:
     report = eval_faithfulness.report("dev")["dev"]
