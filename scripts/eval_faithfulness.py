@@ -409,9 +409,7 @@ def reliability_report() -> dict[str, object]:
         "kappa": round((agree - chance) / (1 - chance), 4),
         "disagreements": sum(1 for k in first if first[k] != second[k]),
         "first_faithful_upheld": round(sum(final[k] for k in first if first[k]) / drawn[True], 4),
-        "first_unfaithful_overturned": round(
-            sum(final[k] for k in first if not first[k]) / drawn[False], 4
-        ),
+        "first_unfaithful_overturned": round(sum(final[k] for k in first if not first[k]) / drawn[False], 4),
         "faithful_share_first": round(weight[True], 4),
         "faithful_share_second": round(est_second, 4),
         "faithful_share_adjudicated": round(est_final, 4),
