@@ -372,6 +372,124 @@ def test_concept_single_pass_equals_the_python_plan(
     assert _page_key(story_store.search(req)) == _python_concept_plan(story_store, req)
 
 
+ROUNDUP_ITEMS = (
+    "央行今日开展逆回购操作。",
+    "多家银行下调存款利率。",
+    "A股三大指数集体收涨。",
+    "原油价格小幅回落。",
+    "人民币中间价调升。",
+    "多家券商发布四季度策略。",
+    "港股科技股走强。",
+)
+
+
+def _roundup_docs() -> list[Document]:
+    """Forty morning roundups that mention 储能 in one item (提及), every fourth one leading with it (主题),
+    every third one also posted by a second outlet (a story of two copies), among twelve articles about
+    储能 and the 120 others; times interleave so roundups reach every page in either order."""
+    out: list[Document] = []
+    for i in range(40):
+        day = datetime(2025, 6, 1, 7, tzinfo=BJ) + timedelta(hours=5 * i)
+        items = [f"{k + 1}、{t}" for k, t in enumerate(ROUNDUP_ITEMS)]
+        if i % 4 == 0:
+            items = ["1、储能装机大增，储能成为电力系统主角。", "2、储能电站密集并网。", *items[2:]]
+        else:
+            items.insert(i % 6 + 1, f"{i % 6 + 2}、国家能源局：新型储能装机第{i}周增长。")
+        body = tuple(items)
+        title = f"财经早报：储能专题第{i}期" if i % 4 == 0 else f"财经早报：第{i}期要闻一览"
+        out.append(Document(id=f"r{i}", title=title, paragraphs=body, source="财联社", published_at=day))
+        if i % 3 == 0:
+            out.append(
+                Document(
+                    id=f"r{i}x",
+                    title=title,
+                    paragraphs=body,
+                    source="东方财富网",
+                    published_at=day + timedelta(hours=1),
+                )
+            )
+    for j in range(12):
+        day = datetime(2025, 6, 1, 9, tzinfo=BJ) + timedelta(hours=17 * j)
+        out.append(
+            Document(
+                id=f"a{j}",
+                title=f"储能电站第{j}批并网",
+                paragraphs=(f"储能电站第{j}批今日并网发电。", "储能需求旺盛。"),
+                source="证券时报",
+                published_at=day,
+            )
+        )
+    return out
+
+
+@pytest.fixture()
+def roundup_store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    s = SQLiteStore(tmp_path / "roundups.db")
+    s.upsert_documents([*_docs(120), *_roundup_docs()])
+    yield s
+    s.close()
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch, *, read_all_under: int) -> list[int]:
+    """The rowids the 提及 reading is asked for, with roundups read all at once up to ``read_all_under``."""
+    from themeflow.store import plan
+
+    monkeypatch.setattr(plan, "READ_ALL_UNDER", read_all_under)
+    monkeypatch.setattr(plan, "READ_AHEAD", 0)  # the most rounds: only rows that reach the page are read
+    read: list[int] = []
+    mentions = backend.SQLiteSearch.mentions
+
+    def counting(self: backend.SQLiteSearch, rowids: np.ndarray, concept: Concept) -> np.ndarray:
+        read.extend(int(r) for r in rowids)
+        return mentions(self, rowids, concept)
+
+    monkeypatch.setattr(backend.SQLiteSearch, "mentions", counting)
+    return read
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"sort": "time"},
+        {"limit": 5},
+        {"sort": "time", "limit": 5},
+        {"offset": 7, "limit": 6},
+        {"sort": "time", "offset": 11, "limit": 4},
+        {"sources": ("财联社",), "limit": 6},
+        {"sources": ("财联社",), "sort": "time", "limit": 3},
+        {"recency_boost": True, "limit": 6},
+        {"since": datetime(2025, 6, 4, tzinfo=BJ), "sort": "time"},
+        {"offset": 200},
+    ],
+)
+def test_roundups_read_as_needed_give_the_page_of_reading_them_all(
+    roundup_store: SQLiteStore, monkeypatch: pytest.MonkeyPatch, extra: dict[str, object]
+) -> None:
+    """A concept query reads only the roundups that reach its page (``plan._read_as_needed``), yet its
+    page is the one reading every roundup gives: 提及 moves a roundup back, a story's copies read together."""
+    read = _count_reads(monkeypatch, read_all_under=0)
+    req = SearchRequest(query="储能", **{"limit": 10, **extra})  # type: ignore[arg-type]
+    assert _page_key(roundup_store.search(req)) == _python_concept_plan(roundup_store, req)
+    assert len(set(read)) == len(read)  # no roundup read twice
+
+
+def test_a_page_reads_only_the_roundups_that_reach_it(
+    roundup_store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """54 roundup rows match 储能 (40 roundups, 14 copies). Newest first, the first five 主题 are found
+    after reading about half of them; by relevance the articles fill the page and no roundup is read."""
+    read = _count_reads(monkeypatch, read_all_under=0)
+    roundup_store.search(SearchRequest(query="储能", sort="time", limit=5))
+    assert 0 < len(read) <= 30
+    read.clear()
+    roundup_store.search(SearchRequest(query="储能", limit=10))
+    assert read == []
+    read = _count_reads(monkeypatch, read_all_under=1000)
+    roundup_store.search(SearchRequest(query="储能", limit=10))
+    assert len(read) == 54  # a few roundups in all are read at once
+
+
 FOLD_QUERIES = ["降息", "港股 降息", "美联储 OR 光伏", "降息 -光伏", '"产能出清"', "title:资本开支", "算力"]
 FOLD_EXTRAS: list[dict[str, object]] = [
     {},
@@ -480,3 +598,17 @@ def test_folding_on_the_shared_corpus_equals_the_python_plan(shared_store: SQLit
             assert _page_key(shared_store.search(req)) == _python_plan(shared_store, req), (query, extra)
             concept = SearchRequest(query=query, **{"limit": limit, **extra})  # type: ignore[arg-type]
             assert _page_key(shared_store.search(concept)) == _python_concept_plan(shared_store, concept)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("query", SHARED_QUERIES[:4])
+def test_roundups_read_as_needed_on_the_shared_corpus(
+    shared_store: SQLiteStore, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    """The page of reading roundups only as they reach it is the page of reading them all, on real
+    roundups, live blogs and their copies."""
+    read = _count_reads(monkeypatch, read_all_under=0)
+    for extra in FOLD_EXTRAS[:8]:
+        req = SearchRequest(query=query, **extra)  # type: ignore[arg-type]
+        assert _page_key(shared_store.search(req)) == _python_concept_plan(shared_store, req), (query, extra)
+    assert read  # roundups were read, as needed

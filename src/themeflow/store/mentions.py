@@ -7,6 +7,7 @@ a reader of folded texts (``store/sqlite/mentions.py``, ``store/postgres/search.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import cast
 
@@ -19,7 +20,7 @@ from themeflow.store.columns import KINDS
 from themeflow.text.doctype import DocType
 from themeflow.text.segment import fold
 
-__all__ = ["TEXTS_KEPT", "FoldedText", "concept_mentions", "folded_texts"]
+__all__ = ["TEXTS_KEPT", "FoldedText", "concept_mentions", "folded_texts", "may_mention"]
 
 FoldedText = tuple[str, str, list[str]]
 """A document's folded title, its kind and its folded paragraphs."""
@@ -44,24 +45,46 @@ def concept_mentions(
     see whether the concept is central to them; other kinds never are mentions. ``verdicts_by_concept`` is
     kept by the backend while the store is unchanged: a theme page is reloaded and paged through far more
     often than documents are written."""
-    codes = np.array([KINDS.index(k) for k in MENTION_KINDS], dtype=np.int8)
-    known = rowids < len(kind_code)
-    kind = np.full(len(rowids), -1, dtype=np.int8)
-    kind[known] = kind_code[rowids[known]]
-    suspects = np.flatnonzero(np.isin(kind, codes))
+    suspects = np.flatnonzero(may_mention(kind_code, rowids))
     mention = np.zeros(len(rowids), dtype=np.bool_)
     if not len(suspects):
         return mention
     verdicts = verdicts_by_concept.setdefault(_concept_key(concept), {})
     todo = [int(rowids[i]) for i in suspects if int(rowids[i]) not in verdicts]
     if todo:
-        matcher = concept_matcher(concept, folded=True)
+        matcher = _matcher(concept)
         for rowid, (title, kind_name, paragraphs) in read_texts(todo).items():
             kind_of = cast(DocType, kind_name)  # one of MENTION_KINDS: selected by its code
             verdicts[rowid] = aboutness_of(kind_of, title, paragraphs, matcher) == MENTION
     for i in suspects:
         mention[i] = verdicts.get(int(rowids[i]), False)
     return mention
+
+
+def may_mention(kind_code: npt.NDArray[np.int8], rowids: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which of ``rowids`` are of a kind that can merely mention a concept (roundups and live blogs): only
+    those are ever read, every other match is about what it matches."""
+    codes = np.array([KINDS.index(k) for k in MENTION_KINDS], dtype=np.int8)
+    known = rowids < len(kind_code)
+    kind = np.full(len(rowids), -1, dtype=np.int8)
+    kind[known] = kind_code[rowids[known]]
+    return np.isin(kind, codes)
+
+
+_MATCHERS: OrderedDict[tuple[object, ...], Callable[[str], bool]] = OrderedDict()
+MATCHERS_KEPT = 256
+"""Concept matchers kept (a matcher compiles a regex over every form): a concept query reads its roundups
+in a few rounds (``store/plan.py``) and a concept refresh or a theme page asks the same concept again."""
+
+
+def _matcher(concept: Concept) -> Callable[[str], bool]:
+    key = _concept_key(concept)
+    found = _MATCHERS.get(key)
+    if found is None:
+        found = _MATCHERS[key] = concept_matcher(concept, folded=True)
+        while len(_MATCHERS) > MATCHERS_KEPT:
+            _MATCHERS.popitem(last=False)
+    return found
 
 
 def _concept_key(concept: Concept) -> tuple[object, ...]:

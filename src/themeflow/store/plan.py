@@ -27,6 +27,7 @@ Snippets and highlights are built for the page's documents only.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -57,6 +58,7 @@ from themeflow.search.request import SearchRequest
 from themeflow.search.sources import source_keys, source_matches, wanted_sources, wants_unknown
 from themeflow.store.base import VectorStore
 from themeflow.store.columns import DocMeta, StoryCols
+from themeflow.store.mentions import may_mention
 
 __all__ = ["SearchBackend", "epoch", "mask", "result", "run", "single_pass", "source_counts"]
 
@@ -109,6 +111,14 @@ class SearchBackend(Protocol):
     @property
     def vectors(self) -> VectorStore: ...
 
+
+READ_ALL_UNDER = 100
+"""A concept query with at most this many roundups and live blogs among its matches reads them all at once
+(``_read_as_needed``): making the page a second time costs about what reading a dozen of them does."""
+
+READ_AHEAD = 40
+"""Rows past the page's end whose roundups the first round reads too: a roundup read as 提及 moves back and
+lets the next row up, so reading a little ahead usually settles the page in two rounds."""
 
 SEMANTIC_DEPTH = 200
 """Nearest documents a semantic or hybrid search considers: dense similarity has no match set, so its list
@@ -250,28 +260,84 @@ def _concept_page(
         inside = np.isin(scanned[0], within)
         scanned = scanned[0][inside], scanned[1][inside]
         partial = partial[inside] if partial is not None else None
-    if partial is None:
-        mention = search.mentions(scanned[0], concept)
-    else:
-        mention = np.zeros(len(scanned[0]), dtype=np.bool_)
-        mention[~partial] = search.mentions(scanned[0][~partial], concept)
-    if ranked:
-        scanned = scanned[0], np.where(mention, scanned[1] * MENTION_FACTOR, scanned[1])
     fold = request.collapse and search.has_stories()
-    page_rows, total, per_source, partial_total = single_pass(
-        search,
-        scanned,
-        query,
-        request,
-        ranked,
-        fold=fold,
-        recency=ranked and request.recency_boost,
-        mention=mention,
-        partial=partial,
+    page_rows, total, per_source, partial_total = _read_as_needed(
+        search, scanned, concept, query, request, ranked, fold=fold, partial=partial
     )
     stories = search.stories_for([r.id for r in page_rows]) if fold and page_rows else {}
     shown = ParsedQuery(raw=query.raw, groups=tuple((t,) for t in concept.terms()) + rest.groups)
     return result(search, shown, request, page_rows, total, per_source, stories, partial=partial_total)
+
+
+def _read_as_needed(
+    search: SearchBackend,
+    scanned: ScoredRows,
+    concept: Concept,
+    query: ParsedQuery,
+    request: SearchRequest,
+    ranked: bool,
+    *,
+    fold: bool,
+    partial: npt.NDArray[np.bool_] | None,
+) -> tuple[list[Candidate], int, dict[str, int], int]:
+    """:func:`single_pass` with the 提及 reading, reading only the roundups and live blogs that reach the
+    requested page.
+
+    Why: reading whether a roundup is about the concept is the costliest step of a concept query (its
+    title and paragraphs are matched against every form), and a query matches hundreds of roundups at a
+    million documents of which a page shows a few. Reading one can only move it back (its score times
+    :data:`MENTION_FACTOR` by relevance, after every 主题 newest first), so the page is first made as if
+    every unread one were 主题; the unread ones that reach it (every row up to ``offset + limit``, not only
+    the page, as a row moved back from an earlier page changes this one) are read and the page made again,
+    until every row up to the page is read: both the match that placed a story and the copy shown for it,
+    whose score the hit carries when better. Counts and totals do not depend on the reading. The page is the
+    one a reading of every match gives: rows that never reached it stay behind it however they read, and
+    ties keep their order because the tie keys (time, rowid) do not change. The first round reads
+    :data:`READ_AHEAD` rows past the page too, and every copy of a story with one to read, so a second
+    round usually finds nothing more to read. Scores above zero (none from
+    bm25, which is lower-is-better and negative) would move forward when halved: then every suspect is read,
+    as when there are at most :data:`READ_ALL_UNDER` of them.
+    """
+    rowids, scores = scanned
+    unread = may_mention(search.doc_meta(int(rowids.max()) + 1 if len(rowids) else 0).kind_code, rowids)
+    if partial is not None:
+        unread &= ~partial
+    mention = np.zeros(len(rowids), dtype=np.bool_)
+    if int(unread.sum()) <= READ_ALL_UNDER or (ranked and (scores > 0).any()):
+        mention[unread] = search.mentions(rowids[unread], concept)
+        unread[:] = False
+    depth: int | None = (
+        request.offset + request.limit + READ_AHEAD if unread.any() and request.limit else None
+    )
+    while True:
+        adjusted = (rowids, np.where(mention, scores * MENTION_FACTOR, scores)) if ranked else scanned
+        head = _ranked_rows(
+            search,
+            adjusted,
+            query,
+            request,
+            ranked,
+            fold=fold,
+            recency=ranked and request.recency_boost,
+            mention=mention,
+            partial=partial,
+            depth=depth,
+        )
+        wanted = np.array(head.placed_by + head.shown, dtype=np.int64)
+        at = np.minimum(np.searchsorted(rowids, wanted), max(len(rowids) - 1, 0))
+        at = np.unique(at[rowids[at] == wanted]) if len(rowids) else at
+        todo = at[unread[at]]
+        if len(todo) and fold:
+            # a story's copies are read together: when its best copy moves back, the next one would
+            # place the story, and copies of one text read alike
+            story = search.story_cols(int(rowids.max()) + 1).story[rowids]
+            todo = np.flatnonzero(unread & np.isin(story, story[todo]))
+        if not len(todo) and depth is None:
+            return head.page(search, request.offset), head.total, head.per_source, head.partial_total
+        if len(todo):
+            mention[todo] = search.mentions(rowids[todo], concept)
+            unread[todo] = False
+        depth = None  # the first round reads ahead; the next ones make the page itself
 
 
 def _clause_rows(
@@ -324,6 +390,55 @@ def single_pass(
     match, are not counted in the total or the outlet counts (their number is returned last), and their
     page rows say so.
     """
+    head = _ranked_rows(
+        search, scanned, query, request, ranked, fold=fold, recency=recency, mention=mention, partial=partial
+    )
+    return head.page(search, request.offset), head.total, head.per_source, head.partial_total
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """The rows of :func:`single_pass` from the first up to the page's end, before the page is read."""
+
+    shown: list[int]
+    """The document shown for each row (a story's canonical copy when it matched)."""
+    placed_by: list[int]
+    """The match whose keys placed each row (a story's best member; the shown document itself unfolded)."""
+    scores: list[float]
+    labels: list[str | None]
+    partial: list[bool]
+    total: int
+    per_source: dict[str, int]
+    partial_total: int
+
+    def page(self, search: SearchBackend, offset: int) -> list[Candidate]:
+        """The rows from ``offset`` as candidates (a document deleted since the columns were read is left out)."""
+        ids = self.shown[offset:]
+        found = search.page_rows(ids)
+        return [
+            Candidate(rid, found[rid][0], found[rid][1], found[rid][2], score, label, part)
+            for rid, score, label, part in zip(
+                ids, self.scores[offset:], self.labels[offset:], self.partial[offset:], strict=True
+            )
+            if rid in found
+        ]
+
+
+def _ranked_rows(
+    search: SearchBackend,
+    scanned: ScoredRows,
+    query: ParsedQuery,
+    request: SearchRequest,
+    ranked: bool,
+    *,
+    fold: bool = False,
+    recency: bool = False,
+    mention: npt.NDArray[np.bool_] | None = None,
+    partial: npt.NDArray[np.bool_] | None = None,
+    depth: int | None = None,
+) -> _Head:
+    """:func:`single_pass` up to the page's end (or the first ``depth`` rows), from the first row on,
+    without reading any row."""
     rowids, bm25 = scanned
     tier = mention if mention is not None else np.zeros(len(rowids), dtype=np.bool_)
     part = partial if partial is not None else np.zeros(len(rowids), dtype=np.bool_)
@@ -351,9 +466,9 @@ def single_pass(
     per_source = source_counts(meta, shown[~part])
     total = int((~part).sum())
     available = len(rowids)
-    want = request.offset + request.limit
-    if request.limit == 0 or request.offset >= available:
-        return [], total, per_source, available - total
+    want = request.offset + request.limit if depth is None else depth
+    if want == 0 or (depth is None and (request.limit == 0 or request.offset >= available)):
+        return _Head([], [], [], [], [], total, per_source, available - total)
     primary = bm25 if ranked else newest
     sel = _reachable(primary, part if ranked else None, want)
     keys = (
@@ -361,23 +476,18 @@ def single_pass(
         if ranked
         else (-rowids[sel], newest[sel], tier[sel])
     )
-    order = sel[np.lexsort(keys)][request.offset : want]
-    page_ids = [int(r) for r in shown[order]]
-    scores = {int(r): float(v) for r, v in zip(shown[order], score[order], strict=True)}
-    labels: dict[int, str | None] = {
-        int(r): (("提及" if t else "主题") if mention is not None else None)
-        for r, t in zip(shown[order], tier[order], strict=True)
-    }
-    partial_rows = {int(r) for r, p in zip(shown[order], part[order], strict=True) if p}
-    found = search.page_rows(page_ids)
-    page = [
-        Candidate(
-            rid, found[rid][0], found[rid][1], found[rid][2], scores[rid], labels[rid], rid in partial_rows
-        )
-        for rid in page_ids
-        if rid in found
-    ]
-    return page, total, per_source, available - total
+    order = sel[np.lexsort(keys)][:want]
+    labels = [("提及" if t else "主题") if mention is not None else None for t in tier[order].tolist()]
+    return _Head(
+        shown=shown[order].tolist(),
+        placed_by=rowids[order].tolist(),
+        scores=score[order].tolist(),
+        labels=labels,
+        partial=part[order].tolist(),
+        total=total,
+        per_source=per_source,
+        partial_total=available - total,
+    )
 
 
 def _reachable(
