@@ -116,10 +116,6 @@ READ_ALL_UNDER = 100
 """A concept query with at most this many roundups and live blogs among its matches reads them all at once
 (``_read_as_needed``): making the page a second time costs about what reading a dozen of them does."""
 
-READ_AHEAD = 40
-"""Rows past the page's end whose roundups the first round reads too: a roundup read as 提及 moves back and
-lets the next row up, so reading a little ahead usually settles the page in two rounds."""
-
 SEMANTIC_DEPTH = 200
 """Nearest documents a semantic or hybrid search considers: dense similarity has no match set, so its list
 is cut here (a theme page of 200 stories is more than an analyst reads; filters apply after the cut)."""
@@ -280,23 +276,21 @@ def _read_as_needed(
     fold: bool,
     partial: npt.NDArray[np.bool_] | None,
 ) -> tuple[list[Candidate], int, dict[str, int], int]:
-    """:func:`single_pass` with the 提及 reading, reading only the roundups and live blogs that reach the
+    """:func:`single_pass` with the 提及 reading, reading only the roundups and live blogs that can reach the
     requested page.
 
     Why: reading whether a roundup is about the concept is the costliest step of a concept query (its
     title and paragraphs are matched against every form), and a query matches hundreds of roundups at a
     million documents of which a page shows a few. Reading one can only move it back (its score times
-    :data:`MENTION_FACTOR` by relevance, after every 主题 newest first), so the page is first made as if
-    every unread one were 主题; the unread ones that reach it (every row up to ``offset + limit``, not only
-    the page, as a row moved back from an earlier page changes this one) are read and the page made again,
-    until every row up to the page is read: both the match that placed a story and the copy shown for it,
-    whose score the hit carries when better. Counts and totals do not depend on the reading. The page is the
-    one a reading of every match gives: rows that never reached it stay behind it however they read, and
-    ties keep their order because the tie keys (time, rowid) do not change. The first round reads
-    :data:`READ_AHEAD` rows past the page too, and every copy of a story with one to read, so a second
-    round usually finds nothing more to read. Scores above zero (none from
-    bm25, which is lower-is-better and negative) would move forward when halved: then every suspect is read,
-    as when there are at most :data:`READ_ALL_UNDER` of them.
+    :data:`MENTION_FACTOR` by relevance, after every 主题 newest first). So the page is made once as if
+    every unread one were 提及: the true page's last row is no further back than that page's last row, and
+    a roundup whose key read as 主题 is behind that row can never reach the true page, whatever it reads
+    as. Only the others are read, with every copy of their stories (a story is placed by its best copy and
+    shows its canonical one), and the page is made again: the page a reading of every match gives, ties
+    included (the tie keys, time and rowid, do not change). Counts and totals do not depend on the
+    reading. Everything is read when there are at most :data:`READ_ALL_UNDER` suspects, and when a score
+    is above zero (none from bm25, which is lower-is-better and negative), as halving would move it
+    forward.
     """
     rowids, scores = scanned
     unread = may_mention(search.doc_meta(int(rowids.max()) + 1 if len(rowids) else 0).kind_code, rowids)
@@ -306,38 +300,55 @@ def _read_as_needed(
     if int(unread.sum()) <= READ_ALL_UNDER or (ranked and (scores > 0).any()):
         mention[unread] = search.mentions(rowids[unread], concept)
         unread[:] = False
-    depth: int | None = (
-        request.offset + request.limit + READ_AHEAD if unread.any() and request.limit else None
-    )
-    while True:
-        adjusted = (rowids, np.where(mention, scores * MENTION_FACTOR, scores)) if ranked else scanned
-        head = _ranked_rows(
+    if not request.limit:  # no page: nothing to read
+        unread[:] = False
+    if unread.any():
+        # The page if every unread one were 提及: a row whose key, read as 主题, is behind that page's last
+        # row can never reach the page, so only the others are read (a story's copies together).
+        low = _ranked_rows(
             search,
-            adjusted,
+            (rowids, np.where(mention | unread, scores * MENTION_FACTOR, scores)) if ranked else scanned,
             query,
             request,
             ranked,
             fold=fold,
             recency=ranked and request.recency_boost,
-            mention=mention,
+            mention=mention | unread,
             partial=partial,
-            depth=depth,
         )
-        wanted = np.array(head.placed_by + head.shown, dtype=np.int64)
-        at = np.minimum(np.searchsorted(rowids, wanted), max(len(rowids) - 1, 0))
-        at = np.unique(at[rowids[at] == wanted]) if len(rowids) else at
-        todo = at[unread[at]]
-        if len(todo) and fold:
-            # a story's copies are read together: when its best copy moves back, the next one would
-            # place the story, and copies of one text read alike
+        todo = unread.copy()
+        full = len(low.shown) == request.offset + request.limit
+        if full and low.last_key is not None and not low.last_key[1]:
+            high = _row_keys(
+                search,
+                (rowids, np.where(mention, scores * MENTION_FACTOR, scores)) if ranked else scanned,
+                query,
+                request,
+                ranked,
+                recency=ranked and request.recency_boost,
+                mention=mention,
+                partial=partial,
+            )
+            reach = np.zeros(len(rowids), dtype=np.bool_)
+            reach[high.at] = high.primary(ranked) <= low.last_key[0]
+            todo &= reach
+        if fold and todo.any():
             story = search.story_cols(int(rowids.max()) + 1).story[rowids]
-            todo = np.flatnonzero(unread & np.isin(story, story[todo]))
-        if not len(todo) and depth is None:
-            return head.page(search, request.offset), head.total, head.per_source, head.partial_total
-        if len(todo):
+            todo = unread & np.isin(story, story[todo])
+        if todo.any():
             mention[todo] = search.mentions(rowids[todo], concept)
-            unread[todo] = False
-        depth = None  # the first round reads ahead; the next ones make the page itself
+    head = _ranked_rows(
+        search,
+        (rowids, np.where(mention, scores * MENTION_FACTOR, scores)) if ranked else scanned,
+        query,
+        request,
+        ranked,
+        fold=fold,
+        recency=ranked and request.recency_boost,
+        mention=mention,
+        partial=partial,
+    )
+    return head.page(search, request.offset), head.total, head.per_source, head.partial_total
 
 
 def _clause_rows(
@@ -410,18 +421,71 @@ class _Head:
     total: int
     per_source: dict[str, int]
     partial_total: int
+    last_key: tuple[float, bool] | None = None
+    """The last row's first sort key and whether it is a partial match (None: no row)."""
 
-    def page(self, search: SearchBackend, offset: int) -> list[Candidate]:
-        """The rows from ``offset`` as candidates (a document deleted since the columns were read is left out)."""
-        ids = self.shown[offset:]
+    def page(self, search: SearchBackend, offset: int, end: int | None = None) -> list[Candidate]:
+        """The rows from ``offset`` to ``end`` as candidates (a document deleted since the columns were read
+        is left out)."""
+        ids = self.shown[offset:end]
         found = search.page_rows(ids)
         return [
             Candidate(rid, found[rid][0], found[rid][1], found[rid][2], score, label, part)
             for rid, score, label, part in zip(
-                ids, self.scores[offset:], self.labels[offset:], self.partial[offset:], strict=True
+                ids, self.scores[offset:end], self.labels[offset:end], self.partial[offset:end], strict=True
             )
             if rid in found
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class _RowKeys:
+    """Each kept match's sort keys (filters applied): ``at`` indexes the scanned rows; ``primary`` is what
+    the page is ordered by first, lower first (bm25 by relevance, the newest-first key with the 提及 and
+    partial tiers newest first)."""
+
+    at: npt.NDArray[np.intp]
+    rowids: npt.NDArray[np.int64]
+    bm25: npt.NDArray[np.float64]
+    newest: npt.NDArray[np.float64]
+    tier: npt.NDArray[np.bool_]
+    part: npt.NDArray[np.bool_]
+    meta: DocMeta
+
+    def primary(self, ranked: bool) -> npt.NDArray[np.float64]:
+        return self.bm25 if ranked else self.newest
+
+
+def _row_keys(
+    search: SearchBackend,
+    scanned: ScoredRows,
+    query: ParsedQuery,
+    request: SearchRequest,
+    ranked: bool,
+    *,
+    recency: bool,
+    mention: npt.NDArray[np.bool_] | None,
+    partial: npt.NDArray[np.bool_] | None,
+) -> _RowKeys:
+    rowids, bm25 = scanned
+    tier = mention if mention is not None else np.zeros(len(rowids), dtype=np.bool_)
+    part = partial if partial is not None else np.zeros(len(rowids), dtype=np.bool_)
+    meta = search.doc_meta(int(rowids.max()) + 1 if len(rowids) else 0)
+    keep = mask(meta, rowids, query, request, search.within(request.within))
+    at = np.arange(len(rowids)) if keep is None else np.flatnonzero(keep)
+    if keep is not None:
+        rowids, bm25, tier, part = rowids[keep], bm25[keep], tier[keep], part[keep]
+    if recency and len(rowids):
+        bm25 = bm25 * recency_factors(meta.ts[rowids])
+    ts = meta.ts[rowids]
+    newest = -np.where(np.isnan(ts), -np.inf, ts)  # ascending = newest first, no time last
+    if not ranked:
+        # Newest first, documents that only mention a concept come after every document about it (also
+        # when a story picks the member that represents it).
+        # Keys: about (dated ≈ -2e9…0, undated 1e14), then mentions (the same plus 1e15), partial last.
+        newest = np.where(np.isinf(newest), 1e14, newest) + np.where(tier, 1e15, 0.0)
+        newest += np.where(part, 2e15, 0.0)
+    return _RowKeys(at, rowids, bm25, newest, tier, part, meta)
 
 
 def _ranked_rows(
@@ -435,27 +499,10 @@ def _ranked_rows(
     recency: bool = False,
     mention: npt.NDArray[np.bool_] | None = None,
     partial: npt.NDArray[np.bool_] | None = None,
-    depth: int | None = None,
 ) -> _Head:
-    """:func:`single_pass` up to the page's end (or the first ``depth`` rows), from the first row on,
-    without reading any row."""
-    rowids, bm25 = scanned
-    tier = mention if mention is not None else np.zeros(len(rowids), dtype=np.bool_)
-    part = partial if partial is not None else np.zeros(len(rowids), dtype=np.bool_)
-    meta = search.doc_meta(int(rowids.max()) + 1 if len(rowids) else 0)
-    keep = mask(meta, rowids, query, request, search.within(request.within))
-    if keep is not None:
-        rowids, bm25, tier, part = rowids[keep], bm25[keep], tier[keep], part[keep]
-    if recency and len(rowids):
-        bm25 = bm25 * recency_factors(meta.ts[rowids])
-    ts = meta.ts[rowids]
-    newest = -np.where(np.isnan(ts), -np.inf, ts)  # ascending = newest first, no time last
-    if not ranked:
-        # Newest first, documents that only mention a concept come after every document about it (also
-        # when a story picks the member that represents it).
-        # Keys: about (dated ≈ -2e9…0, undated 1e14), then mentions (the same plus 1e15), partial last.
-        newest = np.where(np.isinf(newest), 1e14, newest) + np.where(tier, 1e15, 0.0)
-        newest += np.where(part, 2e15, 0.0)
+    """:func:`single_pass` up to the page's end, from the first row on, without reading any row."""
+    k = _row_keys(search, scanned, query, request, ranked, recency=recency, mention=mention, partial=partial)
+    rowids, bm25, newest, tier, part = k.rowids, k.bm25, k.newest, k.tier, k.part
     shown, score = rowids, -bm25  # the document shown for each ranked row, and its score
     if fold:
         cols = search.story_cols(int(rowids.max()) + 1 if len(rowids) else 0)
@@ -463,11 +510,11 @@ def _ranked_rows(
             cols.story, cols.canonical, cols.n_stories, rowids, bm25, newest, ranked, tier=part
         )
         rowids, bm25, newest, tier, part = rowids[sel], bm25[sel], newest[sel], tier[sel], part[sel]
-    per_source = source_counts(meta, shown[~part])
+    per_source = source_counts(k.meta, shown[~part])
     total = int((~part).sum())
     available = len(rowids)
-    want = request.offset + request.limit if depth is None else depth
-    if want == 0 or (depth is None and (request.limit == 0 or request.offset >= available)):
+    want = request.offset + request.limit
+    if request.limit == 0 or request.offset >= available:
         return _Head([], [], [], [], [], total, per_source, available - total)
     primary = bm25 if ranked else newest
     sel = _reachable(primary, part if ranked else None, want)
@@ -478,6 +525,7 @@ def _ranked_rows(
     )
     order = sel[np.lexsort(keys)][:want]
     labels = [("提及" if t else "主题") if mention is not None else None for t in tier[order].tolist()]
+    last = order[-1]
     return _Head(
         shown=shown[order].tolist(),
         placed_by=rowids[order].tolist(),
@@ -487,6 +535,7 @@ def _ranked_rows(
         total=total,
         per_source=per_source,
         partial_total=available - total,
+        last_key=(float(primary[last]), bool(part[last])),
     )
 
 
