@@ -170,9 +170,11 @@ def main() -> None:
             if mode == EMBED:
                 default_embedder().embed_queries([theme])
             else:
-                # the same themes are timed repeatedly: drop the kept FTS5 passes (store/sqlite/scans.py)
-                # so each run does its own, as the first view of a theme does
+                # the same themes are timed repeatedly: drop the kept FTS5 passes and 提及 verdicts
+                # (store/sqlite/scans.py, mentions.py) so each run does its own, as the first view of a
+                # theme does
                 tf.store.search_cache.pop("scans", None)  # type: ignore[attr-defined]
+                tf.store.search_cache.pop("aboutness", None)  # type: ignore[attr-defined]
                 tf.search(theme, sort=sort, **MODE_ARGS[mode])  # type: ignore[arg-type]
 
         for theme in THEMES:  # warm every path once (columns, caches, the embedding model, the HNSW index)
