@@ -1,9 +1,10 @@
 """The page of one search over the per-document columns: each match's sort keys, folding, the first rows
 up to the page's end, the outlet counts (``store/plan.py`` decides which matches; this orders them).
 
-Why apart from the plan: the plan makes the same page several times when it reads roundups as needed
-(``plan._read_as_needed``), and every backend's plain search makes it once (``single_pass``); both need the
-rows in order without reading documents, and the rows read into candidates only at the end.
+Why apart from the plan: a concept query makes its page twice when it reads roundups as needed (first as
+if every unread one were 提及, ``plan._read_as_needed``), and every other search makes it once
+(``single_pass``); both need the rows in order without reading a document, the page's rows read into
+candidates only at the end.
 """
 
 from __future__ import annotations
@@ -70,8 +71,6 @@ class Head:
 
     shown: list[int]
     """The document shown for each row (a story's canonical copy when it matched)."""
-    placed_by: list[int]
-    """The match whose keys placed each row (a story's best member; the shown document itself unfolded)."""
     scores: list[float]
     labels: list[str | None]
     partial: list[bool]
@@ -172,7 +171,7 @@ def ranked_rows(
     available = len(rowids)
     want = request.offset + request.limit
     if request.limit == 0 or request.offset >= available:
-        return Head([], [], [], [], [], total, per_source, available - total)
+        return Head([], [], [], [], total, per_source, available - total)
     primary = bm25 if ranked else newest
     sel = _reachable(primary, part if ranked else None, want)
     keys = (
@@ -185,7 +184,6 @@ def ranked_rows(
     last = order[-1]
     return Head(
         shown=shown[order].tolist(),
-        placed_by=rowids[order].tolist(),
         scores=score[order].tolist(),
         labels=labels,
         partial=part[order].tolist(),
