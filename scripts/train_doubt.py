@@ -39,8 +39,9 @@ import eval_faithfulness  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL_PATH = REPO / "src" / "themeflow" / "summarize" / "doubt_model.json"
-HELD_OUT = ("blind6", "blind7", "blind8")
-"""blind7 and blind8 were judged after blind6 was scored: held out too (blind8 is scored once with the model frozen)."""
+HELD_OUT = ("blind6", "blind7", "blind8", "blind9")
+"""blind7 and blind8 were judged after blind6 was scored: held out too (blind8 is scored once with the model
+frozen); blind9 is sealed (``eval_faithfulness.SEALED``)."""
 REGULARIZATION_C = 0.5
 FOLDS = 10
 
