@@ -363,6 +363,9 @@ def reliability_report() -> dict[str, object]:
     judge and at least three of the five readings decide. Returns the raw agreement and Cohen's kappa of
     the two readings, and the faithful share of shown bullets under the first reading and under the
     adjudicated one, each reweighted from the strata to all the shown bullets, with its standard error."""
+    for path in (SECOND_SAMPLE, SECOND_READING, LABELS):
+        if not path.exists():
+            raise SystemExit(f"reliability needs {path} (part of the faithfulness set in this repository)")
     sample = json.loads(SECOND_SAMPLE.read_text(encoding="utf-8"))
     labels = load_labels()
     first = {k: labels[k]["label"] == LABELS_OK for k in sample["keys"]}

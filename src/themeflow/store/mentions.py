@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from themeflow.search.aboutness import MENTION, MENTION_KINDS, aboutness_of, concept_matcher
-from themeflow.search.concept import Concept
+from themeflow.search.concept import Clause, Concept
 from themeflow.store.columns import KINDS
 from themeflow.text.doctype import DocType
 from themeflow.text.segment import fold
@@ -88,7 +88,16 @@ def _matcher(concept: Concept) -> Callable[[str], bool]:
 
 
 def _concept_key(concept: Concept) -> tuple[object, ...]:
-    return (concept.lexicon_version, tuple(f.text for c in concept.clauses for f in c.surfaces()))
+    """What the reading of a concept depends on: its clauses' forms, parts and minimums, and the lexicon."""
+    return (concept.lexicon_version, tuple(_clause_key(c) for c in concept.clauses))
+
+
+def _clause_key(clause: Clause) -> tuple[object, ...]:
+    return (
+        tuple(s.text for s in clause.whole),
+        tuple(_clause_key(p) for p in clause.parts),
+        clause.parts_minimum,
+    )
 
 
 def folded_texts(

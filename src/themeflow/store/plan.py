@@ -53,7 +53,7 @@ from themeflow.search.request import SearchRequest
 from themeflow.store.base import VectorStore
 from themeflow.store.columns import DocMeta, StoryCols
 from themeflow.store.mentions import may_mention
-from themeflow.store.page import epoch, mask, ranked_rows, row_keys, single_pass, source_counts
+from themeflow.store.page import Head, epoch, mask, ranked_rows, row_keys, single_pass, source_counts
 
 __all__ = ["SearchBackend", "epoch", "mask", "result", "run", "single_pass", "source_counts"]
 
@@ -290,26 +290,35 @@ def _read_as_needed(
         unread[:] = False
     if not request.limit:  # no page: nothing to read
         unread[:] = False
-    if unread.any():
-        # The page if every unread one were 提及: a row whose key, read as 主题, is behind that page's last
-        # row can never reach the page, so only the others are read (a story's copies together).
-        low = ranked_rows(
+
+    def scored(moved: npt.NDArray[np.bool_]) -> ScoredRows:
+        """The scores with ``moved`` read as 提及 (halved by relevance; newest first moves them by tier)."""
+        return (rowids, np.where(moved, scores * MENTION_FACTOR, scores)) if ranked else scanned
+
+    def page_as(moved: npt.NDArray[np.bool_]) -> Head:
+        recency = ranked and request.recency_boost
+        return ranked_rows(
             search,
-            (rowids, np.where(mention | unread, scores * MENTION_FACTOR, scores)) if ranked else scanned,
+            scored(moved),
             query,
             request,
             ranked,
             fold=fold,
-            recency=ranked and request.recency_boost,
-            mention=mention | unread,
+            recency=recency,
+            mention=moved,
             partial=partial,
         )
+
+    if unread.any():
+        # The page if every unread one were 提及: a row whose key, read as 主题, is behind that page's last
+        # row can never reach the page, so only the others are read (a story's copies together).
+        low = page_as(mention | unread)
         todo = unread.copy()
         full = len(low.shown) == request.offset + request.limit
         if full and low.last_key is not None and not low.last_key[1]:
             high = row_keys(
                 search,
-                (rowids, np.where(mention, scores * MENTION_FACTOR, scores)) if ranked else scanned,
+                scored(mention),
                 query,
                 request,
                 ranked,
@@ -325,17 +334,7 @@ def _read_as_needed(
             todo = unread & np.isin(story, story[todo])
         if todo.any():
             mention[todo] = search.mentions(rowids[todo], concept)
-    head = ranked_rows(
-        search,
-        (rowids, np.where(mention, scores * MENTION_FACTOR, scores)) if ranked else scanned,
-        query,
-        request,
-        ranked,
-        fold=fold,
-        recency=ranked and request.recency_boost,
-        mention=mention,
-        partial=partial,
-    )
+    head = page_as(mention)
     return head.page(search, request.offset), head.total, head.per_source, head.partial_total
 
 
