@@ -142,3 +142,63 @@ def test_corpus_furniture_is_gone(shared_data: Path) -> None:
             raw_chars += len("".join(json.loads(line)["text"].split()))
     kept = sum(len("".join(b.split())) for b in body)
     assert kept > 0.97 * raw_chars
+
+
+def _without_requires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rule searched on every text, as before rules named the literals their matches hold."""
+    from dataclasses import replace
+
+    import themeflow.text.boilerplate as bp
+
+    plain = tuple(replace(r, requires=()) for r in bp.rules())
+    monkeypatch.setattr(bp, "_rules_for", lambda where: tuple(r for r in plain if where in r.where))
+
+
+_FURNITURE_AND_PROSE = [
+    *(r.example.lstrip("…") for r in rules()),
+    "记者 王小明 李华 报道",
+    "（文章来源：证券时报）",
+    "图片来源：视觉中国",
+    "本文来自华尔街见闻，欢迎下载APP查看更多",
+    "免责声明：本文仅供参考，不构成投资建议。",
+    "公司表示，编辑部将继续跟踪来源不明的消息。",  # 编辑 and 来源 mid-sentence: prose, kept
+    "他在声明中说，版权问题仍在谈判。",
+    "长按识别二维码关注我们",
+    "据悉，该项目来源于去年的规划。责任编辑：张三",
+    "光伏装机量同比增长30%。（原标题：光伏装机再创新高）",
+]
+
+
+@pytest.mark.parametrize("text", _FURNITURE_AND_PROSE)
+def test_required_literals_change_nothing(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule skipped because the text holds none of its literals is a rule that could not have matched."""
+    fast = (strip_paragraphs([text, text]), strip_title(text))
+    _without_requires(monkeypatch)
+    assert (strip_paragraphs([text, text]), strip_title(text)) == fast
+
+
+def test_required_literals_change_nothing_on_the_corpus(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every paragraph and title of 3,000 research-corpus articles is stripped the same either way."""
+    records = []
+    with (shared_data / "news.jsonl").open(encoding="utf-8") as fh:
+        for line, _ in zip(fh, range(3000), strict=False):
+            rec = json.loads(line)
+            records.append((str(rec.get("title") or ""), str(rec.get("text") or "").split("\n")))
+    fast = [(strip_title(t), strip_paragraphs(p, t)) for t, p in records]
+    _without_requires(monkeypatch)
+    assert [(strip_title(t), strip_paragraphs(p, t)) for t, p in records] == fast
+
+
+@pytest.mark.parametrize(
+    ("requires", "message"),
+    [("编辑", "requires must be a list"), ([""], "requires must be a list"), (["监制"], "its example holds none")],
+)
+def test_bad_required_literals_are_refused(requires: object, message: str) -> None:
+    from themeflow.errors import ConfigError
+    from themeflow.text.boilerplate import rules_from_dict
+
+    rule = {"name": "r", "where": ["paragraph"], "action": "cut", "pattern": "责任编辑", "example": "责任编辑"}
+    with pytest.raises(ConfigError, match=message):
+        rules_from_dict({"rule": [{**rule, "requires": requires}]})

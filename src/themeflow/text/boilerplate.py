@@ -37,6 +37,12 @@ class Rule:
     action: Action
     pattern: re.Pattern[str]
     example: str
+    requires: tuple[str, ...] = ()
+    """Literals of which every match holds one (``boilerplate.toml``); empty: the pattern is always searched."""
+
+    def may_match(self, text: str) -> bool:
+        """False when ``text`` holds none of :attr:`requires`, so the pattern cannot match it."""
+        return not self.requires or any(lit in text for lit in self.requires)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +83,21 @@ def rules_from_dict(data: dict[str, object]) -> tuple[Rule, ...]:
             pattern = re.compile(str(entry["pattern"]))
         except (KeyError, re.error) as exc:
             raise ConfigError(f"boilerplate rule {name!r}: bad pattern: {exc}") from exc
-        out.append(Rule(name, frozenset(where), action, pattern, str(entry.get("example", ""))))
+        requires = entry.get("requires", [])
+        if not isinstance(requires, list) or not all(isinstance(r, str) and r for r in requires):
+            raise ConfigError(f"boilerplate rule {name!r}: requires must be a list of non-empty strings")
+        example = str(entry.get("example", ""))
+        rule = Rule(name, frozenset(where), action, pattern, example, tuple(requires))
+        if example and not rule.may_match(example):
+            raise ConfigError(f"boilerplate rule {name!r}: its example holds none of its required literals")
+        out.append(rule)
     return tuple(out)
 
 
 def _apply(text: str, rule: Rule, credits: list[str]) -> str:
     """``text`` after one rule ("" when a drop rule matches the whole of it)."""
+    if not rule.may_match(text):
+        return text
     if rule.action == "drop":
         m = rule.pattern.fullmatch(text)
         if m is None:
@@ -103,8 +118,13 @@ def _credit(m: re.Match[str], credits: list[str]) -> None:
         credits.append(outlet.strip())
 
 
+@cache
+def _rules_for(where: str) -> tuple[Rule, ...]:
+    return tuple(r for r in rules() if where in r.where)
+
+
 def _strip_one(text: str, where: str, credits: list[str], fired: list[str]) -> str:
-    active = [r for r in rules() if where in r.where]
+    active = _rules_for(where)
     for _ in range(_MAX_PASSES):
         before = text
         for rule in active:
