@@ -193,12 +193,22 @@ def test_required_literals_change_nothing_on_the_corpus(
 
 @pytest.mark.parametrize(
     ("requires", "message"),
-    [("编辑", "requires must be a list"), ([""], "requires must be a list"), (["监制"], "its example holds none")],
+    [
+        ("编辑", "requires must be a list"),
+        ([""], "requires must be a list"),
+        (["监制"], "its example holds none"),
+    ],
 )
 def test_bad_required_literals_are_refused(requires: object, message: str) -> None:
     from themeflow.errors import ConfigError
     from themeflow.text.boilerplate import rules_from_dict
 
-    rule = {"name": "r", "where": ["paragraph"], "action": "cut", "pattern": "责任编辑", "example": "责任编辑"}
+    rule = {
+        "name": "r",
+        "where": ["paragraph"],
+        "action": "cut",
+        "pattern": "责任编辑",
+        "example": "责任编辑",
+    }
     with pytest.raises(ConfigError, match=message):
         rules_from_dict({"rule": [{**rule, "requires": requires}]})

@@ -31,6 +31,7 @@ from themeflow.serialize import summary_from_dict, summary_to_dict
 from themeflow.store import document_rows
 from themeflow.store.base import StoreStats, WriteOutcome
 from themeflow.store.sqlite import fts, migrations
+from themeflow.store.sqlite.fingerprint_cache import StoreConnection
 from themeflow.store.sqlite.params import chunks, marks
 from themeflow.store.sqlite.tags import SQLiteTagStore
 from themeflow.store.sqlite.workflows import SQLiteWorkflowStore
@@ -125,7 +126,9 @@ class SQLiteStore:
             if self.read_only:
                 conn = self._connect_read_only()
             else:
-                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                conn = sqlite3.connect(
+                    self.path, isolation_level=None, check_same_thread=False, factory=StoreConnection
+                )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not self.read_only:
@@ -199,6 +202,8 @@ class SQLiteStore:
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
+                if isinstance(conn, StoreConnection):
+                    conn.fingerprints.clear()  # rows read in the transaction may be gone (fingerprint_cache.py)
                 raise
             else:
                 conn.execute("COMMIT")

@@ -39,6 +39,7 @@ from themeflow import dedup
 from themeflow.errors import StoreError
 from themeflow.model import Document
 from themeflow.store import story_rules as rules
+from themeflow.store.sqlite.fingerprint_cache import cache_of
 from themeflow.store.sqlite.migrations import Step
 from themeflow.store.sqlite.params import chunks, marks
 from themeflow.store.sqlite.story_reads import list_stories, parse_time, stories_for, story_of
@@ -159,6 +160,9 @@ def rebuild(conn: sqlite3.Connection, batch: int = 1000) -> int:
     }
     for table in ("story_members", "stories", "lsh_bands", "sentence_keys", "doc_fingerprints"):
         conn.execute(f"DELETE FROM {table}")
+    cache = cache_of(conn)
+    if cache is not None:
+        cache.clear()
     done = 0
     last = 0
     while True:
@@ -210,13 +214,39 @@ class _Tables:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.cache = cache_of(conn)
 
     def _load(self, column: str, values: Sequence[object]) -> list[rules.Fingerprinted]:
+        """The fingerprints whose ``column`` (``rowid`` or ``doc_id``) is one of ``values``, in key order per
+        chunk of values as SQLite returns them; those the connection keeps (``fingerprint_cache.py``) are
+        not read again."""
         out: list[rules.Fingerprinted] = []
         for chunk in chunks(values):
-            q = f"SELECT {_FP_COLS} FROM doc_fingerprints WHERE {column} IN ({marks(len(chunk))})"
-            out += [rules.fingerprinted(r) for r in self.conn.execute(q, chunk)]
+            kept, todo = self._kept(column, chunk)
+            q = f"SELECT {_FP_COLS} FROM doc_fingerprints WHERE {column} IN ({marks(len(todo))})"
+            read = [rules.fingerprinted(r) for r in self.conn.execute(q, todo)] if todo else []
+            if self.cache is not None:
+                self.cache.keep(read)
+            if kept:
+                read = sorted(
+                    kept + read, key=(lambda f: f.rowid) if column == "rowid" else (lambda f: f.doc_id)
+                )
+            out += read
         return out
+
+    def _kept(self, column: str, values: Sequence[object]) -> tuple[list[rules.Fingerprinted], list[object]]:
+        """The kept fingerprints among ``values``, and the values still to read."""
+        if self.cache is None:
+            return [], list(values)
+        kept: list[rules.Fingerprinted] = []
+        todo: list[object] = []
+        for v in values:
+            found = self.cache.at(int(str(v))) if column == "rowid" else self.cache.of(str(v))
+            if found is None:
+                todo.append(v)
+            else:
+                kept.append(found)
+        return kept, todo
 
     def fingerprints(self, doc_ids: Sequence[str]) -> list[rules.Fingerprinted]:
         return self._load("doc_id", doc_ids)
@@ -262,9 +292,13 @@ class _Tables:
                 "DELETE FROM sentence_keys WHERE key = ? AND fp = ?", [(int(k), rowid) for k in sentences]
             )
         self.conn.execute("DELETE FROM doc_fingerprints WHERE doc_id = ?", (doc_id,))
+        if self.cache is not None:
+            self.cache.evict(rowid, doc_id)
 
     def set_published(self, rowid: int, published: str) -> None:
         self.conn.execute("UPDATE doc_fingerprints SET published_key = ? WHERE rowid = ?", (published, rowid))
+        if self.cache is not None:
+            self.cache.evict(rowid)
 
     def band_holders(self, bands: Sequence[int], per_band: int) -> set[int]:
         # One statement; each key's newest holders are a backwards walk of the (key, fp) primary key.
