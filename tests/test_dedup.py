@@ -165,3 +165,23 @@ def test_the_signature_is_datasketchs_affine32_minhash(n: int) -> None:
         reference.update_batch(hashes[start : start + 4096].tolist())
     expected = np.asarray(reference.hashvalues, dtype=np.uint32)
     assert np.array_equal(dedup.minhash_signature(hashes, perms), expected)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "\n".join(CHIP),
+        "星河半导体星河半导体星河半导体星河半导体星河半导体星河半导体星河半导体星河半导体星河半导体星河半导体",
+        "\n".join(BANK) * 3,  # every shingle repeated
+        "ＡＢＣ１２３" * 40,
+    ],
+)
+def test_the_signature_ignores_repeated_shingles(body: str) -> None:
+    """Fingerprints hash every shingle, repeats kept; the signature is that of the distinct shingles."""
+    norm = dedup.normalize(body)
+    perms = dedup._permutations(dedup.DEFAULT_CONFIG.num_perm, dedup.DEFAULT_CONFIG.seed)
+    all_of_them = dedup.shingle_hashes(norm, 5, distinct=False)
+    assert len(all_of_them) == len(norm) - 4 > len(dedup.shingle_hashes(norm, 5))
+    signature = dedup.fingerprint_text(body).signature
+    assert signature is not None
+    assert np.array_equal(signature, dedup.minhash_signature(dedup.shingle_hashes(norm, 5), perms))

@@ -80,3 +80,46 @@ def test_punctuation_only_text_has_no_tokens() -> None:
 def test_version_tracks_dictionary() -> None:
     assert segment.ANALYZER_VERSION.startswith(segment._RULES_VERSION + "-")
     assert len(segment.dictionary_words()) >= 300
+
+
+def _one_run_at_a_time(text: str) -> segment.Analyzed:
+    """The analysis as it was written first: every CJK run segmented by a call of its own."""
+    w: list[str] = []
+    g: list[str] = []
+    for kind, run in segment.runs(fold(text)):
+        if kind == "cjk":
+            for word in segment._segmenter().cut(run):
+                w.extend(segment._expand(word))
+            g.extend(segment.grams_of_run(run))
+        else:
+            w.append(run)
+            g.append(run)
+    return segment.Analyzed(w, g)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "，。！",
+        "英伟达Q3营收350.8亿美元，同比增长94%；数据中心业务308亿美元。",
+        "二〇二五年，人们々日々忙碌\n第二段：资本开支周期（AI）与GPU、HBM3e",
+        "𠀀𠀁汉字扩展B区与兼容字\uf900\uf901混排 abc 12,345.6 字",
+        "連續兩個季度維持在百分之九十五以上，港股ETF一度上漲6.5%",
+        "字",
+        "a1b2 c3",
+    ],
+)
+def test_runs_cut_together_give_what_each_run_alone_gives(text: str) -> None:
+    assert analyze_both(text) == _one_run_at_a_time(text)
+
+
+def test_runs_cut_together_on_the_corpus(shared_data) -> None:  # type: ignore[no-untyped-def]
+    """Every title and text of the first 3,000 research-corpus articles: the same words and grams."""
+    import json
+
+    with (shared_data / "news.jsonl").open(encoding="utf-8") as fh:
+        for line, _ in zip(fh, range(3000), strict=False):
+            rec = json.loads(line)
+            for text in (str(rec.get("title") or ""), str(rec.get("text") or "")):
+                assert analyze_both(text) == _one_run_at_a_time(text)

@@ -170,12 +170,14 @@ _S32 = np.uint64(32)
 _FIGURE = re.compile(r"\d+(?:\.\d+)?")
 
 
-def shingle_hashes(norm: str, k: int) -> np.ndarray:
+def shingle_hashes(norm: str, k: int, *, distinct: bool = True) -> np.ndarray:
     """Distinct 32-bit hashes of the character ``k``-shingles of a normalized text (uint32, sorted).
 
     Vectorized (a polynomial over code points, then a 64-bit avalanche, folded to 32 bits) because a
     per-shingle ``hashlib`` call dominated fingerprinting; the hash is deterministic across processes
-    and platforms, which is what a persisted signature needs.
+    and platforms, which is what a persisted signature needs. ``distinct=False``: one hash per shingle, in
+    text order, repeats kept (MinHash takes a minimum, which repeats do not change; sorting them out cost
+    more than the repeats do).
     """
     if len(norm) < k:
         return np.zeros(0, dtype=np.uint32)
@@ -189,7 +191,8 @@ def shingle_hashes(norm: str, k: int) -> np.ndarray:
     h ^= h >> _S33
     h *= _M2
     h ^= h >> _S33
-    return np.unique((h ^ (h >> _S32)).astype(np.uint32))
+    folded = (h ^ (h >> _S32)).astype(np.uint32)
+    return np.unique(folded) if distinct else folded
 
 
 def figures(text: str, *, min_len: int = 2) -> frozenset[str]:
@@ -317,7 +320,7 @@ def fingerprint_text(
     )
     if len(norm) < config.min_chars:
         return base
-    hashes = shingle_hashes(norm, config.shingle_k)
+    hashes = shingle_hashes(norm, config.shingle_k, distinct=False)
     return replace(base, signature=minhash_signature(hashes, _permutations(config.num_perm, config.seed)))
 
 
@@ -340,13 +343,15 @@ def minhash_signature(hashes: np.ndarray, permutations: np.ndarray) -> np.ndarra
     s1, m1, s2, m2, s3 = _FMIX32
     sig = np.full(len(a), np.iinfo(np.uint32).max, dtype=np.uint32)
     for start in range(0, len(hashes), _CHUNK):
-        hv = hashes[start : start + _CHUNK].astype(np.uint32).reshape(-1, 1)
-        hv = hv ^ (hv >> s1)
-        hv = hv * m1
-        hv = hv ^ (hv >> s2)
-        hv = hv * m2
-        hv = hv ^ (hv >> s3)
-        sig = np.minimum(sig, (hv * a + b).min(axis=0))
+        hv = hashes[start : start + _CHUNK].astype(np.uint32)  # a copy: the steps below work in place
+        hv ^= hv >> s1
+        hv *= m1
+        hv ^= hv >> s2
+        hv *= m2
+        hv ^= hv >> s3
+        values = np.multiply.outer(hv, a)  # one (shingles × permutations) matrix, added to in place
+        values += b
+        np.minimum(sig, values.min(axis=0), out=sig)
     return sig
 
 

@@ -218,14 +218,27 @@ class Analyzed:
     grams: list[str]
 
 
+_RUN_BREAK = "\n"
+"""Joins a text's CJK runs for one segmentation call: never inside a run, and the segmenter cuts at it (a
+segmenter cuts each block of Han characters on its own, so each run is cut as it would be alone)."""
+
+
 def analyze_both(text: str) -> Analyzed:
-    """Fold ``text`` and produce the word stream and the gram stream (what the index stores)."""
+    """Fold ``text`` and produce the word stream and the gram stream (what the index stores).
+
+    The CJK runs are segmented in one call, joined by :data:`_RUN_BREAK`, and their words dealt back run by
+    run: a call per run (a news article has hundreds, between every number and punctuation mark) cost more
+    than the segmentation itself. ``tests/test_segment.py`` holds this to segmenting each run alone."""
     w: list[str] = []
     g: list[str] = []
-    cut = _segmenter().cut
-    for kind, run in runs(fold(text)):
+    found = list(runs(fold(text)))
+    cjk = [run for kind, run in found if kind == "cjk"]
+    words = iter(_segmenter().cut(_RUN_BREAK.join(cjk)) if cjk else ())
+    for kind, run in found:
         if kind == "cjk":
-            for word in cut(run):
+            for word in words:
+                if word == _RUN_BREAK:
+                    break
                 w.extend(_expand(word))
             g.extend(grams_of_run(run))
         else:
