@@ -136,6 +136,43 @@ def test_a_batch_no_worker_could_prepare_is_written_by_the_store(tmp_path: Path)
     store.close()
 
 
+def test_many_batches_are_written_in_bulk_and_the_settings_come_back(tmp_path: Path) -> None:
+    """Past the inline batches the writer's connection gets the bulk page cache and log size; closing the
+    writer puts SQLite's settings back."""
+    from themeflow.store.sqlite.store import BULK_CACHE_KIB, BULK_CHECKPOINT_PAGES
+
+    docs = [d for d in read_targets([str(_corpus(tmp_path / "c.jsonl"))]) if isinstance(d, Document)]
+    store = SQLiteStore(tmp_path / "w.db")
+    before = [store.conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "wal_autocheckpoint")]
+    seen: list[list[int]] = []
+
+    def done(outcomes: list[str]) -> None:
+        seen.append(
+            [store.conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "wal_autocheckpoint")]
+        )
+
+    writer = PreparingWriter(store, prepare_batch, workers=2)
+    for start in range(0, len(docs), 100):
+        writer.submit(docs[start : start + 100], done)
+    writer.close()
+    assert seen[0] == before  # the inline batches: a small ingest is written as before
+    assert seen[-1] == [-BULK_CACHE_KIB, BULK_CHECKPOINT_PAGES]
+    assert [
+        store.conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "wal_autocheckpoint")
+    ] == before
+    assert store.count_documents() == 800
+    store.close()
+
+
+def test_a_read_only_store_is_left_as_it_is(tmp_path: Path) -> None:
+    SQLiteStore(tmp_path / "r.db").close()
+    store = SQLiteStore(tmp_path / "r.db", read_only=True)
+    before = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+    with store.bulk_writing():
+        assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == before
+    store.close()
+
+
 def test_the_background_reader_yields_what_the_reader_yields(tmp_path: Path) -> None:
     corpus = str(_corpus(tmp_path / "c.jsonl"))
 

@@ -9,6 +9,7 @@ outcomes (new, updated, unchanged) come back to the report; only when they come 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import multiprocessing
 import multiprocessing.context
 from collections import deque
@@ -107,6 +108,7 @@ class PreparingWriter:
         self.store = store
         self.preparer = preparer
         self.workers = max(1, workers)
+        self._bulk = contextlib.ExitStack()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._pending: deque[tuple[concurrent.futures.Future[list[Any]] | None, Sequence[Document], Outcomes]]
         self._pending = deque()
@@ -117,6 +119,11 @@ class PreparingWriter:
         if self._batches <= INLINE_BATCHES:
             done(self.store.upsert_documents(docs))
             return
+        if self._batches == INLINE_BATCHES + 1:
+            # many batches follow: the store may write them differently (SQLiteStore.bulk_writing)
+            bulk = getattr(self.store, "bulk_writing", None)
+            if bulk is not None:
+                self._bulk.enter_context(bulk())
         stored = self.store.stored_hashes([d.id for d in docs])  # type: ignore[attr-defined]
         todo = [d for d in docs if stored.get(d.id) != with_true_hash(d).content_hash]
         future = self._prepare(todo) if todo else None
@@ -132,6 +139,7 @@ class PreparingWriter:
                 self._write_oldest()
         finally:
             self._shutdown(wait=True)
+            self._bulk.close()
 
     def abort(self) -> None:
         for future, _, _ in self._pending:
@@ -139,6 +147,7 @@ class PreparingWriter:
                 future.cancel()
         self._pending.clear()
         self._shutdown(wait=False)
+        self._bulk.close()
 
     def _prepare(self, docs: list[Document]) -> concurrent.futures.Future[list[Any]] | None:
         if self._pool is None:
