@@ -241,7 +241,10 @@ class _Tables:
         kept: list[rules.Fingerprinted] = []
         todo: list[object] = []
         for v in values:
-            found = self.cache.at(int(str(v))) if column == "rowid" else self.cache.of(str(v))
+            if column == "rowid":
+                found = self.cache.at(v) if isinstance(v, int) else None
+            else:
+                found = self.cache.of(str(v))
             if found is None:
                 todo.append(v)
             else:
