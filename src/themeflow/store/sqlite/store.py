@@ -5,8 +5,8 @@ Why this shape:
   through ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way.
 - **Batches commit as they go.** An ingest commits every batch, so a crash or Ctrl-C loses at most the
   batch in flight and a re-run resumes (re-ingest is idempotent by document id and content hash). A bulk
-  ingest (:meth:`SQLiteStore.bulk_writing`) syncs the log to disk less often: a power cut, unlike a killed
-  process, can undo the batches since the last sync, which the same re-run writes again.
+  ingest (:meth:`SQLiteStore.bulk_writing`) syncs the log to disk less often: a power cut or an OS crash,
+  unlike a killed process, can undo the batches since the last sync, which the same re-run writes again.
 - **Index in the same transaction.** The FTS rows and story membership are written with the document, so
   search never sees a document the index disagrees about.
 - **Connections per thread.** sqlite3 connections are not shared across threads (the web server runs
