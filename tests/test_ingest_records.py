@@ -160,3 +160,30 @@ def test_twenty_megabyte_single_record(tmp_path: Path) -> None:
     assert sum(map(len, doc.paragraphs)) <= Limits().max_chars
     assert max(map(len, doc.paragraphs)) <= Limits().max_paragraph_chars
     assert doc.meta["truncated"]
+
+
+def test_language_counts_runs_as_it_counted_characters() -> None:
+    """``_lang`` counts CJK and Latin characters by the length of their runs: the same as counting each."""
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from themeflow.ingest.document import _lang
+
+    def by_character(paragraphs: list[str]) -> str:
+        sample = "".join(paragraphs)[:4000]
+        cjk = len(re.findall(r"[\u3400-\u9fff]", sample))
+        latin = len(re.findall(r"[A-Za-z]", sample))
+        return "en" if cjk < 0.05 * max(len(sample), 1) and latin > 0.3 * max(len(sample), 1) else "zh"
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.lists(
+            st.text(alphabet=st.sampled_from(list("ab Z1，资本ö\u3400\u9fffé")), max_size=80), max_size=5
+        )
+    )
+    def same(paragraphs: list[str]) -> None:
+        assert _lang(paragraphs) == by_character(paragraphs)
+
+    same()

@@ -111,3 +111,34 @@ def test_normalization_is_idempotent_and_lines_are_clean(text: str) -> None:
     assert clean_text(once) == once
     for para in split_paragraphs(text):
         assert para and para == para.strip() and "  " not in para and "\n" not in para
+
+
+def _clean_line_translated(line: str) -> str:
+    """The first way of cleaning a line: every character looked up in the table."""
+    from themeflow.text import normalize as nm
+
+    return nm._SPACES.sub(" ", nm._FW_POINT.sub(".", line.translate(nm._TABLE))).strip()
+
+
+def _line_breaks_as_newlines(text: str) -> list[str]:
+    from themeflow.text import normalize as nm
+
+    return nm._LINE_BREAKS.sub("\n", text).split("\n")
+
+
+_FURNISHED = st.text(
+    alphabet=st.sampled_from(
+        list("0123456789abcAZ，。．.%％ \t\r\n\u3000\u00a0\u200b\ufeff\x00\x07\x85\u2028０９ＡＺａｚ资本开支")
+    )
+)
+
+
+@given(_FURNISHED)
+@settings(max_examples=300)
+def test_the_text_is_translated_once_as_each_line_was(text: str) -> None:
+    """Lines are cleaned from the text translated once (and only when it holds a character to translate):
+    the same lines as translating each line."""
+    lines = [_clean_line_translated(x) for x in _line_breaks_as_newlines(text)]
+    assert clean_text(text) == "\n".join(x for x in lines if x)
+    for line in _line_breaks_as_newlines(text):
+        assert clean_line(line) == _clean_line_translated(line)

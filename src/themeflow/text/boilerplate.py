@@ -123,15 +123,26 @@ def _rules_for(where: str) -> tuple[Rule, ...]:
     return tuple(r for r in rules() if where in r.where)
 
 
+@cache
+def _literals_for(where: str) -> tuple[str, ...]:
+    return tuple(sorted({lit for r in _rules_for(where) for lit in r.requires}))
+
+
 def _strip_one(text: str, where: str, credits: list[str], fired: list[str]) -> str:
     active = _rules_for(where)
+    literals = _literals_for(where)
     for _ in range(_MAX_PASSES):
         before = text
+        # which rules' literals the text holds, told once for all of them (a C-level test per literal)
+        present = frozenset(filter(text.__contains__, literals))
         for rule in active:
+            if rule.requires and present.isdisjoint(rule.requires):
+                continue
             after = _apply(text, rule, credits).strip()
             if after != text:
                 fired.append(rule.name)
                 text = after
+                present = frozenset(filter(text.__contains__, literals))
             if not text:
                 return ""
         if text == before:

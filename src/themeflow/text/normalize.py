@@ -47,16 +47,28 @@ _FORMER_BREAK = re.compile(r"[ \t\u3000\u00a0]{2,}")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；])(?![”’」』）)\"'。！？!?])")
 
 
+_TABLE_KEYS = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_TABLE)) + "]")
+"""The characters :data:`_TABLE` changes. Why: ``str.translate`` with a dict looks up every character, and
+nearly every line has none of these; one C-level search tells which lines need it."""
+
+
+def _folded(text: str) -> str:
+    """``text.translate(_TABLE)``, skipped when there is nothing to translate (line breaks are kept)."""
+    return text.translate(_TABLE) if _TABLE_KEYS.search(text) is not None else text
+
+
+def _clean_folded_line(line: str) -> str:
+    return _SPACES.sub(" ", _FW_POINT.sub(".", line)).strip()
+
+
 def clean_line(line: str) -> str:
     """One line: widths folded, invisibles dropped, whitespace runs collapsed to one space, stripped."""
-    line = line.translate(_TABLE)
-    line = _FW_POINT.sub(".", line)
-    return _SPACES.sub(" ", line).strip()
+    return _clean_folded_line(_folded(line))
 
 
 def clean_text(text: str) -> str:
     """Clean every line and drop the empty ones; lines stay separated by ``\\n``."""
-    lines = (clean_line(x) for x in _LINE_BREAKS.sub("\n", text).split("\n"))
+    lines = (_clean_folded_line(x) for x in _folded(_LINE_BREAKS.sub("\n", text)).split("\n"))
     return "\n".join(x for x in lines if x)
 
 
