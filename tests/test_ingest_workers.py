@@ -123,6 +123,33 @@ def _broken(docs: Sequence[Document]) -> list[PreparedDocument]:
     return prepare_batch(docs)
 
 
+def _noting_priority(docs: Sequence[Document]) -> list[PreparedDocument]:
+    """A preparer that writes down the niceness it runs at (in the file ``THEMEFLOW_TEST_NICE_LOG`` names)."""
+    with open(os.environ["THEMEFLOW_TEST_NICE_LOG"], "a", encoding="utf-8") as log:
+        log.write(f"{os.getpid()} {os.nice(0)}\n")
+    return prepare_batch(docs)
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="process priorities are Unix's")
+def test_the_workers_run_below_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer is the serial stage: its workers take only the cores it leaves."""
+    log = tmp_path / "nice.log"
+    monkeypatch.setenv("THEMEFLOW_TEST_NICE_LOG", str(log))
+    docs = [d for d in read_targets([str(_corpus(tmp_path / "c.jsonl"))]) if isinstance(d, Document)]
+    store = SQLiteStore(tmp_path / "w.db")
+    mine = os.nice(0)
+    writer = PreparingWriter(store, _noting_priority, workers=2)
+    for start in range(0, len(docs), 100):
+        writer.submit(docs[start : start + 100], lambda outcomes: None)
+    writer.close()
+    assert os.nice(0) == mine  # the writer itself is left as it was
+    seen = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    assert seen and all(int(pid) != os.getpid() for pid, _ in seen)  # prepared by the workers only
+    assert {int(nice) for _, nice in seen} == {min(19, mine + writers.PREPARER_NICENESS)}
+    assert store.count_documents() == 800
+    store.close()
+
+
 def test_a_batch_no_worker_could_prepare_is_written_by_the_store(tmp_path: Path) -> None:
     docs = [d for d in read_targets([str(_corpus(tmp_path / "c.jsonl"))]) if isinstance(d, Document)]
     store = SQLiteStore(tmp_path / "w.db")

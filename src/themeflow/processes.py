@@ -8,6 +8,7 @@ its parent dies; elsewhere a child notices at its next queue read.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import multiprocessing.context
@@ -17,7 +18,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-__all__ = ["die_with_parent", "worker_context"]
+__all__ = ["die_with_parent", "lower_priority", "worker_context"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -34,6 +35,13 @@ def die_with_parent() -> None:
         return
     if os.getppid() == 1:
         os._exit(1)
+
+
+def lower_priority(increment: int) -> None:
+    """Run this process ``increment`` nice levels below where it runs now (Unix), so that the processes it
+    works for get the cores first when they need them; nothing where a priority cannot be lowered."""
+    with contextlib.suppress(AttributeError, OSError):  # no os.nice (Windows), or the system refuses
+        os.nice(increment)
 
 
 def worker_context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
