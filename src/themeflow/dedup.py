@@ -15,7 +15,8 @@ How a copy is recognised:
 2. The normalized body is cut into overlapping character ``k``-shingles (``k = 5``: long enough that
    two unrelated Chinese texts on the same topic share few of them, short enough that a stripped comma
    breaks few). Exact duplicates are caught first by a hash of the normalized body.
-3. A MinHash signature (datasketch, fixed seed, :data:`DEFAULT_CONFIG`) estimates the Jaccard
+3. A MinHash signature (datasketch's ``affine32`` scheme computed in numpy, fixed seed,
+   :data:`DEFAULT_CONFIG`) estimates the Jaccard
    similarity of two shingle sets; LSH band keys (:func:`band_keys`) find candidates in
    O(candidates) through an index, and :func:`is_copy` verifies them against a threshold tuned on
    labelled pairs (``scripts/eval_dedup.py``; ``tests/data/dedup_pairs.jsonl``).
@@ -213,12 +214,16 @@ def _figure_hashes(figs: Iterable[str]) -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int, seed: int) -> np.ndarray:
-    """datasketch's ``affine32`` permutations, imported on the first fingerprint: its package import pulls in
-    scipy (~0.3 s), which every read-only command (stats, search, show) would otherwise pay at start-up."""
-    from datasketch import MinHash
+    """datasketch's ``affine32`` permutations (``MinHash(num_perm, seed, scheme="affine32").permutations``),
+    drawn as it draws them: odd multipliers, then offsets, from ``RandomState(seed)``.
 
-    permutations: np.ndarray = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return permutations
+    Why not ask datasketch: its package import pulls in scipy, ~0.3 s of CPU that the ingest's writer paid
+    before its first batch and each preparing worker before its first, and every read-only command (stats,
+    search, show) at start-up. ``tests/test_dedup.py`` holds these to datasketch's for several seeds."""
+    gen = np.random.RandomState(seed)
+    multipliers = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    offsets = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([multipliers, offsets])
 
 
 @dataclass(frozen=True, slots=True)
