@@ -78,8 +78,8 @@ def _ingest(db: Path, corpus: Path, workers: str) -> tuple[int, int, int]:
 
 
 def test_workers_write_the_same_store_as_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    corpus = _corpus(tmp_path / "corpus.jsonl")  # 800 documents: two batches inline, two by the workers
-    monkeypatch.setattr(background, "MIN_BYTES", 0)  # and read by a child process
+    corpus = _corpus(tmp_path / "corpus.jsonl")  # 800 documents in four batches
+    monkeypatch.setattr(background, "MIN_BYTES", 0)  # a large input: read by a child process
     prepared: list[int] = []
     real_prepare = PreparingWriter._prepare
 
@@ -100,9 +100,34 @@ def test_workers_write_the_same_store_as_one_process(tmp_path: Path, monkeypatch
     assert not prepared and not read_behind  # one process: reading and writing here
     with_workers = _ingest(tmp_path / "two.db", corpus, "2")
     assert read_behind, "a large local file is read by a child process"
-    assert sum(prepared) == 400, "the batches after the first two were prepared by workers"
+    assert prepared == [200] * 4, "a large input is prepared by workers from its first batch"
     assert alone == with_workers == (800, 0, 1)
     assert _digest(tmp_path / "one.db") == _digest(tmp_path / "two.db")
+
+
+def test_a_small_input_writes_its_first_batches_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below the size read by a child process, the first batches never start a worker (forking them costs
+    more than their analysis), and the batches after them do."""
+    corpus = _corpus(tmp_path / "corpus.jsonl")
+    monkeypatch.setattr(background, "MIN_BYTES", corpus.stat().st_size + 1)
+    prepared: list[int] = []
+    real_prepare = PreparingWriter._prepare
+
+    def counting(self: PreparingWriter, docs: list[Document]) -> object:
+        prepared.append(len(docs))
+        return real_prepare(self, docs)
+
+    monkeypatch.setattr(PreparingWriter, "_prepare", counting)
+    assert _ingest(tmp_path / "s.db", corpus, "2") == (800, 0, 1)
+    assert len(prepared) == 4 - writers.INLINE_BATCHES and sum(prepared) == 800 - 200 * writers.INLINE_BATCHES
+    assert _digest(tmp_path / "s.db") == _digest(_one_process(tmp_path, corpus))
+
+
+def _one_process(tmp_path: Path, corpus: Path) -> Path:
+    db = tmp_path / "one.db"
+    if not db.exists():
+        assert _ingest(db, corpus, "1") == (800, 0, 1)
+    return db
 
 
 def test_an_unchanged_reingest_sends_nothing_to_the_workers(

@@ -92,7 +92,7 @@ class Themeflow:
         on the cluster at ``ray_address``, default ``RAY_ADDRESS`` or a local one)."""
         from themeflow.cluster.writers import default_workers, writer_for
         from themeflow.ingest import fetch_config_from_settings, read_targets
-        from themeflow.ingest.background import reading_behind
+        from themeflow.ingest.background import read_in_background, worth_reading_in_background
         from themeflow.ingest.run import ingest_items
         from themeflow.ingest.urls import redact_url
 
@@ -101,17 +101,21 @@ class Themeflow:
         written_after = time.time()
         t0 = time.perf_counter()
         workers = 1 if ray else default_workers(self.settings.get("ingest_workers"))
-        writer = writer_for(
-            self.store, workers, ray=ray, location=self.settings.get("db"), address=ray_address
-        )
         paths = [str(t) for t in targets]
+        # a large local input is read by a child process and prepared by workers from its first batch
+        large = workers > 1 and worth_reading_in_background(paths)
+        writer = writer_for(
+            self.store, workers, ray=ray, location=self.settings.get("db"), address=ray_address, large=large
+        )
         items = read_targets(
             paths,
             field_map=field_map,
             tz=self.settings.get("timezone") or "Asia/Shanghai",
             fetch_config=fetch_config_from_settings(self.settings),
         )  # a bad field map or time zone is raised here, before anything is read
-        items = reading_behind(items, paths) if workers > 1 else items
+        if large:
+            reader = items
+            items = read_in_background(lambda: reader)
         try:
             ingest_items(items, writer.submit, report, batch_size=BATCH_SIZE, on_progress=on_progress)
             writer.close()

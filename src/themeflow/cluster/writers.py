@@ -73,7 +73,9 @@ Preparer = Callable[[Sequence[Document]], list[Any]]
 
 INLINE_BATCHES = 2
 """Batches written before any worker starts: forking two workers costs ~20 ms, but a fork server (a process
-with threads) ~0.5 s, more than two batches' analysis saves."""
+with threads) ~0.5 s, more than two batches' analysis saves. An input known to be large (a local file read by
+a child process, ``ingest/background.py``) starts the workers with its first batch instead: on the shared
+corpus, whose first articles are its longest, the two inline batches kept one core idle for 2.6 s."""
 
 
 AHEAD_PER_WORKER = 2
@@ -120,16 +122,19 @@ class PreparingWriter:
 
     - Only documents whose text is new or changed are sent to a worker (one read of the stored hashes per
       batch): a re-ingest of unchanged files costs no analysis.
-    - The first :data:`INLINE_BATCHES` batches are prepared here, so a small ingest (a feed run, the sample
-      corpus) never starts a worker.
+    - The first ``inline_batches`` (:data:`INLINE_BATCHES`) batches are prepared here, so a small ingest (a
+      feed run, the sample corpus) never starts a worker; a large one passes 0.
     - A batch a worker could not prepare (a worker killed, a document that breaks the analysis) is written
       as plain documents: the store then prepares them itself and reports what fails, as without workers.
     """
 
-    def __init__(self, store: Store, preparer: Preparer, workers: int) -> None:
+    def __init__(
+        self, store: Store, preparer: Preparer, workers: int, *, inline_batches: int = INLINE_BATCHES
+    ) -> None:
         self.store = store
         self.preparer = preparer
         self.workers = max(1, workers)
+        self.inline_batches = max(0, inline_batches)
         self._bulk = contextlib.ExitStack()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._pending: deque[tuple[concurrent.futures.Future[list[Any]] | None, Sequence[Document], Outcomes]]
@@ -138,10 +143,10 @@ class PreparingWriter:
 
     def submit(self, docs: Sequence[Document], done: Outcomes) -> None:
         self._batches += 1
-        if self._batches <= INLINE_BATCHES:
+        if self._batches <= self.inline_batches:
             done(self.store.upsert_documents(docs))
             return
-        if self._batches == INLINE_BATCHES + 1:
+        if self._batches == self.inline_batches + 1:
             # many batches follow: the store may write them differently (SQLiteStore.bulk_writing)
             bulk = getattr(self.store, "bulk_writing", None)
             if bulk is not None:
@@ -220,13 +225,20 @@ class RayWriter:
 
 
 def writer_for(
-    store: Store, workers: int, *, ray: bool = False, location: str | None = None, address: str | None = None
+    store: Store,
+    workers: int,
+    *,
+    ray: bool = False,
+    location: str | None = None,
+    address: str | None = None,
+    large: bool = False,
 ) -> BatchWriter:
     """The writer of an ingest: Ray tasks (``ray``, into the store at ``location``), worker processes and this
-    process's writer (a store that can prepare documents, ``workers`` > 1), else this process alone."""
+    process's writer (a store that can prepare documents, ``workers`` > 1), else this process alone.
+    ``large``: the input is known to be large, so workers start with its first batch."""
     if ray:
         return RayWriter(location or "", address=address)
     preparer = getattr(store, "preparer", None)
     if preparer is not None and workers > 1:
-        return PreparingWriter(store, preparer, workers)
+        return PreparingWriter(store, preparer, workers, inline_batches=0 if large else INLINE_BATCHES)
     return InlineWriter(store)

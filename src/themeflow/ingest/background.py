@@ -25,7 +25,7 @@ from themeflow.errors import InputError
 from themeflow.model import Document, IngestError
 from themeflow.processes import die_with_parent
 
-__all__ = ["CHUNK", "MIN_BYTES", "read_in_background", "reading_behind", "worth_reading_in_background"]
+__all__ = ["CHUNK", "MIN_BYTES", "read_in_background", "worth_reading_in_background"]
 
 CHUNK = 200
 """Items per message: pickling costs ~30 µs a document, sending a message far more than one item."""
@@ -121,11 +121,3 @@ def read_in_background(read: Callable[[], Iterable[Item]]) -> Iterator[Item]:
         child.join(timeout=10)
         channel.close()
         channel.join_thread()
-
-
-def reading_behind(items: Iterator[Item], targets: Sequence[str]) -> Iterator[Item]:
-    """``items`` (a reader over ``targets`` not started yet), read by a child process when that pays
-    (:func:`worth_reading_in_background`), else as they are."""
-    if not worth_reading_in_background(targets):
-        return items
-    return read_in_background(lambda: items)
