@@ -332,6 +332,57 @@ def test_a_tag_write_keeps_the_search_caches_a_document_write_drops_them(tmp_pat
     store.close()
 
 
+def test_another_connections_tag_write_keeps_the_caches_its_document_write_drops_them(tmp_path: Path) -> None:
+    """Concept tags written by another connection (the refresh's writer, while its worker processes search)
+    keep this connection's search caches; that connection's document write drops them, and the next search
+    sees the new document."""
+    from themeflow.model import DocumentTag, TagState
+
+    path = tmp_path / "two.db"
+    store = SQLiteStore(path)
+    store.upsert_documents(DOCS)
+    reader = SQLiteStore(path, read_only=True)  # another connection, as a worker process opens it
+    writer = SQLiteStore(path)
+    try:
+        assert reader.search(SearchRequest(query="光伏")).total == 1
+        columns, passes = reader.search_cache["docmeta"], reader.search_cache["scans"]
+        tag = DocumentTag("光伏", "solar", "主题", 1.0, DOCS[2].published_at, 1.0)
+        writer.tags.write(TagState("光伏", "lexicon", "digest", 1.0, 1.0), [tag])
+        assert reader.search(SearchRequest(query="光伏")).total == 1
+        assert reader.search_cache["docmeta"] is columns and reader.search_cache["scans"] is passes
+        writer.upsert_documents(
+            [Document("solar2", "光伏组件价格企稳", ("光伏组件报价本周持平。",), source="东方财富")]
+        )
+        assert {h.document.id for h in reader.search(SearchRequest(query="光伏")).hits} == {"solar", "solar2"}
+        assert reader.search_cache["docmeta"] is not columns
+    finally:
+        reader.close()
+        writer.close()
+        store.close()
+
+
+def test_a_store_without_a_content_version_drops_the_caches_on_any_commit(tmp_path: Path) -> None:
+    """A store written before the content version: another connection's commit, whatever it wrote, drops the
+    caches (its writer may not bump the version)."""
+    from themeflow.model import DocumentTag, TagState
+
+    path = tmp_path / "old.db"
+    store = SQLiteStore(path)
+    store.upsert_documents(DOCS)
+    store.conn.execute("DELETE FROM meta WHERE key = 'content_version'")
+    reader = SQLiteStore(path, read_only=True)
+    try:
+        assert reader.search(SearchRequest(query="光伏")).total == 1
+        columns = reader.search_cache["docmeta"]
+        tag = DocumentTag("光伏", "solar", "主题", 1.0, DOCS[2].published_at, 1.0)
+        store.tags.write(TagState("光伏", "lexicon", "digest", 1.0, 1.0), [tag])
+        assert reader.search(SearchRequest(query="光伏")).total == 1
+        assert reader.search_cache["docmeta"] is not columns
+    finally:
+        reader.close()
+        store.close()
+
+
 def test_folded_texts_stay_within_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     """The 提及 reading's folded texts are kept per store state, at most ``TEXTS_KEPT`` of them: a refresh of
     every concept against one unchanged store would otherwise keep every roundup of the store."""

@@ -8,17 +8,27 @@ the rest is a ``bincount`` and a partial sort.
 The columns are indexed by rowid (``source_code[rowid]``, ``ts[rowid]``; NaN = no known time; code -1 =
 no outlet) and cached per connection (in the store's ``search_cache``). A cache is valid while neither of these moved:
 
-* ``PRAGMA data_version`` of that connection — changes when any *other* connection commits (another
-  thread's connection, another process);
-* the store's ``write_generation`` — bumped by every commit through the store that may change documents,
-  which covers writes made on this very connection (``data_version`` does not see those); a commit that
-  only writes concept tags leaves it (``SQLiteStore.transaction(documents=False)``).
+* the database's ``content_version`` (a row of ``meta``), bumped by every commit through the store that may
+  change what search reads: documents, their index, stories (``SQLiteStore.transaction``). A commit that only
+  writes a side table such as the concept tags (``transaction(documents=False)``) leaves it. It is read
+  again only when ``PRAGMA data_version`` of the connection moved, i.e. when another connection (another
+  thread's, another process's) committed anything, so a check costs one pragma;
+* the store's ``write_generation`` — bumped by the same commits made through this store, which covers writes
+  made on this very connection (``data_version`` does not see those).
 
-A stale cache is rebuilt from two narrow index scans (0.7 s at a million documents, warm).
+Why the version and not ``data_version`` alone: that moves on *any* commit of another connection. A concept
+refresh tags concepts in worker processes and writes each concept's tags here as it comes back; every such
+commit threw away the workers' columns, FTS5 passes and 提及 verdicts, and they read the same again for the
+next concept: the workers spent 10.5 CPU-s on what takes 6.9 with the caches kept (the shared corpus). The
+web app, a process of its own, likewise lost them to every scheduled workflow's tag writes.
+
+A store written before the version existed has no such row: then any commit another connection makes
+drops the caches, as before. A stale cache is rebuilt from two narrow index scans (0.7 s at a million
+documents, warm).
 
 :class:`StoryCols` holds the story each document belongs to, for folding copies in the same pass. It is
 loaded only when a search folds copies (stories exist), kept beside the other columns under the same key:
-story membership changes only in write transactions, which move ``data_version`` or ``write_generation``.
+story membership changes only in write transactions, which move the version or ``write_generation``.
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ __all__ = [
     "doc_meta",
     "load_doc_meta",
     "load_story_cols",
+    "CONTENT_VERSION",
     "state_key",
     "state_slot",
     "story_cols",
@@ -93,16 +104,32 @@ class CachingStore(Protocol):
     def search_cache(self) -> dict[str, Any]: ...
 
 
-def state_key(conn: sqlite3.Connection, generation: int) -> tuple[int, int]:
-    """What identifies the database as ``conn`` sees it: ``PRAGMA data_version`` and the store's
-    ``write_generation`` (module docstring)."""
-    return int(conn.execute("PRAGMA data_version").fetchone()[0]), generation
+CONTENT_VERSION = "content_version"
+"""The ``meta`` row that every commit changing what search reads bumps (``SQLiteStore.transaction``)."""
+
+_SEEN = "_content_version"
+"""Where a connection's cache keeps the last ``data_version`` it saw and the content version read then."""
+
+
+def state_key(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -> tuple[object, int]:
+    """What identifies what search reads as ``conn`` sees it: the database's content version (read again only
+    when ``PRAGMA data_version`` moved) and the store's ``write_generation`` (module docstring). ``cache`` is
+    the connection's ``search_cache``."""
+    version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+    seen = cache.get(_SEEN)
+    if seen is None or seen[0] != version:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (CONTENT_VERSION,)).fetchone()
+        # no row (a store from before the version): any commit of another connection counts
+        seen = (version, ("content", str(row[0])) if row is not None else ("data", version))
+        cache[_SEEN] = seen
+    return seen[1], generation
 
 
 def state_slot(store: CachingStore, name: str, new: Callable[[], T]) -> T:
     """The cache entry ``name`` for the database's current state: made by ``new`` on first use and again
-    after any write (the FTS5 passes of ``scans.py``, the 提及 verdicts and texts of ``mentions.py``)."""
-    key = state_key(store.conn, store.write_generation)
+    after any write that may change what search reads (the FTS5 passes of ``scans.py``, the 提及 verdicts and
+    texts of ``mentions.py``)."""
+    key = state_key(store.conn, store.write_generation, store.search_cache)
     held = store.search_cache.get(name)
     if held is None or held[0] != key:
         held = (key, new())
@@ -115,7 +142,7 @@ def doc_meta(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -
 
     ``cache`` is per connection (the store's ``search_cache``); ``generation`` its ``write_generation``.
     """
-    key = state_key(conn, generation)
+    key = state_key(conn, generation, cache)
     hit = cache.get("docmeta")
     if hit is not None and hit[0] == key:
         return hit[1]  # type: ignore[no-any-return]
@@ -154,7 +181,7 @@ def load_story_cols(conn: sqlite3.Connection) -> StoryCols:
 
 def story_cols(conn: sqlite3.Connection, generation: int, cache: dict[str, Any]) -> StoryCols:
     """:class:`StoryCols` for ``conn``'s view of the database; cached and invalidated like :func:`doc_meta`."""
-    key = state_key(conn, generation)
+    key = state_key(conn, generation, cache)
     hit = cache.get("storycols")
     if hit is not None and hit[0] == key:
         return hit[1]  # type: ignore[no-any-return]

@@ -137,6 +137,13 @@ def classify_stored_documents(conn: sqlite3.Connection) -> None:
 
 
 CORE.append(("core_0004_document_kind", classify_stored_documents))
+CORE.append(
+    (
+        "core_0005_content_version",
+        # bumped by every commit that may change what search reads; search caches are keyed on it (docmeta.py)
+        "INSERT OR IGNORE INTO meta(key, value) VALUES ('content_version', '0');",
+    )
+)
 
 
 def all_migrations() -> list[tuple[str, Step]]:

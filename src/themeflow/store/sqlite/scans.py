@@ -3,8 +3,9 @@
 Why: a theme query runs one FTS5 pass per form of each of its concept's clauses (a dozen on a broad
 theme), and paging through its results, or the next query that shares a form, asked SQLite the same again:
 on the shared corpus those passes were half of an uncached ``/api/search`` request. A pass's rows are held
-per connection (the store's ``search_cache``) under the key of ``docmeta.py``: ``PRAGMA data_version`` and
-the store's ``write_generation``, so any commit, by this process or another, drops them.
+per connection (the store's ``search_cache``) under the key of ``docmeta.py``: the database's content version
+and the store's ``write_generation``, so any commit that may change documents, their index or stories, by
+this process or another, drops them (a commit of concept tags alone does not).
 """
 
 from __future__ import annotations

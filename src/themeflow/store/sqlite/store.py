@@ -34,6 +34,7 @@ from themeflow.serialize import summary_from_dict, summary_to_dict
 from themeflow.store import document_rows
 from themeflow.store.base import StoreStats, WriteOutcome
 from themeflow.store.sqlite import fts, migrations
+from themeflow.store.sqlite.docmeta import CONTENT_VERSION
 from themeflow.store.sqlite.fingerprint_cache import StoreConnection
 from themeflow.store.sqlite.params import chunks, marks
 from themeflow.store.sqlite.tags import SQLiteTagStore
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
     from themeflow.store.sqlite.prepare import PreparedDocument
     from themeflow.store.sqlite.transfer import SQLiteTransfer
     from themeflow.store.sqlite.vectors import SQLiteVectorStore
+
+_BUMP_CONTENT_VERSION = f"UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '{CONTENT_VERSION}'"
+"""Run before committing a transaction that may change what search reads (``docmeta.py``)."""
 
 BUSY_TIMEOUT_MS = 30_000
 BULK_CACHE_KIB = 65_536
@@ -193,8 +197,9 @@ class SQLiteStore:
         """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on any error.
 
         ``documents=False``: the transaction writes none of what search reads (documents, their index,
-        stories), only a side table such as the concept tags, so it leaves :attr:`write_generation` and the
-        search caches keyed on it alone. A concept refresh writes one transaction per concept; each used to
+        stories), only a side table such as the concept tags, so it leaves :attr:`write_generation`, the
+        database's content version and the search caches keyed on them alone, in this process and in others
+        (``docmeta.py``). A concept refresh writes one transaction per concept; each used to
         drop the outlet/time columns and the 提及 texts the next concept's searches needed again (a fifth of
         a full refresh at 18k documents went to reloading them)."""
         if self.read_only:
@@ -213,6 +218,8 @@ class SQLiteStore:
                     conn.fingerprints.clear()  # rows read in the transaction may be gone (fingerprint_cache.py)
                 raise
             else:
+                if documents:  # other connections' search caches key on it (docmeta.py)
+                    conn.execute(_BUMP_CONTENT_VERSION)
                 conn.execute("COMMIT")
                 if documents:
                     self._generation += 1
