@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from themeflow.errors import NotAvailableError, QueryError
-from themeflow.model import Document, SearchPage
+from themeflow.model import Document, SearchPage, Summary
 from themeflow.search import SearchRequest
 from themeflow.store import open_store
 from themeflow.store.sqlite import SQLiteStore
@@ -348,6 +348,7 @@ def test_another_connections_tag_write_keeps_the_caches_its_document_write_drops
         columns, passes = reader.search_cache["docmeta"], reader.search_cache["scans"]
         tag = DocumentTag("光伏", "solar", "主题", 1.0, DOCS[2].published_at, 1.0)
         writer.tags.write(TagState("光伏", "lexicon", "digest", 1.0, 1.0), [tag])
+        writer.put_summary(Summary("solar", DOCS[2].content_hash, "extractive@test"))  # a summary viewed
         assert reader.search(SearchRequest(query="光伏")).total == 1
         assert reader.search_cache["docmeta"] is columns and reader.search_cache["scans"] is passes
         writer.upsert_documents(

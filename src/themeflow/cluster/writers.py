@@ -75,7 +75,8 @@ INLINE_BATCHES = 2
 """Batches written before any worker starts: forking two workers costs ~20 ms, but a fork server (a process
 with threads) ~0.5 s, more than two batches' analysis saves. An input known to be large (a local file read by
 a child process, ``ingest/background.py``) starts the workers with its first batch instead: on the shared
-corpus, whose first articles are its longest, the two inline batches kept one core idle for 2.6 s."""
+corpus, whose first articles are its longest, the two inline batches left one core mostly idle for the first
+2.6 s."""
 
 
 AHEAD_PER_WORKER = 2

@@ -44,13 +44,13 @@ from themeflow.store.columns import KINDS, DocMeta, StoryCols
 
 __all__ = [
     "KINDS",
+    "CONTENT_VERSION",
     "CachingStore",
     "DocMeta",
     "StoryCols",
     "doc_meta",
     "load_doc_meta",
     "load_story_cols",
-    "CONTENT_VERSION",
     "state_key",
     "state_slot",
     "story_cols",

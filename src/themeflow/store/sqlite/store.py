@@ -541,7 +541,7 @@ class SQLiteStore:
 
     # -- ingest log ------------------------------------------------------------------------------
     def record_ingest(self, source: str, report: IngestReport, started_at: datetime) -> None:
-        with self.transaction() as conn:
+        with self.transaction(documents=False) as conn:  # the log is not what search reads
             conn.execute(
                 "INSERT INTO ingest_log(started_at, finished_at, source, read, new, updated, unchanged, failed, errors)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -561,7 +561,7 @@ class SQLiteStore:
         if self.read_only:  # a cache: a read-only store computes summaries without keeping them
             return
         payload = json.dumps(summary_to_dict(summary), ensure_ascii=False)
-        with self.transaction() as conn:
+        with self.transaction(documents=False) as conn:  # a summary viewed keeps every search cache
             conn.execute(
                 "INSERT INTO summaries(content_hash, summarizer, doc_id, payload, created_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT(content_hash, summarizer) DO UPDATE SET payload = excluded.payload,"
