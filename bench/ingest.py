@@ -9,6 +9,9 @@ can be compared honestly. Needs ../shared/data/news.jsonl (or --corpus PATH).
 
 Also prints the database's bytes per document by part, the full-text index against the raw text, and the
 peak resident memory of the writer and of its largest child process.
+
+It times the ``src`` of its own tree (put first on ``sys.path``; ``PYTHONPATH`` does not override it): to pair
+two commits, check the other one out in a worktree and run *that* tree's ``bench/ingest.py``, alternating.
 """
 
 from __future__ import annotations
