@@ -77,9 +77,8 @@ def _ingest(db: Path, corpus: Path, workers: str) -> tuple[int, int, int]:
     return report.new, report.unchanged, report.failed
 
 
-def test_workers_write_the_same_store_as_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    corpus = _corpus(tmp_path / "corpus.jsonl")  # 800 documents in four batches
-    monkeypatch.setattr(background, "MIN_BYTES", 0)  # a large input: read by a child process
+def _count_prepared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the batches handed to workers, in order, as they are handed."""
     prepared: list[int] = []
     real_prepare = PreparingWriter._prepare
 
@@ -88,6 +87,13 @@ def test_workers_write_the_same_store_as_one_process(tmp_path: Path, monkeypatch
         return real_prepare(self, docs)
 
     monkeypatch.setattr(PreparingWriter, "_prepare", counting)
+    return prepared
+
+
+def test_workers_write_the_same_store_as_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = _corpus(tmp_path / "corpus.jsonl")  # 800 documents in four batches
+    monkeypatch.setattr(background, "MIN_BYTES", 0)  # a large input: read by a child process
+    prepared = _count_prepared(monkeypatch)
     read_behind: list[bool] = []
     real_background = background.read_in_background
 
@@ -110,24 +116,11 @@ def test_a_small_input_writes_its_first_batches_here(tmp_path: Path, monkeypatch
     more than their analysis), and the batches after them do."""
     corpus = _corpus(tmp_path / "corpus.jsonl")
     monkeypatch.setattr(background, "MIN_BYTES", corpus.stat().st_size + 1)
-    prepared: list[int] = []
-    real_prepare = PreparingWriter._prepare
-
-    def counting(self: PreparingWriter, docs: list[Document]) -> object:
-        prepared.append(len(docs))
-        return real_prepare(self, docs)
-
-    monkeypatch.setattr(PreparingWriter, "_prepare", counting)
+    prepared = _count_prepared(monkeypatch)
     assert _ingest(tmp_path / "s.db", corpus, "2") == (800, 0, 1)
     assert len(prepared) == 4 - writers.INLINE_BATCHES and sum(prepared) == 800 - 200 * writers.INLINE_BATCHES
-    assert _digest(tmp_path / "s.db") == _digest(_one_process(tmp_path, corpus))
-
-
-def _one_process(tmp_path: Path, corpus: Path) -> Path:
-    db = tmp_path / "one.db"
-    if not db.exists():
-        assert _ingest(db, corpus, "1") == (800, 0, 1)
-    return db
+    assert _ingest(tmp_path / "one.db", corpus, "1") == (800, 0, 1)
+    assert _digest(tmp_path / "s.db") == _digest(tmp_path / "one.db")
 
 
 def test_an_unchanged_reingest_sends_nothing_to_the_workers(
