@@ -187,3 +187,89 @@ def test_greetings_captions_and_disclaimers_are_never_bullets() -> None:
         "公司董事长张三表示，今年营收增长20%",
     ):
         assert not is_boilerplate_sentence(line), line
+
+
+CREDITS = {
+    "a byline glued to the first sentence": (
+        "每经记者：王帆 每经编辑：文多前四名地位稳固，但第五名悄然发生了变化。",
+        "每经记者：王帆 每经编辑：文多前四名地位稳固，但第五名悄然发生了变化",
+    ),
+    "a source and author credit glued to the text": (
+        "来源：巨灵财经，作者：巨灵团队基金经理是一只基金产品最核心的成员。",
+        "来源：巨灵财经，作者：巨灵团队基金经理是一只基金产品最核心的成员",
+    ),
+    "a picture credit inside a sentence": (
+        "7月22日北京鸡蛋平均批发价每斤超5元/图片来源：北京新发地批发市场不仅是北京，全国多地已出现鸡蛋价格上涨情况。",
+        "7月22日北京鸡蛋平均批发价每斤超5元/图片来源：北京新发地批发市场不仅是北京，全国多地已出现鸡蛋价格上涨情况",
+    ),
+    "a compiled-from credit line": (
+        "每日经济新闻综合第一财经、市场公开消息。",
+        "每日经济新闻综合第一财经、市场公开消息",
+    ),
+    "a call to follow": (
+        "如果您想看每日复盘、券商金股、一周策略、资金流向，请点下面的名片加关注点个“分享”。",
+        "如果您想看每日复盘、券商金股、一周策略、资金流向，请点下面的名片加关注点个“分享”",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CREDITS))
+def test_a_credit_or_prompt_is_never_a_bullet(case: str) -> None:
+    source, bullet = CREDITS[case]
+    assert reason_code(meaning_reason(bullet, [source], year=2025)) == "boilerplate"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "公司主要收入来源：广告和游戏，两项合计占比超过九成。",
+        "记者了解到，该项目总投资约12亿元，预计明年投产。",
+        "数据来源显示，今年上半年新能源汽车销量同比增长40%。",
+    ],
+)
+def test_a_sentence_that_only_mentions_a_source_or_reporter_is_not_a_credit(sentence: str) -> None:
+    bullet = sentence.rstrip("。")
+    assert reason_code(meaning_reason(bullet, [sentence], year=2025)) != "boilerplate"
+
+
+def test_a_dateline_with_spaced_digits_is_a_dateline() -> None:
+    from themeflow.summarize.fragments import fragment_reason, strip_dateline
+
+    text = "IT之家 7 月 28 日消息，据中国信通院官方公众号报道，开源供应链论坛日前在北京举办"
+    assert strip_dateline(text) == "据中国信通院官方公众号报道，开源供应链论坛日前在北京举办"
+    assert fragment_reason(text) is not None
+
+
+MAIN_CLAUSE_CUT = {
+    "a purpose clause without what was done for it": (
+        "为进一步防范和打击非法跨境证券期货基金经营活动，维护金融市场秩序和投资者合法权益，"
+        "近日，经国务院同意，中国证监会等部门联合开展专项整治行动。",
+        "为进一步防范和打击非法跨境证券期货基金经营活动，维护金融市场秩序和投资者合法权益",
+    ),
+    "a condition without its consequence": (
+        "如果在七年前，有人告诉一个投资人，量子计算公司会有订单，还能在纳斯达克上市，市值破150亿美元，"
+        "对方大概率会把这人当个骗子。",
+        "如果在七年前，有人告诉一个投资人，量子计算公司会有订单，还能在纳斯达克上市，市值破150亿美元",
+    ),
+    "a setting without what happened there": (
+        "在苏州大学，记者走进江苏省新型光纤技术与通信网络工程研究中心，科研人员正在推进多个企业合作项目的开发测试。",
+        "在苏州大学，记者走进江苏省新型光纤技术与通信网络工程研究中心",
+    ),
+    "an admission without what was admitted": (
+        "摩根大通首席执行官Jamie Dimon公开承认，人工智能将在长期内压缩银行业就业规模。",
+        "摩根大通首席执行官Jamie Dimon公开承认",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MAIN_CLAUSE_CUT))
+def test_a_bullet_cut_before_its_main_clause_is_dangling(case: str) -> None:
+    source, bullet = MAIN_CLAUSE_CUT[case]
+    assert reason_code(meaning_reason(bullet, [source], year=2025)) == "dangling"
+
+
+def test_the_whole_sentence_keeps_its_main_clause() -> None:
+    source, _ = MAIN_CLAUSE_CUT["a purpose clause without what was done for it"]
+    assert reason_code(meaning_reason(source.rstrip("。"), [source], year=2025)) != "dangling"
+    source, _ = MAIN_CLAUSE_CUT["a condition without its consequence"]
+    assert reason_code(meaning_reason(source.rstrip("。"), [source], year=2025)) != "dangling"

@@ -27,6 +27,7 @@ __all__ = [
     "Kind",
     "clause_kind",
     "fragment_reason",
+    "credit_or_prompt",
     "is_boilerplate_sentence",
     "is_noun_phrase",
     "ownerless_noun",
@@ -105,7 +106,8 @@ _VERB_POS = frozenset({"v", "vd", "vg", "vi", "vq", "d", "ad", "dg", "zg", "vn"}
 # Boilerplate ---------------------------------------------------------------------------------------
 
 _OUTLET = r"[\u4e00-\u9fffA-Za-z0-9·\-—\s]{2,20}?"
-_DATE = r"\d{1,2}月\d{1,2}日"
+_DATE = r"\d{1,2}\s?月\s?\d{1,2}\s?日"
+"""A month and day, spaced as some outlets write it (``IT之家 7 月 28 日消息``)."""
 _CREDIT = r"\s*(?:[（(][^）)]{0,40}[）)]|【[^】]{0,30}】)"
 _DATELINE = re.compile(
     r"^(?:【[^】]{1,24}(?:消息|讯|报道|电)】"
@@ -114,7 +116,7 @@ _DATELINE = re.compile(
     # 新华社北京8月17日电（记者 …）, 财联社8月19日讯（编辑 …）, 新京报贝壳财经讯（记者 …）8月17日，
     rf"{_OUTLET}(?:{_DATE})?(?:讯(?=[（(\s，,：:【]|\d{{1,2}}月)|{_DATE}电)(?:{_CREDIT})?\s*(?:{_DATE}(?:[上下]午|晚间|早间|凌晨)?)?"
     # 央视网消息：, IT之家6月10日消息，
-    rf"|[\u4e00-\u9fffA-Za-z0-9·\-]{{2,12}}?(?:{_DATE})?消息(?=[，,：:\s])"
+    rf"|[\u4e00-\u9fffA-Za-z0-9·\-]{{2,12}}?\s?(?:{_DATE})?消息(?=[，,：:\s])"
     # 四川在线记者 彭瑀珩 吴忧8月18日上午，
     rf"|{_OUTLET}记者(?:\s*[\u4e00-\u9fff]{{2,4}}){{1,3}}\s*(?:{_DATE}(?:[上下]午|晚间|早间|凌晨)?)?"
     # 36氪获悉，  智通财经APP了解到，  记者从天津滨海高新区获悉，
@@ -126,7 +128,19 @@ _DATELINE_GUARD = re.compile(r"(?:讯|电|消息|记者|获悉|了解到|财联�
 _FALSE_OUTLET = re.compile(
     r"[的了是在和与对将把被个这那]|通讯|资讯|快讯|电信|电力|电池|电网|电商|电子|电视|电动|电器"
 )
+_CREDIT_OR_PROMPT = (
+    # a reporter, editor, author or picture credit, glued to the text or not (每经记者：王帆 每经编辑：…,
+    # 来源：巨灵财经，作者：…, …/图片来源：…)
+    r"(?:^|[\s，,。；;/|｜])(?:[\u4e00-\u9fff]{0,4}(?:记者|编辑)|作者|来源|图片来源|图源)[：:]\s*[\u4e00-\u9fffA-Za-z]{2}|"
+    # a compiled-from credit line (每日经济新闻综合第一财经、市场公开消息)
+    r"(?:综合|编译自?|整理自)[^，,。；;]{1,24}(?:消息|报道)$|"
+    # a call to follow or share (请点下面的名片加关注, 扫码关注)
+    r"点(?:击|下面|个)[^，,。]{0,12}(?:关注|分享|在看|名片|阅读原文)|加关注|扫码|长按(?:识别|二维码)|识别二维码"
+)
+"""Credits and prompts that are never a point of the article: the summarizer skips a sentence holding one
+and the verifier rejects a bullet that does (``summarize/meaning.py``)."""
 _BOILERPLATE_SENTENCE = re.compile(
+    _CREDIT_OR_PROMPT + "|"
     r"仅供参考|不构成[^，,。]{0,12}投资建议|不代表[^，,。]{0,10}(?:立场|观点)|据此操作|风险自担|旨在传播更多信息|"
     r"与本平台立场无关|本文约\d+字|"
     r"建议阅读\d+分钟|主要内容精华如下|持续关注|敬请关注|欢迎关注|^图[为：:]|^图片?来源|^原标题|点击(?:阅读|查看)|"
@@ -181,6 +195,14 @@ def strip_headline(text: str, title: str = "") -> str:
             return rest
     m = _LEAD_START.search(t, 8, 100)  # …增加34.95%近日丝路视觉披露 : the lead starts at 近日
     return t[m.start() :] if m else t
+
+
+_CREDIT_OR_PROMPT_RE = re.compile(_CREDIT_OR_PROMPT)
+
+
+def credit_or_prompt(text: str) -> bool:
+    """Whether ``text`` holds a byline, a picture credit, a compiled-from line or a call to follow."""
+    return bool(_CREDIT_OR_PROMPT_RE.search(text))
 
 
 def is_boilerplate_sentence(text: str) -> bool:

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 
 from themeflow.summarize.alignment import ALIGNED_ENOUGH, PUNCT, Alignment, align, indexed
-from themeflow.summarize.fragments import strip_dateline
+from themeflow.summarize.fragments import credit_or_prompt, strip_dateline
 from themeflow.summarize.standalone import context_reason, omission_reason, proper_names
 from themeflow.text.numbers import find_figures
 from themeflow.text.segment import fold, pos_tags
@@ -296,6 +296,8 @@ def _hollow(text: str) -> str | None:
     and says nothing about it (no verb, no figure: a photo caption's name and title)."""
     if _HOUSEKEEPING.search(text):
         return "boilerplate: an introduction or greeting, not a point of the article"
+    if credit_or_prompt(text):
+        return "boilerplate: a byline, credit or call to follow, not a point of the article"
     tags = pos_tags(text)
     if tags and not find_figures(text) and not any(pos.startswith("v") for _, pos in tags):
         return "empty: names something but says nothing about it"

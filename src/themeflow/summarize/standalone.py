@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from themeflow.summarize.alignment import PUNCT, Alignment
-from themeflow.summarize.fragments import strip_dateline
+from themeflow.summarize.fragments import Kind, clause_kind, self_contained, strip_dateline
 from themeflow.text.numbers import find_figures
 from themeflow.text.segment import pos_tags
 from themeflow.text.speech import saying_verbs
@@ -256,6 +256,28 @@ _OPENS_CONTENT = re.compile(
 )
 
 
+_LEADING_CLAUSE = re.compile(r"^(?:在|当)[^，,。]{2,}")
+
+
+def _main_clause_cut(al: Alignment | None, text: str) -> str | None:
+    """The bullet keeps a condition, concession, purpose or setting (``如果…``, ``尽管…``, ``为进一步…``,
+    ``在…现场``) and stops where its sentence goes on to the main clause: what happens, is done or holds
+    under it is cut, so the bullet says nothing, or something its sentence does not."""
+    if al is None:
+        return None
+    end = al.last_said() + 1
+    if len(al.sentence[end:].strip("，,；;：:。！？!? ")) < 4:
+        return None
+    parts = [p for p in re.split(r"[，,；;]", strip_filler(strip_dateline(text)).rstrip("。 ")) if p.strip()]
+    if not parts or self_contained(parts[0]):
+        return None
+    kind = clause_kind(parts[0])
+    leading = kind == Kind.SUBORDINATE or bool(_LEADING_CLAUSE.match(parts[0]))
+    if kind == Kind.CONDITION or (leading and len(parts) <= 2):
+        return f"dangling: the bullet keeps '{parts[0][:8]}…' and stops before the main clause its sentence goes on to"
+    return None
+
+
 def _stops_before_content(al: Alignment | None, text: str) -> str | None:
     """The bullet ends where its sentence announces what follows (``星河动力今日宣布``, ``…撰文称``,
     ``继…之后``) and the sentence goes on: what was announced, said or followed is cut."""
@@ -341,7 +363,7 @@ def context_reason(
     m = _LEANS_BACK.match(t)
     if m:
         return f"referent: starts with '{m.group(0)}', which points back at a sentence the bullet does not include"
-    why = _stops_before_content(al, text) or _announces_only(al, text)
+    why = _stops_before_content(al, text) or _main_clause_cut(al, text) or _announces_only(al, text)
     if why:
         return why
     m = _UNNAMED_VOICE.match(t)
