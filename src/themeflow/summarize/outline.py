@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from themeflow.text.outlets import fold_outlet, outlet_table
 from themeflow.text.speech import saying_verbs
-from themeflow.text.wordlists import word_text
+from themeflow.text.wordlists import word_list, word_text
 
 __all__ = [
     "Block",
@@ -319,7 +319,9 @@ def key_phrase(
 
     A phrase scores by the distinctiveness (``weights``) of its words times how often it occurs, with
     a preference for 4–8 characters; it must end in a noun-like word so that titles read as topics
-    (``算力租赁合同``), not as fragments (``大幅提升``).
+    (``算力租赁合同``), not as fragments (``大幅提升``). It is never cut where the words run on
+    (:func:`_cut_mid_phrase`): titles such as ``三大指数小幅``, ``所有受限制``, ``日本财务`` and
+    ``实业有限公司`` came from such cuts.
     """
     counts: Counter[str] = Counter()
     score: dict[str, float] = {}
@@ -329,7 +331,11 @@ def key_phrase(
             w_sum = 0.0
             for j in range(i, min(i + 3, len(sent))):
                 w, pos = sent[j]
-                if not _is_title_word(w) or (j == i and (w[0] in _BAD_EDGE or pos not in _HEAD_OK)):
+                if (
+                    not _is_title_word(w)
+                    or w in _TITLE_STOP
+                    or (j == i and (w[0] in _BAD_EDGE or pos not in _HEAD_OK))
+                ):
                     break
                 if j > i and pos not in _NOUNISH:
                     break  # 租赁转向现货: a verb inside makes a clause, not a topic
@@ -338,7 +344,12 @@ def key_phrase(
                 phrase = "".join(words)
                 if len(phrase) > max_chars:
                     break
-                if len(phrase) >= 2 and pos in _NOUNISH and w[-1] not in _BAD_EDGE:
+                if (
+                    len(phrase) >= 2
+                    and pos in _NOUNISH
+                    and w[-1] not in _BAD_EDGE
+                    and not _cut_mid_phrase(sent, i, j)
+                ):
                     counts[phrase] += 1
                     bonus = 1.3 if 4 <= len(phrase) <= 8 else (0.6 if len(phrase) <= 2 else 1.0)
                     score[phrase] = w_sum * bonus
@@ -351,6 +362,24 @@ def key_phrase(
         if s > best_s:
             best, best_s = phrase, s
     return best
+
+
+_TITLE_STOP = frozenset(word_list("stopwords.toml", "title_stop_words"))
+_ORG_SUFFIXES = tuple(word_list("stopwords.toml", "title_org_suffixes"))
+
+
+def _cut_mid_phrase(sent: Sequence[tuple[str, str]], i: int, j: int) -> bool:
+    """Whether words ``i``…``j`` of ``sent`` stop where the phrase runs on: before ``的`` (``所有受限制|的资金``:
+    a modifier without what it modifies), before a one-character noun that ends the name (``日本财务|省``), or
+    at the end of
+    an organization's name whose distinctive part comes before them (``新丰电器|实业有限公司``)."""
+    after = sent[j + 1][0] if j + 1 < len(sent) else ""
+    if after.startswith("的"):
+        return True
+    if len(after) == 1 and not after.isascii() and sent[j + 1][1] in _NOUNISH:
+        return True
+    before_pos = sent[i - 1][1] if i > 0 else ""
+    return sent[j][0].endswith(_ORG_SUFFIXES) and before_pos in _NOUNISH and _is_title_word(sent[i - 1][0])
 
 
 def _is_title_word(w: str) -> bool:
