@@ -97,9 +97,15 @@ a new title judged by three readers first). Since then it is development data.""
 N_FR_BLIND11 = 30
 N_CRUD_BLIND11 = 10
 """An eleventh blind part, the articles after blind10: pooled with 49235bc's summarizer and verifier,
-labelled by readers who saw no code, then SEALED: nobody scores it until the summarizer or the verifier
-changes, when it is scored once, the code before and after the change side by side. ``score --split all``
-leaves it out; ``score --split blind11`` is that one scoring."""
+labelled by readers who saw no code (511 bullets), then sealed until the summarizer next changed: scored once
+when the doubt model was retrained on every other part (the code before and after side by side). Since then
+it is development data."""
+N_FR_BLIND12 = 30
+N_CRUD_BLIND12 = 10
+"""A twelfth blind part, the articles after blind11: pooled with the retrained doubt model, labelled by
+readers who saw no code, then SEALED: nobody scores it until the summarizer or the verifier changes, when it
+is scored once, the code before and after the change side by side. ``score --split all`` leaves it out;
+``score --split blind12`` is that one scoring."""
 LATER_PARTS = (
     "blind2",
     "blind3",
@@ -111,8 +117,9 @@ LATER_PARTS = (
     "blind9",
     "blind10",
     "blind11",
+    "blind12",
 )
-SEALED = ("blind11",)
+SEALED = ("blind11", "blind12")
 """Parts that ``all`` leaves out (scored only by name, once)."""
 LABELS_OK = "faithful"
 CORE_VIEWS = "文章核心观点"
@@ -126,7 +133,7 @@ def _bucket(doc_id: str, salt: str) -> int:
 
 
 def split_of(doc_id: str) -> str:
-    """``blind2`` … ``blind11`` for the later blind parts' articles, else ``dev`` (60 %) or
+    """``blind2`` … ``blind12`` for the later blind parts' articles, else ``dev`` (60 %) or
     ``blind`` (40 %) by the id."""
     for name, ids in _later_parts().items():
         if doc_id in ids:
@@ -163,6 +170,7 @@ def _parts(fr: list[dict[str, object]], crud: list[dict[str, object]]) -> dict[s
     f8, c8 = f7 + N_FR_BLIND8, c7 + N_CRUD_BLIND8
     f9, c9 = f8 + N_FR_BLIND9, c8 + N_CRUD_BLIND9
     f10, c10 = f9 + N_FR_BLIND10, c9 + N_CRUD_BLIND10
+    f11, c11 = f10 + N_FR_BLIND11, c10 + N_CRUD_BLIND11
     return {
         "first": fr[:N_FR] + crud[:N_CRUD],
         "blind2": fr[N_FR:f2] + crud[N_CRUD:c2],
@@ -174,7 +182,8 @@ def _parts(fr: list[dict[str, object]], crud: list[dict[str, object]]) -> dict[s
         "blind8": fr[f7:f8] + crud[c7:c8],
         "blind9": fr[f8:f9] + crud[c8:c9],
         "blind10": fr[f9:f10] + crud[c9:c10],
-        "blind11": fr[f10 : f10 + N_FR_BLIND11] + crud[c10 : c10 + N_CRUD_BLIND11],
+        "blind11": fr[f10:f11] + crud[c10:c11],
+        "blind12": fr[f11 : f11 + N_FR_BLIND12] + crud[c11 : c11 + N_CRUD_BLIND12],
     }
 
 

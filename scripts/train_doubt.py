@@ -39,10 +39,11 @@ import eval_faithfulness  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL_PATH = REPO / "src" / "themeflow" / "summarize" / "doubt_model.json"
-HELD_OUT = ("blind6", "blind7", "blind8", "blind9", "blind10", "blind11")
-"""blind7 and blind8 were judged after blind6 was scored: held out too (blind8 is scored once with the model
-frozen); blind9 and blind10 were judged after the shipped model was trained (each scored once since, they
-stay out so that the model can be rebuilt as shipped); blind11 is sealed (``eval_faithfulness.SEALED``)."""
+HELD_OUT = ("blind11", "blind12")
+"""Trained on every part but the sealed one (``eval_faithfulness.SEALED``): blind6 … blind10 were held out
+of earlier models and each scored once, so they are development data now. Retrained at this release on
+9,168 judged bullets (7,679 that the rules pass) when the verifier's rules and 792 new labels had moved the
+recipe's weights by 0.04; blind11 is scored once with it frozen, blind12 is sealed."""
 REGULARIZATION_C = 0.5
 FOLDS = 10
 
