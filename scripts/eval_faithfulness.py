@@ -98,12 +98,12 @@ N_FR_BLIND11 = 30
 N_CRUD_BLIND11 = 10
 """An eleventh blind part, the articles after blind10: pooled with 49235bc's summarizer and verifier,
 labelled by readers who saw no code (511 bullets), then sealed until the summarizer next changed: scored once
-when the doubt model was retrained on every other part (the code before and after side by side). Since then
-it is development data."""
+when the doubt model was retrained on every other part (64dc078), the code before and after side by side:
+459 of 511 and 459 of 509 shown bullets faithful (89.8 % and 90.2 %). Since then it is development data."""
 N_FR_BLIND12 = 30
 N_CRUD_BLIND12 = 10
-"""A twelfth blind part, the articles after blind11: pooled with the retrained doubt model, labelled by
-readers who saw no code, then SEALED: nobody scores it until the summarizer or the verifier changes, when it
+"""A twelfth blind part, the articles after blind11: pooled with the retrained doubt model (64dc078 shows
+the same bullets), 434 bullets labelled by readers who saw no code, then SEALED: nobody scores it until the summarizer or the verifier changes, when it
 is scored once, the code before and after the change side by side. ``score --split all`` leaves it out;
 ``score --split blind12`` is that one scoring."""
 LATER_PARTS = (
@@ -119,7 +119,7 @@ LATER_PARTS = (
     "blind11",
     "blind12",
 )
-SEALED = ("blind11", "blind12")
+SEALED = ("blind12",)
 """Parts that ``all`` leaves out (scored only by name, once)."""
 LABELS_OK = "faithful"
 CORE_VIEWS = "文章核心观点"

@@ -41,9 +41,9 @@ REPO = Path(__file__).resolve().parents[1]
 MODEL_PATH = REPO / "src" / "themeflow" / "summarize" / "doubt_model.json"
 HELD_OUT = ("blind11", "blind12")
 """Trained on every part but the sealed one (``eval_faithfulness.SEALED``): blind6 … blind10 were held out
-of earlier models and each scored once, so they are development data now. Retrained at this release on
-9,168 judged bullets (7,679 that the rules pass) when the verifier's rules and 792 new labels had moved the
-recipe's weights by 0.04; blind11 is scored once with it frozen, blind12 is sealed."""
+of earlier models and each scored once, so they are development data now. Retrained at 64dc078 on
+9,207 judged bullets (7,718 that the rules pass) when the verifier's rules and the labels of that round had
+moved the recipe's weights by 0.04; blind11 was scored once with it frozen, blind12 is sealed."""
 REGULARIZATION_C = 0.5
 FOLDS = 10
 
