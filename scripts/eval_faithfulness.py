@@ -300,7 +300,12 @@ def summaries(docs: list[Document]) -> Iterator[tuple[Document, Summary]]:
 def pool(args: argparse.Namespace) -> None:
     labels = load_labels()
     rows: list[dict[str, object]] = []
-    docs = [d for d in set_articles() if args.split in ("all", split_of(d.id))]
+    # ``all`` leaves the sealed parts out, as ``score`` does: a sealed part is pooled by name, for its readers
+    docs = [
+        d
+        for d in set_articles()
+        if args.split == split_of(d.id) or (args.split == "all" and split_of(d.id) not in SEALED)
+    ]
     doc_of = {d.id: d for d in docs}
     for doc, summary in summaries(docs):
         for label, b in iter_bullets(summary):
