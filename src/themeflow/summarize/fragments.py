@@ -26,8 +26,8 @@ from themeflow.text.speech import saying_verbs
 __all__ = [
     "Kind",
     "clause_kind",
-    "fragment_reason",
     "credit_or_prompt",
+    "fragment_reason",
     "is_boilerplate_sentence",
     "is_noun_phrase",
     "ownerless_noun",

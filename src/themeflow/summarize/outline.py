@@ -370,9 +370,9 @@ _ORG_SUFFIXES = tuple(word_list("stopwords.toml", "title_org_suffixes"))
 
 def _cut_mid_phrase(sent: Sequence[tuple[str, str]], i: int, j: int) -> bool:
     """Whether words ``i``…``j`` of ``sent`` stop where the phrase runs on: before ``的`` (``所有受限制|的资金``:
-    a modifier without what it modifies), before a one-character noun that ends the name (``日本财务|省``), or
-    at the end of
-    an organization's name whose distinctive part comes before them (``新丰电器|实业有限公司``)."""
+    a modifier without what it modifies), before a one-character noun that ends the name (``日本财务|省``),
+    or at the end of an organization's name whose distinctive part comes before them
+    (``新丰|电器实业有限公司``)."""
     after = sent[j + 1][0] if j + 1 < len(sent) else ""
     if after.startswith("的"):
         return True

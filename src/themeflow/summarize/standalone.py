@@ -262,7 +262,9 @@ _LEADING_CLAUSE = re.compile(r"^(?:在|当)[^，,。]{2,}")
 def _main_clause_cut(al: Alignment | None, text: str) -> str | None:
     """The bullet keeps a condition, concession, purpose or setting (``如果…``, ``尽管…``, ``为进一步…``,
     ``在…现场``) and stops where its sentence goes on to the main clause: what happens, is done or holds
-    under it is cut, so the bullet says nothing, or something its sentence does not."""
+    under it is cut, so the bullet says nothing, or something its sentence does not. A cut that keeps a
+    condition's consequence and drops a later clause is rejected too (the rule cannot tell a consequence from
+    more of the condition): the summarizer then shows the whole sentence."""
     if al is None:
         return None
     end = al.last_said() + 1
