@@ -8,6 +8,7 @@ Every example has a time budget (hypothesis ``deadline``); the whole module runs
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,7 +164,18 @@ def _known(test: Any) -> Any:
 @given(QUERIES)
 @_known
 def test_parser_answers_a_query_or_a_query_error_within_budget(q: str) -> None:
-    start = time.process_time()
+    # The parser's own CPU: this thread only (process time also counts threads earlier tests of the suite
+    # leave running) and the collector held off (collecting the suite's large heap is not the parser's
+    # cost). A 7 ms parse once measured 0.54 s of process time late in the full suite, and not again.
+    gc.disable()
+    try:
+        _parse_within_budget(q)
+    finally:
+        gc.enable()
+
+
+def _parse_within_budget(q: str) -> None:
+    start = time.thread_time()
     parsed = _parse(q)
     if parsed is not None:
         for analysis in ("word", "bigram", "word+bigram"):
@@ -175,7 +187,7 @@ def test_parser_answers_a_query_or_a_query_error_within_budget(q: str) -> None:
         for bound in (parsed.since, parsed.until):
             if bound is not None:
                 bound.timestamp()
-    assert time.process_time() - start < BUDGET_S, f"{q!r} took too long"
+    assert time.thread_time() - start < BUDGET_S, f"{q!r} took too long"
 
 
 @pytest.fixture(scope="module")
