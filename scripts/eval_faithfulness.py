@@ -103,22 +103,24 @@ when the doubt model was retrained on every other part (64dc078), the code befor
 N_FR_BLIND12 = 30
 N_CRUD_BLIND12 = 10
 """A twelfth blind part, the articles after blind11: pooled with the retrained doubt model (64dc078 shows
-the same bullets), 434 bullets labelled by readers who saw no code, then SEALED: nobody scores it until the summarizer or the verifier changes, when it
-is scored once, the code before and after the change side by side. ``score --split all`` leaves it out;
-``score --split blind12`` is that one scoring."""
-LATER_PARTS = (
-    "blind2",
-    "blind3",
-    "blind4",
-    "blind5",
-    "blind6",
-    "blind7",
-    "blind8",
-    "blind9",
-    "blind10",
-    "blind11",
-    "blind12",
-)
+the same bullets), 434 bullets labelled by readers who saw no code, then SEALED: nobody scores it until the
+summarizer or the verifier changes, when it is scored once, the code before and after the change side by
+side. ``score --split all`` leaves it out; ``score --split blind12`` is that one scoring."""
+PART_SIZES = {
+    "blind2": (N_FR_BLIND2, N_CRUD_BLIND2),
+    "blind3": (N_FR_BLIND3, N_CRUD_BLIND3),
+    "blind4": (N_FR_BLIND4, N_CRUD_BLIND4),
+    "blind5": (N_FR_BLIND5, N_CRUD_BLIND5),
+    "blind6": (N_FR_BLIND6, N_CRUD_BLIND6),
+    "blind7": (N_FR_BLIND7, N_CRUD_BLIND7),
+    "blind8": (N_FR_BLIND8, N_CRUD_BLIND8),
+    "blind9": (N_FR_BLIND9, N_CRUD_BLIND9),
+    "blind10": (N_FR_BLIND10, N_CRUD_BLIND10),
+    "blind11": (N_FR_BLIND11, N_CRUD_BLIND11),
+    "blind12": (N_FR_BLIND12, N_CRUD_BLIND12),
+}
+"""(fr-, crud-) articles of each later blind part, in the order of the draw."""
+LATER_PARTS = tuple(PART_SIZES)
 SEALED = ("blind12",)
 """Parts that ``all`` leaves out (scored only by name, once)."""
 LABELS_OK = "faithful"
@@ -161,30 +163,22 @@ def _drawn() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
 
 def _parts(fr: list[dict[str, object]], crud: list[dict[str, object]]) -> dict[str, list[dict[str, object]]]:
     """The draw cut into the first set (dev + blind by hash) and the later blind parts, in order."""
-    f2, c2 = N_FR + N_FR_BLIND2, N_CRUD + N_CRUD_BLIND2
-    f3, c3 = f2 + N_FR_BLIND3, c2 + N_CRUD_BLIND3
-    f4, c4 = f3 + N_FR_BLIND4, c3 + N_CRUD_BLIND4
-    f5, c5 = f4 + N_FR_BLIND5, c4 + N_CRUD_BLIND5
-    f6, c6 = f5 + N_FR_BLIND6, c5 + N_CRUD_BLIND6
-    f7, c7 = f6 + N_FR_BLIND7, c6 + N_CRUD_BLIND7
-    f8, c8 = f7 + N_FR_BLIND8, c7 + N_CRUD_BLIND8
-    f9, c9 = f8 + N_FR_BLIND9, c8 + N_CRUD_BLIND9
-    f10, c10 = f9 + N_FR_BLIND10, c9 + N_CRUD_BLIND10
-    f11, c11 = f10 + N_FR_BLIND11, c10 + N_CRUD_BLIND11
-    return {
-        "first": fr[:N_FR] + crud[:N_CRUD],
-        "blind2": fr[N_FR:f2] + crud[N_CRUD:c2],
-        "blind3": fr[f2:f3] + crud[c2:c3],
-        "blind4": fr[f3:f4] + crud[c3:c4],
-        "blind5": fr[f4:f5] + crud[c4:c5],
-        "blind6": fr[f5:f6] + crud[c5:c6],
-        "blind7": fr[f6:f7] + crud[c6:c7],
-        "blind8": fr[f7:f8] + crud[c7:c8],
-        "blind9": fr[f8:f9] + crud[c8:c9],
-        "blind10": fr[f9:f10] + crud[c9:c10],
-        "blind11": fr[f10:f11] + crud[c10:c11],
-        "blind12": fr[f11 : f11 + N_FR_BLIND12] + crud[c11 : c11 + N_CRUD_BLIND12],
-    }
+    out = {"first": fr[:N_FR] + crud[:N_CRUD]}
+    f, c = N_FR, N_CRUD
+    for name, (n_fr, n_crud) in PART_SIZES.items():
+        out[name] = fr[f : f + n_fr] + crud[c : c + n_crud]
+        f, c = f + n_fr, c + n_crud
+    return out
+
+
+def articles_in(split: str) -> list[Document]:
+    """The set's articles of ``split``; ``all`` is every part but the sealed ones (a sealed part is read
+    only by name: pooled for its readers, scored once)."""
+    return [
+        d
+        for d in set_articles()
+        if split == split_of(d.id) or (split == "all" and split_of(d.id) not in SEALED)
+    ]
 
 
 _LATER: dict[str, set[str]] | None = None
@@ -300,12 +294,7 @@ def summaries(docs: list[Document]) -> Iterator[tuple[Document, Summary]]:
 def pool(args: argparse.Namespace) -> None:
     labels = load_labels()
     rows: list[dict[str, object]] = []
-    # ``all`` leaves the sealed parts out, as ``score`` does: a sealed part is pooled by name, for its readers
-    docs = [
-        d
-        for d in set_articles()
-        if args.split == split_of(d.id) or (args.split == "all" and split_of(d.id) not in SEALED)
-    ]
+    docs = articles_in(args.split)
     doc_of = {d.id: d for d in docs}
     for doc, summary in summaries(docs):
         for label, b in iter_bullets(summary):
@@ -497,6 +486,8 @@ def main() -> None:
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=reliability)
     args = parser.parse_args()
+    if args.cmd != "reliability" and not (SHARED / "news.jsonl").exists():
+        sys.exit(f"needs the shared corpus at {SHARED} (the articles the bullets are judged on)")
     args.func(args)
 
 

@@ -41,18 +41,11 @@ def load_labels(path: Path = LABELS) -> dict[str, dict[str, object]]:
     return {str(r["key"]): r for r in rows}
 
 
-def _articles(split: str) -> list:
-    docs = ef.set_articles()
-    if split == "all":
-        return [d for d in docs if ef.split_of(d.id) not in ef.SEALED]
-    return [d for d in docs if ef.split_of(d.id) == split]
-
-
 def pool(args: argparse.Namespace) -> None:
     labels = load_labels()
     n = 0
     with Path(args.out).open("w", encoding="utf-8") as out:
-        for doc, summary in ef.summaries(_articles(args.split)):
+        for doc, summary in ef.summaries(ef.articles_in(args.split)):
             for section in summary.sections:
                 key = title_key(doc.id, section)
                 if key in labels:
@@ -74,7 +67,7 @@ def report(split: str) -> dict[str, object]:
     labels = load_labels()
     tally: Counter[str] = Counter()
     articles = partial = 0
-    for doc, summary in ef.summaries(_articles(split)):
+    for doc, summary in ef.summaries(ef.articles_in(split)):
         found = [labels.get(title_key(doc.id, s)) for s in summary.sections]
         if any(f is None for f in found):
             partial += 1
@@ -110,6 +103,8 @@ def main() -> None:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=score)
     args = parser.parse_args()
+    if not (ef.SHARED / "news.jsonl").exists():
+        sys.exit(f"needs the shared corpus at {ef.SHARED} (the articles the titles are judged on)")
     args.func(args)
 
 
