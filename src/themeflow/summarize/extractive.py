@@ -362,11 +362,11 @@ class ExtractiveSummarizer:
                         used.add(s.idx)
             if not bullets:
                 continue
-            title = b.title or self._title(cands, df_blocks, len(scored), titles)
+            title = b.title or self._title(cands, df_blocks, len(scored), titles, d, bullets)
             if title and b.title and not self._owns(title, bullets, d):
                 # The article's heading names a company or person its bullets are not about (a digest's
                 # items under the wrong heading): a title from the bullets' own words instead.
-                title = self._title(cands, df_blocks, len(scored), titles)
+                title = self._title(cands, df_blocks, len(scored), titles, d, bullets)
             if not title or title in titles:
                 continue
             bullets = [bl for bl in bullets if self._owns(title, [bl], d) and not self._doubted(d, bl, title)]
@@ -414,17 +414,25 @@ class ExtractiveSummarizer:
         return [Block(None, ps) for ps in segment_blocks(vectors, k)]
 
     def _title(
-        self, cands: list[_Sent], df_blocks: Counter[str], n_blocks: int, used: set[str]
+        self,
+        cands: list[_Sent],
+        df_blocks: Counter[str],
+        n_blocks: int,
+        used: set[str],
+        d: _Doc,
+        bullets: Sequence[Bullet],
     ) -> str | None:
-        """A key phrase that distinguishes this block from the others."""
+        """A key phrase that distinguishes this block from the others and names no one that the cited
+        paragraphs of ``bullets`` do not."""
+        named_in = ["".join(d.paragraph_text[c] for c in bl.citations) for bl in bullets]
         tf = Counter(t for s in cands for t in s.tokens)
         total = sum(tf.values()) or 1
         weights = {
             t: (c / total) * (0.3 + math.log((1 + n_blocks) / df_blocks.get(t, 1))) for t, c in tf.items()
         }
         top = sorted(cands, key=lambda s: -s.score)[:4]
-        phrase = key_phrase([s.tagged for s in top], weights, used) or key_phrase(
-            [s.tagged for s in cands], weights, used
+        phrase = key_phrase([s.tagged for s in top], weights, used, named_in=named_in) or key_phrase(
+            [s.tagged for s in cands], weights, used, named_in=named_in
         )
         return phrase
 

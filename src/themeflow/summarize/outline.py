@@ -305,6 +305,12 @@ def _cos(a: Counter[str], b: Counter[str]) -> float:
 
 _NOUNISH = {"n", "nz", "vn", "eng", "nt", "ns", "nr", "j", "an", "l", "nrt", "nrfg", "ng"}
 _HEAD_OK = _NOUNISH | {"a", "b"}
+_NAME_TAGS = {"nr", "nrt", "nrfg", "nt"}
+_ROLE_END = tuple(word_list("stopwords.toml", "title_role_words"))
+_NO_ONE = frozenset(word_list("stopwords.toml", "not_names")) | frozenset(
+    word_list("entities.toml", "price_owners")
+)
+"""Words tagged as names that present no one's words: jargon (``归母``) and traded goods (``布伦特``)."""
 _BAD_EDGE = set(word_text("stopwords.toml", "title_edge_chars"))
 """Characters a title may not start or end with (的/了/是…): a title reads as a topic, not a fragment."""
 
@@ -314,6 +320,7 @@ def key_phrase(
     weights: dict[str, float],
     used: set[str],
     max_chars: int = 10,
+    named_in: Sequence[str] = (),
 ) -> str | None:
     """The best short noun phrase (2–10 chars, up to 3 words, no digits) in ``tagged`` sentences.
 
@@ -322,13 +329,20 @@ def key_phrase(
     (``算力租赁合同``), not as fragments (``大幅提升``). It is never cut where the words run on
     (:func:`_cut_mid_phrase`): titles such as ``三大指数小幅``, ``所有受限制``, ``日本财务`` and
     ``实业有限公司`` came from such cuts.
+
+    A phrase that names a person or an organization (by its tag), or a place's office (``法国总统``), is a
+    title only when every text of ``named_in`` (each bullet's cited paragraphs) holds that name too:
+    ``首席执行官黄仁勋`` over a block whose bullets quote Meta presents their words as his. A place alone
+    (``中国市场``) presents no one's words and stays a topic.
     """
     counts: Counter[str] = Counter()
     score: dict[str, float] = {}
+    unowned: set[str] = set()
     for sent in tagged:
         for i in range(len(sent)):
             words: list[str] = []
             w_sum = 0.0
+            foreign = place = False
             for j in range(i, min(i + 3, len(sent))):
                 w, pos = sent[j]
                 if (
@@ -341,6 +355,10 @@ def key_phrase(
                     break  # 租赁转向现货: a verb inside makes a clause, not a topic
                 words.append(w)
                 w_sum += weights.get(w, 0.0)
+                if (pos in _NAME_TAGS or pos == "ns") and w not in _NO_ONE:
+                    missing = any(w not in text for text in named_in)
+                    foreign = foreign or (missing and pos in _NAME_TAGS)
+                    place = place or (missing and pos == "ns")
                 phrase = "".join(words)
                 if len(phrase) > max_chars:
                     break
@@ -351,12 +369,14 @@ def key_phrase(
                     and not _cut_mid_phrase(sent, i, j)
                 ):
                     counts[phrase] += 1
+                    if foreign or (place and phrase.endswith(_ROLE_END)):
+                        unowned.add(phrase)
                     bonus = 1.3 if 4 <= len(phrase) <= 8 else (0.6 if len(phrase) <= 2 else 1.0)
                     score[phrase] = w_sum * bonus
     best: str | None = None
     best_s = 0.0
     for phrase, n in counts.items():
-        if phrase in used or any(phrase in u or u in phrase for u in used):
+        if phrase in unowned or phrase in used or any(phrase in u or u in phrase for u in used):
             continue
         s = score[phrase] * (1 + math.log(n))
         if s > best_s:
