@@ -23,7 +23,7 @@ from themeflow.errors import ConfigError, InputError
 from themeflow.ingest import background, read_targets
 from themeflow.model import Document, IngestError
 from themeflow.service import Themeflow
-from themeflow.store.sqlite import SQLiteStore
+from themeflow.store.sqlite import SQLiteStore, fts
 from themeflow.store.sqlite.prepare import PreparedDocument, prepare_batch
 
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "themeflow" / "data" / "sample.jsonl"
@@ -206,6 +206,36 @@ def test_many_batches_are_written_in_bulk_and_the_settings_come_back(tmp_path: P
         store.conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "wal_autocheckpoint")
     ] == before
     assert store.count_documents() == 800
+    store.close()
+
+
+def test_a_bulk_ingest_merges_index_segments_sixteen_at_a_time_and_puts_four_back(tmp_path: Path) -> None:
+    """While batches stream in, a level of the full-text index gathers 16 segments before a write merges
+    them (each posting rewritten about half as often); afterwards, and after a failed batch too, FTS5's
+    default of 4 holds again, for this connection and any other."""
+    docs = [d for d in read_targets([str(_corpus(tmp_path / "c.jsonl"))]) if isinstance(d, Document)]
+    store = SQLiteStore(tmp_path / "w.db")
+    assert fts.automerge(store.conn) == fts.AUTOMERGE == 4
+    during: list[int] = []
+    writer = PreparingWriter(store, prepare_batch, workers=2)
+    for start in range(0, len(docs), 100):
+        writer.submit(docs[start : start + 100], lambda _: during.append(fts.automerge(store.conn)))
+    writer.close()
+    assert during[0] == 4 and during[-1] == fts.BULK_AUTOMERGE == 16
+    other = SQLiteStore(tmp_path / "w.db")
+    assert fts.automerge(store.conn) == fts.automerge(other.conn) == 4
+    other.close()
+    with pytest.raises(RuntimeError), store.bulk_writing():
+        assert fts.automerge(store.conn) == 16
+        raise RuntimeError("a batch failed")
+    assert fts.automerge(store.conn) == 4
+    inline = SQLiteStore(tmp_path / "i.db")
+    inline.upsert_documents(docs)  # one transaction, no bulk settings: the same index, merged otherwise
+    count = "SELECT count(*) FROM doc_fts WHERE doc_fts MATCH ?"
+    for term in ("市场", "公司", "增长"):
+        n = store.conn.execute(count, (term,)).fetchone()[0]
+        assert n == inline.conn.execute(count, (term,)).fetchone()[0] and n > 0, term
+    inline.close()
     store.close()
 
 

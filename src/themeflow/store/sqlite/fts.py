@@ -40,16 +40,20 @@ from themeflow.text.segment import ANALYZER_VERSION, analyze_both, bigrams
 
 __all__ = [
     "ANALYZER_VERSION",
+    "AUTOMERGE",
+    "BULK_AUTOMERGE",
     "COLUMNS",
     "MIGRATIONS",
     "WEIGHTS",
     "clear",
     "StaleIndexCopy",
+    "automerge",
     "compress_tokens",
     "indexed_values",
     "insert_tokens",
     "optimize",
     "remove_values",
+    "set_automerge",
 ]
 
 COLUMNS = ("title", "body", "title_g", "body_g")
@@ -159,6 +163,27 @@ def clear(conn: sqlite3.Connection) -> None:
     """Empty the index (before a rebuild)."""
     conn.execute("INSERT INTO doc_fts(doc_fts) VALUES ('delete-all')")
     conn.execute("DELETE FROM doc_fts_src")
+
+
+AUTOMERGE = 4
+"""FTS5's own default: once a level holds this many segments, later writes merge them into one."""
+BULK_AUTOMERGE = 16
+"""The same during a bulk ingest (``SQLiteStore.bulk_writing``): a write merges a level only when it holds
+sixteen segments, so a posting is rewritten about half as often before the ingest's closing ``optimize``.
+A crash that skips putting it back leaves larger levels until the next bulk ingest ends: queries read a
+few more segments, nothing is lost."""
+
+
+def set_automerge(conn: sqlite3.Connection, segments: int) -> None:
+    """How many segments a level of the index gathers before a write merges them (kept in the index's
+    config table, so it holds for every connection until set again)."""
+    conn.execute("INSERT INTO doc_fts(doc_fts, rank) VALUES ('automerge', ?)", (segments,))
+
+
+def automerge(conn: sqlite3.Connection) -> int:
+    """The index's current ``automerge`` setting (FTS5's default when it was never set)."""
+    row = conn.execute("SELECT v FROM doc_fts_config WHERE k = 'automerge'").fetchone()
+    return int(row[0]) if row is not None else AUTOMERGE
 
 
 def optimize(conn: sqlite3.Connection) -> None:
