@@ -19,7 +19,7 @@ import pytest
 
 from themeflow.cluster import writers
 from themeflow.cluster.writers import PreparingWriter
-from themeflow.errors import ConfigError, InputError
+from themeflow.errors import ConfigError, InputError, StoreError
 from themeflow.ingest import background, read_targets
 from themeflow.model import Document, IngestError
 from themeflow.service import Themeflow
@@ -236,6 +236,24 @@ def test_a_bulk_ingest_merges_index_segments_sixteen_at_a_time_and_puts_four_bac
         n = store.conn.execute(count, (term,)).fetchone()[0]
         assert n == inline.conn.execute(count, (term,)).fetchone()[0] and n > 0, term
     inline.close()
+    store.close()
+
+
+def test_a_bulk_ingest_that_cannot_start_leaves_the_settings_as_they_were(tmp_path: Path) -> None:
+    """Another writer holds the database when a bulk ingest begins: the error says so, and the connection's
+    page cache and log size are SQLite's again (not the bulk ones with no ingest to put them back)."""
+    store = SQLiteStore(tmp_path / "w.db")
+    store.conn.execute("PRAGMA busy_timeout = 50")
+    before = [store.conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "wal_autocheckpoint")]
+    other = sqlite3.connect(tmp_path / "w.db")
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreError, match="locked"), store.bulk_writing():
+        pass
+    other.rollback()
+    other.close()
+    after = [store.conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "wal_autocheckpoint")]
+    assert after == before
+    assert fts.automerge(store.conn) == fts.AUTOMERGE
     store.close()
 
 

@@ -295,9 +295,9 @@ class SQLiteStore:
         checkpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
         conn.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
         conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
-        with self.transaction(documents=False) as c:
-            fts.set_automerge(c, fts.BULK_AUTOMERGE)
         try:
+            with self.transaction(documents=False) as c:  # inside: if the index is locked, the rest goes back
+                fts.set_automerge(c, fts.BULK_AUTOMERGE)
             yield
         finally:
             with contextlib.suppress(StoreError), self.transaction(documents=False) as c:
