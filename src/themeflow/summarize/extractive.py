@@ -254,7 +254,9 @@ class ExtractiveSummarizer:
         source = [d.paragraph_text.get(s.para, s.text)]
         merged = with_context(source[0], s.text)
         if merged is not None and not (
-            fragment_reason(merged) or meaning_reason(merged, source, year=d.year, article_title=d.title)
+            is_boilerplate_sentence(merged)  # the sentence before may be a greeting or a credit
+            or fragment_reason(merged)
+            or meaning_reason(merged, source, year=d.year, article_title=d.title)
         ):
             b = self._bullet(d, s, merged, texts)
             return [self._dated(d, s, b)] if b is not None else []

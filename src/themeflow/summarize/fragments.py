@@ -141,9 +141,13 @@ _CREDIT_OR_PROMPT = (
 and the verifier rejects a bullet that does (``summarize/meaning.py``)."""
 _BOILERPLATE_SENTENCE = re.compile(
     _CREDIT_OR_PROMPT + "|"
-    r"仅供参考|不构成[^，,。]{0,12}投资建议|不代表[^，,。]{0,10}(?:立场|观点)|据此操作|风险自担|旨在传播更多信息|"
+    r"仅供参考|不构成[^，,。]{0,12}投资建议|市场有风险|投资需谨慎|不代表[^，,。]{0,10}(?:立场|观点)|据此操作|风险自担|旨在传播更多信息|"
     r"与本平台立场无关|本文约\d+字|"
     r"建议阅读\d+分钟|主要内容精华如下|持续关注|敬请关注|欢迎关注|^图[为：:]|^图片?来源|^原标题|点击(?:阅读|查看)|"
+    # an editor's note, a subtitle, a transcript's announcement, a portal's footer, a picture credit
+    r"^[【\[]?(?:编者按|编者注|编辑按|副标题)|^以下为.{0,20}(?:节选|实录|全文|原文)|返回搜狐|图片由[^，,。]{1,20}提供|"
+    # a byline with its dateline (腾讯新闻《一线》 张三 发自硅谷)
+    r"^.{0,30}发自[\u4e00-\u9fff]{2,6}$|"
     r"(?:编辑|责编|审校|校对|监制)[：:\s]|"
     # a panel's greetings and hand-overs (谢谢主持人，大家下午好 …; 谢谢崔总，圆桌就到这里)
     r"谢谢(?:主持人|大家|各位|[\u4e00-\u9fff]{1,3}总)|大家(?:上午|下午|晚上)?好(?:[，,。！!]|$)|圆桌就到这里|"

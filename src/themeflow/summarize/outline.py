@@ -23,6 +23,7 @@ __all__ = [
     "clean_heading",
     "headed_blocks",
     "is_boilerplate",
+    "is_credit",
     "key_phrase",
     "outline",
     "segment_blocks",
@@ -40,6 +41,26 @@ _BYLINE = re.compile(
 )
 """A paragraph that is only a byline (本报记者 张三 北京报道): ingest drops it; a document made elsewhere may
 still hold one."""
+_CREDIT_LINE = re.compile(
+    # a line of credits only, marked or not (⊙记者 张三 ○编辑 李四, 责编 王五, ■本报记者赵六)
+    r"^[⊙○●◎◆◇■□★☆▲△▶►•·\s]*(?:(?:本报|本刊|特约|见习)?(?:记者|编辑|责编|作者|撰文|摄影|实习生|通讯员)"
+    r"[\s\u3000：:]*[\u4e00-\u9fa5·]{2,4}[\s\u3000⊙○●◎｜|/、]*){1,4}$"
+    # an editor's note or a line that announces a transcript (编者按：…, 副标题：…, 以下为访谈节选（略经编辑）)
+    r"|^[【\[]?(?:编者按|编者注|编辑按|编者的话)|^副标题[：:]|^以下为.{0,20}(?:节选|实录|全文|原文)[^，,。]{0,12}$|^[^，,。]{0,12}(?:全文|实录|原文)如下"
+    r"|^[（(]?注[：:][^。]{0,30}(?:删节|删减|编辑)|略经编辑[)）]?$"
+    # who wrote it (作者为…, （本文作者系…）, 北京商报评论员)
+    r"|^[（(]?(?:本文)?作者(?:为|是|系|简介)|^[\u4e00-\u9fa5A-Za-z]{0,10}评论员(?:[\u4e00-\u9fa5·]{2,4})?$"
+    # a picture's or a table's credit (图片由受访者提供, 官方图片, 东财图解, 根据Wind数据制表, 数据来源：Wind, 来源链接)
+    r"|图片由[^，,。]{1,20}提供|图片(?:来自|源自|出自|来源于)|^(?:官方|资料|网络|现场|新闻|示意|来源)?(?:图片|配图|资料图)$|图片截自|截自Wind|图解$"
+    r"|制表|数据制图|制图[：:]|数据来源[：:]?\s*[)）]?$|^[（(]?\s*数据来源|来源链接"
+    # a time zone alone on its line, the head of a dateline (北京时间, 美东时间)
+    r"|^(?:北京|美东|美西|当地|纽约|伦敦|东京|香港|欧洲|美国[\u4e00-\u9fa5]{0,3})时间$"
+)
+"""Credit and note lines the outlets' furniture rules leave in the text: an analyst's summary never shows one
+as a section title or a bullet (each was a title on the shared corpus: ``⊙记者 … ○编辑 …``, ``东财图解``,
+``作者为…特约研究员``, ``以下为访谈节选（略经编辑）``, ``官方图片``)."""
+_DATED_CREDIT = re.compile(r"\s*(?:\d{4}年)?\d{1,2}月\d{1,2}日$")
+_BROADCAST = re.compile(r"(?:电视台|电台|通讯社|新闻社|电视)$")
 _END_PUNCT = "。！？!?；;…,，、"
 _NUMBERING = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.．]|（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|\d+[、.．)]\s*|"
@@ -69,13 +90,25 @@ def is_boilerplate(text: str) -> bool:
     """Outlet footers, disclaimers and credits: never summarized, never cited. A line that is only an
     outlet's name (``经济参考报`` over a syndicated item) is a credit, not a heading."""
     t = text.strip()
-    if not t or bool(_BYLINE.match(t)) or (len(t) < 90 and bool(_BOILERPLATE.search(t))):
+    return not t or (len(t) < 90 and bool(_BOILERPLATE.search(t))) or is_credit(t)
+
+
+def is_credit(text: str) -> bool:
+    """Whether ``text`` is a credit or a note, not a statement: a byline, an editor's or author's line, a
+    picture's or table's credit, a transcript's announcement, an outlet's name (with a date or not)."""
+    t = text.strip()
+    if bool(_BYLINE.match(t)) or (len(t) < 90 and bool(_CREDIT_LINE.search(t))):
         return True
-    return len(t) <= 12 and _outlet_name(t)
+    if len(t) <= 30 and _DATED_CREDIT.search(t):  # Bloomberg电视台 5月19日: an outlet and a date
+        t = _DATED_CREDIT.sub("", t).strip()
+    return len(t) <= 16 and outlet_name(t)
 
 
-def _outlet_name(text: str) -> bool:
-    return fold_outlet(text) in outlet_table().by_key
+def outlet_name(text: str) -> bool:
+    """Whether ``text`` is an outlet's name as a whole (``北京商报``, ``Bloomberg电视台``): a credit, never a
+    heading or a title (a name that only starts with one, ``中国网络安全审查``, is not)."""
+    table = outlet_table().by_key
+    return fold_outlet(text) in table or fold_outlet(_BROADCAST.sub("", text)) in table
 
 
 HEADING_CHARS = 36
@@ -218,7 +251,13 @@ def _captions(paras: list[Para]) -> list[Para]:
     return out
 
 
+_NOTE_LINE = re.compile(r"^[（(][^（）()]{2,80}[）)]$")
+"""A line wholly in brackets: a chart's caption or an aside (``（美油期货日内走势）``, ``（注：…）``, ``（记者 张三）``)."""
+
+
 def _is_caption(text: str, previous: str) -> bool:
+    if _NOTE_LINE.match(text):
+        return True
     if not 4 <= len(text) <= ITEM_HEADLINE_CHARS or "。" in text or text[-1] in _END_PUNCT:
         return False
     if _CAPTION_END.search(text):
@@ -378,6 +417,8 @@ def key_phrase(
     for phrase, n in counts.items():
         if phrase in unowned or phrase in used or any(phrase in u or u in phrase for u in used):
             continue
+        if phrase.endswith(_CREDIT_ENDS) or is_credit(phrase):
+            continue  # 北京商报评论员, 经济参考报: who wrote or carried it, not what it says
         s = score[phrase] * (1 + math.log(n))
         if s > best_s:
             best, best_s = phrase, s
@@ -385,21 +426,28 @@ def key_phrase(
 
 
 _TITLE_STOP = frozenset(word_list("stopwords.toml", "title_stop_words"))
+_CREDIT_ENDS = ("评论员", "记者", "通讯员", "编辑", "责编")
 _ORG_SUFFIXES = tuple(word_list("stopwords.toml", "title_org_suffixes"))
+
+
+_GLUED = frozenset({"j", "zg", "ng"})
+"""Tags the stock tagger gives a lone character it split off the start of a name or a compound."""
 
 
 def _cut_mid_phrase(sent: Sequence[tuple[str, str]], i: int, j: int) -> bool:
     """Whether words ``i``…``j`` of ``sent`` stop where the phrase runs on: before ``的`` (``所有受限制|的资金``:
     a modifier without what it modifies), before a one-character noun that ends the name (``日本财务|省``),
-    or at the end of an organization's name whose distinctive part comes before them
+    after a lone first character split off the name (``英|伟达高管``), or at the end of an organization's name whose distinctive part comes before them
     (``新丰|电器实业有限公司``)."""
     after = sent[j + 1][0] if j + 1 < len(sent) else ""
     if after.startswith("的"):
         return True
     if len(after) == 1 and not after.isascii() and sent[j + 1][1] in _NOUNISH:
         return True
-    before_pos = sent[i - 1][1] if i > 0 else ""
-    return sent[j][0].endswith(_ORG_SUFFIXES) and before_pos in _NOUNISH and _is_title_word(sent[i - 1][0])
+    before, before_pos = sent[i - 1] if i > 0 else ("", "")
+    if len(before) == 1 and before_pos in _GLUED and "\u4e00" <= before <= "\u9fff":
+        return True  # 英|伟达高管, 车|企自研机器人: the segmenter split a name's first character off
+    return sent[j][0].endswith(_ORG_SUFFIXES) and before_pos in _NOUNISH and _is_title_word(before)
 
 
 def _is_title_word(w: str) -> bool:
