@@ -102,3 +102,18 @@ def test_summary_titles_name_only_whom_their_bullets_cite() -> None:
                         cited = "".join(doc.paragraphs[c - 1] for c in bullet.citations)
                         assert word in cited, (doc.id, section.title, bullet.text)
     assert checked, "no drawn title named anyone: the test checks nothing"
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        ("英伟达高管表示，公司将继续扩大数据中心投资，英伟达高管还称需求强劲", "伟达高管"),
+        ("车企自研机器人正在成为趋势，车企自研机器人的投入持续增加", "企自研机器人"),
+    ],
+)
+def test_a_title_never_starts_after_a_name_s_split_off_first_character(text: str, cut: str) -> None:
+    """The segmenter splits 英|伟达 and 车|企自研: the phrase after the lone character is a name without its
+    first character, which readers judged broken."""
+    tagged = pos_tags(text)
+    title = key_phrase([tagged], {w: 2.0 for w, _ in tagged if len(w) > 1}, set())
+    assert title is not None and title != cut and not cut.startswith(title)

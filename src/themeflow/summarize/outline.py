@@ -46,12 +46,14 @@ _CREDIT_LINE = re.compile(
     r"^[⊙○●◎◆◇■□★☆▲△▶►•·\s]*(?:(?:本报|本刊|特约|见习)?(?:记者|编辑|责编|作者|撰文|摄影|实习生|通讯员)"
     r"[\s\u3000：:]*[\u4e00-\u9fa5·]{2,4}[\s\u3000⊙○●◎｜|/、]*){1,4}$"
     # an editor's note or a line that announces a transcript (编者按：…, 副标题：…, 以下为访谈节选（略经编辑）)
-    r"|^[【\[]?(?:编者按|编者注|编辑按|编者的话)|^副标题[：:]|^以下为.{0,20}(?:节选|实录|全文|原文)[^，,。]{0,12}$|^[^，,。]{0,12}(?:全文|实录|原文)如下"
+    r"|^[【\[]?(?:编者按|编者注|编辑按|编者的话)|^副标题[：:]"
+    r"|^以下为.{0,20}(?:节选|实录|全文|原文)[^，,。]{0,12}$|^[^，,。]{0,12}(?:全文|实录|原文)如下"
     r"|^[（(]?注[：:][^。]{0,30}(?:删节|删减|编辑)|略经编辑[)）]?$"
     # who wrote it (作者为…, （本文作者系…）, 北京商报评论员)
     r"|^[（(]?(?:本文)?作者(?:为|是|系|简介)|^[\u4e00-\u9fa5A-Za-z]{0,10}评论员(?:[\u4e00-\u9fa5·]{2,4})?$"
     # a picture's or a table's credit (图片由受访者提供, 官方图片, 东财图解, 根据Wind数据制表, 数据来源：Wind, 来源链接)
-    r"|图片由[^，,。]{1,20}提供|图片(?:来自|源自|出自|来源于)|^(?:官方|资料|网络|现场|新闻|示意|来源)?(?:图片|配图|资料图)$|图片截自|截自Wind|图解$"
+    r"|图片由[^，,。]{1,20}提供|图片(?:来自|源自|出自|来源于)|图片截自|截自Wind|图解$"
+    r"|^(?:官方|资料|网络|现场|新闻|示意|来源)?(?:图片|配图|资料图)$"
     r"|制表|数据制图|制图[：:]|数据来源[：:]?\s*[)）]?$|^[（(]?\s*数据来源|来源链接"
     # a time zone alone on its line, the head of a dateline (北京时间, 美东时间)
     r"|^(?:北京|美东|美西|当地|纽约|伦敦|东京|香港|欧洲|美国[\u4e00-\u9fa5]{0,3})时间$"
@@ -372,7 +374,8 @@ def key_phrase(
     A phrase that names a person or an organization (by its tag), or a place's office (``法国总统``), is a
     title only when every text of ``named_in`` (each bullet's cited paragraphs) holds that name too:
     ``首席执行官黄仁勋`` over a block whose bullets quote Meta presents their words as his. A place alone
-    (``中国市场``) presents no one's words and stays a topic.
+    (``中国市场``) presents no one's words and stays a topic. A credit (:func:`is_credit`: an outlet's name,
+    ``…评论员``) is never a title: it says who wrote or carried the text, not what it says.
     """
     counts: Counter[str] = Counter()
     score: dict[str, float] = {}
@@ -437,8 +440,8 @@ _GLUED = frozenset({"j", "zg", "ng"})
 def _cut_mid_phrase(sent: Sequence[tuple[str, str]], i: int, j: int) -> bool:
     """Whether words ``i``…``j`` of ``sent`` stop where the phrase runs on: before ``的`` (``所有受限制|的资金``:
     a modifier without what it modifies), before a one-character noun that ends the name (``日本财务|省``),
-    after a lone first character split off the name (``英|伟达高管``), or at the end of an organization's name whose distinctive part comes before them
-    (``新丰|电器实业有限公司``)."""
+    after a lone first character the segmenter split off the name (``英|伟达高管``), or at the end of an
+    organization's name whose distinctive part comes before them (``新丰|电器实业有限公司``)."""
     after = sent[j + 1][0] if j + 1 < len(sent) else ""
     if after.startswith("的"):
         return True
