@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from themeflow.model import Document
+from tests.shared_corpus import fr_documents
 from themeflow.summarize import ExtractiveSummarizer, drop_unverified, verify
 from themeflow.text.numbers import figure_matches, find_figures
 
@@ -20,22 +20,8 @@ pytestmark = pytest.mark.shared
 BASELINE = Path(__file__).parent / "data" / "summary_eval_baseline.json"
 
 
-def _fr_documents(shared_data: Path, n: int) -> list[Document]:
-    docs = []
-    with (shared_data / "news.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            if '"id": "fr-' not in line[:40]:
-                continue
-            rec = json.loads(line)
-            paras = tuple(p.strip() for p in rec["text"].split("\n") if p.strip())
-            docs.append(Document(rec["id"], rec.get("title") or "", paras))
-            if len(docs) >= n:
-                break
-    return docs
-
-
 def test_fr_articles_verify(shared_data: Path) -> None:
-    docs = _fr_documents(shared_data, 45)
+    docs = list(fr_documents(shared_data, 45))
     assert len(docs) >= 40
     summ = ExtractiveSummarizer()
     n_bullets = passed = structured = 0

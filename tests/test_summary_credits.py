@@ -7,12 +7,12 @@ transcript. The lines below follow those shapes; the names in them are made up."
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
+from tests.shared_corpus import fr_documents
 from themeflow.model import Document
 from themeflow.summarize.extractive import ExtractiveSummarizer
 from themeflow.summarize.fragments import is_boilerplate_sentence
@@ -135,17 +135,11 @@ def test_no_fr_summary_is_titled_with_a_credit(shared_data: Path) -> None:
     title is a credit, byline, caption or note line, and no shown bullet is one."""
     summarizer = ExtractiveSummarizer()
     checked = 0
-    with (shared_data / "news.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            if '"id": "fr-' not in line[:40]:
-                continue
-            rec = json.loads(line)
-            paras = tuple(p.strip() for p in rec["text"].split("\n") if p.strip())
-            doc = Document(rec["id"], rec.get("title") or "", paras)
-            summary = drop_unverified(verify(summarizer.summarize(doc), doc))
-            for section in summary.sections:
-                checked += 1
-                assert not is_credit(section.title), (doc.id, section.title)
-            for b in summary.bullets():
-                assert not is_credit(b.text) and not NOTES.search(b.text), (doc.id, b.text)
+    for doc in fr_documents(shared_data):
+        summary = drop_unverified(verify(summarizer.summarize(doc), doc))
+        for section in summary.sections:
+            checked += 1
+            assert not is_credit(section.title), (doc.id, section.title)
+        for b in summary.bullets():
+            assert not is_credit(b.text) and not NOTES.search(b.text), (doc.id, b.text)
     assert checked > 1000

@@ -103,10 +103,10 @@ def is_credit(text: str) -> bool:
         return True
     if len(t) <= 30 and _DATED_CREDIT.search(t):  # Bloomberg电视台 5月19日: an outlet and a date
         t = _DATED_CREDIT.sub("", t).strip()
-    return len(t) <= 16 and outlet_name(t)
+    return len(t) <= 16 and _outlet_name(t)
 
 
-def outlet_name(text: str) -> bool:
+def _outlet_name(text: str) -> bool:
     """Whether ``text`` is an outlet's name as a whole (``北京商报``, ``Bloomberg电视台``): a credit, never a
     heading or a title (a name that only starts with one, ``中国网络安全审查``, is not)."""
     table = outlet_table().by_key
