@@ -112,6 +112,35 @@ def _one_run_at_a_time(text: str) -> segment.Analyzed:
 )
 def test_runs_cut_together_give_what_each_run_alone_gives(text: str) -> None:
     assert analyze_both(text) == _one_run_at_a_time(text)
+    _assert_joined_streams_match(text)
+
+
+def _assert_joined_streams_match(text: str) -> None:
+    """What the index stores (both streams joined, the grams alone) is the reference's streams joined."""
+    reference = _one_run_at_a_time(text)
+    joined = (" ".join(reference.words), " ".join(reference.grams))
+    assert segment.analyze_joined(text) == joined
+    assert segment.grams_joined(text) == joined[1]
+    assert bigrams(text) == reference.grams
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["甲，乙，丙丁", "一。二三。四", "AI字，h100乙1,100丙", "股", "股。", "。股", "12,3", "a，b"],
+)
+def test_one_character_runs_between_others_keep_their_grams(text: str) -> None:
+    """Grams are laid out for all runs at once and split at the breaks: a one-character run next to others,
+    first or last, keeps its one gram, and no pair straddles two runs."""
+    _assert_joined_streams_match(text)
+
+
+def test_word_expansions_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The joined expansions are a cache: emptied when full, and the words come out the same."""
+    monkeypatch.setattr(segment, "_EXPANSIONS_KEPT", 3)
+    cache = segment._JoinedExpansions()
+    for word in ("资本开支周期", "中国农业发展银行", "营收", "英伟达", "资本开支周期"):
+        assert cache[word] == " ".join(segment._expand(word))
+        assert len(cache) <= 3
 
 
 def test_runs_cut_together_on_the_corpus(shared_data) -> None:  # type: ignore[no-untyped-def]
@@ -123,3 +152,4 @@ def test_runs_cut_together_on_the_corpus(shared_data) -> None:  # type: ignore[n
             rec = json.loads(line)
             for text in (str(rec.get("title") or ""), str(rec.get("text") or "")):
                 assert analyze_both(text) == _one_run_at_a_time(text)
+                _assert_joined_streams_match(text)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
+import numpy as np
 import rjieba
 
 from themeflow.text.script import simplified_table
@@ -203,6 +204,23 @@ def _expand(word: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+class _JoinedExpansions(dict[str, str]):
+    """``" ".join(_expand(word))`` by word, looked up in C (``dict.__getitem__``) and computed on a miss.
+
+    Why not ``_expand`` itself: an ``lru_cache`` hit does its bookkeeping per call, and a news article has
+    over a thousand words. Emptied when it holds :data:`_EXPANSIONS_KEPT` words, so it stays bounded."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _EXPANSIONS_KEPT:
+            self.clear()
+        joined = self[word] = " ".join(_expand(word))
+        return joined
+
+
+_EXPANSIONS_KEPT = 262_144
+_joined_expansion = _JoinedExpansions().__getitem__
+
+
 def grams_of_run(run: str) -> list[str]:
     """Bigrams of a CJK run, then its last character (a one-character run is just that character)."""
     out = [run[i : i + 2] for i in range(len(run) - 1)]
@@ -222,29 +240,75 @@ _RUN_BREAK = "\n"
 """Joins a text's CJK runs for one segmentation call: never inside a run, and the segmenter cuts at it (a
 segmenter cuts each block of Han characters on its own, so each run is cut as it would be alone)."""
 
+_RUN_SEP = " " + _RUN_BREAK + " "
+"""Between two runs' words once the words of the joined runs are joined by spaces."""
+
+_STRADDLING = re.compile(_RUN_BREAK + " " + _RUN_BREAK + ".", re.DOTALL)
+"""In the laid-out bigrams of joined runs, a break paired with the next run's first character and the
+space before it: with the pair before it (the last character and the break) it straddles two runs."""
+
+_SPACE = ord(" ")
+
+
+def _run_grams(joined: str) -> list[str]:
+    """The gram stream of each run of ``joined`` (runs joined by :data:`_RUN_BREAK`), one string per run.
+
+    Built without a Python step per character (a slice per bigram cost more than segmenting the text): the
+    bigrams of the whole joined text are laid out as code points (first, second, space) in one array; each
+    pair straddling a break (``x⏎`` and ``⏎y``) then collapses to ``x⏎``, the run's trailing unigram and a
+    break to split on."""
+    if len(joined) == 1:
+        return [joined]
+    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    laid = np.empty((len(points) - 1, 3), dtype=np.uint32)
+    laid[:, 0] = points[:-1]
+    laid[:, 1] = points[1:]
+    laid[:, 2] = _SPACE
+    pairs = laid.tobytes().decode("utf-32-le")
+    return (_STRADDLING.sub(_RUN_BREAK, pairs) + joined[-1]).split(_RUN_BREAK + " ")
+
+
+def _interleave(found: list[tuple[str, str, str]], cjk_streams: list[str]) -> str:
+    """One stream of a text: each CJK run's part from ``cjk_streams`` (in order), numbers and Latin words
+    whole, joined by spaces. ``found`` is the text's runs as ``_RUN_RE.findall`` gives them."""
+    streams = iter(cjk_streams)
+    out: list[str] = []
+    for cjk, num, word in found:
+        out.append(next(streams) if cjk else num.replace(",", "") if num else word)
+    return " ".join(out)
+
+
+def analyze_joined(text: str) -> tuple[str, str]:
+    """Fold ``text`` and produce the word stream and the gram stream as the index stores them, each joined
+    by spaces.
+
+    The CJK runs are segmented in one call, joined by :data:`_RUN_BREAK`, and their words split back run by
+    run; grams are laid out for all runs at once (:func:`_run_grams`). A call or a Python step per run,
+    word or character cost more than the segmentation itself, and the analysis is a fifth of a bulk
+    ingest's CPU. ``tests/test_segment.py`` holds this to segmenting and cutting each run alone."""
+    found = _RUN_RE.findall(fold(text))
+    cjk = [run for run, _, _ in found if run]
+    if not cjk:
+        plain = _interleave(found, [])
+        return plain, plain
+    joined = _RUN_BREAK.join(cjk)
+    words = " ".join(map(_joined_expansion, _segmenter().cut(joined))).split(_RUN_SEP)
+    return _interleave(found, words), _interleave(found, _run_grams(joined))
+
+
+def grams_joined(text: str) -> str:
+    """The gram stream of ``text`` joined by spaces (``analyze_joined(text)[1]``) without segmenting, so
+    it depends on folding alone (the index recomputes a document's grams from its stored text, see
+    ``store/sqlite/fts.py``)."""
+    found = _RUN_RE.findall(fold(text))
+    cjk = [run for run, _, _ in found if run]
+    return _interleave(found, _run_grams(_RUN_BREAK.join(cjk)) if cjk else [])
+
 
 def analyze_both(text: str) -> Analyzed:
-    """Fold ``text`` and produce the word stream and the gram stream (what the index stores).
-
-    The CJK runs are segmented in one call, joined by :data:`_RUN_BREAK`, and their words dealt back run by
-    run: a call per run (a news article has hundreds, between every number and punctuation mark) cost more
-    than the segmentation itself. ``tests/test_segment.py`` holds this to segmenting each run alone."""
-    w: list[str] = []
-    g: list[str] = []
-    found = list(runs(fold(text)))
-    cjk = [run for kind, run in found if kind == "cjk"]
-    words = iter(_segmenter().cut(_RUN_BREAK.join(cjk)) if cjk else ())
-    for kind, run in found:
-        if kind == "cjk":
-            for word in words:
-                if word == _RUN_BREAK:
-                    break
-                w.extend(_expand(word))
-            g.extend(grams_of_run(run))
-        else:
-            w.append(run)
-            g.append(run)
-    return Analyzed(w, g)
+    """Both token streams of ``text`` as lists (see :func:`analyze_joined`, which the index uses)."""
+    words, grams = analyze_joined(text)
+    return Analyzed(words.split(), grams.split())
 
 
 def analyze(text: str) -> list[str]:
@@ -253,16 +317,8 @@ def analyze(text: str) -> list[str]:
 
 
 def bigrams(text: str) -> list[str]:
-    """The gram stream of ``text`` (bigrams of CJK runs plus each run's last character; other tokens whole):
-    ``analyze_both(text).grams`` without segmenting, so it depends on folding alone (the index recomputes a
-    document's grams from its stored text, see ``store/sqlite/fts.py``)."""
-    g: list[str] = []
-    for kind, run in runs(fold(text)):
-        if kind == "cjk":
-            g.extend(grams_of_run(run))
-        else:
-            g.append(run)
-    return g
+    """The gram stream of ``text`` as a list (:func:`grams_joined`)."""
+    return grams_joined(text).split()
 
 
 def gram_phrase(text: str) -> tuple[list[str], bool]:

@@ -36,7 +36,7 @@ import zlib
 from collections.abc import Callable
 
 from themeflow.model import Document
-from themeflow.text.segment import ANALYZER_VERSION, analyze_both, bigrams
+from themeflow.text.segment import ANALYZER_VERSION, analyze_joined, grams_joined
 
 __all__ = [
     "ANALYZER_VERSION",
@@ -94,9 +94,9 @@ class StaleIndexCopy(Exception):
 
 def tokens_for(doc: Document) -> tuple[str, str, str, str]:
     """The four column values for ``doc`` (what FTS5 indexes)."""
-    title = analyze_both(doc.title)
-    body = analyze_both(doc.text)
-    return (" ".join(title.words), " ".join(body.words), " ".join(title.grams), " ".join(body.grams))
+    title_w, title_g = analyze_joined(doc.title)
+    body_w, body_g = analyze_joined(doc.text)
+    return title_w, body_w, title_g, body_g
 
 
 def _grams_crc(title_g: str, body_g: str) -> int:
@@ -144,7 +144,7 @@ def indexed_values(
         return title_w, body_w, title_g, body_g
     title_w, body_w = zlib.decompress(blob[5:]).decode("utf-8").split(_SEP)
     title, text = stored_text()
-    title_g, body_g = " ".join(bigrams(title)), " ".join(bigrams(text))
+    title_g, body_g = grams_joined(title), grams_joined(text)
     if _grams_crc(title_g, body_g) != int.from_bytes(blob[1:5], "little"):
         raise StaleIndexCopy(rowid)
     return title_w, body_w, title_g, body_g
