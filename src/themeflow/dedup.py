@@ -56,7 +56,7 @@ from functools import lru_cache
 import numpy as np
 
 from themeflow.text.doctype import doc_type_of
-from themeflow.text.script import to_simplified
+from themeflow.text.script import nfkc_simplified
 from themeflow.text.sentence_keys import (
     MIN_SENTENCE_CHARS,
     Containment,
@@ -157,8 +157,7 @@ def normalize(text: str) -> str:
 
     The result is only for shingling and hashing, never shown.
     """
-    text = to_simplified(unicodedata.normalize("NFKC", text))
-    return _NON_WORD.sub("", text.lower())
+    return _NON_WORD.sub("", nfkc_simplified(text).lower())
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -286,7 +285,7 @@ COLLECTION_KINDS = frozenset({"roundup", "liveblog"})
 
 
 def _title_form(title: str) -> str:
-    return to_simplified(unicodedata.normalize("NFKC", title or "").strip())
+    return nfkc_simplified(title or "").strip()
 
 
 def fingerprint_text(
@@ -302,11 +301,12 @@ def fingerprint_text(
     ``collection`` (roundup or live blog) is read from the body's structure when not given;
     ``title_derived`` says the title is the body's first sentence, not a headline.
     """
-    nfkc = unicodedata.normalize("NFKC", body)  # once: it is the costliest step after MinHash
-    folded = to_simplified(nfkc).lower()
+    simplified = nfkc_simplified(body)  # once: with MinHash and sentence keys, the costliest step
+    folded = simplified.lower()
     norm = _NON_WORD.sub("", folded)
     digest = hashlib.blake2b(norm.encode("utf-8"), digest_size=16).hexdigest()
-    figs = _figure_hashes(m for m in _FIGURE.findall(nfkc) if len(m) >= 2)
+    # The figures of the NFKC text: simplifying maps no character to or from a digit or a point.
+    figs = _figure_hashes(m for m in _FIGURE.findall(simplified) if len(m) >= 2)
     sents, lengths = sentence_hashes(folded)
     if collection is None:
         collection = doc_type_of(title, body.split("\n")) in COLLECTION_KINDS

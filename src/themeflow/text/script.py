@@ -11,9 +11,14 @@ phrase-aware or not, folds back to the same simplified text.
 from __future__ import annotations
 
 import os
+import unicodedata
 from functools import cache
+from typing import TYPE_CHECKING
 
-__all__ = ["simplified_table", "to_simplified", "with_traditional"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["nfkc_simplified", "simplified_table", "to_simplified", "with_traditional"]
 
 
 @cache
@@ -39,6 +44,61 @@ def simplified_table() -> dict[int, str]:
 def to_simplified(text: str) -> str:
     """``text`` with traditional characters folded to simplified; same length, same offsets."""
     return text.translate(simplified_table())
+
+
+_BMP = 0x10000
+_TABLED_FROM = 256
+"""Texts shorter than this go the plain way: the arrays cost more than they save on a title."""
+
+
+@cache
+def _bmp_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per code point of the Basic Multilingual Plane: its NFKC form when that is one character, whether it
+    is not (a ligature, ``…``, ``㈱``, a surrogate), and its simplified form (one character always)."""
+    import numpy as np
+
+    nfkc = np.arange(_BMP, dtype=np.uint32)
+    multiple = np.zeros(_BMP, dtype=bool)
+    multiple[0xD800:0xE000] = True
+    plane = [cp for cp in range(1, _BMP) if not 0xD800 <= cp < 0xE000]
+    # One call for the whole plane: NUL is a starter no form contains, so nothing composes across it.
+    forms = unicodedata.normalize("NFKC", "\0".join(map(chr, plane))).split("\0")
+    for cp, form in zip(plane, forms, strict=True):
+        if len(form) != 1:
+            multiple[cp] = True
+        elif ord(form) != cp:
+            nfkc[cp] = ord(form)
+    simplified = np.arange(_BMP, dtype=np.uint32)
+    for cp, form in simplified_table().items():
+        if cp < _BMP:
+            simplified[cp] = ord(form)
+    return nfkc, multiple, simplified
+
+
+def nfkc_simplified(text: str) -> str:
+    """``to_simplified(unicodedata.normalize("NFKC", text))``, the same string, in a few array steps.
+
+    Why: the dedup fingerprint normalizes every body this way, and both steps look each character up one
+    by one (the two were a third of a fingerprint's CPU). A text of BMP characters whose NFKC forms are one
+    character each is mapped through two tables; NFKC of it is then the mapped text whenever that text is
+    already NFKC (per-character forms compose to the whole text's form), which ``is_normalized`` confirms
+    in one quick pass. Anything else (combining marks that compose, ``…``, characters beyond the BMP) goes
+    the plain way. ``tests/test_script.py`` holds the two ways equal."""
+    if len(text) < _TABLED_FROM:
+        return to_simplified(unicodedata.normalize("NFKC", text))
+    import numpy as np
+
+    nfkc, multiple, simplified = _bmp_tables()
+    try:
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # a lone surrogate
+        return to_simplified(unicodedata.normalize("NFKC", text))
+    if points.max() >= _BMP or multiple[points].any():
+        return to_simplified(unicodedata.normalize("NFKC", text))
+    mapped = nfkc[points]
+    if not unicodedata.is_normalized("NFKC", mapped.tobytes().decode("utf-32-le")):
+        return to_simplified(unicodedata.normalize("NFKC", text))
+    return simplified[mapped].tobytes().decode("utf-32-le")
 
 
 def with_traditional(chars: str) -> str:
