@@ -98,7 +98,8 @@ def nfkc_simplified(text: str) -> str:
     mapped = nfkc[points]
     if not unicodedata.is_normalized("NFKC", mapped.tobytes().decode("utf-32-le")):
         return to_simplified(unicodedata.normalize("NFKC", text))
-    return simplified[mapped].tobytes().decode("utf-32-le")
+    folded: bytes = simplified[mapped].tobytes()
+    return folded.decode("utf-32-le")
 
 
 def with_traditional(chars: str) -> str:
