@@ -205,9 +205,11 @@ class Themeflow:
         strict: bool = False,
         within: Collection[str] | None = None,
         snippets: bool = True,
+        paragraphs: bool = True,
     ) -> SearchPage:
         """Search the store with the query language (see README); copies fold into stories by default.
-        Bare terms expand into concepts unless ``strict`` (``search/concept.py``)."""
+        Bare terms expand into concepts unless ``strict`` (``search/concept.py``); ``snippets`` and
+        ``paragraphs`` as in :class:`~themeflow.search.request.SearchRequest`."""
         from themeflow.search.request import SearchRequest
 
         if limit < 1 or limit > 1000:
@@ -230,6 +232,7 @@ class Themeflow:
             tz=tz,
             within=frozenset(within) if within is not None else None,
             snippets=snippets,
+            paragraphs=paragraphs,
         )
         if mode != "bm25":
             request = self._with_query_vector(request)

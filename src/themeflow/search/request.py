@@ -57,6 +57,10 @@ class SearchRequest:
     snippets: bool = True
     """Build each hit's highlighted snippet; a reader that only needs the matching documents (a tag
     refresh) turns it off."""
+    paragraphs: bool = True
+    """Read each hit's paragraphs. A reader that keeps what it needs of the documents it has already read (a
+    tag refresh reads each for every concept that matches it) turns it off: each hit's document then comes
+    without them (``paragraphs == ()``) and the reader reads those it lacks itself."""
     within: frozenset[str] | None = None
     """Only these documents (ids) can match: what an incremental reader (a workflow run, a tag refresh) asks
     of the documents written since its last pass. The backend applies it before it reads, labels or builds

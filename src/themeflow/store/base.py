@@ -92,8 +92,9 @@ class DocumentStore(Protocol):
         """The document with this id; raises NotFoundError."""
         ...
 
-    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
-        """The documents among ``doc_ids`` that exist, keyed by id."""
+    def get_documents(self, doc_ids: Sequence[str], *, paragraphs: bool = True) -> dict[str, Document]:
+        """The documents among ``doc_ids`` that exist, keyed by id; without their paragraphs (``()``) when
+        ``paragraphs`` is false (a reader that keeps the texts it has read: ``SearchRequest.paragraphs``)."""
         ...
 
     def iter_documents(self, *, ingested_after: datetime | None = None) -> Iterator[Document]:

@@ -26,6 +26,7 @@ Snippets and highlights are built for the page's documents only.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from typing import Protocol
 
@@ -37,7 +38,7 @@ from themeflow.model import Document, SearchPage, Story
 from themeflow.search import match_expr
 from themeflow.search.aboutness import MENTION_FACTOR
 from themeflow.search.concept import BOOST_WEIGHT, PARTS_WEIGHT, Clause, Concept, expand_query
-from themeflow.search.hits import build_hits
+from themeflow.search.hits import LoadDocuments, build_hits
 from themeflow.search.match_expr import Expr
 from themeflow.search.query import BEIJING, ParsedQuery, parse_query
 from themeflow.search.ranking import (
@@ -99,7 +100,7 @@ class SearchBackend(Protocol):
         total, per-outlet counts and the page's stories."""
         ...
 
-    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...
+    def get_documents(self, doc_ids: Sequence[str], *, paragraphs: bool = True) -> dict[str, Document]: ...
 
     def stories_for(self, doc_ids: Sequence[str]) -> dict[str, Story]: ...
 
@@ -375,7 +376,11 @@ def result(
     *,
     partial: int = 0,
 ) -> SearchPage:
-    hits = build_hits(page_rows, stories, query, request, search.get_documents)
+    if request.paragraphs:
+        load: LoadDocuments = search.get_documents
+    else:
+        load = functools.partial(search.get_documents, paragraphs=False)
+    hits = build_hits(page_rows, stories, query, request, load)
     return SearchPage(
         query=request.query,
         total=total,

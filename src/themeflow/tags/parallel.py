@@ -61,7 +61,10 @@ def _start(location: str, tz: tzinfo) -> None:
 
 
 def _tag(concept: TagConcept, started: float) -> tuple[str, list[DocumentTag]]:
-    return concept.name, search_tags(_search, concept, None, started, folded=_worker["folded"])
+    store: Store = _worker["store"]
+    return concept.name, search_tags(
+        _search, concept, None, started, folded=_worker["folded"], bodies=store.get_documents
+    )
 
 
 def _search(
@@ -75,6 +78,7 @@ def _search(
     collapse: bool = True,
     within: Collection[str] | None = None,
     snippets: bool = True,
+    paragraphs: bool = True,
 ) -> SearchPage:
     """The service's search (``Themeflow.search``) as ``search_tags`` calls it."""
     store: Store = _worker["store"]
@@ -90,5 +94,6 @@ def _search(
             tz=_worker["tz"],
             within=frozenset(within) if within is not None else None,
             snippets=snippets,
+            paragraphs=paragraphs,
         )
     )

@@ -184,8 +184,8 @@ class PostgresSearch:
             self.state.every_row = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         return self.state.every_row
 
-    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
-        return self.store.get_documents(doc_ids)
+    def get_documents(self, doc_ids: Sequence[str], *, paragraphs: bool = True) -> dict[str, Document]:
+        return self.store.get_documents(doc_ids, paragraphs=paragraphs)
 
     def stories_for(self, doc_ids: Sequence[str]) -> dict[str, Story]:
         return stories.stories_for(self.conn, list(doc_ids)) if doc_ids else {}

@@ -238,11 +238,22 @@ class PostgresStore:
         stories.assign_fingerprinted(conn, prep.doc.id, prep.fingerprint(), prep.doc.published_at)
 
     def _iter_rows(
-        self, conn: psycopg.Connection[Any], sql: str, params: Sequence[Any], *, batch: int = 500
+        self,
+        conn: psycopg.Connection[Any],
+        sql: str,
+        params: Sequence[Any],
+        *,
+        batch: int = 500,
+        paragraphs: bool = True,
     ) -> Iterator[tuple[int, Document]]:
-        """(rowid, document) for each row of ``sql``, read in batches so a large store is never held whole."""
+        """(rowid, document) for each row of ``sql``, read in batches so a large store is never held whole;
+        without paragraphs when ``paragraphs`` is false."""
         cur = conn.cursor(row_factory=dict_row)
         rows = cur.execute(sql, params).fetchall()
+        if not paragraphs:
+            for r in rows:
+                yield int(r["rowid"]), document_rows.document_from_row(r, ())
+            return
         for start in range(0, len(rows), batch):
             part = rows[start : start + batch]
             by_rowid: dict[int, list[str]] = {int(r["rowid"]): [] for r in part}
@@ -260,14 +271,17 @@ class PostgresStore:
                 return doc
         raise NotFoundError(f"no document with id {doc_id!r}; `themeflow search` lists ids")
 
-    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
+    def get_documents(self, doc_ids: Sequence[str], *, paragraphs: bool = True) -> dict[str, Document]:
         if not doc_ids:
             return {}
         with self.db.read("read documents") as conn:
             return {
                 doc.id: doc
                 for _, doc in self._iter_rows(
-                    conn, "SELECT * FROM documents WHERE id = ANY(%s)", (list(doc_ids),)
+                    conn,
+                    "SELECT * FROM documents WHERE id = ANY(%s)",
+                    (list(doc_ids),),
+                    paragraphs=paragraphs,
                 )
             }
 

@@ -42,7 +42,7 @@ class _Store(Protocol):
     @property
     def conn(self) -> sqlite3.Connection: ...
 
-    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...
+    def get_documents(self, doc_ids: Sequence[str], *, paragraphs: bool = True) -> dict[str, Document]: ...
 
     def stories_for(self, doc_ids: Sequence[str]) -> dict[str, Story]: ...
 
@@ -140,8 +140,8 @@ class SQLiteSearch:
         page_rows = _page(conn, frm, sql_where, params, request, ranked, scored=match is not None)
         return page_rows, sum(per_source.values()), per_source, {}
 
-    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
-        return self.store.get_documents(doc_ids)
+    def get_documents(self, doc_ids: Sequence[str], *, paragraphs: bool = True) -> dict[str, Document]:
+        return self.store.get_documents(doc_ids, paragraphs=paragraphs)
 
     def stories_for(self, doc_ids: Sequence[str]) -> dict[str, Story]:
         return self.store.stories_for(doc_ids)

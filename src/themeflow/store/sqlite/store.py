@@ -446,9 +446,13 @@ class SQLiteStore:
         return document_rows.document_from_row(row, paragraphs)
 
     def _iter_rows(
-        self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]
+        self, conn: sqlite3.Connection, sql: str, params: Sequence[Any], *, paragraphs: bool = True
     ) -> Iterator[tuple[int, Document]]:
         rows = conn.execute(sql, params).fetchall()
+        if not paragraphs:
+            for r in rows:
+                yield int(r["rowid"]), document_rows.document_from_row(r, ())
+            return
         plain = conn.cursor()
         plain.row_factory = None  # paragraph rows as tuples: a page of hits reads thousands of them
         for chunk in chunks(rows):
@@ -469,7 +473,7 @@ class SQLiteStore:
                 raise NotFoundError(f"no document with id {doc_id!r}; `themeflow search` lists ids")
             return self._row_to_document(self.conn, row)
 
-    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
+    def get_documents(self, doc_ids: Sequence[str], *, paragraphs: bool = True) -> dict[str, Document]:
         if not doc_ids:
             return {}
         out: dict[str, Document] = {}
@@ -477,7 +481,10 @@ class SQLiteStore:
             for chunk in chunks(doc_ids):
                 qmarks = marks(len(chunk))
                 for _, doc in self._iter_rows(
-                    self.conn, f"SELECT rowid, * FROM documents WHERE id IN ({qmarks})", chunk
+                    self.conn,
+                    f"SELECT rowid, * FROM documents WHERE id IN ({qmarks})",
+                    chunk,
+                    paragraphs=paragraphs,
                 ):
                     out[doc.id] = doc
         return out
