@@ -153,3 +153,13 @@ def test_runs_cut_together_on_the_corpus(shared_data) -> None:  # type: ignore[n
             for text in (str(rec.get("title") or ""), str(rec.get("text") or "")):
                 assert analyze_both(text) == _one_run_at_a_time(text)
                 _assert_joined_streams_match(text)
+
+
+def test_loading_the_analyzer_loads_no_numpy() -> None:
+    """Read-only commands (``stats``, ``show``) load this module; numpy is loaded only when text is indexed."""
+    import subprocess
+    import sys
+
+    code = "import sys, themeflow.text.segment, themeflow.text.script; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
-import numpy as np
 import rjieba
 
 from themeflow.text.script import simplified_table
@@ -259,6 +258,8 @@ def _run_grams(joined: str) -> list[str]:
     break to split on."""
     if len(joined) == 1:
         return [joined]
+    import numpy as np  # here, not at import: read-only commands load this module and never index
+
     points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     laid = np.empty((len(points) - 1, 3), dtype=np.uint32)
     laid[:, 0] = points[:-1]
