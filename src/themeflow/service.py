@@ -207,16 +207,13 @@ class Themeflow:
         snippets: bool = True,
         paragraphs: bool = True,
     ) -> SearchPage:
-        """Search the store with the query language (see README); copies fold into stories by default.
-        Bare terms expand into concepts unless ``strict`` (``search/concept.py``); ``snippets`` and
-        ``paragraphs`` as in :class:`~themeflow.search.request.SearchRequest`."""
+        """Search the store with the query language (see README); copies fold into stories by default. Bare
+        terms expand unless ``strict`` (``search/concept.py``); the flags are ``SearchRequest``'s."""
         from themeflow.search.request import SearchRequest
 
         if limit < 1 or limit > 1000:
             raise InputError(f"--limit must be between 1 and 1000 (got {limit})")
-        if offset < 0:
-            raise InputError(f"--offset must be 0 or more (got {offset})")
-        tz = self.settings.timezone
+        tz = self.settings.timezone  # a negative offset is refused by the request, with the same message
         request = SearchRequest(
             query=query,
             since=as_datetime(since, tz, end=False, flag="--since"),

@@ -437,21 +437,15 @@ class SQLiteStore:
             stories.assign_fingerprinted(conn, doc.id, ready.fingerprint, doc.published_at)
 
     def _row_to_document(self, conn: sqlite3.Connection, row: sqlite3.Row) -> Document:
-        paragraphs = tuple(
-            r[0]
-            for r in conn.execute(
-                "SELECT text FROM paragraphs WHERE doc_rowid = ? ORDER BY n", (row["rowid"],)
-            ).fetchall()
-        )
-        return document_rows.document_from_row(row, paragraphs)
+        rows = conn.execute("SELECT text FROM paragraphs WHERE doc_rowid = ? ORDER BY n", (row["rowid"],))
+        return document_rows.document_from_row(row, tuple(r[0] for r in rows.fetchall()))
 
     def _iter_rows(
         self, conn: sqlite3.Connection, sql: str, params: Sequence[Any], *, paragraphs: bool = True
     ) -> Iterator[tuple[int, Document]]:
         rows = conn.execute(sql, params).fetchall()
         if not paragraphs:
-            for r in rows:
-                yield int(r["rowid"]), document_rows.document_from_row(r, ())
+            yield from ((int(r["rowid"]), document_rows.document_from_row(r, ())) for r in rows)
             return
         plain = conn.cursor()
         plain.row_factory = None  # paragraph rows as tuples: a page of hits reads thousands of them
@@ -479,13 +473,8 @@ class SQLiteStore:
         out: dict[str, Document] = {}
         with self._translate("read documents"):
             for chunk in chunks(doc_ids):
-                qmarks = marks(len(chunk))
-                for _, doc in self._iter_rows(
-                    self.conn,
-                    f"SELECT rowid, * FROM documents WHERE id IN ({qmarks})",
-                    chunk,
-                    paragraphs=paragraphs,
-                ):
+                sql = f"SELECT rowid, * FROM documents WHERE id IN ({marks(len(chunk))})"
+                for _, doc in self._iter_rows(self.conn, sql, chunk, paragraphs=paragraphs):
                     out[doc.id] = doc
         return out
 
