@@ -90,7 +90,7 @@ def _one_run_at_a_time(text: str) -> segment.Analyzed:
         if kind == "cjk":
             for word in segment._segmenter().cut(run):
                 w.extend(segment._expand(word))
-            g.extend(segment.grams_of_run(run))
+            g.extend([run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]])  # bigrams, last character
         else:
             w.append(run)
             g.append(run)

@@ -308,7 +308,7 @@ class FoldedTexts:
 
     def of(self, doc: Document) -> tuple[str, list[str]]:
         """``doc``'s folded title and segments, folded now unless kept (``doc`` must have its paragraphs
-        then: a document read without them is passed to :meth:`read_missing` first)."""
+        then: hits read without them go through :meth:`for_page`)."""
         key = (doc.id, doc.content_hash)
         found = self._texts.get(key)
         if found is None:

@@ -85,21 +85,26 @@ def nfkc_simplified(text: str) -> str:
     in one quick pass. Anything else (combining marks that compose, ``…``, characters beyond the BMP) goes
     the plain way. ``tests/test_script.py`` holds the two ways equal."""
     if len(text) < _TABLED_FROM:
-        return to_simplified(unicodedata.normalize("NFKC", text))
+        return _nfkc_then_simplified(text)
     import numpy as np
 
     nfkc, multiple, simplified = _bmp_tables()
     try:
         points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     except UnicodeEncodeError:  # a lone surrogate
-        return to_simplified(unicodedata.normalize("NFKC", text))
+        return _nfkc_then_simplified(text)
     if points.max() >= _BMP or multiple[points].any():
-        return to_simplified(unicodedata.normalize("NFKC", text))
+        return _nfkc_then_simplified(text)
     mapped = nfkc[points]
     if not unicodedata.is_normalized("NFKC", mapped.tobytes().decode("utf-32-le")):
-        return to_simplified(unicodedata.normalize("NFKC", text))
+        return _nfkc_then_simplified(text)
     folded: bytes = simplified[mapped].tobytes()
     return folded.decode("utf-32-le")
+
+
+def _nfkc_then_simplified(text: str) -> str:
+    """The plain way: NFKC, then the character table, each character looked up one by one."""
+    return to_simplified(unicodedata.normalize("NFKC", text))
 
 
 def with_traditional(chars: str) -> str:

@@ -220,13 +220,6 @@ _EXPANSIONS_KEPT = 262_144
 _joined_expansion = _JoinedExpansions().__getitem__
 
 
-def grams_of_run(run: str) -> list[str]:
-    """Bigrams of a CJK run, then its last character (a one-character run is just that character)."""
-    out = [run[i : i + 2] for i in range(len(run) - 1)]
-    out.append(run[-1])
-    return out
-
-
 @dataclass(frozen=True, slots=True)
 class Analyzed:
     """Both token streams of one text."""
@@ -279,6 +272,13 @@ def _interleave(found: list[tuple[str, str, str]], cjk_streams: list[str]) -> st
     return " ".join(out)
 
 
+def _found_runs(text: str) -> tuple[list[tuple[str, str, str]], str]:
+    """``text`` folded and split into runs (``_RUN_RE.findall``), and its CJK runs joined by
+    :data:`_RUN_BREAK` (empty when it has none)."""
+    found = _RUN_RE.findall(fold(text))
+    return found, _RUN_BREAK.join(run for run, _, _ in found if run)
+
+
 def analyze_joined(text: str) -> tuple[str, str]:
     """Fold ``text`` and produce the word stream and the gram stream as the index stores them, each joined
     by spaces.
@@ -287,12 +287,10 @@ def analyze_joined(text: str) -> tuple[str, str]:
     run; grams are laid out for all runs at once (:func:`_run_grams`). A call or a Python step per run,
     word or character cost more than the segmentation itself, and the analysis is a fifth of a bulk
     ingest's CPU. ``tests/test_segment.py`` holds this to segmenting and cutting each run alone."""
-    found = _RUN_RE.findall(fold(text))
-    cjk = [run for run, _, _ in found if run]
-    if not cjk:
+    found, joined = _found_runs(text)
+    if not joined:
         plain = _interleave(found, [])
         return plain, plain
-    joined = _RUN_BREAK.join(cjk)
     words = " ".join(map(_joined_expansion, _segmenter().cut(joined))).split(_RUN_SEP)
     return _interleave(found, words), _interleave(found, _run_grams(joined))
 
@@ -301,9 +299,8 @@ def grams_joined(text: str) -> str:
     """The gram stream of ``text`` joined by spaces (``analyze_joined(text)[1]``) without segmenting, so
     it depends on folding alone (the index recomputes a document's grams from its stored text, see
     ``store/sqlite/fts.py``)."""
-    found = _RUN_RE.findall(fold(text))
-    cjk = [run for run, _, _ in found if run]
-    return _interleave(found, _run_grams(_RUN_BREAK.join(cjk)) if cjk else [])
+    found, joined = _found_runs(text)
+    return _interleave(found, _run_grams(joined) if joined else [])
 
 
 def analyze_both(text: str) -> Analyzed:
