@@ -8,13 +8,15 @@ paragraphs): the summarizer checks a bullet before it keeps it and the verifier 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 from themeflow.text.sentences import split_sentences
 
-__all__ = ["ALIGNED_ENOUGH", "PUNCT", "Alignment", "align", "indexed"]
+__all__ = ["ALIGNED_ENOUGH", "PUNCT", "Alignment", "align", "sentences_of"]
 
 ALIGNED_ENOUGH = 0.8
 """Share of a bullet's characters that must come from one source sentence for the meaning checks to read
@@ -50,7 +52,11 @@ class Alignment:
 
     def last_said(self) -> int:
         """The last character the bullet says (punctuation a piece happened to include not counted)."""
-        return max((i for i, c in enumerate(self.covered) if c and self.sentence[i] not in PUNCT), default=-1)
+        covered, sentence = self.covered, self.sentence
+        for i in range(len(covered) - 1, -1, -1):
+            if covered[i] and sentence[i] not in PUNCT:
+                return i
+        return -1
 
 
 def _find(sentence: str, piece: str, after: int) -> int:
@@ -62,6 +68,12 @@ def _find(sentence: str, piece: str, after: int) -> int:
 def _cover(bullet: str, sentence: str) -> tuple[list[bool], int]:
     """Mark the source characters the bullet's longest common pieces (two characters or more) come from."""
     covered = [False] * len(sentence)
+    whole = sentence.find(bullet) if len(bullet) >= 2 else -1
+    if whole >= 0:
+        # A bullet the sentence holds verbatim (most extractive bullets): the pieces below would grow to the
+        # whole bullet at its first occurrence, one character at a time.
+        covered[whole : whole + len(bullet)] = [True] * len(bullet)
+        return covered, len(bullet)
     matched = 0
     i = 0
     after = (
@@ -94,15 +106,27 @@ def _cover(bullet: str, sentence: str) -> tuple[list[bool], int]:
     return covered, matched
 
 
+_UNPUNCTUATED_RUN = re.compile("[^" + "".join(re.escape(ch) for ch in sorted(PUNCT)) + "]{2,}")
+
+
 def _bigrams(text: str) -> frozenset[str]:
-    return frozenset(a + b for a, b in zip(text, text[1:], strict=False) if a not in PUNCT and b not in PUNCT)
+    """The pairs of adjacent characters neither of which is punctuation: the bigrams of each run of text
+    between punctuation marks."""
+    return frozenset(
+        chain.from_iterable(map(str.__add__, run, run[1:]) for run in _UNPUNCTUATED_RUN.findall(text))
+    )
 
 
 @lru_cache(maxsize=4096)
-def indexed(paragraph: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    """A paragraph's sentences with their bigrams, computed once: the summarizer and the verifier align
-    every bullet of an article against the same few paragraphs."""
-    return tuple((sentence, _bigrams(sentence)) for sentence in split_sentences(paragraph))
+def sentences_of(paragraph: str) -> tuple[str, ...]:
+    """A paragraph's sentences, split once: the summarizer and the verifier align every bullet of an article
+    against the same few paragraphs."""
+    return tuple(split_sentences(paragraph))
+
+
+_sentence_bigrams = lru_cache(maxsize=16384)(_bigrams)
+"""A sentence's bigrams, made when a bullet is first aligned against it: the alignment stops at the first
+sentence holding all of a bullet's bigrams, and the sentences after it are often never needed."""
 
 
 def align(bullet: str, paragraphs: Sequence[str]) -> Alignment | None:
@@ -112,18 +136,27 @@ def align(bullet: str, paragraphs: Sequence[str]) -> Alignment | None:
     return _align(bullet.strip().rstrip("。"), tuple(paragraphs))
 
 
+def _each_sentence(paragraphs: Sequence[str]) -> Iterator[tuple[tuple[str, ...], int]]:
+    """Each sentence of ``paragraphs`` in order, as (its paragraph's sentences, its index)."""
+    for para in paragraphs:
+        sentences = sentences_of(para)
+        for k in range(len(sentences)):
+            yield sentences, k
+
+
 @lru_cache(maxsize=4096)
 def _align(text: str, paragraphs: tuple[str, ...]) -> Alignment | None:
     if len(text) < 4:
         return None
     grams = _bigrams(text)
     best: tuple[int, str, tuple[str, ...]] | None = None
-    for para in paragraphs:
-        sentences = indexed(para)
-        for k, (sentence, sentence_grams) in enumerate(sentences):
-            overlap = len(grams & sentence_grams)
-            if best is None or overlap > best[0]:
-                best = (overlap, sentence, tuple(x for x, _ in sentences[:k]))
+    for sentences, k in _each_sentence(paragraphs):
+        sentence = sentences[k]
+        overlap = len(grams & _sentence_bigrams(sentence))
+        if best is None or overlap > best[0]:
+            best = (overlap, sentence, sentences[:k])
+            if overlap == len(grams):
+                break  # the sentence holds every bigram: no later one can hold more
     if best is None or not best[0]:
         return None
     covered, matched = _cover(text, best[1])

@@ -143,12 +143,16 @@ SIGNS: dict[str, str] = {
 """What a reader is told for the features that weighed most (``--show-unverified``)."""
 
 
+_NO_PUNCT = dict.fromkeys(map(ord, PUNCT))
+"""``str.translate`` table deleting punctuation."""
+
+
 @lru_cache(maxsize=8192)
 def _bigrams(text: str) -> frozenset[str]:
     """Character bigrams of ``text`` without punctuation (cached: a paragraph is read for every bullet citing
     it, in the summarizer and again in the verifier)."""
-    t = "".join(ch for ch in text if ch not in PUNCT)
-    return frozenset(t[i : i + 2] for i in range(len(t) - 1))
+    t = text.translate(_NO_PUNCT)
+    return frozenset(map(str.__add__, t, t[1:]))
 
 
 def _overlap(a: str, b: str) -> float:

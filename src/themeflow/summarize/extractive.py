@@ -11,11 +11,13 @@ substantive paragraphs get a labelled lead excerpt instead of a structure.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 
@@ -217,8 +219,8 @@ class ExtractiveSummarizer:
             st.score = lf * (0.4 * c + 0.15 * pos + 0.2 * min(1.0, tov) + 0.25 * fig)
             st.core = lf * (0.4 * c + 0.3 * pos + 0.3 * min(1.0, tov))
         kw = Counter(t for s in sents for t in s.tokens)
-        idf = {t: math.log((1.0 + n) / (1.0 + df[t])) + 1.0 for t in kw}
-        keywords = sorted(((t, c * idf[t]) for t, c in kw.items()), key=lambda x: -x[1])[:30]
+        weighted = [(t, c * (math.log((1.0 + n) / (1.0 + df[t])) + 1.0)) for t, c in kw.items()]
+        keywords = heapq.nlargest(30, weighted, key=itemgetter(1))  # ties in first-seen order, as sorted()
         year = doc.published_at.year if doc.published_at is not None else None
         paragraph_text = {n: text for n, text in enumerate(doc.paragraphs, start=1)}
         return _Doc(sents, sim, [p.n for p in body], keywords, year, paragraph_text, doc.title)

@@ -209,8 +209,10 @@ def credit_or_prompt(text: str) -> bool:
     return bool(_CREDIT_OR_PROMPT_RE.search(text))
 
 
+@lru_cache(maxsize=8192)
 def is_boilerplate_sentence(text: str) -> bool:
-    """Disclaimers, reading-time notes, captions and credits inside body paragraphs."""
+    """Disclaimers, reading-time notes, captions and credits inside body paragraphs (kept per text: the
+    summarizer asks it of each sentence, then again of the sentence it compresses)."""
     return bool(_BOILERPLATE_SENTENCE.search(text))
 
 

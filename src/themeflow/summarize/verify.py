@@ -72,7 +72,7 @@ def _grams(text: str) -> set[str]:
     for run in _CJK_RUN.findall(text):
         if len(run) == 1:
             out.add(run)
-        out.update(run[i : i + 2] for i in range(len(run) - 1))
+        out.update(map(str.__add__, run, run[1:]))
     out.update(w.lower() for w in _LATIN.findall(text))
     return out
 

@@ -48,6 +48,11 @@ NUM_RE = re.compile(
     r"|(?P<cn>[零〇○一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?)"
 )
 
+_CURRENCY_LAST = frozenset(surface[-1] for surface, _ in PREFIX_CURRENCY)
+"""The characters a currency written before a number ends with."""
+_UNIT_FIRST = frozenset(unit[0] for unit in UNITS)
+"""The characters a unit of ``UNIT_RE`` starts with."""
+
 _RANGE_SEP_RE = re.compile(r"\s*(?:至|到|——|—|–|-|~|～|－)\s*")
 _VAGUE_BEFORE = ("数", "几", "上", "好", "若干")
 
@@ -60,6 +65,8 @@ def _qualifier_before(text: str, pos: int) -> str | None:
 
 
 def _currency_before(text: str, pos: int) -> tuple[str, int] | None:
+    if pos == 0 or text[pos - 1] not in _CURRENCY_LAST:
+        return None  # no currency sign or code ends right before the number (most numbers)
     head = text[max(0, pos - 4) : pos]
     for surface, code in PREFIX_CURRENCY:
         if head.endswith(surface):
@@ -121,7 +128,7 @@ def _spaced_suffix(text: str, pos: int) -> bool:
         return False
     if CN_SCALE_RE.match(text, pos + 1):
         return True
-    unit = UNIT_RE.match(text, pos + 1)
+    unit = _unit_at(text, pos + 1)
     return unit is not None and "\u4e00" <= unit.group()[0] <= "\u9fff"
 
 
@@ -186,6 +193,11 @@ class _Numeral:
     has_scale: bool
     is_arabic: bool
 
+    def scaled(self, scale: float) -> _Numeral:
+        """This number with the scale word read after it (built directly: ``dataclasses.replace`` inspects the
+        fields on every call, and an article has hundreds of numbers)."""
+        return _Numeral(self.raw, self.value, scale, True, self.is_arabic)
+
 
 def _percent_in_words(text: str, m: re.Match[str]) -> RawFigure | None:
     """百分之十五, 百分之3.5: a percentage written out."""
@@ -241,7 +253,7 @@ def _approximate_suffix(text: str, pos: int) -> tuple[str | None, int]:
     """``20多亿``, ``100余万元``: 多/余 before a scale or unit makes the figure approximate."""
     if text[pos : pos + 1] in ("多", "余"):
         nxt = text[pos + 1 : pos + 2]
-        if nxt and (nxt in "万亿千百" or UNIT_RE.match(text, pos + 1)):
+        if nxt and (nxt in "万亿千百" or _unit_at(text, pos + 1)):
             return text[pos], pos + 1
     return None, pos
 
@@ -251,20 +263,27 @@ def _scale_and_unit(
 ) -> tuple[_Numeral, int, re.Match[str] | None, bool]:
     """The scale word after an Arabic number (亿, billion; a loose k/m/b only after a currency sign) and
     the unit match after it; ``en_unit`` when the unit is an English word after a space."""
-    unit_m = UNIT_RE.match(text, pos)
+    unit_m = _unit_at(text, pos)
     en_unit = False
     if num.is_arabic and not (unit_m and unit_m.group()[0] in "千百"):  # 5千瓦 is a unit, 5千亿 a scale
         sm = CN_SCALE_RE.match(text, pos)
         em = None if sm else EN_SCALE_RE.match(text, pos)
         if sm:
-            num, pos = replace(num, scale=CN_SCALES[sm.group()], has_scale=True), sm.end()
+            num, pos = num.scaled(CN_SCALES[sm.group()]), sm.end()
+            unit_m = _unit_at(text, pos)
         elif em and (em.group(1) not in LOOSE_EN_SCALES or currency):
-            num, pos = replace(num, scale=EN_SCALES[em.group(1)], has_scale=True), em.end()
-        unit_m = UNIT_RE.match(text, pos)
-        if unit_m is None:
+            num, pos = num.scaled(EN_SCALES[em.group(1)]), em.end()
+            unit_m = _unit_at(text, pos)
+        if unit_m is None and text.startswith(" ", pos):  # an English unit is written after a space
             unit_m = EN_UNIT_RE.match(text, pos)
             en_unit = unit_m is not None
     return num, pos, unit_m, en_unit
+
+
+def _unit_at(text: str, pos: int) -> re.Match[str] | None:
+    """``UNIT_RE`` matched at ``pos``, tried only when a unit can start there: the pattern is an
+    alternation of every unit, and most positions after a number start none."""
+    return UNIT_RE.match(text, pos) if text[pos : pos + 1] in _UNIT_FIRST else None
 
 
 def _unit(

@@ -70,11 +70,15 @@ class Figure:
 
 
 _DATE_RES = (
-    re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
-    re.compile(
-        r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]"
+    (re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"), re.compile("[-/.]")),
+    (
+        re.compile(
+            r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})月(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]"
+        ),
+        re.compile("月"),
     ),
 )
+"""Each date pattern with the characters one of which it cannot match without."""
 _TIME_RE = re.compile(r"(?<![\d:])(?P<h>[01]?\d|2[0-3]):(?P<mi>[0-5]\d)(?![\d:])")
 _QUARTER_RE = re.compile(r"(?<![A-Za-z0-9])(?:[Qq](?P<q>[1-4])|(?P<q2>[1-4])Q)(?![A-Za-z0-9])")
 
@@ -102,6 +106,8 @@ def _clean(x: float) -> float:
     """Round away float noise (1.2 * 1e12 → 1.2e12 exactly) so equal figures print equal."""
     if x == 0 or not math.isfinite(x):
         return x
+    if x.is_integer() and -1e12 < x < 1e12:
+        return x  # at most 12 digits: printing to 12 significant digits gives it back exactly
     return float(f"{x:.12g}")
 
 
@@ -119,9 +125,11 @@ def find_figures(text: str) -> list[Figure]:
 def _find_cached(text: str) -> tuple[Figure, ...]:
     taken: list[tuple[int, int]] = []
     out: list[Figure] = []
-    for rx in _DATE_RES:
+    for rx, needs in _DATE_RES:
+        if not needs.search(text):
+            continue  # the pattern cannot match without one of these (a cheap test before the scan)
         for m in rx.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            if taken and any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             mo, d = to_float(m.group("m")), to_float(m.group("d"))
             if mo is None or d is None or not (1 <= mo <= 12 and 1 <= d <= 31):
@@ -130,11 +138,11 @@ def _find_cached(text: str) -> tuple[Figure, ...]:
             value = y * 10000 + mo * 100 + d
             taken.append((m.start(), m.end()))
             out.append(Figure(m.start(), m.end(), m.group(), value, 1.0, "date", value, "date", None))
-    for m in _TIME_RE.finditer(text):
+    for m in _TIME_RE.finditer(text) if ":" in text else ():
         value = float(m.group("h")) * 100 + float(m.group("mi"))
         taken.append((m.start(), m.end()))
         out.append(Figure(m.start(), m.end(), m.group(), value, 1.0, "time", value, "date", None))
-    for m in _QUARTER_RE.finditer(text):
+    for m in _QUARTER_RE.finditer(text) if "Q" in text or "q" in text else ():
         q = float(m.group("q") or m.group("q2"))
         taken.append((m.start(), m.end()))
         out.append(Figure(m.start(), m.end(), m.group(), q, 1.0, "quarter", q, "period", None))
@@ -144,7 +152,7 @@ def _find_cached(text: str) -> tuple[Figure, ...]:
         nm = NUM_RE.search(text, pos)
         if nm is None:
             break
-        if any(nm.start() < e and s < nm.end() for s, e in taken):
+        if taken and any(nm.start() < e and s < nm.end() for s, e in taken):
             pos = nm.end()
             continue
         r = read_number(text, nm)

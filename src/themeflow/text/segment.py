@@ -158,9 +158,16 @@ def pos_tags(text: str) -> list[tuple[str, str]]:
 
     Why the stock one: the finance dictionary is tuned for the search index (it keeps compounds such as
     ``资本开支周期`` whole) and would change which words the figure and summary rules see as names or verbs.
-    This is the one place outside this module where part-of-speech tagging happens.
+    This is the one place outside this module where part-of-speech tagging happens. Kept per text: a
+    summary tags each source sentence, then the verifier and the meaning rules tag the same sentences, their
+    clauses and their heads again (two calls in five repeat an earlier text).
     """
-    return list(rjieba.tag(text))
+    return list(_tagged(text))
+
+
+@functools.lru_cache(maxsize=16384)
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(rjieba.tag(text))
 
 
 def stock_words(text: str) -> list[str]:
