@@ -4,6 +4,7 @@ Usage::
 
     python bench/summarize.py            # 400 documents: half fr-, half crud- (../shared/data/news.jsonl)
     python bench/summarize.py --n 2000
+    git worktree add /tmp/base 03b99a1 && python bench/summarize.py --n 300 --against /tmp/base --rounds 6
 
 Single process, so the numbers are per core (``os.cpu_count()`` is printed for context). Three passes over
 the same documents, each starting with every per-text cache of the package emptied (figures, tags,
@@ -17,6 +18,12 @@ alignments, doubt features …; the loaded dictionaries, patterns and models sta
 
 ``apart`` adds the first two. CPU time (``process_time``) is reported next to wall time because the benchmark
 machines are shared.
+
+``--against TREE`` compares this checkout with another (a worktree of the baseline commit): one process per
+tree, each with its documents loaded, takes turns on the same batch of 50 documents in turn (caches emptied
+first), the order swapped every batch, for ``--rounds`` passes over the documents. Two runs of whole passes
+minutes apart on a shared machine differ by ±15 %; batches a second apart see the same machine, so the ratio
+of their CPU times holds where the rates do not.
 """
 
 from __future__ import annotations
@@ -24,11 +31,14 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
+import math
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
+from themeflow.model import Document
 from themeflow.summarize.extractive import ExtractiveSummarizer
 from themeflow.summarize.verify import verify
 
@@ -36,16 +46,32 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 from eval_summaries import DEFAULT_DATA, sample  # noqa: E402
 
+BATCH = 50
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=400)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--against", type=Path, help="a checkout of the baseline: alternate batches with it")
+    ap.add_argument("--rounds", type=int, default=4, help="passes over the documents with --against")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if not args.data.exists():
         print(f"needs the shared corpus at {args.data} (../shared/data)", file=sys.stderr)
         return 2
-    docs = sample(args.data, {"fr-": args.n // 2, "crud-": args.n - args.n // 2})
+    if args.worker:
+        return _worker(_documents(args))
+    if args.against is not None:
+        return _against(args)
+    return _passes(_documents(args))
+
+
+def _documents(args: argparse.Namespace) -> list[Document]:
+    return sample(args.data, {"fr-": args.n // 2, "crud-": args.n - args.n // 2})
+
+
+def _passes(docs: list[Document]) -> int:
     chars = sum(len(d.text) for d in docs)
     summ = ExtractiveSummarizer()
     summ.summarize(docs[0])  # load the segmenter dictionary outside the timing
@@ -76,6 +102,80 @@ def main(argv: list[str] | None = None) -> int:
     for name, (wall, cpu) in rows.items():
         print(f"{name:<10}: {n / wall:7.1f} docs/s wall, {n / cpu:7.1f} docs/s CPU (one core)")
     return 0
+
+
+def _worker(docs: list[Document]) -> int:
+    """Serve ``START END`` lines from the comparing process: the CPU seconds of that batch in turn."""
+    summ = ExtractiveSummarizer()
+    summ.summarize(docs[0])
+    print("ready", flush=True)
+    for line in sys.stdin:
+        start, end = map(int, line.split())
+        forget_texts()
+        c0 = time.process_time()
+        for d in docs[start:end]:
+            verify(summ.summarize(d), d)
+        print(time.process_time() - c0, flush=True)
+    return 0
+
+
+def _against(args: argparse.Namespace) -> int:
+    base = args.against.resolve()
+    if not (base / "src" / "themeflow").is_dir():
+        print(f"--against needs a checkout of themeflow (no src/themeflow under {base})", file=sys.stderr)
+        return 2
+    here = REPO
+    workers = {name: _start(tree, args) for name, tree in (("this", here), ("base", base))}
+    try:
+        cpu = {"this": 0.0, "base": 0.0}
+        ratios: list[float] = []
+        for r in range(args.rounds):
+            for k, start in enumerate(range(0, args.n, BATCH)):
+                order = ("this", "base") if (r + k) % 2 == 0 else ("base", "this")
+                took = {name: _ask(workers[name], start, min(start + BATCH, args.n)) for name in order}
+                for name in took:
+                    cpu[name] += took[name]
+                ratios.append(took["this"] / took["base"])
+    finally:
+        for w in workers.values():
+            w.terminate()
+    done = args.rounds * args.n
+    ratios.sort()
+    geo = math.exp(sum(map(math.log, ratios)) / len(ratios))
+    print(f"in turn, {args.rounds} rounds of {args.n} documents in batches of {BATCH}, alternating")
+    print(f"  this checkout ({here}): {done / cpu['this']:7.1f} docs/s CPU")
+    print(f"  baseline ({base}): {done / cpu['base']:7.1f} docs/s CPU")
+    print(
+        f"  CPU time this / baseline: {cpu['this'] / cpu['base']:.3f} in all; geometric mean of the"
+        f" {len(ratios)} batch ratios {geo:.3f} (quartiles {ratios[len(ratios) // 4]:.3f}–"
+        f"{ratios[3 * len(ratios) // 4]:.3f})"
+    )
+    return 0
+
+
+def _start(tree: Path, args: argparse.Namespace) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(tree / "src"), OPENBLAS_NUM_THREADS="1")
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        "--n",
+        str(args.n),
+        "--data",
+        str(args.data),
+    ]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "ready":
+        raise SystemExit(f"the worker for {tree} did not start")
+    return proc
+
+
+def _ask(proc: subprocess.Popen[str], start: int, end: int) -> float:
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(f"{start} {end}\n")
+    proc.stdin.flush()
+    return float(proc.stdout.readline())
 
 
 def forget_texts() -> None:
