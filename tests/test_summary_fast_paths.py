@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SHARED_DATA
 from tests.shared_corpus import fr_documents
 from themeflow.summarize import alignment, doubt, meaning
 from themeflow.summarize.alignment import PUNCT
@@ -114,9 +115,9 @@ def _texts(shared: Path | None) -> list[str]:
 
 
 @pytest.fixture
-def texts(request: pytest.FixtureRequest) -> list[str]:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
-    return _texts(shared if (shared / "news.jsonl").exists() else None)
+def texts() -> list[str]:
+    """The edge texts, and the first 150 fr- articles' paragraphs where the shared corpus is present."""
+    return _texts(SHARED_DATA if (SHARED_DATA / "news.jsonl").exists() else None)
 
 
 def test_unit_and_currency_shortcuts_match_the_scans(texts: list[str]) -> None:
@@ -147,3 +148,26 @@ def test_pos_tags_are_a_fresh_list_each_time() -> None:
     first = segment.pos_tags("英伟达发布新款芯片")
     first.append(("x", "x"))
     assert segment.pos_tags("英伟达发布新款芯片") == first[:-1]
+
+
+def test_a_title_only_excuses_so_a_bullet_passing_without_one_passes_under_any(shared_data: Path) -> None:
+    """``meaning_reason`` answers a titled bullet from its untitled verdict when that passed; the full check
+    under the title must agree on every sentence and clause of real articles."""
+    titles = ("机构观点", "中金公司", "特朗普：关税将继续", "英伟达财报超预期", "业绩")
+    checked = 0
+    for doc in fr_documents(shared_data, 40):
+        for para in doc.paragraphs[:12]:
+            for sentence in split_sentences(para):
+                for bullet in (sentence, sentence.split("，", 1)[-1]):
+                    for title in titles:
+                        fresh = meaning._first_fault.__wrapped__(
+                            bullet.strip().rstrip("。"), (para,), 2025, title, doc.title, False
+                        )
+                        assert (
+                            meaning.meaning_reason(
+                                bullet, [para], year=2025, title=title, article_title=doc.title
+                            )
+                            == fresh
+                        ), (bullet, title)
+                        checked += 1
+    assert checked > 1000

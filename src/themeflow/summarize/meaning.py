@@ -431,6 +431,26 @@ def meaning_reason(
     year (a dropped year that is not it changes the meaning); ``title``: the section title the bullet is shown under (a section of views names their speakers);
     ``article_title``: the article's (an article about one company owns the figures it states)."""
     text = bullet.strip().rstrip("。")
+    cited = tuple(paragraphs)
+    if title is not None and _first_fault(text, cited, year, None, article_title, continued) is None:
+        # A section title only ever excuses (a section of views names its speakers, a title naming the
+        # company owns its figures): what passes under no title passes under any, and the summarizer has
+        # usually asked that already, before it knew the title.
+        return None
+    return _first_fault(text, cited, year, title, article_title, continued)
+
+
+@lru_cache(maxsize=8192)
+def _first_fault(
+    text: str,
+    paragraphs: tuple[str, ...],
+    year: int | None,
+    title: str | None,
+    article_title: str | None,
+    continued: bool,
+) -> str | None:
+    """:func:`meaning_reason` of a stripped bullet, kept: the summarizer checks a bullet before it keeps it
+    and the verifier checks it again."""
     why = (
         _dangling(text)
         or _hollow(text)
