@@ -262,3 +262,30 @@ def test_a_rewritten_roundup_is_read_again(tmp_path: Path) -> None:
             [replace(roundup, title="财经早报：储能专题", paragraphs=rewritten, content_hash="")]
         )
         assert [h.aboutness for h in s.search(SearchRequest(query="储能", sort="time")).hits] == ["主题"]
+
+
+def test_a_split_into_another_name_of_the_same_concept_is_not_made() -> None:
+    """美联储 → 美 · 联储 and 锂电池 → 锂电 · 池 asked for every part, and 联储 and 锂电 are names of the same
+    concepts: all the parts say a whole form already, so no parts (a split into other concepts stays)."""
+    assert expand_term("美联储").parts == ()
+    assert expand_term("锂电池").parts == ()
+    assert [p.label for p in expand_term("AI资本开支").parts] == ["AI", "资本开支"]
+    assert [b.label for b in expand_term("A股市场").boosts] == ["市场"]  # the modifier still ranks
+
+
+def test_an_article_saying_only_a_prefix_of_a_concept_is_no_partial_match(tmp_path: Path) -> None:
+    s = SQLiteStore(tmp_path / "p.db")
+    s.upsert_documents(
+        [
+            _doc(1, "美联储宣布减息", "美联储如期下调利率。"),
+            _doc(2, "美国股市收涨", "美国三大股指收涨，美元走弱。"),
+            _doc(3, "电池池化技术", "池化方案降低了储能成本。"),
+        ]
+    )
+    try:
+        for query in ("美联储", "锂电池"):
+            page = s.search(SearchRequest(query=query, collapse=False))
+            # 美国 and 池化 begin like 美联储's and 锂电池's leftover characters: neither is about them
+            assert all(h.document.id == "c1" for h in page.hits), (query, [h.document.id for h in page.hits])
+    finally:
+        s.close()

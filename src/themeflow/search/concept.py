@@ -197,7 +197,21 @@ def expand_term(text: str, *, lexicon: Lexicon | None = None, depth: int = 0, wh
         for piece in pieces:
             sub = expand_term(piece, lexicon=lexicon, depth=depth + 1, why=f"拆分自「{text}」")
             (parts if piece in cores else boosts).append(sub)
+    if entry is not None and _subsumed(parts, entry, lexicon):
+        parts = []
     return Clause(text, tuple(_unique(whole)), tuple(parts), tuple(boosts), minimum_should_match(len(parts)))
+
+
+def _subsumed(parts: list[Clause], entry: LexiconEntry, lexicon: Lexicon) -> bool:
+    """Whether every part is required and one of them is another name of the term's own concept
+    (``美联储`` → 美 · 联储, ``锂电池`` → 锂电 · 池): a document that says every part says that name, which is
+    a whole form already. Such a split only added passes (every gram starting with 美, the commonest prefix of
+    the corpus) and, in the partial tier where one part is enough, matched any article saying 美国."""
+    return (
+        bool(parts)
+        and minimum_should_match(len(parts)) == len(parts)
+        and any(lexicon.lookup(p.label) == entry for p in parts)
+    )
 
 
 def _unique(surfaces: list[Surface]) -> list[Surface]:
