@@ -265,10 +265,12 @@ def test_a_rewritten_roundup_is_read_again(tmp_path: Path) -> None:
 
 
 def test_a_split_into_another_name_of_the_same_concept_is_not_made() -> None:
-    """美联储 → 美 · 联储 and 锂电池 → 锂电 · 池 asked for every part, and 联储 and 锂电 are names of the same
-    concepts: all the parts say a whole form already, so no parts (a split into other concepts stays)."""
+    """美联储 → 美 · 联储, 锂电池 → 锂电 · 池: 联储 and 锂电 are names of the same concepts, so the term is a way
+    of writing its concept and gets no parts (a split into other concepts stays)."""
     assert expand_term("美联储").parts == ()
     assert expand_term("锂电池").parts == ()
+    assert expand_term("香港股市").parts == ()  # 香 · 港股 · 市: two of three were enough, 香港 and 市场
+    assert expand_term("地方政府专项债券").parts == ()  # 地方 · 政府 · 专项债券: 地方政府 alone matched
     assert [p.label for p in expand_term("AI资本开支").parts] == ["AI", "资本开支"]
     assert [b.label for b in expand_term("A股市场").boosts] == ["市场"]  # the modifier still ranks
 
@@ -280,12 +282,15 @@ def test_an_article_saying_only_a_prefix_of_a_concept_is_no_partial_match(tmp_pa
             _doc(1, "美联储宣布减息", "美联储如期下调利率。"),
             _doc(2, "美国股市收涨", "美国三大股指收涨，美元走弱。"),
             _doc(3, "电池池化技术", "池化方案降低了储能成本。"),
+            _doc(4, "地方政府推动消费", "多地政府出台措施，地方财政压力仍大。"),
+            _doc(5, "香港市场观察", "香港零售市场回暖。"),
         ]
     )
     try:
-        for query in ("美联储", "锂电池"):
+        for query in ("美联储", "锂电池", "地方政府专项债券", "香港股市"):
             page = s.search(SearchRequest(query=query, collapse=False))
-            # 美国 and 池化 begin like 美联储's and 锂电池's leftover characters: neither is about them
+            # 美国 and 池化 begin like 美联储's and 锂电池's leftover characters, 地方 and 政府 are two of
+            # 地方政府专项债券's pieces, 香港 and 市场 two of 香港股市's: none of them is about the term
             assert all(h.document.id == "c1" for h in page.hits), (query, [h.document.id for h in page.hits])
     finally:
         s.close()

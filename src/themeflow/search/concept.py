@@ -203,15 +203,13 @@ def expand_term(text: str, *, lexicon: Lexicon | None = None, depth: int = 0, wh
 
 
 def _subsumed(parts: list[Clause], entry: LexiconEntry, lexicon: Lexicon) -> bool:
-    """Whether every part is required and one of them is another name of the term's own concept
-    (``美联储`` → 美 · 联储, ``锂电池`` → 锂电 · 池): a document that says every part says that name, which is
-    a whole form already. Such a split only added passes (every gram starting with 美, the commonest prefix of
-    the corpus) and, in the partial tier where one part is enough, matched any article saying 美国."""
-    return (
-        bool(parts)
-        and minimum_should_match(len(parts)) == len(parts)
-        and any(lexicon.lookup(p.label) == entry for p in parts)
-    )
+    """Whether one part is another name of the term's own concept (``美联储`` → 美 · 联储, ``锂电池`` → 锂电 · 池,
+    ``香港股市`` → 香 · 港股 · 市): the term is then a way of writing that concept, not a compound of two, and its
+    whole forms already hold that name. The parts only added noise: a leftover character matched every gram
+    it begins (美国, 美元; 香港 and 市场 were two of 香港股市's three parts, enough to match), one part was
+    enough in the partial tier, and a part's own split widened it again (中国 · 人民 · 银行 matched any article
+    saying 人民币 and 银行)."""
+    return any(lexicon.lookup(p.label) == entry for p in parts)
 
 
 def _unique(surfaces: list[Surface]) -> list[Surface]:
