@@ -294,3 +294,14 @@ def test_an_article_saying_only_a_prefix_of_a_concept_is_no_partial_match(tmp_pa
             assert all(h.document.id == "c1" for h in page.hits), (query, [h.document.id for h in page.hits])
     finally:
         s.close()
+
+
+def test_what_the_expansion_rules_made_is_keyed_by_their_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Concept tags and a roundup's focused summary were made by the rules that turn terms into clauses: a
+    change of those rules (not only of the lexicon) makes them again."""
+    from themeflow.tags import vocabulary
+
+    concept = vocabulary.lexicon_concepts()[0]
+    before = concept.digest
+    monkeypatch.setattr(vocabulary, "EXPANSION_RULES", vocabulary.EXPANSION_RULES + 1)
+    assert concept.digest != before

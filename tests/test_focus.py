@@ -116,3 +116,15 @@ def test_the_json_of_a_focused_summary_says_so(tf: Themeflow) -> None:
     data = summary_to_dict(focused)
     assert data["focus"] == "储能" and data["focus_paragraphs"] == [8]
     assert summary_from_dict(data) == focused
+
+
+def test_the_focus_identity_names_the_expansion_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A focused summary is cached under the identity of its paragraph test: the lexicon's version and the
+    expansion rules' (a term's clause may change with either), so neither change serves a stale view."""
+    from themeflow.search import aboutness, concept
+
+    found = aboutness.mention_test(_roundup(), ["储能"])
+    assert found is not None
+    monkeypatch.setattr(concept, "EXPANSION_RULES", concept.EXPANSION_RULES + 1)
+    again = aboutness.mention_test(_roundup(), ["储能"])
+    assert again is not None and again[1] != found[1]

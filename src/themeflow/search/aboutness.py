@@ -107,7 +107,7 @@ def mention_test(document: Document, queries: Sequence[str]) -> tuple[Callable[[
     """For a document shown under a theme (its queries): when it only *mentions* the theme, the test of a
     paragraph being on the theme, an identity of that test (the queries and the lexicon version, for a
     cache key) and the theme's label; None when the document is about the theme or never names it."""
-    from themeflow.search.concept import expand_query
+    from themeflow.search.concept import EXPANSION_RULES, expand_query
     from themeflow.search.query import parse_query
     from themeflow.text.doctype import doc_type
 
@@ -130,6 +130,6 @@ def mention_test(document: Document, queries: Sequence[str]) -> tuple[Callable[[
 
     if aboutness_of(kind, document.title, document.paragraphs, on_topic) != MENTION:
         return None
-    identity = "\x00".join([*wanted, f"lexicon={version}"])
+    identity = "\x00".join([*wanted, f"lexicon={version}", f"rules={EXPANSION_RULES}"])
     label = " ".join(w for w in wanted[0].split() if not w.startswith("-")) or wanted[0]
     return on_topic, identity, label

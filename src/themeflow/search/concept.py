@@ -38,6 +38,7 @@ from themeflow.text.segment import fold, query_words
 
 __all__ = [
     "BOOST_WEIGHT",
+    "EXPANSION_RULES",
     "NARROWER_WEIGHT",
     "PARTS_WEIGHT",
     "SAME_WEIGHT",
@@ -62,6 +63,11 @@ NARROWER_WEIGHT = 0.7
 an article about gaming), so it ranks below the concept's own names."""
 PARTS_WEIGHT = 0.8
 """Saying every part of a compound somewhere (AI … 资本开支) is weaker evidence than saying the compound."""
+
+EXPANSION_RULES = 2
+"""Bump when the way a term becomes a clause changes (not the lexicon, which has its own version): what was
+kept under the old rules (concept tags, a roundup's focused summary) is made again. 2: no parts for a
+lexicon term split into another name of its own concept."""
 
 MAX_DEPTH = 2
 """A compound's parts may themselves be compounds (AI资本开支 → AI · 资本开支), one level further at most."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from themeflow.model import TagKind, Theme
+from themeflow.search.concept import EXPANSION_RULES
 from themeflow.text.lexicon import Lexicon, finance_lexicon
 from themeflow.text.segment import fold
 
@@ -58,6 +59,7 @@ class TagConcept:
         spec = {
             "v": TAGGING_VERSION,
             "lexicon": self.lexicon_version,
+            "rules": EXPANSION_RULES,
             "queries": list(self.queries),
             "sources": list(self.sources),
             "since": self.since.isoformat() if self.since else None,
