@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import SHARED_DATA
 from tests.shared_corpus import fr_documents
-from themeflow.summarize import alignment, doubt, meaning
+from themeflow.summarize import alignment, compress, doubt, meaning
 from themeflow.summarize.alignment import PUNCT
 from themeflow.text import figure_reader, numbers, segment
 from themeflow.text.sentences import split_sentences
@@ -171,3 +171,26 @@ def test_a_title_only_excuses_so_a_bullet_passing_without_one_passes_under_any(s
                         ), (bullet, title)
                         checked += 1
     assert checked > 1000
+
+
+def test_strip_fillers_without_a_leading_filler_is_the_clause_stripped(texts: list[str]) -> None:
+    """The one-pattern test before the passes gives what the passes give."""
+
+    def plain(clause: str) -> str:
+        for _ in range(4):
+            before = clause
+            for rx in compress._LEADING:
+                clause = rx.sub("", clause, count=1).lstrip("，,：: ")
+            if clause == before:
+                break
+        return clause
+
+    extra = [
+        "，据路透社报道，公司营收增长",
+        " 此外，据悉，销量上升",
+        "：而且需求旺盛",
+        "分析师表示，利率将下调",
+    ]
+    for text in [*texts, *extra]:
+        for clause in [text, *text.split("，")]:
+            assert compress.strip_fillers(clause) == plain(clause), clause

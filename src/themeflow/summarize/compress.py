@@ -112,12 +112,20 @@ _QUOTES = re.compile('[“”「」『』"]')
 _PAIRS = (("“", "”"), ("「", "」"), ("『", "』"), ("《", "》"))
 
 
+_ANY_LEADING = re.compile("|".join(f"(?:{rx.pattern})" for rx in _LEADING))
+"""One test for all of ``_LEADING`` (each anchored at the start): most clauses open with none of them."""
+_STRIPPED = "，,：: "
+
+
 def strip_fillers(clause: str) -> str:
     """Remove leading attributions and connectives from one clause (repeatedly: ``此外，据…报道，``)."""
+    bare = clause.lstrip(_STRIPPED)
+    if not _ANY_LEADING.match(bare):
+        return bare  # what the passes below give when no pattern applies: the clause, its marks stripped
     for _ in range(4):
         before = clause
         for rx in _LEADING:
-            clause = rx.sub("", clause, count=1).lstrip("，,：: ")
+            clause = rx.sub("", clause, count=1).lstrip(_STRIPPED)
         if clause == before:
             break
     return clause

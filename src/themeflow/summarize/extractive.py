@@ -219,7 +219,8 @@ class ExtractiveSummarizer:
             st.score = lf * (0.4 * c + 0.15 * pos + 0.2 * min(1.0, tov) + 0.25 * fig)
             st.core = lf * (0.4 * c + 0.3 * pos + 0.3 * min(1.0, tov))
         kw = Counter(t for s in sents for t in s.tokens)
-        weighted = [(t, c * (math.log((1.0 + n) / (1.0 + df[t])) + 1.0)) for t, c in kw.items()]
+        idf = {k: math.log((1.0 + n) / (1.0 + k)) + 1.0 for k in set(df.values())}  # one log per frequency
+        weighted = [(t, c * idf[df[t]]) for t, c in kw.items()]
         keywords = heapq.nlargest(30, weighted, key=itemgetter(1))  # ties in first-seen order, as sorted()
         year = doc.published_at.year if doc.published_at is not None else None
         paragraph_text = {n: text for n, text in enumerate(doc.paragraphs, start=1)}
