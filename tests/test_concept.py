@@ -305,3 +305,31 @@ def test_what_the_expansion_rules_made_is_keyed_by_their_version(monkeypatch: py
     before = concept.digest
     monkeypatch.setattr(vocabulary, "EXPANSION_RULES", vocabulary.EXPANSION_RULES + 1)
     assert concept.digest != before
+
+
+def test_a_lexicon_term_is_split_only_into_concepts() -> None:
+    """人民银行 → 人民 · 银行 matched any article saying 人民币 and 银行; a term the lexicon names stands on its
+    curated forms unless every piece is a concept, and a term it does not know keeps its split."""
+    assert expand_term("人民银行").parts == ()
+    assert expand_term("日本央行").parts == ()
+    assert [p.label for p in expand_term("英伟达芯片").parts] == ["英伟达", "芯片"]  # not a lexicon term
+    forms = {s.text for s in expand_term("新能源汽车").whole}
+    assert "新能源乘用车" in forms  # what the 新能源 · 汽车 split used to find in passenger-car reports
+
+
+def test_characters_of_a_lexicon_term_apart_are_no_match(tmp_path: Path) -> None:
+    s = SQLiteStore(tmp_path / "r.db")
+    s.upsert_documents(
+        [
+            _doc(1, "人民银行下调存款准备金率", "中国人民银行宣布降准0.5个百分点。"),
+            _doc(2, "人民币存款利率下调", "多家银行下调人民币存款利率。"),
+            _doc(3, "日本股市大涨", "日本股市收涨，央行公开市场操作净投放。"),
+            _doc(4, "新能源乘用车销量创新高", "上半年新能源乘用车零售同比增长。"),
+        ]
+    )
+    try:
+        assert _ids(s, "人民银行") == ["c1"]
+        assert "c3" not in _ids(s, "日本央行")
+        assert _ids(s, "新能源汽车") == ["c4"]
+    finally:
+        s.close()
