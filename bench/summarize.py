@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=4, help="passes over the documents with --against")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.n < 1 or args.rounds < 1:
+        ap.error("--n and --rounds must be at least 1")
     if not args.data.exists():
         print(f"needs the shared corpus at {args.data} (../shared/data)", file=sys.stderr)
         return 2
@@ -108,7 +110,7 @@ def _worker(docs: list[Document]) -> int:
     """Serve ``START END`` lines from the comparing process: the CPU seconds of that batch in turn."""
     summ = ExtractiveSummarizer()
     summ.summarize(docs[0])
-    print("ready", flush=True)
+    print(f"ready {len(docs)}", flush=True)
     for line in sys.stdin:
         start, end = map(int, line.split())
         forget_texts()
@@ -126,23 +128,24 @@ def _against(args: argparse.Namespace) -> int:
         return 2
     here = REPO
     workers = {name: _start(tree, args) for name, tree in (("this", here), ("base", base))}
+    n = min(count for _, count in workers.values())  # the corpus may hold fewer than --n
     try:
         cpu = {"this": 0.0, "base": 0.0}
         ratios: list[float] = []
         for r in range(args.rounds):
-            for k, start in enumerate(range(0, args.n, BATCH)):
+            for k, start in enumerate(range(0, n, BATCH)):
                 order = ("this", "base") if (r + k) % 2 == 0 else ("base", "this")
-                took = {name: _ask(workers[name], start, min(start + BATCH, args.n)) for name in order}
+                took = {name: _ask(workers[name][0], start, min(start + BATCH, n)) for name in order}
                 for name in took:
                     cpu[name] += took[name]
                 ratios.append(took["this"] / took["base"])
     finally:
-        for w in workers.values():
-            w.terminate()
-    done = args.rounds * args.n
+        for proc, _ in workers.values():
+            proc.terminate()
+    done = args.rounds * n
     ratios.sort()
     geo = math.exp(sum(map(math.log, ratios)) / len(ratios))
-    print(f"in turn, {args.rounds} rounds of {args.n} documents in batches of {BATCH}, alternating")
+    print(f"in turn, {args.rounds} rounds of {n} documents in batches of {BATCH}, alternating")
     print(f"  this checkout ({here}): {done / cpu['this']:7.1f} docs/s CPU")
     print(f"  baseline ({base}): {done / cpu['base']:7.1f} docs/s CPU")
     print(
@@ -153,7 +156,8 @@ def _against(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start(tree: Path, args: argparse.Namespace) -> subprocess.Popen[str]:
+def _start(tree: Path, args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
+    """A worker process on ``tree``'s code, with the number of documents it loaded."""
     env = dict(os.environ, PYTHONPATH=str(tree / "src"), OPENBLAS_NUM_THREADS="1")
     cmd = [
         sys.executable,
@@ -166,9 +170,11 @@ def _start(tree: Path, args: argparse.Namespace) -> subprocess.Popen[str]:
     ]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
-    if proc.stdout.readline().strip() != "ready":
+    ready = proc.stdout.readline().split()
+    if len(ready) != 2 or ready[0] != "ready":
+        proc.terminate()
         raise SystemExit(f"the worker for {tree} did not start")
-    return proc
+    return proc, int(ready[1])
 
 
 def _ask(proc: subprocess.Popen[str], start: int, end: int) -> float:

@@ -52,3 +52,14 @@ def test_against_needs_a_checkout(shared_data: Path, tmp_path: Path) -> None:
     )
     assert run.returncode == 2
     assert "needs a checkout of themeflow" in run.stderr
+
+
+def test_an_empty_run_is_refused(shared_data: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, BENCH, "--n", "0", "--data", str(shared_data / "news.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    assert "--n and --rounds must be at least 1" in run.stderr

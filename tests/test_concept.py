@@ -275,25 +275,34 @@ def test_a_split_into_another_name_of_the_same_concept_is_not_made() -> None:
     assert [b.label for b in expand_term("A股市场").boosts] == ["市场"]  # the modifier still ranks
 
 
-def test_an_article_saying_only_a_prefix_of_a_concept_is_no_partial_match(tmp_path: Path) -> None:
-    s = SQLiteStore(tmp_path / "p.db")
-    s.upsert_documents(
-        [
-            _doc(1, "美联储宣布减息", "美联储如期下调利率。"),
-            _doc(2, "美国股市收涨", "美国三大股指收涨，美元走弱。"),
-            _doc(3, "电池池化技术", "池化方案降低了储能成本。"),
-            _doc(4, "地方政府推动消费", "多地政府出台措施，地方财政压力仍大。"),
-            _doc(5, "香港市场观察", "香港零售市场回暖。"),
-        ]
-    )
-    try:
-        for query in ("美联储", "锂电池", "地方政府专项债券", "香港股市"):
-            page = s.search(SearchRequest(query=query, collapse=False))
-            # 美国 and 池化 begin like 美联储's and 锂电池's leftover characters, 地方 and 政府 are two of
-            # 地方政府专项债券's pieces, 香港 and 市场 two of 香港股市's: none of them is about the term
-            assert all(h.document.id == "c1" for h in page.hits), (query, [h.document.id for h in page.hits])
-    finally:
+@pytest.fixture()
+def store_of(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A store holding the given documents, closed after the test."""
+    made: list[SQLiteStore] = []
+
+    def make(*docs: Document) -> SQLiteStore:
+        made.append(SQLiteStore(tmp_path / f"s{len(made)}.db"))
+        made[-1].upsert_documents(list(docs))
+        return made[-1]
+
+    yield make
+    for s in made:
         s.close()
+
+
+def test_an_article_saying_only_a_prefix_of_a_concept_is_no_partial_match(store_of) -> None:  # type: ignore[no-untyped-def]
+    s = store_of(
+        _doc(1, "美联储宣布减息", "美联储如期下调利率。"),
+        _doc(2, "美国股市收涨", "美国三大股指收涨，美元走弱。"),
+        _doc(3, "电池池化技术", "池化方案降低了储能成本。"),
+        _doc(4, "地方政府推动消费", "多地政府出台措施，地方财政压力仍大。"),
+        _doc(5, "香港市场观察", "香港零售市场回暖。"),
+    )
+    for query in ("美联储", "锂电池", "地方政府专项债券", "香港股市"):
+        page = s.search(SearchRequest(query=query, collapse=False))
+        # 美国 and 池化 begin like 美联储's and 锂电池's leftover characters, 地方 and 政府 are two of
+        # 地方政府专项债券's pieces, 香港 and 市场 two of 香港股市's: none of them is about the term
+        assert all(h.document.id == "c1" for h in page.hits), (query, [h.document.id for h in page.hits])
 
 
 def test_what_the_expansion_rules_made_is_keyed_by_their_version(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -317,19 +326,13 @@ def test_a_lexicon_term_is_split_only_into_concepts() -> None:
     assert "新能源乘用车" in forms  # what the 新能源 · 汽车 split used to find in passenger-car reports
 
 
-def test_characters_of_a_lexicon_term_apart_are_no_match(tmp_path: Path) -> None:
-    s = SQLiteStore(tmp_path / "r.db")
-    s.upsert_documents(
-        [
-            _doc(1, "人民银行下调存款准备金率", "中国人民银行宣布降准0.5个百分点。"),
-            _doc(2, "人民币存款利率下调", "多家银行下调人民币存款利率。"),
-            _doc(3, "日本股市大涨", "日本股市收涨，央行公开市场操作净投放。"),
-            _doc(4, "新能源乘用车销量创新高", "上半年新能源乘用车零售同比增长。"),
-        ]
+def test_characters_of_a_lexicon_term_apart_are_no_match(store_of) -> None:  # type: ignore[no-untyped-def]
+    s = store_of(
+        _doc(1, "人民银行下调存款准备金率", "中国人民银行宣布降准0.5个百分点。"),
+        _doc(2, "人民币存款利率下调", "多家银行下调人民币存款利率。"),
+        _doc(3, "日本股市大涨", "日本股市收涨，央行公开市场操作净投放。"),
+        _doc(4, "新能源乘用车销量创新高", "上半年新能源乘用车零售同比增长。"),
     )
-    try:
-        assert _ids(s, "人民银行") == ["c1"]
-        assert "c3" not in _ids(s, "日本央行")
-        assert _ids(s, "新能源汽车") == ["c4"]
-    finally:
-        s.close()
+    assert _ids(s, "人民银行") == ["c1"]
+    assert "c3" not in _ids(s, "日本央行")
+    assert _ids(s, "新能源汽车") == ["c4"]

@@ -32,42 +32,6 @@ EDGE_TEXTS = (
 )
 
 
-def _plain_cover(bullet: str, sentence: str) -> tuple[list[bool], int]:
-    """The piece-by-piece alignment, without the verbatim shortcut (the reference)."""
-
-    def find(piece: str, after: int) -> int:
-        at = sentence.find(piece, after)
-        return at if at >= 0 else sentence.find(piece)
-
-    covered = [False] * len(sentence)
-    matched = i = after = 0
-    while i < len(bullet):
-        at = find(bullet[i : i + 2], after) if i + 2 <= len(bullet) else -1
-        if at < 0:
-            i += 1
-            continue
-        size = 2
-        while i + size < len(bullet):
-            nxt = find(bullet[i : i + size + 1], after)
-            if nxt < 0:
-                break
-            at, size = nxt, size + 1
-        while (
-            size > 2
-            and bullet[i + size - 1].isdigit()
-            and i + size < len(bullet)
-            and bullet[i + size].isdigit()
-        ):
-            size -= 1
-        at = find(bullet[i : i + size], after)
-        after = at + size
-        for k in range(at, at + size):
-            covered[k] = True
-        matched += size
-        i += size
-    return covered, matched
-
-
 @pytest.mark.parametrize(
     ("bullet", "sentence"),
     [
@@ -81,7 +45,7 @@ def _plain_cover(bullet: str, sentence: str) -> tuple[list[bool], int]:
     ],
 )
 def test_verbatim_cover_is_the_piecewise_cover(bullet: str, sentence: str) -> None:
-    assert alignment._cover(bullet, sentence) == _plain_cover(bullet, sentence)
+    assert alignment._cover(bullet, sentence) == alignment._cover_by_pieces(bullet, sentence)
 
 
 def test_bigrams_are_the_plain_definitions() -> None:

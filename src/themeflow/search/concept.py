@@ -203,31 +203,29 @@ def expand_term(text: str, *, lexicon: Lexicon | None = None, depth: int = 0, wh
         for piece in pieces:
             sub = expand_term(piece, lexicon=lexicon, depth=depth + 1, why=f"拆分自「{text}」")
             (parts if piece in cores else boosts).append(sub)
-    if entry is not None and (_subsumed(parts, entry, lexicon) or not _all_concepts(parts, lexicon)):
+    if entry is not None and not _into_other_concepts(parts, entry, lexicon):
         parts = []
     return Clause(text, tuple(_unique(whole)), tuple(parts), tuple(boosts), minimum_should_match(len(parts)))
 
 
-def _all_concepts(parts: list[Clause], lexicon: Lexicon) -> bool:
-    """Whether every part is a lexicon concept. A term the lexicon names is split only into concepts
-    (AI资本开支 → AI · 资本开支), as this module says parts are; split into a word the lexicon does not know, its
-    curated forms stand alone. Such splits matched the pieces anywhere, apart or inside other words: 人民银行 →
-    人民 · 银行 any article saying 人民币 and 银行, 日本央行 → 日本 · 央行 one naming Japan and the PBOC, 恒生科技
-    → 恒生 · 科技 one naming the Hang Seng index and a tech company. Of 120 articles the split alone matched
-    (ten for each of twelve such terms, read by three readers against a written guide:
-    ``tests/data/search_splits/``), 98 were not about the term and 22 mentioned it, 2 of them at length. A term the lexicon does not know keeps its split on any
-    known piece: its literal form is all it has otherwise."""
-    return all(lexicon.lookup(p.label) is not None for p in parts)
+def _into_other_concepts(parts: list[Clause], entry: LexiconEntry, lexicon: Lexicon) -> bool:
+    """Whether every part of a lexicon term is another lexicon concept: a term the lexicon names is split only
+    into concepts (AI资本开支 → AI · 资本开支), as this module says parts are; otherwise its curated forms stand
+    alone. A term the lexicon does not know keeps its split on any known piece: its literal form is all it
+    has otherwise.
 
-
-def _subsumed(parts: list[Clause], entry: LexiconEntry, lexicon: Lexicon) -> bool:
-    """Whether one part is another name of the term's own concept (``美联储`` → 美 · 联储, ``锂电池`` → 锂电 · 池,
-    ``香港股市`` → 香 · 港股 · 市): the term is then a way of writing that concept, not a compound of two, and its
-    whole forms already hold that name. The parts only added noise: a leftover character matched every gram
-    it begins (美国, 美元; 香港 and 市场 were two of 香港股市's three parts, enough to match), one part was
-    enough in the partial tier, and a part's own split widened it again (中国 · 人民 · 银行 matched any article
-    saying 人民币 and 银行)."""
-    return any(lexicon.lookup(p.label) == entry for p in parts)
+    The pieces of the other splits matched anywhere, apart or inside other words. Another name of the term's
+    own concept and a leftover (美联储 → 美 · 联储, 锂电池 → 锂电 · 池): the leftover matched every gram it
+    begins (美国, 美元), and one part was enough in the partial tier. A word the lexicon does not know
+    (人民银行 → 人民 · 银行 matched any article saying 人民币 and 银行; 日本央行 → 日本 · 央行 one naming Japan and
+    the PBOC; 香港股市 → 香 · 港股 · 市 one saying 香港 and 市场). Of 120 articles such splits alone matched (ten
+    for each of twelve terms, read by three readers against a written guide: ``tests/data/search_splits/``),
+    98 were not about the term and 22 mentioned it, 2 of them at length."""
+    for part in parts:
+        found = lexicon.lookup(part.label)
+        if found is None or found == entry:
+            return False
+    return True
 
 
 def _unique(surfaces: list[Surface]) -> list[Surface]:

@@ -67,13 +67,19 @@ def _find(sentence: str, piece: str, after: int) -> int:
 
 def _cover(bullet: str, sentence: str) -> tuple[list[bool], int]:
     """Mark the source characters the bullet's longest common pieces (two characters or more) come from."""
-    covered = [False] * len(sentence)
     whole = sentence.find(bullet) if len(bullet) >= 2 else -1
-    if whole >= 0:
-        # A bullet the sentence holds verbatim (most extractive bullets): the pieces below would grow to the
-        # whole bullet at its first occurrence, one character at a time.
-        covered[whole : whole + len(bullet)] = [True] * len(bullet)
-        return covered, len(bullet)
+    if whole < 0:
+        return _cover_by_pieces(bullet, sentence)
+    # A bullet the sentence holds verbatim (most extractive bullets): the pieces would grow to the whole
+    # bullet at its first occurrence, one character at a time.
+    covered = [False] * len(sentence)
+    covered[whole : whole + len(bullet)] = [True] * len(bullet)
+    return covered, len(bullet)
+
+
+def _cover_by_pieces(bullet: str, sentence: str) -> tuple[list[bool], int]:
+    """:func:`_cover` piece by piece: each longest piece of the bullet the sentence holds, in order."""
+    covered = [False] * len(sentence)
     matched = 0
     i = 0
     after = (
